@@ -1,0 +1,29 @@
+"""The project's error hierarchy: one root, one subclass per failing part."""
+
+
+class NewsbotError(Exception):
+    """Root of every error the bot raises on purpose."""
+
+
+class ConfigError(NewsbotError):
+    """The configuration is unusable; the message names the key and the problem."""
+
+
+class SeedError(NewsbotError):
+    """A seed file cannot be read; the message names the file and the problem."""
+
+
+class StoreError(NewsbotError):
+    """The database cannot be opened or migrated."""
+
+
+class SearchQueryError(NewsbotError):
+    """A user's search query cannot be run; the message is safe to show to the user."""
+
+
+class FeedError(NewsbotError):
+    """A feed could not be fetched or parsed; kept as a value in poll results."""
+
+
+class ChatError(NewsbotError):
+    """A chat platform refused or failed a request."""
