@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import signal
 import sys
@@ -22,6 +23,7 @@ from bot.config import Config, Secrets, environment, load_config, load_secrets
 from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
 from bot.feeds.fetch import Fetcher, make_client
 from bot.logs import setup_logging
+from bot.ops import OpsServices
 from bot.pipeline import Judge, Pipeline, record_seeds
 from bot.scheduler import build_scheduler
 from bot.seeds import load_seeds
@@ -86,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
     search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    add_ops_commands(sub, common)
     return parser
 
 
@@ -196,8 +199,13 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     feeds = [(f["url"], int(f["interval_minutes"] or 30)) for f in store.feeds()]
+    ops = OpsServices(config, utc_now)
+    await ops.start()
     scheduler = build_scheduler(
-        feeds, pipeline.poll_feed, jitter_seconds=config.polling.jitter_seconds, first_run=utc_now()
+        feeds,
+        ops.timed(pipeline.poll_feed),
+        jitter_seconds=config.polling.jitter_seconds,
+        first_run=utc_now(),
     )
     scheduler.start()
     delivering = asyncio.create_task(delivery.run(), name="delivery")
@@ -210,6 +218,7 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
         delivering.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await delivering
+        await ops.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 
@@ -259,6 +268,60 @@ def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ ops: health, backup, restore
+
+OPS_COMMANDS = ("health", "backup", "restore")
+
+
+def add_ops_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    health = sub.add_parser(
+        "health",
+        parents=[common],
+        help="exit 0 when the running bot is healthy (Docker HEALTHCHECK), else 1",
+    )
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
+    backup = sub.add_parser(
+        "backup", parents=[common], help="copy the database safely, even while the bot runs"
+    )
+    backup.add_argument(
+        "path", type=Path, help="backup file, or a folder to get a timestamped file in it"
+    )
+    backup.add_argument("--force", action="store_true", help="overwrite an existing file")
+    restore = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database with a backup (stop the bot first); keeps the old one",
+    )
+    restore.add_argument("path", type=Path, help="the backup file to restore")
+
+
+def run_ops_command(command: str, args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    from bot.backup import backup_database, restore_database
+    from bot.health import check_health
+
+    database = config.bot.database
+    if command == "health":
+        report = check_health(database, utc_now(), max_age_seconds=config.health.max_age_seconds)
+        out.write((json.dumps(report.as_dict()) if args.json else report.summary()) + "\n")
+        return EXIT_OK if report.healthy else EXIT_FAILURE
+    if command == "backup":
+        result = backup_database(database, args.path, utc_now(), overwrite=args.force)
+        out.write(
+            f"backup written: {result.path} ({result.size_bytes} bytes,"
+            f" {result.articles} articles, {result.seconds:.2f}s)\n"
+        )
+        return EXIT_OK
+    restored = restore_database(
+        args.path, database, utc_now(), max_age_seconds=config.health.max_age_seconds
+    )
+    out.write(f"restored {restored.restored} from {args.path} ({restored.articles} articles)\n")
+    if restored.previous is not None:
+        out.write(f"the previous database was kept as {restored.previous}\n")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ entry point
 
 
@@ -276,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_seeds_list(config, sys.stdout)
         if command == "search":
             return cmd_search(config, args.query, args.limit, sys.stdout)
+        if command in OPS_COMMANDS:
+            return run_ops_command(command, args, config, sys.stdout)
         secrets = load_secrets(environment())
         return asyncio.run(
             run_bot(config, secrets, once=getattr(args, "once", False), stdout=sys.stdout)

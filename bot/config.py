@@ -78,12 +78,37 @@ class ConsoleConfig:
     enabled: Literal["auto", "always", "never"] = "auto"
 
 
+# --- ops: health and metrics (self-hosting) ---
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """The heartbeat the running bot writes and `newsbot health` checks."""
+
+    heartbeat_seconds: int = 30
+    max_age_seconds: int = 180
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """The optional HTTP port with /healthz and Prometheus /metrics."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 9464
+
+
+# --- end ops ---
+
+
 @dataclass(frozen=True)
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     polling: PollingConfig = field(default_factory=PollingConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     feeds: tuple[FeedConfig, ...] = ()
 
 
@@ -100,6 +125,10 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
         lambda v: v.startswith(("http://", "https://")),
         "must start with http:// or https://",
     ),
+    "health.heartbeat_seconds": (lambda v: v >= 1, "must be at least 1"),
+    "health.max_age_seconds": (lambda v: v >= 1, "must be at least 1"),
+    "metrics.host": (lambda v: bool(v.strip()), "must not be empty"),
+    "metrics.port": (lambda v: 0 <= v <= 65535, "must be between 0 and 65535"),
 }
 
 
@@ -131,6 +160,11 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
     for url in urls:
         if urls.count(url) > 1:
             raise ConfigError(f"feeds.url: {url!r} is listed twice")
+    if config.health.max_age_seconds < 2 * config.health.heartbeat_seconds:
+        raise ConfigError(
+            "health.max_age_seconds: must be at least twice health.heartbeat_seconds"
+            f" ({2 * config.health.heartbeat_seconds}), got {config.health.max_age_seconds}"
+        )
     return config
 
 

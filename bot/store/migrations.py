@@ -125,4 +125,20 @@ def build_migrations() -> Migrations:
             ["kind", "article_id", "destination"], unique=True
         )
 
+    @migrations()
+    def m030_ops_heartbeat(db: Database) -> None:
+        # One row, rewritten by the running bot; `newsbot health` reads it (bot/health.py).
+        db["ops_heartbeat"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "beat_at": str,
+                "started_at": str,
+                "state": str,  # running | stopped
+                "pid": int,
+                "version": str,
+            },
+            pk="id",
+            not_null={"beat_at", "started_at", "state"},
+        )
+
     return migrations
