@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test lint typecheck unit clean
+.PHONY: run test lint typecheck unit clean lock docker-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,15 @@ test: lint typecheck unit
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# ---- ops: pinned dependencies for the images, and the Docker proof (needs root; ~2-5 min)
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
+	$(BIN)/uv pip compile docker/archive.in --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o docker/archive.lock
+
+docker-smoke:
+	./scripts/docker-smoke

@@ -1,0 +1,49 @@
+# newsbot container image.
+#   docker build -t newsbot .
+# Without access to Docker Hub, build from a local base that has python3 and python3-venv
+# (scripts/docker-smoke makes one with debootstrap):
+#   docker build --build-arg BASE_IMAGE=localhost/newsbot-base:bookworm -t newsbot .
+# Dependencies come only from requirements.lock (exact versions with hashes; `make lock`).
+ARG BASE_IMAGE=python:3.12-slim
+
+# ---- build: a virtualenv with the pinned dependencies, then without pip itself
+FROM ${BASE_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    PYTHONDONTWRITEBYTECODE=1
+COPY requirements.lock /tmp/requirements.lock
+RUN python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: \
+        -r /tmp/requirements.lock \
+    && /opt/venv/bin/python -m pip uninstall --yes pip \
+    && rm -f /tmp/requirements.lock
+
+# ---- runtime: the venv, the bot and the seed corpus; no compilers, no pip cache
+FROM ${BASE_IMAGE}
+ARG UID=10001
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN groupadd --system --gid ${UID} newsbot \
+    && useradd --system --uid ${UID} --gid ${UID} --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin newsbot \
+    && mkdir -p /app /data \
+    && chown ${UID}:${UID} /data \
+    && ln -s /data /app/data
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+COPY bot/ bot/
+COPY seeds/ seeds/
+COPY config.example.toml ./
+RUN python -m compileall -q bot
+# Relative paths resolve against /app: data/newsbot.db is /data/newsbot.db, seeds is /app/seeds.
+# Mount your config at /app/config.toml (or set NEWSBOT_CONFIG); secrets come from the environment.
+USER ${UID}:${UID}
+VOLUME ["/data"]
+# Only used when [metrics] enabled = true and host = "0.0.0.0".
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-m", "bot", "health"]
+ENTRYPOINT ["python", "-m", "bot"]
+CMD ["run"]
