@@ -286,7 +286,8 @@ def add_ops_commands(
         "backup", parents=[common], help="copy the database safely, even while the bot runs"
     )
     backup.add_argument(
-        "path", type=Path, help="backup file, or a folder to get a timestamped file in it"
+        "path",
+        help="backup file, or a folder (existing, or ending in /) for a timestamped file",
     )
     backup.add_argument("--force", action="store_true", help="overwrite an existing file")
     restore = sub.add_parser(

@@ -33,17 +33,21 @@ class BackupResult:
     seconds: float
 
 
-def backup_target(target: Path, now: datetime) -> Path:
+def backup_target(target: Path | str, now: datetime) -> Path:
     """A folder (existing, or written with a trailing slash) gets a timestamped file name."""
-    if target.is_dir() or str(target).endswith(os.sep):
-        return target / f"newsbot-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.db"
-    return target
+    path = Path(target)
+    if path.is_dir() or str(target).endswith(("/", os.sep)):
+        return path / f"newsbot-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.db"
+    return path
 
 
 def backup_database(
-    source: Path, target: Path, now: datetime, *, overwrite: bool = False
+    source: Path, target: Path | str, now: datetime, *, overwrite: bool = False
 ) -> BackupResult:
-    """Copy the live database at `source` to `target` (a file or a folder)."""
+    """Copy the live database at `source` to `target` (a file, or a folder: see backup_target).
+
+    Pass a folder that does not exist yet as a string ending in "/".
+    """
     started = time.perf_counter()
     if not source.is_file():
         raise BackupError(f"database {source} does not exist")

@@ -291,6 +291,9 @@ def test_backup_into_a_folder_names_the_file_and_refuses_to_overwrite(tmp_path: 
     assert backup_database(path, folder, NOW, overwrite=True).path == result.path
     with pytest.raises(BackupError, match="does not exist"):
         backup_database(tmp_path / "none.db", folder, NOW)
+    # A folder that does not exist yet, written with a trailing slash, is created.
+    fresh = backup_database(path, f"{tmp_path}/new-folder/", NOW)
+    assert fresh.path == tmp_path / "new-folder" / "newsbot-20260105T120000Z.db"
     with pytest.raises(BackupError, match="cannot overwrite the database itself"):
         backup_database(path, path, NOW, overwrite=True)
 
@@ -303,6 +306,8 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     target = tmp_path / "copy.db"
     assert main(["--db", str(path), "backup", str(target)]) == 0
     assert "backup written" in capsys.readouterr().out
+    assert main(["--db", str(path), "backup", f"{tmp_path}/backups/"]) == 0
+    assert len(list((tmp_path / "backups").glob("newsbot-*.db"))) == 1
     # Lose everything, then restore.
     store = Store.open(path)
     store.db.execute("DELETE FROM outbox")
