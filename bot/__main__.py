@@ -140,10 +140,11 @@ def open_store(config: Config) -> Store:
 # ------------------------------------------------------------------ commands
 
 
-async def run_bot(config: Config, secrets: Secrets, *, once: bool, stdout: TextIO) -> int:
+async def run_bot(
+    config: Config, secrets: Secrets, judge: Judge, *, once: bool, stdout: TextIO
+) -> int:
     """Run until SIGINT/SIGTERM (or one cycle with once=True); always closes the database."""
     seeds = load_seeds(config.bot.seeds_dir)
-    judge = build_judge(config)
     store = open_store(config)
     client = make_client(config.polling.timeout_seconds)
     try:
@@ -232,9 +233,11 @@ def cmd_check_config(config: Config, out: TextIO) -> int:
 
 
 def cmd_seeds_list(config: Config, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
     store = Store.open(":memory:")
     try:
-        record_seeds(store, build_judge(config), load_seeds(config.bot.seeds_dir), utc_now())
+        record_seeds(store, judge, seeds, utc_now())
         for row in store.articles(kind="seed"):
             date = (row["published"] or "")[:10] or "date unknown"
             out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
@@ -248,9 +251,11 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
 
 
 def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
     store = open_store(config)
     try:
-        record_seeds(store, build_judge(config), load_seeds(config.bot.seeds_dir), utc_now())
+        record_seeds(store, judge, seeds, utc_now())
         hits = store.search(query, limit=max(1, min(limit, 100)))
     finally:
         store.close()
@@ -343,8 +348,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in OPS_COMMANDS:
             return run_ops_command(command, args, config, sys.stdout)
         secrets = load_secrets(environment())
+        once = getattr(args, "once", False)
         return asyncio.run(
-            run_bot(config, secrets, once=getattr(args, "once", False), stdout=sys.stdout)
+            run_bot(config, secrets, build_judge(config), once=once, stdout=sys.stdout)
         )
     except (ConfigError, SeedError) as exc:
         sys.stderr.write(f"newsbot: {exc}\n")
