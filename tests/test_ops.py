@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import io
+import os
+import signal
+import socket
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -11,15 +16,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.__main__ import main
+from bot.__main__ import main, run_bot
 from bot.backup import BackupError, backup_database, restore_database
-from bot.config import Config, HealthConfig, MetricsConfig, parse_config
+from bot.config import Config, HealthConfig, MetricsConfig, Secrets, parse_config
 from bot.errors import ConfigError
 from bot.health import Heartbeat, check_health
 from bot.metrics import build_registry
 from bot.ops import OpsServices
 from bot.pipeline import FeedResult
 from bot.store import Store
+from tests.conftest import REPO
+from tests.fakes import KeywordJudge
+from tests.feedserver import rss, running_feed_server
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 
@@ -341,3 +349,59 @@ def test_backup_command_reports_a_missing_database(
 ) -> None:
     assert main(["--db", str(tmp_path / "none.db"), "backup", str(tmp_path / "x.db")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the running bot
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_running_bot_beats_serves_metrics_and_records_its_stop(tmp_path: Path) -> None:
+    port = _free_port()
+    database = tmp_path / "db.sqlite"
+    with running_feed_server() as server:
+        url = server.serve(
+            "/ai.xml",
+            rss(("Authors sue over training", "https://n.example/1", "Authors sued over it.")),
+        )
+        config = parse_config(
+            {
+                "bot": {"database": str(database), "seeds_dir": str(REPO / "seeds")},
+                "polling": {"jitter_seconds": 0},
+                "health": {"heartbeat_seconds": 1, "max_age_seconds": 30},
+                "metrics": {"enabled": True, "host": "127.0.0.1", "port": port},
+                "feeds": [{"url": url, "backfill": 5}],
+            }
+        )
+        out = io.StringIO()
+        running = asyncio.create_task(
+            run_bot(config, Secrets(), KeywordJudge(), once=False, stdout=out)
+        )
+        text = ""
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):  # until the scheduled first poll has been counted
+                await asyncio.sleep(0.05)
+                assert not running.done(), running
+                try:
+                    text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+                except httpx.TransportError:
+                    continue
+                if 'newsbot_polls_total{outcome="ok"} 1.0' in text:
+                    break
+            health = await client.get(f"http://127.0.0.1:{port}/healthz")
+        for _ in range(200):  # the alert goes out through the delivery loop
+            if "NEW: Authors sue over training" in out.getvalue():
+                break
+            await asyncio.sleep(0.02)
+        assert check_health(database, datetime.now(UTC), max_age_seconds=30).healthy
+        os.kill(os.getpid(), signal.SIGTERM)  # the bot's own handler takes it
+        assert await asyncio.wait_for(running, 10) == 0
+    assert _value(text, 'newsbot_polls_total{outcome="ok"}') == 1
+    assert _value(text, "newsbot_items_seen_total") == 1
+    assert health.status_code == 200
+    assert out.getvalue().count("NEW: Authors sue over training") == 1
+    assert "stopped" in check_health(database, datetime.now(UTC), max_age_seconds=30).summary()
