@@ -138,6 +138,11 @@ def load_config(path: Path) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:  # ops: what a bind mount of a missing file leaves behind
+        raise ConfigError(
+            f"{path}: is a folder, not a file (Docker makes an empty folder when the file to"
+            " mount is missing: remove it and copy config.example.toml to config.toml)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc})") from None
     except tomllib.TOMLDecodeError as exc:

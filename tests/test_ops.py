@@ -405,3 +405,12 @@ async def test_running_bot_beats_serves_metrics_and_records_its_stop(tmp_path: P
     assert health.status_code == 200
     assert out.getvalue().count("NEW: Authors sue over training") == 1
     assert "stopped" in check_health(database, datetime.now(UTC), max_age_seconds=30).summary()
+
+
+def test_a_folder_where_the_config_file_should_be_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "config.toml").mkdir()  # what `docker compose up` leaves without the file
+    assert main(["--config", str(tmp_path / "config.toml"), "check-config"]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder, not a file" in err and "copy config.example.toml" in err
