@@ -85,3 +85,24 @@ def test_compose_file_runs_the_bot_with_its_volume_secrets_and_restart_policy() 
     example = (REPO / ".env.example").read_text()
     for name in SECRET_NAMES:
         assert re.search(rf"^{name}=$", example, re.MULTILINE), name
+
+
+def test_archive_metadata_names_real_tables_and_its_queries_run(tmp_path: Path) -> None:
+    from bot.store import Store
+
+    metadata = yaml.safe_load((REPO / "docker" / "archive-metadata.yml").read_text())
+    database = metadata["databases"]["newsbot"]
+    store = Store.open(tmp_path / "newsbot.db")  # Datasette names the database after the file
+    try:
+        tables = set(store.db.table_names())
+        assert set(database["tables"]) <= tables, set(database["tables"]) - tables
+        for table, settings in database["tables"].items():
+            columns = set(store.db[table].columns_dict)
+            named = [*settings.get("facets", []), settings.get("sort_desc")]
+            named.append(settings.get("label_column"))
+            assert {c for c in named if c} <= columns, (table, named)
+        for name, query in database["queries"].items():
+            store.db.execute(query["sql"]).fetchall()  # valid SQL against the real schema
+            assert query["title"], name
+    finally:
+        store.close()
