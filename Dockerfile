@@ -21,6 +21,9 @@ RUN python3 -m venv /opt/venv \
 
 # ---- runtime: the venv, the bot and the seed corpus; no compilers, no pip cache
 FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title="newsbot" \
+      org.opencontainers.image.description="Reports only the new claims in news about AI training-data disputes" \
+      org.opencontainers.image.licenses="MIT"
 ARG UID=10001
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
