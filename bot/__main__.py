@@ -23,7 +23,6 @@ from bot.config import Config, Secrets, environment, load_config, load_secrets
 from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
 from bot.feeds.fetch import Fetcher, make_client
 from bot.logs import setup_logging
-from bot.ops import OpsServices
 from bot.pipeline import Judge, Pipeline, record_seeds
 from bot.scheduler import build_scheduler
 from bot.seeds import load_seeds
@@ -200,6 +199,8 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     feeds = [(f["url"], int(f["interval_minutes"] or 30)) for f in store.feeds()]
+    from bot.ops import OpsServices  # here, so `health` (every 30 s in Docker) stays light
+
     ops = OpsServices(config, utc_now)
     await ops.start()
     scheduler = build_scheduler(
