@@ -304,7 +304,7 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
         return
     exc = task.exception()
     if exc is not None:
-        log.error("chat connection failed for good: %s", exc)
+        log.error("chat connection failed for good: %s", exc, exc_info=exc)
         stop.set()
 
 

@@ -682,7 +682,27 @@ class DiscordRuntime:
         if self.client is None or self.token is None:
             return None
         await self.client.login(self.token)
-        return asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        return asyncio.create_task(self._stay_connected(self.client), name="discord")
+
+    @staticmethod
+    async def _stay_connected(client: NewsClient) -> None:
+        """Keep the gateway connection up. discord.py reconnects by itself after network
+        trouble; anything else that escapes is retried with backoff, except the errors
+        no retry can fix (a rejected token, a missing privileged intent)."""
+        delay = 1.0
+        while not client.is_closed():
+            try:
+                await client.connect(reconnect=True)
+            except (discord.LoginFailure, discord.PrivilegedIntentsRequired):
+                raise
+            except Exception:
+                if client.is_closed():
+                    return
+                log.exception("Discord connection dropped; reconnecting in %.0fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 300.0)
+            else:
+                return
 
     async def close(self) -> None:
         if self.client is not None:
