@@ -220,7 +220,7 @@ class FakeDiscord:
             return await self._webhook_post(parts[1], parts[2], body)
         if parts[0] == "webhooks" and method == "PATCH":
             self.callbacks.append({"kind": "edit", "token": parts[2], "body": body})
-            return json_response(self._message(f"interaction-{parts[2]}", body or {}))
+            return json_response(self._message("3000", body or {}))
         return json_response({"message": "Unknown route", "code": 0}, status=404)
 
     async def _create_message(
@@ -292,7 +292,7 @@ class FakeDiscord:
         return json_response(
             {
                 "interaction": {"id": interaction_id, "type": 2},
-                "resource": {"type": body["type"], "message": self._message("interaction", data)},
+                "resource": {"type": body["type"], "message": self._message("3000", data)},
             }
         )
 
@@ -301,9 +301,9 @@ class FakeDiscord:
     ) -> web.Response:
         if webhook_id == APP_ID:  # an interaction follow-up
             self.callbacks.append({"kind": "followup", "token": token, "body": body})
-            return json_response(self._message("interaction", body))
+            return json_response(self._message("3000", body))
         channel = f"webhook-{webhook_id}"
-        message = self._message(channel, body)
+        message = self._message(webhook_id, body)
         self.channels.setdefault(channel, []).append(message)
         self.message_created.set()
         return json_response(message)

@@ -367,12 +367,15 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 def _snippet(snippet: str) -> str:
     """A search snippet with its **match** marks kept and everything else neutralised."""
-    pieces = snippet.split("**")
-    out = [
-        safe(piece, 300) if i % 2 == 0 else f"**{safe(piece, 60)}**"
-        for i, piece in enumerate(pieces)
-    ]
-    return trim("".join(out).replace("****", ""), 500)
+    out = []
+    for i, piece in enumerate(snippet.split("**")):
+        text = safe(piece, 300)
+        if i % 2:
+            text = f"**{text}**" if text else ""
+        lead = " " if piece[:1].isspace() and out else ""
+        tail = " " if piece[-1:].isspace() else ""
+        out.append(lead + text + tail)
+    return trim("".join(out).strip(), 500)
 
 
 SEARCH_ID = re.compile(r"news:s:(?P<page>\d+):(?P<query>.+)")

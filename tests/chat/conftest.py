@@ -88,14 +88,16 @@ def feeds() -> Iterator[FeedServer]:
         yield server
 
 
-def bot_config(tmp_path: Path, feed_urls: list[str], **discord: Any) -> Config:
+def bot_config(
+    tmp_path: Path, feed_urls: list[str], *, backfill: int = 50, **discord: Any
+) -> Config:
     config = parse_config(
         {
             "bot": {"database": str(tmp_path / "bot.db"), "seeds_dir": str(REPO / "seeds")},
             "polling": {"interval_minutes": 60, "jitter_seconds": 0},
             "console": {"enabled": "never"},
             "discord": {"channel_id": int(CHANNEL), "guild_id": 0, **discord},
-            "feeds": [{"url": u, "name": "Example News", "backfill": 50} for u in feed_urls],
+            "feeds": [{"url": u, "name": "Example News", "backfill": backfill} for u in feed_urls],
         }
     )
     return config

@@ -3,11 +3,29 @@ local fake Discord over real HTTP and a real websocket on 127.0.0.1."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import re
+from contextlib import closing
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
+import pytest
+
+from bot.chat import discord_chat
+from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
-from tests.discord_fake import ADMIN_ROLE_ID, APP_ID, MANAGE_GUILD, FakeDiscord, slash
+from tests.discord_fake import (
+    ADMIN_ROLE_ID,
+    APP_ID,
+    BOT_USER,
+    MANAGE_GUILD,
+    FakeDiscord,
+    interaction_payload,
+    slash,
+)
 from tests.feedserver import FeedServer, rss
 
 EPHEMERAL = 64
@@ -193,3 +211,211 @@ async def test_every_slash_command_is_answered(
     )
     assert "2 feed(s) added" in imported["embeds"][0]["description"]
     assert await bot.stop() == 0
+
+
+# ------------------------------------------------------------------ failures
+
+
+async def test_a_429_then_success_gives_exactly_one_message(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=0.05)
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 1)
+    await bot.stop()
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(posts) == 2  # the refused attempt and the one that worked
+    assert [e["title"] for e in embeds(fake.posted(CHANNEL))] == [FIRST[0]]
+
+
+async def test_killing_the_bot_mid_delivery_loses_and_doubles_nothing(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    items = [
+        (f"Case {n}: ruling", f"https://news.example/case-{n}", f"Ruling {n} on training data.")
+        for n in range(6)
+    ]
+    url = feeds.serve("/feed.xml", rss(*items))
+    config = bot_config(tmp_path, [url], backlog_digest_at=0, rate_per_minute=0)
+    judge = StoryJudge()
+    # Discord stores the first message but the bot never hears back: it dies waiting.
+    fake.hold_messages = asyncio.Event()
+    bot = await start_bot(config, judge)
+    await asyncio.wait_for(fake.message_created.wait(), 10)
+    await bot.kill()
+    fake.hold_messages.set()
+    fake.hold_messages = None
+    assert len(fake.posted(CHANNEL)) == 1
+    with closing(Store.open(tmp_path / "bot.db")) as store:
+        assert store.outbox_length("discord") == 6  # as far as the outbox knows, none went
+
+    bot = await start_bot(config, judge)
+    await wait_for(lambda: len(fake.posted(CHANNEL)) >= 6)
+    await wait_for(lambda: _pending(tmp_path) == 0)
+    assert await bot.stop() == 0
+    titles = sorted(str(e["title"]) for e in embeds(fake.posted(CHANNEL)))
+    assert titles == sorted(t for t, _, _ in items)  # each exactly once
+
+
+def _pending(tmp_path: Path) -> int:
+    with closing(Store.open(tmp_path / "bot.db")) as store:
+        return store.outbox_length("discord")
+
+
+HOSTILE = (
+    "@everyone",
+    "@here look",
+    "<@&123>",
+    "<@!123456789012345678>",
+    "<#123456789012345678>",
+    "[free money](https://evil.example/x)",
+    "**bold** __under__ ~~strike~~ ||spoiler|| `code` ```block```",
+    "# Heading\n> quote\n- list",
+    "\\@everyone",
+    "@\u200beveryone",
+)
+
+
+async def test_a_hundred_hostile_titles_ping_nobody_and_break_nothing(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    items = []
+    for n in range(100):
+        hostile = HOSTILE[n % len(HOSTILE)]
+        if n % 10 == 9:
+            hostile = (hostile + " training ") * (100_000 // (len(hostile) + 10))
+        title = escape(f"{hostile} {n}: training data")
+        body = escape(f"Claim {n} about training data {hostile[:5000]}. Another sentence {n} here.")
+        items.append((title, f"https://news.example/h{n}", body))
+    url = feeds.serve("/feed.xml", rss(*items))
+    config = bot_config(tmp_path, [url], backfill=100, backlog_digest_at=0, rate_per_minute=0)
+    with caplog.at_level(logging.WARNING):
+        bot = await start_bot(config, StoryJudge())
+        await wait_for(lambda: len(fake.all_messages()) >= 100, 60)
+        await wait_for(lambda: _pending(tmp_path) == 0)
+        assert await bot.stop() == 0
+    messages = fake.all_messages()
+    assert len(messages) == 100
+    for message in messages:
+        assert message["allowed_mentions"] == {"parse": []}
+        embed = message["embeds"][0]
+        text = json.dumps(embed, ensure_ascii=False)
+        assert not re.search(r"@(everyone|here)", text)
+        assert not re.search(r"<[@#]", text)
+        assert not re.search(r"(?<!\\)\[free money\]\(", embed["title"] + embed["description"])
+        assert len(embed["title"]) <= 256 and len(embed.get("description", "")) <= 4096
+        assert len(embed.get("fields", [])) <= 25
+        assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
+        assert embed_length(embed) <= 6000
+    for thread in fake.threads.values():
+        assert len(thread["name"]) <= 100
+    with closing(Store.open(tmp_path / "bot.db")) as store:
+        dead = store.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'dead'").fetchone()
+    assert dead[0] == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "bot" in r.name]
+
+
+def embed_length(embed: dict[str, Any]) -> int:
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len((embed.get("footer") or {}).get("text", ""))
+    total += len((embed.get("author") or {}).get("name", ""))
+    return total + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+# ------------------------------------------------------------------ paging, slow answers
+
+
+async def test_search_pages_with_buttons(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    items = [
+        (f"Hearing {n}: training data", f"https://news.example/p{n}", f"Hearing {n} on training.")
+        for n in range(8)
+    ]
+    url = feeds.serve("/feed.xml", rss(*items))
+    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=0), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 8)
+    first = await ask(fake, slash(fake, ["news", "search"], [option("query", "hearing")]))
+    assert first["embeds"][0]["description"].count("news.example/p") == 5
+    assert "**Hearing** 3 on training." in first["embeds"][0]["description"]
+    buttons = first["components"][0]["components"]
+    assert [b["custom_id"] for b in buttons] == ["news:s:2:hearing"]
+    message = {
+        "id": fake.new_id(),
+        "channel_id": CHANNEL,
+        "author": BOT_USER,
+        "content": "",
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": first["embeds"],
+        "components": first["components"],
+        "pinned": False,
+        "type": 0,
+        "flags": 64,
+    }
+    click = interaction_payload(
+        fake, {"custom_id": "news:s:2:hearing", "component_type": 2}, kind=3, message=message
+    )
+    second = await ask(fake, click)
+    assert second["_type"] == 7  # the same message, updated in place
+    assert second["embeds"][0]["description"].count("news.example/p") == 3
+    back = second["components"][0]["components"]
+    assert [b["custom_id"] for b in back] == ["news:s:1:hearing"]
+    assert await bot.stop() == 0
+
+
+async def test_a_slow_answer_is_deferred_then_followed_up(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    monkeypatch.setattr(discord_chat, "ANSWER_WITHIN_SECONDS", 0.0)
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 1)
+    payload = slash(fake, ["news", "search"], [option("query", "trial")])
+    answer = await ask(fake, payload)
+    kinds = [
+        (c["kind"], c["body"].get("type")) for c in fake.callbacks if c["token"] == payload["token"]
+    ]
+    assert kinds == [("callback", 5), ("followup", None)]  # "thinking…", then the answer
+    assert answer["flags"] == EPHEMERAL
+    assert FIRST[0] in answer["embeds"][0]["description"]
+    assert await bot.stop() == 0
+
+
+async def test_a_bad_query_gets_a_short_ephemeral_error(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 1)
+    answer = await ask(fake, slash(fake, ["news", "search"], [option("query", '"(*)"')]))
+    assert answer["flags"] == EPHEMERAL
+    assert answer["embeds"][0]["description"] == "type at least one word or number to search for"
+    missing = await ask(fake, slash(fake, ["news", "article"], [option("ref", "nope")]))
+    assert "No article with that id or URL" in missing["embeds"][0]["description"]
+    assert "Traceback" not in json.dumps(missing)
+    assert await bot.stop() == 0
+
+
+# ------------------------------------------------------------------ webhook-only mode
+
+
+async def test_webhook_only_mode_posts_alerts_without_a_token(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
+    hook = "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge(), token=None, webhook=hook)
+    await wait_for(lambda: len(fake.posted("webhook-123456789012345678")) == 2)
+    assert await bot.stop() == 0
+    posted = fake.posted("webhook-123456789012345678")
+    assert sorted(e["title"] for e in embeds(posted)) == sorted([FIRST[0], OTHER[0]])
+    assert all(m["allowed_mentions"] == {"parse": []} for m in posted)
+    assert fake.identify is None and not fake.commands  # no gateway, no commands
+    assert not any(r.path.startswith("/users/@me") for r in fake.requests)
