@@ -367,7 +367,7 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 def _snippet(snippet: str) -> str:
     """A search snippet with its **match** marks kept and everything else neutralised."""
-    out = []
+    out: list[str] = []
     for i, piece in enumerate(snippet.split("**")):
         text = safe(piece, 300)
         if i % 2:
