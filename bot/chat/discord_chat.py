@@ -70,6 +70,10 @@ ANSWER_COLOUR = 0x3498DB
 
 def chat_error(exc: BaseException, what: str) -> ChatError:
     """A discord.py / network failure as a ChatError the delivery loop understands."""
+    if isinstance(exc, discord.RateLimited):  # a wait longer than discord.py will sleep
+        return ChatError(
+            f"{what}: rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after
+        )
     if isinstance(exc, discord.HTTPException):
         status = exc.status
         text = f"{what}: Discord answered {status} {exc.text or exc.__class__.__name__}"[:300]
@@ -100,6 +104,7 @@ def _retry_after(exc: discord.HTTPException) -> float | None:
 
 NETWORK_ERRORS = (
     discord.HTTPException,
+    discord.RateLimited,
     discord.GatewayNotFound,
     aiohttp.ClientError,
     OSError,
