@@ -163,16 +163,15 @@ def open_store(config: Config) -> Store:
 async def run_bot(
     config: Config,
     secrets: Secrets,
+    judge: Judge,
     *,
     once: bool,
     stdout: TextIO,
-    judge: Judge | None = None,
     stop: asyncio.Event | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
     closes the database and the chat connections."""
     seeds = load_seeds(config.bot.seeds_dir)
-    judge = judge or build_judge(config)
     store = open_store(config)
     client = make_client(config.polling.timeout_seconds)
     discord: DiscordRuntime | None = None
@@ -366,9 +365,11 @@ def cmd_check_config(config: Config, out: TextIO) -> int:
 
 
 def cmd_seeds_list(config: Config, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
     store = Store.open(":memory:")
     try:
-        record_seeds(store, build_judge(config), load_seeds(config.bot.seeds_dir), utc_now())
+        record_seeds(store, judge, seeds, utc_now())
         for row in store.articles(kind="seed"):
             date = (row["published"] or "")[:10] or "date unknown"
             out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
@@ -382,9 +383,11 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
 
 
 def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
     store = open_store(config)
     try:
-        record_seeds(store, build_judge(config), load_seeds(config.bot.seeds_dir), utc_now())
+        record_seeds(store, judge, seeds, utc_now())
         hits = store.search(query, limit=max(1, min(limit, 100)))
     finally:
         store.close()
@@ -420,8 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "search":
             return cmd_search(config, args.query, args.limit, sys.stdout)
         secrets = load_secrets(environment())
+        once = getattr(args, "once", False)
         return asyncio.run(
-            run_bot(config, secrets, once=getattr(args, "once", False), stdout=sys.stdout)
+            run_bot(config, secrets, build_judge(config), once=once, stdout=sys.stdout)
         )
     except (ConfigError, SeedError) as exc:
         sys.stderr.write(f"newsbot: {exc}\n")

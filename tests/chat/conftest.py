@@ -137,7 +137,7 @@ async def start_bot(
     stop = asyncio.Event()
     out = io.StringIO()
     task = asyncio.create_task(
-        run_bot(config, Secrets(values), once=False, stdout=out, judge=judge, stop=stop)
+        run_bot(config, Secrets(values), judge, once=False, stdout=out, stop=stop)
     )
     return RunningBot(task, stop, out)
 
