@@ -222,8 +222,7 @@ async def run_bot(
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
-        return EXIT_OK
+        return await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
     finally:
         if discord is not None:
             await discord.close()
@@ -240,7 +239,8 @@ async def _serve(
     discord: DiscordRuntime | None = None,
     feed_admin: FeedAdmin | None = None,
     stop: asyncio.Event | None = None,
-) -> None:
+) -> int:
+    """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -252,19 +252,17 @@ async def _serve(
     scheduler.start()
     if feed_admin is not None:
         feed_admin.changed = _job_resync(scheduler, store, pipeline, config)
-    delivering = asyncio.create_task(delivery.run(), name="delivery")
-    connection = await discord.start() if discord is not None else None
+    connection = discord.start() if discord is not None else None
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
+    delivering = asyncio.create_task(delivery.run(), name="delivery")
     log.info("running; press Ctrl-C to stop")
     try:
         await stop.wait()
     finally:
         log.info("stopping")
         scheduler.shutdown(wait=False)
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+        await delivery.shutdown(delivering)
         if discord is not None:
             await discord.close()
         if connection is not None:
@@ -272,6 +270,9 @@ async def _serve(
                 await connection
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if connection is not None and connection.done() and not connection.cancelled():
+        return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ chat wiring (discord)
@@ -303,7 +304,7 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
         return
     exc = task.exception()
     if exc is not None:
-        log.error("chat connection failed for good: %s", exc, exc_info=exc)
+        log.error("stopping: %s", exc)
         stop.set()
 
 

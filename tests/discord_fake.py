@@ -185,6 +185,8 @@ class FakeDiscord:
         parts = tail.split("/")
         route: Callable[..., Any] | None = None
         method = request.method
+        if request.headers.get("Authorization") == "Bot bad-token":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
         if tail == "users/@me":
             return json_response(BOT_USER)
         if tail == "oauth2/applications/@me":

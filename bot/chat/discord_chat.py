@@ -215,7 +215,7 @@ class DiscordDestination:
 
     def _check_logged_in(self) -> None:
         if self._client.is_closed() or self._client.user is None:
-            raise ChatError("Discord client is not logged in yet", retry_after=5)
+            raise ChatError("Discord client is not logged in yet", retry_after=2)
 
     async def _post(
         self, channel_id: int, embeds: list[discord.Embed], first_id: int, digest: bool = False
@@ -685,38 +685,41 @@ class DiscordRuntime:
     client: NewsClient | None = None
     token: str | None = None
 
-    async def start(self) -> asyncio.Task[None] | None:
-        """Log in and connect in the background (bot mode); returns the connection task."""
+    def start(self) -> asyncio.Task[None] | None:
+        """Log in and stay connected in the background (bot mode); returns the task.
+
+        The task ends with ChatError only when no retry can help (a rejected token, a
+        missing privileged intent); network trouble is retried with backoff meanwhile.
+        """
         if self.client is None or self.token is None:
             return None
-        await self.client.login(self.token)
-        return asyncio.create_task(self._stay_connected(self.client), name="discord")
-
-    @staticmethod
-    async def _stay_connected(client: NewsClient) -> None:
-        """Keep the gateway connection up. discord.py reconnects by itself after network
-        trouble; anything else that escapes is retried with backoff, except the errors
-        no retry can fix (a rejected token, a missing privileged intent)."""
-        delay = 1.0
-        while not client.is_closed():
-            try:
-                await client.connect(reconnect=True)
-            except (discord.LoginFailure, discord.PrivilegedIntentsRequired):
-                raise
-            except Exception:
-                if client.is_closed():
-                    return
-                log.exception("Discord connection dropped; reconnecting in %.0fs", delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 300.0)
-            else:
-                return
+        return asyncio.create_task(_stay_connected(self.client, self.token), name="discord")
 
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
         if isinstance(self.destination, WebhookDestination):
             await self.destination.close()
+
+
+async def _stay_connected(client: NewsClient, token: str) -> None:
+    delay = 1.0
+    while not client.is_closed():
+        try:
+            if client.user is None:
+                await client.login(token)
+            await client.connect(reconnect=True)
+            return
+        except discord.LoginFailure:
+            raise ChatError("Discord rejected DISCORD_TOKEN (reset it in the Bot tab)") from None
+        except discord.PrivilegedIntentsRequired:
+            raise ChatError("Discord refused the gateway intents the bot asked for") from None
+        except Exception as exc:
+            if client.is_closed():
+                return
+            log.warning("Discord connection failed (%s); retrying in %.0fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300.0)
 
 
 def build_discord(

@@ -44,6 +44,11 @@ OTHER = (
     "https://news.example/meta-1",
     "Authors filed a motion about training data. The court set a hearing date.",
 )
+NOTHING_NEW = (
+    "Getty v Stability: day two",
+    "https://news.example/getty-3",
+    "The trial over training data opened in London. The judge heard opening statements.",
+)
 IRRELEVANT = ("Chip sales rise", "https://news.example/chips", "A chipmaker sold more chips.")
 
 
@@ -76,7 +81,7 @@ async def test_alerts_are_posted_and_a_story_gets_a_thread_with_its_follow_up(
     assert {c["name"] for c in fake.commands[APP_ID]} == {"news"}
 
     # A later article of the same story: only its new claim, in the story's thread.
-    feeds.serve("/feed.xml", rss(FOLLOW_UP, FIRST, OTHER, IRRELEVANT))
+    feeds.serve("/feed.xml", rss(FOLLOW_UP, NOTHING_NEW, FIRST, OTHER, IRRELEVANT))
     await bot.stop()
     bot = await start_bot(bot_config(tmp_path, [url]), judge)
     await wait_for(lambda: len(fake.posted(thread_id)) == 1)
@@ -85,7 +90,24 @@ async def test_alerts_are_posted_and_a_story_gets_a_thread_with_its_follow_up(
     assert "An expert described the training set." in str(follow["description"])
     assert "opened in London" not in str(follow["description"])
     assert len(fake.posted(CHANNEL)) == 2  # nothing new in the channel itself
+    # The article that only repeats known claims was recorded, not posted; why says so.
+    why = await ask(fake, slash(fake, ["news", "why"], [option("url", NOTHING_NEW[1])]))
+    facts = {f["name"]: f["value"] for f in why["embeds"][0]["fields"]}
+    assert "nothing new" in facts["Decision"]
+    assert "The judge heard opening statements. — known from" in why["embeds"][0]["description"]
+    where = [(m["channel_id"], m["embeds"][0]["title"]) for m in fake.all_messages()]
+    assert len(where) == 3, where
     assert await bot.stop() == 0
+
+
+async def test_a_rejected_token_stops_the_bot_with_a_clear_message(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge(), token="bad-token")
+    assert await asyncio.wait_for(bot.task, 10) == 1
+    assert "Discord rejected DISCORD_TOKEN" in caplog.text
+    assert fake.all_messages() == []
 
 
 # ------------------------------------------------------------------ slash commands
