@@ -367,13 +367,14 @@ class Commands:
         return out[:25]
 
     def complete_recent(self, prefix: str) -> list[tuple[str, str]]:
-        """(title, url) of recent articles whose title contains the text (for article/why)."""
+        """(title, article id) of recent articles whose title contains the text; the id is
+        what article/why take (URLs can be longer than a choice value may be)."""
         needle = prefix.strip().lower()
         out = []
         for r in self._store.recent_articles(limit=100, relevant_only=False):
             title = r["title"] or r["id"]
-            if r["url"] and (not needle or needle in title.lower()):
-                out.append((title, r["url"]))
+            if not needle or needle in title.lower() or needle in (r["url"] or "").lower():
+                out.append((title, r["id"]))
         return out[:25]
 
     # ------------------------------------------------------------ helpers

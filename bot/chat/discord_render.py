@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import discord
 
@@ -269,8 +268,3 @@ def notice_embed(text: str, ref: str) -> discord.Embed:
     embed = discord.Embed(description=safe(text, 2000), colour=0xF1C40F)
     embed.set_footer(text=ref)
     return embed
-
-
-def alert_content(alert: Alert) -> dict[str, Any]:
-    """Plain-data form of what a webhook-only alert shows (used by tests and logs)."""
-    return {"title": safe(alert.title, TITLE_MAX), "url": http_url(alert.url)}

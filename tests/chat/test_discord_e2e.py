@@ -15,6 +15,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.chat import discord_chat
+from bot.chat.commands import Commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
 from tests.discord_fake import (
@@ -441,3 +442,36 @@ async def test_webhook_only_mode_posts_alerts_without_a_token(
     assert all(m["allowed_mentions"] == {"parse": []} for m in posted)
     assert fake.identify is None and not fake.commands  # no gateway, no commands
     assert not any(r.path.startswith("/users/@me") for r in fake.requests)
+
+
+async def test_autocomplete_and_unexpected_errors(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 2)
+    focused = {"name": "ref", "type": 3, "value": "getty", "focused": True}
+    stories = await ask(fake, slash(fake, ["news", "story"], [focused], interaction_type=4))
+    assert stories["_type"] == 8
+    assert [c["value"] for c in stories["choices"]] == ["getty-v-stability"]
+    articles = await ask(
+        fake,
+        slash(
+            fake, ["news", "why"], [{**focused, "name": "url", "value": "meta"}], interaction_type=4
+        ),
+    )
+    assert [c["name"] for c in articles["choices"]] == [OTHER[0]]
+    chosen = articles["choices"][0]["value"]
+    why = await ask(fake, slash(fake, ["news", "why"], [option("url", chosen)]))
+    assert why["embeds"][0]["title"] == OTHER[0]
+
+    def broken(self: object) -> None:
+        raise RuntimeError("database is on fire")
+
+    monkeypatch.setattr(Commands, "status", broken)
+    answer = await ask(fake, slash(fake, ["news", "status"]))
+    assert answer["flags"] == EPHEMERAL
+    description = answer["embeds"][0]["description"]
+    assert description.startswith("Something went wrong on our side")
+    assert "fire" not in description and "Traceback" not in description
+    assert await bot.stop() == 0
