@@ -57,7 +57,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 100  # the most one request returns
 THREAD_ARCHIVE_MINUTES = 10080  # a week
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100
@@ -208,8 +208,18 @@ class DiscordDestination:
                     span and span[0] == message.id
                 ):
                     through = span[1] if span else message.id
+                    if place == self._channel_id and through == message.id:
+                        await self._finish_story(message, str(item["id"]))
                     return SentRef(ref=str(item["id"]), through_id=through)
         return None
+
+    async def _finish_story(self, message: OutgoingMessage, message_id: str) -> None:
+        """A first alert found after a crash may still lack its story thread: open it."""
+        if message.kind != "alert" or not self._threads:
+            return
+        alert = alert_from_payload(message.payload)
+        if alert.story and await self._thread_for(alert) is None:
+            await self._open_thread(alert, message_id)
 
     # ------------------------------------------------------------ helpers
 

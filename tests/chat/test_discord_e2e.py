@@ -475,3 +475,25 @@ async def test_autocomplete_and_unexpected_errors(
     assert description.startswith("Something went wrong on our side")
     assert "fire" not in description and "Traceback" not in description
     assert await bot.stop() == 0
+
+
+async def test_a_long_backlog_arrives_as_one_digest(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    items = [
+        (f"Suit {n}: filing", f"https://news.example/s{n}", f"Filing {n} on training data.")
+        for n in range(14)
+    ]
+    url = feeds.serve("/feed.xml", rss(*items))
+    # Discord refuses while the alerts are queued, so they pile up; its retry-after is kept.
+    for _ in range(2):
+        fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=0.3, via=False)
+    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=10), StoryJudge())
+    await wait_for(lambda: len(fake.posted(CHANNEL)) == 1, 30)
+    await wait_for(lambda: _pending(tmp_path) == 0)
+    assert await bot.stop() == 0
+    refused = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(refused) == 3
+    (digest,) = embeds(fake.posted(CHANNEL))
+    assert digest["title"] == "14 updates (digest)"
+    assert all(f"Suit {n}: filing" in digest["description"] for n in range(14))
