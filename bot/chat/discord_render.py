@@ -18,6 +18,8 @@ import discord
 from bot.chat.render import one_line
 from bot.models import Alert, Claim
 
+NO_MENTIONS = discord.AllowedMentions.none()
+
 # Discord's documented limits.
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

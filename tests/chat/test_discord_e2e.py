@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.chat import discord_chat
+from bot.chat import discord_commands
 from bot.chat.commands import Commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
@@ -397,7 +397,7 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
-    monkeypatch.setattr(discord_chat, "ANSWER_WITHIN_SECONDS", 0.0)
+    monkeypatch.setattr(discord_commands, "ANSWER_WITHIN_SECONDS", 0.0)
     bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
     await wait_for(lambda: len(fake.threads) == 1)
     payload = slash(fake, ["news", "search"], [option("query", "trial")])
