@@ -222,7 +222,9 @@ async def _complete_feed(
 
 def build_news_group() -> app_commands.Group:
     """The /news command group (built on request; nothing at import time)."""
-    news = app_commands.Group(name="news", description="Look up AI training-data dispute news")
+    news = app_commands.Group(
+        name="news", description="Look up AI training-data dispute news", guild_only=True
+    )
     feeds = app_commands.Group(
         name="feeds", description="Manage watched feeds (admins)", parent=news
     )
