@@ -298,6 +298,21 @@ def _build_discord(
     )
 
 
+def _check_chat(config: Config, secrets: Secrets) -> None:
+    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return
+    from bot.chat.discord_chat import validate_discord
+
+    validate_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+    )
+
+
 def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
     """The chat connection gave up for good (e.g. a rejected token): stop the bot."""
     if task.cancelled():
@@ -417,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            load_secrets(environment())
+            _check_chat(config, load_secrets(environment()))
             return cmd_check_config(config, sys.stdout)
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

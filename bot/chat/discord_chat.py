@@ -459,10 +459,9 @@ def build_discord(
         digest_minutes=settings.digest_minutes,
         backlog_digest_at=settings.backlog_digest_at,
     )
+    validate_discord(settings, token=token, webhook_url=webhook_url)
     earlier = earlier_from_store(store)
     if token:
-        if not settings.channel_id:
-            raise ConfigError("discord.channel_id: required when DISCORD_TOKEN is set")
         client = NewsClient(
             commands,
             admin_role=settings.admin_role,
@@ -480,15 +479,23 @@ def build_discord(
         )
         return DiscordRuntime(destination=destination, client=client, token=token)
     if webhook_url:
-        if not WEBHOOK_URL.match(webhook_url):
-            raise ConfigError(
-                "DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/<id>/<token>"
-            )
         hook = WebhookDestination(
             webhook_url, username=settings.webhook_username, policy=policy, earlier=earlier
         )
         return DiscordRuntime(destination=hook)
     return None
+
+
+def validate_discord(
+    settings: DiscordSettings, *, token: str | None, webhook_url: str | None
+) -> None:
+    """Raise ConfigError when the secrets and [discord] settings cannot work together."""
+    if token and not settings.channel_id:
+        raise ConfigError("discord.channel_id: required when DISCORD_TOKEN is set")
+    if webhook_url and not token and not WEBHOOK_URL.match(webhook_url):
+        raise ConfigError(
+            "DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/<id>/<token>"
+        )
 
 
 WEBHOOK_URL = re.compile(r"^https?://[^/]+/api(/v\d+)?/webhooks/\d+/[\w-]+/?$")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.chat.commands import Commands
 from bot.chat.discord_chat import DiscordDestination, WebhookDestination, build_discord
 from bot.config import DiscordSettings, parse_config
@@ -59,3 +61,15 @@ def test_mode_follows_the_secrets(store: Store) -> None:
     assert hook.client is None  # type: ignore[attr-defined]
     with pytest.raises(ConfigError, match="DISCORD_WEBHOOK_URL: expected"):
         build(store, DiscordSettings(), webhook="https://example.com/hook")
+
+
+def test_check_config_reports_a_missing_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[discord]\nguild_id = 1\n", encoding="utf-8")
+    monkeypatch.setenv("DISCORD_TOKEN", "t")
+    assert main(["check-config", "--config", str(config)]) == 2
+    assert "discord.channel_id: required when DISCORD_TOKEN is set" in capsys.readouterr().err
+    config.write_text("[discord]\nchannel_id = 5\n", encoding="utf-8")
+    assert main(["check-config", "--config", str(config)]) == 0
