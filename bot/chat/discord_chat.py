@@ -187,6 +187,12 @@ class DiscordDestination:
             try:
                 raw = await self._client.http.logs_from(place, HISTORY_LIMIT)
                 history = cast(list[dict[str, Any]], raw)
+            except discord.NotFound:
+                continue  # a deleted thread or channel holds nothing
+            except discord.Forbidden as exc:
+                if place != self._channel_id:
+                    continue  # a thread locked to us: send() starts the story over anyway
+                raise chat_error(exc, f"reading channel {place}") from None
             except NETWORK_ERRORS as exc:
                 raise chat_error(exc, f"reading channel {place}") from None
             me = self._client.user.id if self._client.user else None
