@@ -1,7 +1,7 @@
 """Liveness: the running bot writes a heartbeat row; `newsbot health` checks it and the database.
 
-The heartbeat has its own SQLite connection, so it never waits on the store's lock and a
-stuck event loop shows up as a stale heartbeat. The check opens the database read-only.
+The heartbeat is written from the event loop through the bot's Store, so a stuck loop or a
+stuck store shows up as a stale heartbeat. The check opens the database read-only.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -42,43 +43,43 @@ def read_only(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 class Heartbeat:
-    """Writes "I am alive" into the database every `interval_seconds` while the bot runs."""
+    """Writes "I am alive" into the database every `interval_seconds` while the bot runs.
+
+    It writes through the bot's own Store (under its lock): a second writing connection
+    would make the bot's deferred transactions fail with "database is locked". A bot stuck
+    holding the store therefore also stops its heartbeat, which is what the check is for.
+    """
 
     def __init__(
         self,
-        path: Path,
+        store: Store,
         clock: Callable[[], datetime],
         *,
         interval_seconds: float,
     ) -> None:
-        self._path = path
+        self._store = store
         self._clock = clock
         self._interval = interval_seconds
         self._started_at = clock()
-        self._conn: sqlite3.Connection | None = None
 
     def beat(self, state: str = "running") -> None:
         """Write one heartbeat now (blocking; call it from a worker thread in async code)."""
-        if self._conn is None:
-            self._conn = sqlite3.connect(
-                str(self._path), check_same_thread=False, isolation_level=None
+        with self._store.transaction():
+            self._store.db.execute(
+                "INSERT INTO ops_heartbeat (id, beat_at, started_at, state, pid, version)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET beat_at = excluded.beat_at,"
+                " started_at = excluded.started_at, state = excluded.state,"
+                " pid = excluded.pid, version = excluded.version",
+                [
+                    HEARTBEAT_ID,
+                    self._clock().astimezone(UTC).isoformat(),
+                    self._started_at.astimezone(UTC).isoformat(),
+                    state,
+                    os.getpid(),
+                    __version__,
+                ],
             )
-            self._conn.execute("PRAGMA busy_timeout = 5000")
-        self._conn.execute(
-            "INSERT INTO ops_heartbeat (id, beat_at, started_at, state, pid, version)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET beat_at = excluded.beat_at,"
-            " started_at = excluded.started_at, state = excluded.state,"
-            " pid = excluded.pid, version = excluded.version",
-            [
-                HEARTBEAT_ID,
-                self._clock().astimezone(UTC).isoformat(),
-                self._started_at.astimezone(UTC).isoformat(),
-                state,
-                os.getpid(),
-                __version__,
-            ],
-        )
 
     async def run(self) -> None:
         """Beat until cancelled; a failed write is logged and retried on the next beat."""
@@ -95,9 +96,6 @@ class Heartbeat:
             self.beat("stopped")
         except sqlite3.Error as exc:
             log.warning("could not record the stop in the heartbeat: %s", exc)
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from bot.config import Config
 from bot.errors import NewsbotError
 from bot.health import HealthReport, Heartbeat, check_health
 from bot.metrics import MetricsServer, PollFeed, build_registry
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +24,11 @@ log = logging.getLogger(__name__)
 class OpsServices:
     """Heartbeat + metrics for one run of the bot."""
 
-    def __init__(self, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(self, config: Config, store: Store, clock: Callable[[], datetime]) -> None:
         self._config = config
         self._clock = clock
         database = config.bot.database
-        self.heartbeat = Heartbeat(
-            database, clock, interval_seconds=config.health.heartbeat_seconds
-        )
+        self.heartbeat = Heartbeat(store, clock, interval_seconds=config.health.heartbeat_seconds)
         self.registry, self.metrics = build_registry(database)
         self.server: MetricsServer | None = None
         if config.metrics.enabled:

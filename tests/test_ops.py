@@ -19,7 +19,7 @@ import pytest
 from bot.__main__ import main, run_bot
 from bot.backup import BackupError, backup_database, restore_database
 from bot.config import Config, HealthConfig, MetricsConfig, Secrets, parse_config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NewsbotError
 from bot.health import Heartbeat, check_health
 from bot.metrics import build_registry
 from bot.ops import OpsServices
@@ -94,7 +94,7 @@ def test_fresh_heartbeat_is_healthy_and_stale_one_is_not(tmp_path: Path) -> None
     store = Store.open(path)
     _fill(store)
     clock = Clock()
-    beat = Heartbeat(path, clock, interval_seconds=30)
+    beat = Heartbeat(store, clock, interval_seconds=30)
     beat.beat()
     report = check_health(path, NOW + timedelta(seconds=20), max_age_seconds=60)
     assert report.healthy, report.summary()
@@ -118,7 +118,9 @@ def test_health_command_exit_codes_and_json(
     path = _db(tmp_path)
     assert main(["--db", str(path), "health"]) == 1
     assert capsys.readouterr().out.startswith("unhealthy: no heartbeat yet")
-    Heartbeat(path, lambda: datetime.now(UTC), interval_seconds=30).beat()
+    store = Store.open(path)
+    Heartbeat(store, lambda: datetime.now(UTC), interval_seconds=30).beat()
+    store.close()
     assert main(["--db", str(path), "health", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"healthy": true' in out and '"feeds": 0' in out
@@ -152,7 +154,7 @@ async def test_metrics_and_healthz_over_real_http(tmp_path: Path) -> None:
     config = Config(metrics=MetricsConfig(enabled=True, host="127.0.0.1", port=0))
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, database=path))
     clock = Clock()
-    ops = OpsServices(config, clock)
+    ops = OpsServices(config, store, clock)
 
     async def poll(url: str) -> FeedResult:
         ok = "good" in url
@@ -196,15 +198,17 @@ async def test_metrics_and_healthz_over_real_http(tmp_path: Path) -> None:
 
 async def test_metrics_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     path = _db(tmp_path)
-    first = OpsServices(_metrics_config(path, 0), Clock())
+    store = Store.open(path)
+    first = OpsServices(_metrics_config(path, 0), store, Clock())
     await first.start()
     assert first.server is not None and first.server.port
-    second = OpsServices(_metrics_config(path, first.server.port), Clock())
+    second = OpsServices(_metrics_config(path, first.server.port), store, Clock())
     try:
-        with pytest.raises(Exception, match=r"metrics: cannot listen on 127.0.0.1:\d+"):
+        with pytest.raises(NewsbotError, match=r"metrics: cannot listen on 127.0.0.1:\d+"):
             await second.start()
     finally:
         await first.stop()
+        store.close()
 
 
 def _metrics_config(path: Path, port: int) -> Config:
@@ -333,7 +337,9 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_restore_refuses_while_the_bot_runs_and_rejects_junk(tmp_path: Path) -> None:
     path = _db(tmp_path)
     backup = backup_database(path, tmp_path / "b.db", NOW).path
-    Heartbeat(path, Clock(), interval_seconds=30).beat()
+    store = Store.open(path)
+    Heartbeat(store, Clock(), interval_seconds=30).beat()
+    store.close()
     with pytest.raises(BackupError, match="stop it first"):
         restore_database(backup, path, NOW + timedelta(seconds=5), max_age_seconds=60)
     junk = tmp_path / "junk.db"
@@ -414,3 +420,31 @@ def test_a_folder_where_the_config_file_should_be_is_explained(
     assert main(["--config", str(tmp_path / "config.toml"), "check-config"]) == 2
     err = capsys.readouterr().err
     assert "is a folder, not a file" in err and "copy config.example.toml" in err
+
+
+def test_heartbeat_never_makes_the_bot_s_own_writes_fail(tmp_path: Path) -> None:
+    """A transaction that reads, then writes, while heartbeats land: no "database is locked"."""
+    store = Store.open(_db(tmp_path))
+    beat = Heartbeat(store, Clock(), interval_seconds=1)
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def beating() -> None:
+        try:
+            while not done.is_set():
+                beat.beat()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=beating)
+    thread.start()
+    try:
+        for n in range(200):
+            with store.transaction():
+                store.has_article(f"x{n}")  # the read that starts the snapshot
+                store.save_article({"id": f"x{n}", "kind": "feed", "seen_at": NOW.isoformat()})
+    finally:
+        done.set()
+        thread.join()
+        store.close()
+    assert not errors, errors
