@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -78,6 +79,27 @@ class ConsoleConfig:
     enabled: Literal["auto", "always", "never"] = "auto"
 
 
+# ---------------------------------------------------------------- slack
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """Slack: where alerts go and how the /news command reaches the bot.
+
+    Tokens are secrets (environment only): SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode),
+    SLACK_SIGNING_SECRET (HTTP mode), SLACK_WEBHOOK_URL (alerts only, no commands).
+    """
+
+    channel: str = ""
+    mode: Literal["socket", "http"] = "socket"
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+    admin_user_ids: tuple[str, ...] = ()
+    threads: bool = True
+    broadcast_follow_ups: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
@@ -85,6 +107,7 @@ class Config:
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     feeds: tuple[FeedConfig, ...] = ()
+    slack: SlackConfig = field(default_factory=SlackConfig)
 
 
 # Value checks beyond the type: key path -> (predicate, message).
@@ -99,6 +122,16 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "feeds.url": (
         lambda v: v.startswith(("http://", "https://")),
         "must start with http:// or https://",
+    ),
+    "slack.channel": (
+        lambda v: v == "" or re.fullmatch(r"#?[\w.-]{1,80}", v) is not None,
+        "must be a channel id such as C0123456789 (or #name)",
+    ),
+    "slack.http_port": (lambda v: 1 <= v <= 65535, "must be between 1 and 65535"),
+    "slack.http_path": (lambda v: v.startswith("/"), "must start with /"),
+    "slack.admin_user_ids": (
+        lambda v: all(re.fullmatch(r"[UW][A-Z0-9]{2,}", u) for u in v),
+        "must be Slack user ids such as U0123456789",
     ),
 }
 

@@ -1,0 +1,146 @@
+"""Slack destinations over real HTTP to the local fake Slack: blocks, threads, 429s, webhook."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.chat.base import OutgoingMessage
+from bot.chat.delivery import Delivery
+from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, make_web_client
+from bot.errors import ChatError
+from bot.models import Alert, Claim, alert_to_payload
+from bot.store import Store
+from tests.slack_fake import FakeSlack
+
+NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+def _alert(n: int, story: str | None = "story-1", title: str | None = None) -> Alert:
+    return Alert(
+        article_id=f"a{n}",
+        title=title or f"Ruling number {n}",
+        url=f"https://news.example/{n}",
+        source="Example",
+        published=NOW,
+        category="lawsuit",
+        story=story,
+        summary="Something new happened.",
+        new_claims=(Claim(text=f"Claim {n} is new and worth reading.", novel=True),),
+    )
+
+
+def _message(n: int, **kwargs: object) -> OutgoingMessage:
+    return OutgoingMessage(id=n, kind="alert", payload=alert_to_payload(_alert(n, **kwargs)))  # type: ignore[arg-type]
+
+
+def _destination(slack: FakeSlack, threads: object = None) -> SlackDestination:
+    return SlackDestination(
+        make_web_client("xoxb-test", slack.api_url),
+        "C0ALERTS",
+        threads,  # type: ignore[arg-type]
+        Clock(),
+    )
+
+
+async def test_alert_is_posted_with_blocks_and_no_pings(slack: FakeSlack) -> None:
+    destination = _destination(slack)
+    ref = await destination.send(_message(1))
+    (post,) = slack.posts()
+    assert ref == f"C0ALERTS/{post['ts']}"
+    call = next(c for c in slack.calls if c.method == "chat.postMessage")
+    assert call.headers["Authorization"] == "Bearer xoxb-test"
+    assert post["channel"] == "C0ALERTS"
+    assert post["blocks"][0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Ruling number 1", "emoji": False},
+    }
+    assert post["link_names"] in (False, "0", 0, "false")
+    assert post["unfurl_links"] in (False, "0", 0, "false")
+    assert post["metadata"]["event_payload"]["outbox_id"] == 1
+    assert "thread_ts" not in post
+
+
+async def test_notice_is_posted(slack: FakeSlack) -> None:
+    destination = _destination(slack)
+    await destination.send(OutgoingMessage(id=9, kind="notice", payload={"text": "Feed down"}))
+    (post,) = slack.posts()
+    assert "Feed down" in post["blocks"][0]["text"]["text"]
+
+
+async def test_429_becomes_a_chat_error_with_retry_after(slack: FakeSlack) -> None:
+    slack.fail_next("chat.postMessage", status=429, retry_after=7)
+    with pytest.raises(ChatError) as caught:
+        await _destination(slack).send(_message(1))
+    assert caught.value.retry_after == 7.0
+    assert slack.posts() == []
+
+
+async def test_admin_errors_name_the_fix(slack: FakeSlack) -> None:
+    slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    with pytest.raises(ChatError, match="invite the bot"):
+        await _destination(slack).send(_message(1))
+
+
+async def test_refused_blocks_fall_back_to_text(slack: FakeSlack) -> None:
+    slack.fail_next("chat.postMessage", status=200, error="invalid_blocks")
+    await _destination(slack).send(_message(1))
+    (post,) = slack.posts()
+    assert "blocks" not in post and post["text"].startswith("New: Ruling number 1")
+
+
+async def test_429_then_success_gives_exactly_one_message(slack: FakeSlack, store: Store) -> None:
+    clock = Clock()
+    store.enqueue(
+        kind="alert",
+        article_id="a1",
+        destination="slack",
+        payload=alert_to_payload(_alert(1, title="@channel <!everyone> <@U123> *big* news")),
+        now=NOW,
+    )
+    slack.fail_next("chat.postMessage", status=429, retry_after=3)
+    delivery = Delivery(store, [_destination(slack)], clock)
+
+    first = await delivery.deliver_due()
+    assert (first.sent, first.failed) == (0, 1)
+    clock.now += timedelta(seconds=1)
+    assert (await delivery.deliver_due()).sent == 0  # Retry-After not over yet: nothing sent
+    clock.now += timedelta(seconds=3)
+    assert (await delivery.deliver_due()).sent == 1
+    assert (await delivery.deliver_due()).sent == 0
+
+    attempts = [c for c in slack.calls if c.method == "chat.postMessage"]
+    assert len(attempts) == 2
+    (post,) = slack.posts()
+    assert "<!everyone>" not in post["text"] and "<@U123>" not in post["text"]
+    assert store.outbox_length("slack") == 0
+
+
+async def test_webhook_posts_blocks_and_honours_429(slack: FakeSlack) -> None:
+    destination = SlackWebhookDestination(f"{slack.base}/webhook/T1")
+    slack.fail_next("webhook:T1", status=429, retry_after=2)
+    with pytest.raises(ChatError) as caught:
+        await destination.send(_message(1))
+    assert caught.value.retry_after == 2.0
+    assert await destination.send(_message(1)) is None
+    delivered = [c for c in slack.webhook_posts if c.method == "T1"]
+    assert len(delivered) == 1
+    assert delivered[0].params["blocks"][0]["type"] == "header"
+    assert delivered[0].params["unfurl_links"] is False
