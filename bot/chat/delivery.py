@@ -1,7 +1,13 @@
-"""The delivery loop: moves outbox rows to their destinations, each at most once, in order.
+"""The delivery loop: moves outbox rows to their destinations, each exactly once, in order.
 
-A destination that fails keeps its messages pending with a retry time; the other
-destinations are not held up. The pipeline never calls chat code directly.
+Before a send, the rows it carries get an intent mark. A row that still has its mark
+when delivery looks at it again was perhaps sent just before a crash: the destination is
+asked (`find_sent`) and the row is marked sent without sending it twice.
+
+A destination that fails keeps its messages pending with a retry time (the platform's
+retry-after, else exponential backoff with jitter); the other destinations are not held
+up. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
+The pipeline never calls chat code directly.
 """
 
 from __future__ import annotations
@@ -10,17 +16,26 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.chat.base import Destination, OutgoingMessage
+from bot.chat.base import (
+    DeliveryPolicy,
+    Destination,
+    Digesting,
+    OutgoingMessage,
+    Reconciling,
+)
 from bot.errors import ChatError
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
+RATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,7 @@ class Delivery:
         self._idle_seconds = idle_seconds
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._recent_sends: dict[str, deque[datetime]] = {}
 
     def wake(self) -> None:
         """Tell the loop new messages are waiting (it also checks every idle_seconds)."""
@@ -54,12 +70,8 @@ class Delivery:
 
     async def deliver_due(self) -> DeliveryReport:
         """Send every message that is due now; returns how many went out and how many failed."""
-        sent = failed = 0
-        for destination in self._destinations:
-            s, f = await self._deliver_to(destination)
-            sent += s
-            failed += f
-        return DeliveryReport(sent, failed)
+        results = await asyncio.gather(*(self._deliver_to(d) for d in self._destinations))
+        return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
         """Deliver until cancelled."""
@@ -72,35 +84,130 @@ class Delivery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
 
+    # ------------------------------------------------------------ one destination
+
     async def _deliver_to(self, destination: Destination) -> tuple[int, int]:
-        sent = failed = 0
-        rows = await asyncio.to_thread(self._store.due_messages, destination.name, self._clock())
-        for row in rows:
-            message = OutgoingMessage(
-                id=row["id"], kind=row["kind"], payload=row["payload"], attempts=row["attempts"]
+        policy: DeliveryPolicy = getattr(destination, "policy", None) or DeliveryPolicy()
+        now = self._clock()
+        limit = max(50, policy.backlog_digest_at + 1, policy.digest_size)
+        rows = await asyncio.to_thread(self._store.due_messages, destination.name, now, limit)
+        queue = [_message(r) for r in rows]
+        intents = {r["id"] for r in rows if r.get("intent_at")}
+        can_digest = isinstance(destination, Digesting)
+        sent = 0
+        while queue:
+            if not self._may_send(destination.name, policy):
+                log.info("rate cap reached for %s; the rest waits", destination.name)
+                break
+            head = queue[0]
+            if head.id in intents:
+                found = await self._reconcile(destination, head)
+                if found is not None:
+                    done = [m for m in queue if m.id <= found[1]]
+                    await asyncio.to_thread(
+                        self._store.mark_sent_many, [m.id for m in done], self._clock(), found[0]
+                    )
+                    log.info(
+                        "%s already had outbox %s (message %s); not sending again",
+                        destination.name,
+                        ", ".join(str(m.id) for m in done),
+                        found[0],
+                    )
+                    queue = queue[len(done) :]
+                    sent += len(done)
+                    continue
+            batch = self._next_batch(queue, rows, policy, can_digest, now)
+            if not batch:
+                break  # digest mode: still collecting
+            ok = await self._send(destination, batch)
+            if not ok:
+                return sent, 1
+            self._recent_sends.setdefault(destination.name, deque()).append(self._clock())
+            queue = queue[len(batch) :]
+            sent += len(batch)
+        return sent, 0
+
+    def _next_batch(
+        self,
+        queue: list[OutgoingMessage],
+        rows: list[dict[str, Any]],
+        policy: DeliveryPolicy,
+        can_digest: bool,
+        now: datetime,
+    ) -> list[OutgoingMessage]:
+        if not can_digest:
+            return queue[:1]
+        if policy.digest_minutes:
+            created = {r["id"]: r["created_at"] for r in rows}
+            oldest = datetime.fromisoformat(created[queue[0].id])
+            if now - oldest < timedelta(minutes=policy.digest_minutes):
+                return []
+            return queue[: policy.digest_size] if len(queue) > 1 else queue[:1]
+        if policy.backlog_digest_at and len(queue) >= policy.backlog_digest_at:
+            return queue[: policy.digest_size]
+        return queue[:1]
+
+    async def _send(self, destination: Destination, batch: list[OutgoingMessage]) -> bool:
+        ids = [m.id for m in batch]
+        await asyncio.to_thread(self._store.mark_intent, ids, self._clock())
+        try:
+            if len(batch) == 1:
+                ref = await destination.send(batch[0])
+            else:
+                assert isinstance(destination, Digesting)
+                ref = await destination.send_digest(batch)
+        except ChatError as exc:
+            head = batch[0]
+            if exc.permanent:
+                log.error(
+                    "%s refused outbox %d for good, skipping it: %s", destination.name, head.id, exc
+                )
+                await asyncio.to_thread(self._store.mark_dead, head.id, str(exc))
+                return True
+            delay = self._retry_delay(head.attempts, exc.retry_after)
+            log.warning(
+                "delivery to %s failed (attempt %d), retrying in %.0fs: %s",
+                destination.name,
+                head.attempts + 1,
+                delay.total_seconds(),
+                exc,
             )
-            try:
-                ref = await destination.send(message)
-            except ChatError as exc:
-                failed += 1
-                delay = self._retry_delay(message.attempts, exc.retry_after)
-                log.warning(
-                    "delivery to %s failed (attempt %d), retrying in %.0fs: %s",
-                    destination.name,
-                    message.attempts + 1,
-                    delay.total_seconds(),
-                    exc,
-                )
-                await asyncio.to_thread(
-                    self._store.mark_retry, message.id, str(exc), self._clock() + delay
-                )
-                break  # keep order: nothing later goes out before this one
-            await asyncio.to_thread(self._store.mark_sent, message.id, self._clock(), ref)
-            sent += 1
-        return sent, failed
+            await asyncio.to_thread(
+                self._store.mark_retry, head.id, str(exc), self._clock() + delay
+            )
+            return False  # keep order: nothing later goes out before this one
+        await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        return True
+
+    async def _reconcile(
+        self, destination: Destination, message: OutgoingMessage
+    ) -> tuple[str, int] | None:
+        if not isinstance(destination, Reconciling):
+            return None
+        try:
+            found = await destination.find_sent(message)
+        except ChatError as exc:
+            log.warning("could not check %s for outbox %d: %s", destination.name, message.id, exc)
+            return None
+        return (found.ref, found.through_id) if found else None
+
+    def _may_send(self, name: str, policy: DeliveryPolicy) -> bool:
+        if not policy.rate_per_minute:
+            return True
+        window = self._recent_sends.setdefault(name, deque())
+        since = self._clock() - RATE_WINDOW
+        while window and window[0] <= since:
+            window.popleft()
+        return len(window) < policy.rate_per_minute
 
     def _retry_delay(self, attempts: int, retry_after: float | None) -> timedelta:
         if retry_after is not None:
             return timedelta(seconds=max(0.0, retry_after))
         base = min(MAX_BACKOFF.total_seconds(), 5.0 * (2**attempts))
         return timedelta(seconds=base * (0.5 + self._rng.random() / 2))
+
+
+def _message(row: dict[str, Any]) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=row["id"], kind=row["kind"], payload=row["payload"], attempts=row["attempts"]
+    )
