@@ -56,6 +56,7 @@ class FakeSlack:
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_post("/webhook/{id}", self._webhook)
         app.router.add_get("/socket", self._socket_mode)
@@ -122,6 +123,8 @@ class FakeSlack:
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         raw = (await request.read()).decode("utf-8")
+        if request.method == "GET":
+            return dict(request.query)
         if request.content_type == "application/json":
             return dict(json.loads(raw)) if raw else {}
         params: dict[str, Any] = dict(urllib.parse.parse_qsl(raw))
@@ -164,6 +167,8 @@ class FakeSlack:
             ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
             params["ts"] = ts
             return web.json_response({"ok": True, "channel": params["channel"], "ts": ts})
+        if method in ("conversations.history", "conversations.replies"):
+            return web.json_response(self._history(method, params))
         if method == "users.info":
             user = self.users.get(str(params.get("user")))
             if user is None:
@@ -172,6 +177,32 @@ class FakeSlack:
         if method == "apps.connections.open":
             return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket"})
         return web.json_response({"ok": False, "error": "unknown_method"})
+
+    def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Posted messages of a channel, newest first (replies of one thread for .replies)."""
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("true", "1")
+        found = []
+        for post in reversed(self.posts()):
+            if post["channel"] != params.get("channel"):
+                continue
+            in_thread = post.get("thread_ts")
+            if method == "conversations.history" and in_thread:
+                continue
+            if method == "conversations.replies" and params.get("ts") not in (
+                in_thread,
+                post["ts"],
+            ):
+                continue
+            item = {k: post[k] for k in ("ts", "text", "blocks", "thread_ts") if k in post}
+            item["bot_id"] = "B1"
+            if with_metadata and "metadata" in post:
+                item["metadata"] = post["metadata"]
+            found.append(item)
+        return {
+            "ok": True,
+            "channel": params.get("channel"),
+            "messages": found[: int(params.get("limit") or 100)],
+        }
 
     async def _response_url(self, request: web.Request) -> web.Response:
         self._record(self.responses, request.match_info["id"], await self._params(request), request)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.base import OutgoingMessage
+from bot.chat.base import DeliveryPolicy, OutgoingMessage
 from bot.chat.delivery import Delivery
 from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, make_web_client
 from bot.errors import ChatError
@@ -74,7 +74,10 @@ async def test_alert_is_posted_with_blocks_and_no_pings(slack: FakeSlack) -> Non
     }
     assert post["link_names"] in (False, "0", 0, "false")
     assert post["unfurl_links"] in (False, "0", 0, "false")
-    assert post["metadata"]["event_payload"]["outbox_id"] == 1
+    assert post["metadata"] == {
+        "event_type": "newsbot_outbox",
+        "event_payload": {"first_id": 1, "last_id": 1},
+    }
     assert "thread_ts" not in post
 
 
@@ -144,3 +147,82 @@ async def test_webhook_posts_blocks_and_honours_429(slack: FakeSlack) -> None:
     assert len(delivered) == 1
     assert delivered[0].params["blocks"][0]["type"] == "header"
     assert delivered[0].params["unfurl_links"] is False
+
+
+def _queue(store: Store, n: int, story: str | None = "story-1") -> None:
+    store.enqueue(
+        kind="alert",
+        article_id=f"a{n}",
+        destination="slack",
+        payload=alert_to_payload(_alert(n, story=story)),
+        now=NOW,
+    )
+
+
+async def test_story_follow_ups_go_into_the_thread_of_the_first_alert(
+    slack: FakeSlack, store: Store
+) -> None:
+    for n in (1, 2, 3):
+        _queue(store, n, story="story-1" if n != 2 else "story-2")
+    _queue(store, 4, story=None)
+    delivery = Delivery(store, [_destination(slack, store)], Clock())
+    assert (await delivery.deliver_due()).sent == 4
+
+    first, other, follow_up, lone = slack.posts()
+    assert "thread_ts" not in first and "thread_ts" not in other and "thread_ts" not in lone
+    assert follow_up["thread_ts"] == first["ts"]
+    assert follow_up["reply_broadcast"] is False
+    assert follow_up["blocks"][0]["text"]["text"] == "Follow-up: Ruling number 3"
+    row = store.story_thread("slack", "story-1")
+    assert row is not None and row["thread_id"] == first["ts"] and row["channel_id"] == "C0ALERTS"
+
+
+async def test_a_vanished_thread_starts_a_new_one(slack: FakeSlack, store: Store) -> None:
+    destination = _destination(slack, store)
+    await destination.send(_message(1))
+    slack.fail_next("chat.postMessage", status=200, error="thread_not_found")
+    await destination.send(_message(2))
+    _first, second = slack.posts()
+    assert "thread_ts" not in second
+    row = store.story_thread("slack", "story-1")
+    assert row is not None and row["thread_id"] == second["ts"]
+
+
+async def test_restart_after_a_crash_between_post_and_mark_does_not_double(
+    slack: FakeSlack, store: Store
+) -> None:
+    _queue(store, 1)
+    _queue(store, 2)
+    (row1, row2) = store.due_messages("slack", NOW)
+    # The first run marked its intent and posted, then died before recording the send.
+    store.mark_intent([row1["id"]], NOW)
+    await _destination(slack, store).send(_message(row1["id"]))
+    # It also marked the second but died before posting it.
+    store.mark_intent([row2["id"]], NOW)
+
+    delivery = Delivery(store, [_destination(slack, store)], Clock())
+    report = await delivery.deliver_due()
+    assert report.sent == 2
+    posts = slack.posts()
+    assert [p["metadata"]["event_payload"]["first_id"] for p in posts] == [row1["id"], row2["id"]]
+    assert store.outbox_length("slack") == 0
+    history_calls = [c for c in slack.calls if c.method.startswith("conversations.")]
+    assert history_calls, "the restart looked at the channel before sending"
+
+
+async def test_backlog_goes_out_as_one_digest(slack: FakeSlack, store: Store) -> None:
+    for n in range(1, 13):
+        _queue(store, n, story=f"story-{n}")
+    destination = SlackDestination(
+        make_web_client("xoxb-test", slack.api_url),
+        "C0ALERTS",
+        store,
+        Clock(),
+        policy=DeliveryPolicy(backlog_digest_at=10, digest_size=20),
+    )
+    report = await Delivery(store, [destination], Clock()).deliver_due()
+    assert report.sent == 12
+    (digest,) = slack.posts()
+    assert digest["blocks"][0]["text"]["text"] == "12 updates while you were away"
+    assert digest["metadata"]["event_payload"] == {"first_id": 1, "last_id": 12}
+    assert "ref 1-12" in digest["blocks"][-1]["elements"][0]["text"]

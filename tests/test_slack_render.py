@@ -104,7 +104,7 @@ def test_hostile_titles_never_ping_and_fit_slack_limits(title: str) -> None:
         title,
         source=title[:300] or None,
         summary=title,
-        new_claims=(Claim(text=title or "x", novel=True),),
+        new_claims=(Claim(text=title or "x", novel=True, quote=title or None),),
         known_claims=(Claim(text=title or "y", novel=False, seen_in=title[:200] or None),),
         earlier=(title[:500],) if title else (),
     )
@@ -127,11 +127,8 @@ def test_alert_layout_has_title_link_facts_claims_and_earlier_coverage() -> None
     assert message.text == "New: Getty v. Stability: ruling (Example News)"
 
 
-@pytest.mark.skipif(
-    "quote" not in Claim.__dataclass_fields__, reason="claims carry no quote yet (delivery core)"
-)
 def test_follow_up_is_labelled_and_quotes_are_shown() -> None:
-    claim = Claim(text="Damages were set at $1m.", novel=True, quote="The judge set damages at $1m")  # type: ignore[call-arg]
+    claim = Claim(text="Damages were set at $1m.", novel=True, quote="The judge set damages at $1m")
     alert = _alert("Ruling", new_claims=(claim,))
     message = render_slack("alert", alert_to_payload(alert), follow_up=True)
     assert message.blocks[0]["text"]["text"] == "Follow-up: Ruling"
@@ -150,7 +147,9 @@ def test_many_claims_stay_within_fifty_blocks_and_say_what_was_left_out() -> Non
     )
     message = render_slack("alert", alert_to_payload(_alert("Many", new_claims=claims)))
     assert len(message.blocks) <= MAX_BLOCKS
-    assert "/news article a1" in _texts(message.blocks)[-1]
+    texts = _texts(message.blocks)
+    assert "`/news article` shows the whole verdict" in texts[-2]
+    assert texts[-1].startswith("`a1` · `/news why` explains")
     _assert_safe(
         message.text, message.blocks, {"https://news.example/a/1", "https://old.example/1"}
     )
@@ -159,9 +158,7 @@ def test_many_claims_stay_within_fifty_blocks_and_say_what_was_left_out() -> Non
 def test_notice_is_escaped() -> None:
     message = render_slack("notice", {"text": "Feed <!here> is failing & @channel"})
     (block,) = message.blocks
-    assert block["text"]["text"] == (
-        ":information_source: Feed &lt;!here&gt; is failing &amp; @\u2060channel"
-    )
+    assert block["text"]["text"] == (":warning: Feed &lt;!here&gt; is failing &amp; @\u2060channel")
     assert "<!here>" not in message.text
 
 

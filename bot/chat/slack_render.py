@@ -15,13 +15,19 @@ keeps a total budget too. Long text is trimmed at a sentence boundary.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from bot.chat.commands import Answer, Item
 from bot.chat.render import one_line
 from bot.models import Alert, Claim, alert_from_payload
+
+if TYPE_CHECKING:  # a type only: rendering for Slack never loads discord.py
+    from bot.chat.discord_render import EarlierLookup
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -29,6 +35,10 @@ MAX_HEADER_CHARS = 150
 MAX_CONTEXT_CHARS = 2000
 MAX_TOTAL_CHARS = 11_000
 MAX_FALLBACK_CHARS = 3000  # the notification text shown by clients that cannot draw blocks
+MAX_FIELDS = 10
+MAX_FIELD_CHARS = 2000
+MAX_BUTTON_VALUE = 2000
+MAX_EARLIER = 8
 QUOTE_CHARS = 300
 
 Block = dict[str, Any]
@@ -211,56 +221,117 @@ class BlockBudget:
 # ------------------------------------------------------------------ alerts and notices
 
 
-def render_slack(kind: str, payload: dict[str, Any], *, follow_up: bool = False) -> SlackMessage:
+def render_slack(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    ref: str = "",
+    follow_up: bool = False,
+    earlier: EarlierLookup | None = None,
+) -> SlackMessage:
     """The Slack message for one outbox row (an alert, or a notice with a "text")."""
     if kind == "alert":
-        return render_alert(alert_from_payload(payload), follow_up=follow_up)
-    return render_notice(str(payload.get("text") or ""))
+        return render_alert(
+            alert_from_payload(payload), ref=ref, follow_up=follow_up, earlier=earlier
+        )
+    return render_notice(str(payload.get("text") or ""), ref=ref)
 
 
-def render_notice(text: str) -> SlackMessage:
+def render_notice(text: str, *, ref: str = "") -> SlackMessage:
     body = escape_mrkdwn(text.strip()) or "(empty notice)"
-    blocks = [section(f":information_source: {body}")]
+    blocks = [section(f":warning: {body}")]
+    if ref:
+        blocks.append(context(ref))
     return SlackMessage(text=fallback_text(text), blocks=blocks)
 
 
-def render_alert(alert: Alert, *, follow_up: bool = False) -> SlackMessage:
-    """An alert as Block Kit: header, facts line, what is new, new claims with quotes,
-    what was already known and where, earlier coverage, and the story it belongs to."""
+def render_alert(
+    alert: Alert,
+    *,
+    ref: str = "",
+    follow_up: bool = False,
+    earlier: EarlierLookup | None = None,
+) -> SlackMessage:
+    """An alert as Block Kit, with the same content as on Discord.
+
+    A first alert: linked title, source, date, category, story, what is new, the new
+    claims with their supporting quotes, what was already known and where it was seen,
+    and earlier coverage. A follow-up (posted in its story's thread) shows only the new
+    claims. The footer names the article and carries the outbox `ref`.
+    """
     title = one_line(alert.title) or "(untitled)"
-    budget = BlockBudget()
+    budget = BlockBudget(reserve=2)
     budget.add(header(("Follow-up: " if follow_up else "") + title))
-    budget.add(context(_facts(alert)))
+    budget.add(context(_facts(alert, with_story=not follow_up)))
     lead = []
-    if alert.url and safe_url(alert.url):
+    if safe_url(alert.url):
         lead.append(link(alert.url, "Read the article") + " ↗")
-    if alert.summary.strip():
+    if alert.summary.strip() and not follow_up:
         lead.append("*What's new:* " + escape_mrkdwn(one_line(alert.summary, limit=20_000)))
     if lead:
         budget.add(section("\n".join(lead)))
     if alert.new_claims:
+        heading = "*New in this story*" if follow_up else "*New claims*"
         lines = [_new_claim_line(c) for c in alert.new_claims]
-        for text in pack_lines("*New claims*", lines):
+        for text in pack_lines(heading, lines):
             budget.add(section(text))
-    if alert.known_claims:
-        lines = [_known_claim_line(c) for c in alert.known_claims]
+    if alert.known_claims and not follow_up:
+        lines = [_known_claim_line(c, earlier) for c in alert.known_claims]
         for text in pack_lines("*Already known*", lines):
             budget.add(section(text))
-    if alert.earlier:
-        links = [_earlier_link(e) for e in alert.earlier[:20]]
-        budget.add(context("Earlier coverage: " + " · ".join(links)))
-    note = (
-        f"Some claims did not fit here; `/news article {escape_mrkdwn(alert.article_id)}`"
-        " shows the whole verdict."
-    )
-    blocks = budget.finish(trim(note, MAX_CONTEXT_CHARS))
+    if alert.earlier and not follow_up:
+        links = [_earlier_link(e, earlier) for e in alert.earlier[:MAX_EARLIER]]
+        more = len(alert.earlier) - MAX_EARLIER
+        budget.add(
+            context(
+                "Earlier coverage: "
+                + " · ".join(links)
+                + (f" …and {more} more" if more > 0 else "")
+            )
+        )
+    note = "Some claims did not fit here; `/news article` shows the whole verdict."
+    blocks = budget.finish(note)
+    article = escape_mrkdwn(one_line(alert.article_id, limit=200)).replace("`", "'")
+    footer = f"`{article}` · `/news why` explains" + (f" · {ref}" if ref else "")
+    blocks.append(context(footer))
     fallback = ("Follow-up: " if follow_up else "New: ") + title
     if alert.source:
         fallback += f" ({one_line(alert.source, limit=200)})"
     return SlackMessage(text=fallback_text(fallback), blocks=blocks)
 
 
-def _facts(alert: Alert) -> str:
+def render_digest(alerts: Sequence[Alert], notices: Sequence[str], *, ref: str) -> SlackMessage:
+    """Many queued messages as one (after an outage, or in digest mode): one section per
+    alert with its linked title, source, date and first new claim."""
+    count = len(alerts) + len(notices)
+    title = f"{count} update{'s' if count != 1 else ''} while you were away"
+    budget = BlockBudget(reserve=2)
+    budget.add(header(title))
+    for alert in alerts:
+        line = "*" + link(alert.url, alert.title or "(untitled)") + "*"
+        meta = " · ".join(
+            x
+            for x in (
+                escape_mrkdwn(one_line(alert.source or "", limit=100)),
+                alert.published.date().isoformat() if alert.published else "",
+                escape_mrkdwn((alert.category or "").replace("_", " ")),
+            )
+            if x
+        )
+        if meta:
+            line += " — " + meta
+        if alert.new_claims:
+            line += "\n• " + escape_mrkdwn(one_line(alert.new_claims[0].text, limit=600))
+        budget.add(section(line))
+    for text in notices:
+        budget.add(section(":warning: " + escape_mrkdwn(one_line(text, limit=1000))))
+    shown = len(budget.blocks) - 1
+    blocks = budget.finish(f"…and {count - shown} more: `/news recent`")
+    blocks.append(context(f"`/news article <id>` for details · {ref}"))
+    return SlackMessage(text=fallback_text(title), blocks=blocks)
+
+
+def _facts(alert: Alert, *, with_story: bool) -> str:
     facts = []
     if alert.source:
         facts.append("*" + escape_mrkdwn(one_line(alert.source, limit=200)) + "*")
@@ -268,7 +339,7 @@ def _facts(alert: Alert) -> str:
         facts.append(alert.published.date().isoformat())
     if alert.category:
         facts.append(escape_mrkdwn(one_line(alert.category, limit=100).replace("_", " ")))
-    if alert.story:
+    if alert.story and with_story:
         story = escape_mrkdwn(one_line(alert.story, limit=200)).replace("`", "'")
         facts.append(f"story `{story}`")
     return " · ".join(facts) or "newsbot alert"
@@ -276,23 +347,119 @@ def _facts(alert: Alert) -> str:
 
 def _new_claim_line(claim: Claim) -> str:
     line = "• " + escape_mrkdwn(one_line(claim.text, limit=20_000))
-    quote_text = getattr(claim, "quote", None)  # present once the delivery core adds quotes
-    if isinstance(quote_text, str) and quote_text.strip():
+    quote_text = (claim.quote or "").strip()
+    if quote_text and one_line(quote_text) != one_line(claim.text):
         excerpt = escape_mrkdwn(one_line(quote_text, limit=QUOTE_CHARS))
         line += f"\n      _“{excerpt}”_"
     return line
 
 
-def _known_claim_line(claim: Claim) -> str:
+def _known_claim_line(claim: Claim, earlier: EarlierLookup | None) -> str:
     line = "• " + escape_mrkdwn(one_line(claim.text, limit=20_000))
     if claim.seen_in:
-        line += " — first seen in " + _earlier_link(claim.seen_in)
+        line += " — first seen in " + _earlier_link(claim.seen_in, earlier)
     return line
 
 
-def _earlier_link(reference: str) -> str:
-    """A link when the reference is a URL, else the escaped name (e.g. a seed id)."""
+def _earlier_link(reference: str, earlier: EarlierLookup | None) -> str:
+    """An earlier article as a link (looked up by id), a bare URL as a link, else its id."""
+    item = earlier(reference) if earlier is not None else None
+    if item is not None:
+        text = link(item.url, item.title or reference)
+        if item.source:
+            text += " (" + escape_mrkdwn(one_line(item.source, limit=60)) + ")"
+        return text
     if safe_url(reference):
         host = urlsplit(reference).netloc.removeprefix("www.")
         return link(reference, host or reference)
     return "`" + escape_mrkdwn(one_line(reference, limit=200)).replace("`", "'") + "`"
+
+
+# ------------------------------------------------------------------ command answers
+
+
+def render_answer(answer: Answer) -> SlackMessage:
+    """A /news answer: title, text, facts as fields, items as sections, paging buttons.
+    Errors are one short line."""
+    if answer.error:
+        text = ":warning: " + escape_mrkdwn(one_line(answer.text, limit=500))
+        return SlackMessage(text=fallback_text(answer.text), blocks=[section(text)])
+    budget = BlockBudget(reserve=2)
+    budget.add(header(answer.title or "newsbot"))
+    if answer.text.strip():
+        budget.add(section(escape_mrkdwn(answer.text.strip())))
+    if answer.facts:
+        fields = [
+            {
+                "type": "mrkdwn",
+                "text": trim(
+                    "*"
+                    + escape_mrkdwn(one_line(name, limit=200))
+                    + "*\n"
+                    + escape_mrkdwn(one_line(value, limit=4000)),
+                    MAX_FIELD_CHARS,
+                ),
+                "verbatim": True,
+            }
+            for name, value in answer.facts[:MAX_FIELDS]
+        ]
+        budget.add({"type": "section", "fields": fields})
+    for item in answer.items:
+        budget.add(section(_item_text(item)))
+    blocks = budget.finish("…more than fits here.")
+    buttons = paging_buttons(answer)
+    if buttons is not None:
+        blocks.append(buttons)
+    return SlackMessage(text=fallback_text(answer.title or answer.text), blocks=blocks)
+
+
+def _item_text(item: Item) -> str:
+    head = ""
+    if item.title:
+        head = "*" + link(item.url, item.title) + "*"
+    if item.meta:
+        head += (" — " if head else "") + escape_mrkdwn(one_line(item.meta, limit=300))
+    body = []
+    if item.snippet:
+        body.append(snippet_mrkdwn(item.snippet))
+    if item.text:
+        body.append(("• " if not head else "") + escape_mrkdwn(one_line(item.text, limit=2000)))
+    return "\n".join(x for x in [head, *body] if x) or "-"
+
+
+def snippet_mrkdwn(snippet: str) -> str:
+    """A search snippet with its **match** marks turned into Slack bold, the rest escaped."""
+    pieces = snippet.split("**")
+    out = [
+        escape_mrkdwn(one_line(piece, limit=300))
+        if i % 2 == 0
+        else "*" + escape_mrkdwn(one_line(piece, limit=60)).replace("*", "") + "*"
+        for i, piece in enumerate(pieces)
+    ]
+    return trim("".join(out).replace("**", ""), 600)
+
+
+SEARCH_ACTION = "news_search_page"
+
+
+def paging_buttons(answer: Answer) -> Block | None:
+    """Previous/next buttons of /news search; the button's value carries query and page."""
+    page = answer.page
+    if page is None or (page.number == 1 and not page.has_next):
+        return None
+    elements = []
+    for number, label, show in (
+        (page.number - 1, "◀ Previous", page.number > 1),
+        (page.number + 1, "Next ▶", page.has_next),
+    ):
+        value = json.dumps({"q": page.query, "p": number}, ensure_ascii=False)
+        if show and len(value) <= MAX_BUTTON_VALUE:
+            elements.append(
+                {
+                    "type": "button",
+                    "action_id": f"{SEARCH_ACTION}_{number}",
+                    "text": {"type": "plain_text", "text": label},
+                    "value": value,
+                }
+            )
+    return {"type": "actions", "elements": elements} if elements else None
