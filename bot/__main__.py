@@ -41,6 +41,7 @@ from bot.store import Store
 
 if TYPE_CHECKING:
     from bot.chat.discord_chat import DiscordRuntime
+    from bot.chat.slack_chat import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -142,11 +143,14 @@ def build_destinations(
     stdout: TextIO,
     *,
     discord: DiscordRuntime | None = None,
+    slack: SlackRuntime | None = None,
 ) -> list[Destination]:
     """Every configured destination; the console when no chat platform is set up."""
     chat: list[Destination] = []
     if discord is not None:
         chat.append(discord.destination)
+    if slack is not None:
+        chat.append(slack.destination)
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not chat):
         chat.append(ConsoleDestination(stdout))
@@ -175,6 +179,7 @@ async def run_bot(
     store = open_store(config)
     client = make_client(config.polling.timeout_seconds)
     discord: DiscordRuntime | None = None
+    slack: SlackRuntime | None = None
     try:
         feed_admin = FeedAdmin(
             default_interval=config.polling.interval_minutes,
@@ -182,7 +187,8 @@ async def run_bot(
         )
         commands = Commands(store, utc_now, feed_admin=feed_admin)
         discord = _build_discord(config, secrets, store, commands)
-        destinations = build_destinations(config, secrets, stdout, discord=discord)
+        slack = _build_slack(config, secrets, store, commands, client)
+        destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
         delivery = Delivery(store, destinations, utc_now)
         pipeline = Pipeline(
             store,
@@ -222,11 +228,13 @@ async def run_bot(
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
+        await _serve(config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack)
         return EXIT_OK
     finally:
         if discord is not None:
             await discord.close()
+        if slack is not None:
+            await slack.close()
         await client.aclose()
         store.close()
         log.info("stopped; database closed")
@@ -240,6 +248,8 @@ async def _serve(
     discord: DiscordRuntime | None = None,
     feed_admin: FeedAdmin | None = None,
     stop: asyncio.Event | None = None,
+    *,
+    slack: SlackRuntime | None = None,
 ) -> None:
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -256,11 +266,15 @@ async def _serve(
     connection = await discord.start() if discord is not None else None
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
-    log.info("running; press Ctrl-C to stop")
     try:
+        if slack is not None:
+            await slack.start()
+        log.info("running; press Ctrl-C to stop")
         await stop.wait()
     finally:
         log.info("stopping")
+        if slack is not None:
+            await slack.close()
         scheduler.shutdown(wait=False)
         delivering.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -294,6 +308,35 @@ def _build_discord(
         store=store,
         commands=commands,
         clock=utc_now,
+    )
+
+
+# ------------------------------------------------------------------ chat wiring (slack)
+
+
+def _build_slack(
+    config: Config, secrets: Secrets, store: Store, commands: Commands, client: httpx.AsyncClient
+) -> SlackRuntime | None:
+    """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
+
+    def secret(name: str) -> str | None:
+        value = secrets.get(name)
+        return value.reveal() if value is not None else None
+
+    if secret("SLACK_BOT_TOKEN") is None and secret("SLACK_WEBHOOK_URL") is None:
+        return None
+    from bot.chat.slack_chat import build_slack, opml_fetcher
+
+    return build_slack(
+        config.slack,
+        bot_token=secret("SLACK_BOT_TOKEN"),
+        app_token=secret("SLACK_APP_TOKEN"),
+        signing_secret=secret("SLACK_SIGNING_SECRET"),
+        webhook_url=secret("SLACK_WEBHOOK_URL"),
+        store=store,
+        commands=commands,
+        clock=utc_now,
+        fetch_opml=opml_fetcher(Fetcher(client, max_body_bytes=1_000_000)),
     )
 
 

@@ -98,6 +98,9 @@ class SlackConfig:
     admin_user_ids: tuple[str, ...] = ()
     threads: bool = True
     broadcast_follow_ups: bool = False
+    rate_per_minute: int = 20
+    digest_minutes: int = 0
+    backlog_digest_at: int = 10
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,9 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
         lambda v: v == "" or re.fullmatch(r"#?[\w.-]{1,80}", v) is not None,
         "must be a channel id such as C0123456789 (or #name)",
     ),
+    "slack.rate_per_minute": (lambda v: 0 <= v <= 60, "must be between 0 (no cap) and 60"),
+    "slack.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
+    "slack.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
     "slack.http_port": (lambda v: 1 <= v <= 65535, "must be between 1 and 65535"),
     "slack.http_path": (lambda v: v.startswith("/"), "must start with /"),
     "slack.admin_user_ids": (
