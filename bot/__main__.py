@@ -228,8 +228,9 @@ async def run_bot(
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        await _serve(config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack)
-        return EXIT_OK
+        return await _serve(
+            config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
+        )
     finally:
         if discord is not None:
             await discord.close()
@@ -250,7 +251,8 @@ async def _serve(
     stop: asyncio.Event | None = None,
     *,
     slack: SlackRuntime | None = None,
-) -> None:
+) -> int:
+    """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -262,10 +264,10 @@ async def _serve(
     scheduler.start()
     if feed_admin is not None:
         feed_admin.changed = _job_resync(scheduler, store, pipeline, config)
-    delivering = asyncio.create_task(delivery.run(), name="delivery")
-    connection = await discord.start() if discord is not None else None
+    connection = discord.start() if discord is not None else None
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
+    delivering = asyncio.create_task(delivery.run(), name="delivery")
     try:
         if slack is not None:
             await slack.start()
@@ -276,9 +278,7 @@ async def _serve(
         if slack is not None:
             await slack.close()
         scheduler.shutdown(wait=False)
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+        await delivery.shutdown(delivering)
         if discord is not None:
             await discord.close()
         if connection is not None:
@@ -286,6 +286,9 @@ async def _serve(
                 await connection
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if connection is not None and connection.done() and not connection.cancelled():
+        return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
+    return EXIT_OK
 
 
 # ------------------------------------------------------------------ chat wiring (discord)
@@ -346,7 +349,7 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
         return
     exc = task.exception()
     if exc is not None:
-        log.error("chat connection failed for good: %s", exc)
+        log.error("stopping: %s", exc)
         stop.set()
 
 

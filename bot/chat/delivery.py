@@ -62,11 +62,24 @@ class Delivery:
         self._idle_seconds = idle_seconds
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._stopping = False
         self._recent_sends: dict[str, deque[datetime]] = {}
 
     def wake(self) -> None:
         """Tell the loop new messages are waiting (it also checks every idle_seconds)."""
         self._wake.set()
+
+    async def shutdown(self, task: asyncio.Task[None], grace_seconds: float = 5.0) -> None:
+        """Stop `task` (running `run`) after the send in flight, or cancel it after the grace
+        period. Either way nothing is lost: an interrupted send is reconciled next start."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def deliver_due(self) -> DeliveryReport:
         """Send every message that is due now; returns how many went out and how many failed."""
@@ -74,8 +87,8 @@ class Delivery:
         return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
+        """Deliver until cancelled or asked to stop (see `shutdown`)."""
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:  # a bug must not stop delivery for good
@@ -101,7 +114,12 @@ class Delivery:
                 break
             head = queue[0]
             if head.id in intents:
-                found = await self._reconcile(destination, head)
+                try:
+                    found = await self._reconcile(destination, head)
+                except ChatError as exc:
+                    # Unknown whether it went out: never send blind; ask again later.
+                    await self._failed(destination, head, exc, "checking")
+                    return sent, 1
                 if found is not None:
                     done = [m for m in queue if m.id <= found[1]]
                     await asyncio.to_thread(
@@ -117,14 +135,15 @@ class Delivery:
                     sent += len(done)
                     continue
             batch = self._next_batch(queue, rows, policy, can_digest, now)
-            if not batch:
-                break  # digest mode: still collecting
-            ok = await self._send(destination, batch)
-            if not ok:
+            if not batch or self._stopping:
+                break  # digest mode still collecting, or shutting down
+            consumed, delivered = await self._send(destination, batch)
+            if not consumed:
                 return sent, 1
-            self._recent_sends.setdefault(destination.name, deque()).append(self._clock())
-            queue = queue[len(batch) :]
-            sent += len(batch)
+            if delivered:
+                self._recent_sends.setdefault(destination.name, deque()).append(self._clock())
+            queue = queue[consumed:]
+            sent += delivered
         return sent, 0
 
     def _next_batch(
@@ -147,7 +166,10 @@ class Delivery:
             return queue[: policy.digest_size]
         return queue[:1]
 
-    async def _send(self, destination: Destination, batch: list[OutgoingMessage]) -> bool:
+    async def _send(
+        self, destination: Destination, batch: list[OutgoingMessage]
+    ) -> tuple[int, int]:
+        """Send one batch; returns (rows done with, rows delivered). (0, 0): retry later."""
         ids = [m.id for m in batch]
         await asyncio.to_thread(self._store.mark_intent, ids, self._clock())
         try:
@@ -163,32 +185,35 @@ class Delivery:
                     "%s refused outbox %d for good, skipping it: %s", destination.name, head.id, exc
                 )
                 await asyncio.to_thread(self._store.mark_dead, head.id, str(exc))
-                return True
-            delay = self._retry_delay(head.attempts, exc.retry_after)
-            log.warning(
-                "delivery to %s failed (attempt %d), retrying in %.0fs: %s",
-                destination.name,
-                head.attempts + 1,
-                delay.total_seconds(),
-                exc,
-            )
-            await asyncio.to_thread(
-                self._store.mark_retry, head.id, str(exc), self._clock() + delay
-            )
-            return False  # keep order: nothing later goes out before this one
+                return 1, 0
+            await self._failed(destination, head, exc, "delivery")
+            return 0, 0  # keep order: nothing later goes out before this one
         await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
-        return True
+        return len(batch), len(batch)
+
+    async def _failed(
+        self, destination: Destination, head: OutgoingMessage, exc: ChatError, what: str
+    ) -> None:
+        delay = self._retry_delay(head.attempts, exc.retry_after)
+        log.warning(
+            "%s to %s failed (attempt %d), retrying in %.0fs: %s",
+            what,
+            destination.name,
+            head.attempts + 1,
+            delay.total_seconds(),
+            exc,
+        )
+        await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), self._clock() + delay)
 
     async def _reconcile(
         self, destination: Destination, message: OutgoingMessage
     ) -> tuple[str, int] | None:
+        """(message ref, last outbox id) when the destination already has this message.
+
+        Raises ChatError when it cannot tell (the caller then waits, never sends blind)."""
         if not isinstance(destination, Reconciling):
             return None
-        try:
-            found = await destination.find_sent(message)
-        except ChatError as exc:
-            log.warning("could not check %s for outbox %d: %s", destination.name, message.id, exc)
-            return None
+        found = await destination.find_sent(message)
         return (found.ref, found.through_id) if found else None
 
     def _may_send(self, name: str, policy: DeliveryPolicy) -> bool:

@@ -70,6 +70,10 @@ ANSWER_COLOUR = 0x3498DB
 
 def chat_error(exc: BaseException, what: str) -> ChatError:
     """A discord.py / network failure as a ChatError the delivery loop understands."""
+    if isinstance(exc, discord.RateLimited):  # a wait longer than discord.py will sleep
+        return ChatError(
+            f"{what}: rate limited for {exc.retry_after:.0f}s", retry_after=exc.retry_after
+        )
     if isinstance(exc, discord.HTTPException):
         status = exc.status
         text = f"{what}: Discord answered {status} {exc.text or exc.__class__.__name__}"[:300]
@@ -100,6 +104,7 @@ def _retry_after(exc: discord.HTTPException) -> float | None:
 
 NETWORK_ERRORS = (
     discord.HTTPException,
+    discord.RateLimited,
     discord.GatewayNotFound,
     aiohttp.ClientError,
     OSError,
@@ -210,7 +215,7 @@ class DiscordDestination:
 
     def _check_logged_in(self) -> None:
         if self._client.is_closed() or self._client.user is None:
-            raise ChatError("Discord client is not logged in yet", retry_after=5)
+            raise ChatError("Discord client is not logged in yet", retry_after=2)
 
     async def _post(
         self, channel_id: int, embeds: list[discord.Embed], first_id: int, digest: bool = False
@@ -367,12 +372,15 @@ def answer_embed(answer: Answer) -> discord.Embed:
 
 def _snippet(snippet: str) -> str:
     """A search snippet with its **match** marks kept and everything else neutralised."""
-    pieces = snippet.split("**")
-    out = [
-        safe(piece, 300) if i % 2 == 0 else f"**{safe(piece, 60)}**"
-        for i, piece in enumerate(pieces)
-    ]
-    return trim("".join(out).replace("****", ""), 500)
+    out: list[str] = []
+    for i, piece in enumerate(snippet.split("**")):
+        text = safe(piece, 300)
+        if i % 2:
+            text = f"**{text}**" if text else ""
+        lead = " " if piece[:1].isspace() and out else ""
+        tail = " " if piece[-1:].isspace() else ""
+        out.append(lead + text + tail)
+    return trim("".join(out).strip(), 500)
 
 
 SEARCH_ID = re.compile(r"news:s:(?P<page>\d+):(?P<query>.+)")
@@ -677,18 +685,41 @@ class DiscordRuntime:
     client: NewsClient | None = None
     token: str | None = None
 
-    async def start(self) -> asyncio.Task[None] | None:
-        """Log in and connect in the background (bot mode); returns the connection task."""
+    def start(self) -> asyncio.Task[None] | None:
+        """Log in and stay connected in the background (bot mode); returns the task.
+
+        The task ends with ChatError only when no retry can help (a rejected token, a
+        missing privileged intent); network trouble is retried with backoff meanwhile.
+        """
         if self.client is None or self.token is None:
             return None
-        await self.client.login(self.token)
-        return asyncio.create_task(self.client.connect(reconnect=True), name="discord")
+        return asyncio.create_task(_stay_connected(self.client, self.token), name="discord")
 
     async def close(self) -> None:
         if self.client is not None:
             await self.client.close()
         if isinstance(self.destination, WebhookDestination):
             await self.destination.close()
+
+
+async def _stay_connected(client: NewsClient, token: str) -> None:
+    delay = 1.0
+    while not client.is_closed():
+        try:
+            if client.user is None:
+                await client.login(token)
+            await client.connect(reconnect=True)
+            return
+        except discord.LoginFailure:
+            raise ChatError("Discord rejected DISCORD_TOKEN (reset it in the Bot tab)") from None
+        except discord.PrivilegedIntentsRequired:
+            raise ChatError("Discord refused the gateway intents the bot asked for") from None
+        except Exception as exc:
+            if client.is_closed():
+                return
+            log.warning("Discord connection failed (%s); retrying in %.0fs", exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 300.0)
 
 
 def build_discord(

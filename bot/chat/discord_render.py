@@ -252,10 +252,15 @@ def digest_embed(
             line += "\n" + "• " + safe(alert.new_claims[0].text, 200)
         lines.append(line)
     lines.extend("⚠ " + safe(text, 300) for text in notices)
-    embed.description = fit_lines(lines, DESCRIPTION_MAX, separator="\n\n")
-    shown = embed.description.count("\n\n") + 1 if embed.description else 0
-    if shown < count:
-        embed.description += f"\n\n…{count - shown} more: /news recent"
+    room = DESCRIPTION_MAX - 40  # keeps space for the "…N more" line
+    shown: list[str] = []
+    for line in lines:
+        if len("\n\n".join([*shown, line])) > room:
+            break
+        shown.append(line)
+    if len(shown) < count:
+        shown.append(f"…{count - len(shown)} more: /news recent")
+    embed.description = "\n\n".join(shown)
     embed.set_footer(text=trim(f"{ref} · /news article <id> for details", FOOTER_MAX))
     return fit_embed(embed)
 

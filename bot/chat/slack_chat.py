@@ -72,7 +72,7 @@ _NEEDS_ADMIN = {
     "not_authed": "SLACK_BOT_TOKEN is missing",
     "account_inactive": "the bot's token was revoked or the app uninstalled",
     "token_revoked": "the bot's token was revoked",
-    "missing_scope": "the app lacks the chat:write scope",
+    "missing_scope": "the app lacks a scope it needs (see README, Slack app scopes)",
     "restricted_action": "the workspace does not allow the bot to post there",
 }
 
@@ -110,6 +110,8 @@ def chat_error(exc: Exception, what: str = "Slack") -> ChatError:
                 retry_after=_retry_after(exc.response.headers),
             )
         hint = _NEEDS_ADMIN.get(code)
+        if code == "missing_scope" and exc.response.get("needed"):
+            hint = f"add the {exc.response.get('needed')} scope to the Slack app and reinstall it"
         if hint:
             return ChatError(f"{what}: {code}: {hint}")
         return ChatError(
