@@ -676,7 +676,7 @@ def build_slack(
     commands: Commands,
     clock: Callable[[], datetime],
     fetch_opml: OpmlFetch | None = None,
-    api_url: str = SLACK_API_URL,
+    api_url: str | None = None,
 ) -> SlackRuntime | None:
     """The Slack side from config and secrets (None when no Slack secret is set).
 
@@ -686,6 +686,7 @@ def build_slack(
     """
     if not bot_token and not webhook_url:
         return None
+    api_url = api_url or SLACK_API_URL  # read at call time: tests point it at a local fake
     policy = DeliveryPolicy(
         rate_per_minute=settings.rate_per_minute,
         digest_minutes=settings.digest_minutes,
