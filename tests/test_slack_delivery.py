@@ -226,3 +226,14 @@ async def test_backlog_goes_out_as_one_digest(slack: FakeSlack, store: Store) ->
     assert digest["blocks"][0]["text"]["text"] == "12 updates while you were away"
     assert digest["metadata"]["event_payload"] == {"first_id": 1, "last_id": 12}
     assert "ref 1-12" in digest["blocks"][-1]["elements"][0]["text"]
+
+
+async def test_reconcile_survives_a_deleted_story_thread(slack: FakeSlack, store: Store) -> None:
+    destination = _destination(slack, store)
+    await destination.send(_message(1))
+    slack.fail_next("conversations.replies", status=200, error="thread_not_found")
+    assert await destination.find_sent(_message(2)) is None  # looked, found nothing
+    assert [c.method for c in slack.calls][-2:] == [
+        "conversations.replies",
+        "conversations.history",
+    ]

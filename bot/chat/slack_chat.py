@@ -248,7 +248,11 @@ class SlackDestination:
                         limit=HISTORY_LIMIT,
                         include_all_metadata=True,
                     )
-            except (SlackApiError, *_NETWORK_ERRORS) as exc:
+            except SlackApiError as exc:
+                if place is not None and exc.response.get("error") == "thread_not_found":
+                    continue  # the story's first message is gone: nothing to find there
+                raise chat_error(exc, "Slack conversations history") from None
+            except _NETWORK_ERRORS as exc:
                 raise chat_error(exc, "Slack conversations history") from None
             channel = str(response.get("channel") or self._channel)
             for item in response.get("messages") or []:
@@ -256,6 +260,19 @@ class SlackDestination:
                 if carried and carried[0] == message.id:
                     return SentRef(ref=f"{channel}/{item['ts']}", through_id=carried[1])
         return None
+
+    async def verify(self) -> None:
+        """Check the bot token at start (auth.test): a refused one raises ChatError naming
+        SLACK_BOT_TOKEN; an unreachable Slack only logs (delivery retries later)."""
+        try:
+            await self._client.auth_test()
+        except SlackApiError as exc:
+            raise ChatError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); use the app's "
+                "Bot User OAuth Token (xoxb-…) from Install App"
+            ) from None
+        except _NETWORK_ERRORS as exc:
+            log.warning("slack: cannot reach Slack to check the bot token yet (%s)", exc)
 
     # ------------------------------------------------------------ helpers
 
@@ -657,6 +674,9 @@ class SlackRuntime:
     app: SlackCommandApp | None = None
 
     async def start(self) -> None:
+        """Check the bot token, then connect the /news app (when there is one)."""
+        if isinstance(self.destination, SlackDestination):
+            await self.destination.verify()
         if self.app is not None:
             await self.app.start()
 

@@ -169,3 +169,14 @@ async def test_a_refused_slack_app_token_stops_the_bot_with_a_clear_message(
     bot = _start(_config(tmp_path, url), StoryJudge(), discord=False)
     with pytest.raises(Exception, match="Slack refused SLACK_APP_TOKEN"):
         await asyncio.wait_for(bot.task, 10)
+
+
+async def test_a_refused_slack_bot_token_stops_the_bot_with_a_clear_message(
+    tmp_path: Path, slack: FakeSlack, feeds: FeedServer
+) -> None:
+    slack.fail_next("auth.test", status=200, error="invalid_auth")
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    bot = _start(_config(tmp_path, url), StoryJudge(), discord=False)
+    with pytest.raises(Exception, match="Slack refused SLACK_BOT_TOKEN"):
+        await asyncio.wait_for(bot.task, 10)
+    assert not [c for c in slack.calls if c.method == "apps.connections.open"]
