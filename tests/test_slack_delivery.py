@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -237,3 +239,63 @@ async def test_reconcile_survives_a_deleted_story_thread(slack: FakeSlack, store
         "conversations.replies",
         "conversations.history",
     ]
+
+
+HOSTILE_PARTS = [
+    "@channel",
+    "@here",
+    "@everyone",
+    "<!everyone>",
+    "<!channel|x>",
+    "<@U123>",
+    "<#C1|general>",
+    "<https://evil.example|click>",
+    "*bold* _it_ ~s~ `c`",
+    "[md](https://evil.example)",
+    "&amp;&lt;",
+    "x" * 100_000,
+]
+
+
+async def test_a_hundred_hostile_alerts_ping_nobody_and_all_arrive(
+    slack: FakeSlack, store: Store
+) -> None:
+    for n in range(100):
+        parts = HOSTILE_PARTS[n % len(HOSTILE_PARTS)], HOSTILE_PARTS[(n * 7) % len(HOSTILE_PARTS)]
+        title = f"{n}: {parts[0]} {parts[1]}"
+        alert = Alert(
+            article_id=f"h{n}",
+            title=title,
+            url=f"https://news.example/h{n}",
+            source=parts[1][:200],
+            published=NOW,
+            category="lawsuit",
+            story=f"s{n % 10}",
+            summary=title,
+            new_claims=(Claim(text=title, novel=True, quote=parts[0]),),
+        )
+        store.enqueue(
+            kind="alert",
+            article_id=alert.article_id,
+            destination="slack",
+            payload=alert_to_payload(alert),
+            now=NOW,
+        )
+    delivery = Delivery(store, [_destination(slack, store)], Clock())
+    sent = failed = 0
+    while report := await delivery.deliver_due():  # 50 rows per pass
+        if not report.sent and not report.failed:
+            break
+        sent, failed = sent + report.sent, failed + report.failed
+    assert (sent, failed) == (100, 0)
+    posts = slack.posts()
+    assert len(posts) == 100
+    for post in posts:
+        header, *rest = post["blocks"]
+        assert header["type"] == "header"  # plain_text: Slack parses no links or mentions
+        parsed = json.dumps([post["text"], rest], ensure_ascii=False)
+        assert not re.search(r"<[!@#]", parsed)
+        for text in (parsed, header["text"]["text"]):
+            assert not re.search(r"(?<![\w\u2060])@(channel|here|everyone)\b", text)
+        for target in re.findall(r"<([^>|]+)\|", parsed):
+            assert target.startswith("https://news.example/h")

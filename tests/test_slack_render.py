@@ -180,3 +180,30 @@ def test_safe_url_refuses_other_schemes_and_quotes_link_breakers() -> None:
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("mailto:x@example.com") is None
     assert safe_url("https://ex.example/a b|c>d") == "https://ex.example/a%20b%7Cc%3Ed"
+
+
+def test_earlier_coverage_links_come_from_the_lookup() -> None:
+    from bot.chat.discord_render import EarlierItem
+
+    known = {
+        "old1": EarlierItem(title="Getty sues <@U1>", url="https://old.example/1", source="BBC")
+    }
+    alert = _alert(
+        "t",
+        known_claims=(Claim(text="Filed in 2023.", novel=False, seen_in="old1"),),
+        earlier=("old1", "seed-x"),
+    )
+    message = render_slack("alert", alert_to_payload(alert), earlier=known.get)
+    texts = "\n".join(_texts(message.blocks))
+    assert "first seen in <https://old.example/1|Getty sues &lt;@U1&gt;> (BBC)" in texts
+    assert (
+        "Earlier coverage: <https://old.example/1|Getty sues &lt;@U1&gt;> (BBC) · `seed-x`" in texts
+    )
+
+
+def test_follow_up_shows_only_new_claims() -> None:
+    message = render_slack("alert", alert_to_payload(_alert("Ruling")), follow_up=True)
+    texts = "\n".join(_texts(message.blocks))
+    assert "*New in this story*" in texts
+    assert "What's new" not in texts and "Already known" not in texts
+    assert "Earlier coverage" not in texts and "story `" not in texts

@@ -59,9 +59,18 @@ class SlackMessage:
 # ------------------------------------------------------------------ escaping
 
 
+def clip(text: str, limit: int) -> str:
+    """One line of outside text, at most `limit` characters (long input is cut first, so a
+    100 KB title costs no more than a short one)."""
+    return one_line(text[: limit * 2 + 64], limit=limit)
+
+
 def escape_mrkdwn(text: str) -> str:
     """Text safe inside mrkdwn: control characters out, &<> escaped, no broadcast words."""
-    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
+    if text.isprintable():
+        cleaned = text
+    else:
+        cleaned = "".join(ch if ch.isprintable() or ch == "\n" else " " for ch in text)
     escaped = cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return defuse_broadcasts(escaped)
 
@@ -73,13 +82,13 @@ def defuse_broadcasts(text: str) -> str:
 
 def plain(text: str, limit: int) -> str:
     """One line of plain text (for plain_text objects), no broadcast words, at most `limit`."""
-    return trim(defuse_broadcasts(one_line(text, limit=max(limit * 4, 1))), limit)
+    return trim(defuse_broadcasts(clip(text, max(limit * 4, 1))), limit)
 
 
 def fallback_text(text: str) -> str:
     """The top-level `text` of a message (notifications, old clients): Slack reads it as
     mrkdwn, so it is escaped like any other article text."""
-    return trim(escape_mrkdwn(one_line(text, limit=MAX_FALLBACK_CHARS * 2)), MAX_FALLBACK_CHARS)
+    return trim(escape_mrkdwn(clip(text, MAX_FALLBACK_CHARS * 2)), MAX_FALLBACK_CHARS)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -99,7 +108,7 @@ def safe_url(url: str | None) -> str | None:
 def link(url: str | None, label: str) -> str:
     """A mrkdwn link with an escaped label, or just the escaped label when the URL is unsafe."""
     target = safe_url(url)
-    text = escape_mrkdwn(one_line(label, limit=300)).replace("|", "¦")
+    text = escape_mrkdwn(clip(label, 300)).replace("|", "¦")
     if target is None:
         return text
     return f"<{target}|{text}>"
@@ -259,7 +268,7 @@ def render_alert(
     and earlier coverage. A follow-up (posted in its story's thread) shows only the new
     claims. The footer names the article and carries the outbox `ref`.
     """
-    title = one_line(alert.title) or "(untitled)"
+    title = clip(alert.title, 2000) or "(untitled)"
     budget = BlockBudget(reserve=2)
     budget.add(header(("Follow-up: " if follow_up else "") + title))
     budget.add(context(_facts(alert, with_story=not follow_up)))
@@ -267,7 +276,7 @@ def render_alert(
     if safe_url(alert.url):
         lead.append(link(alert.url, "Read the article") + " ↗")
     if alert.summary.strip() and not follow_up:
-        lead.append("*What's new:* " + escape_mrkdwn(one_line(alert.summary, limit=20_000)))
+        lead.append("*What's new:* " + escape_mrkdwn(clip(alert.summary, 20_000)))
     if lead:
         budget.add(section("\n".join(lead)))
     if alert.new_claims:
@@ -291,12 +300,12 @@ def render_alert(
         )
     note = "Some claims did not fit here; `/news article` shows the whole verdict."
     blocks = budget.finish(note)
-    article = escape_mrkdwn(one_line(alert.article_id, limit=200)).replace("`", "'")
+    article = escape_mrkdwn(clip(alert.article_id, 200)).replace("`", "'")
     footer = f"`{article}` · `/news why` explains" + (f" · {ref}" if ref else "")
     blocks.append(context(footer))
     fallback = ("Follow-up: " if follow_up else "New: ") + title
     if alert.source:
-        fallback += f" ({one_line(alert.source, limit=200)})"
+        fallback += f" ({clip(alert.source, 200)})"
     return SlackMessage(text=fallback_text(fallback), blocks=blocks)
 
 
@@ -312,7 +321,7 @@ def render_digest(alerts: Sequence[Alert], notices: Sequence[str], *, ref: str) 
         meta = " · ".join(
             x
             for x in (
-                escape_mrkdwn(one_line(alert.source or "", limit=100)),
+                escape_mrkdwn(clip(alert.source or "", 100)),
                 alert.published.date().isoformat() if alert.published else "",
                 escape_mrkdwn((alert.category or "").replace("_", " ")),
             )
@@ -321,10 +330,10 @@ def render_digest(alerts: Sequence[Alert], notices: Sequence[str], *, ref: str) 
         if meta:
             line += " — " + meta
         if alert.new_claims:
-            line += "\n• " + escape_mrkdwn(one_line(alert.new_claims[0].text, limit=600))
+            line += "\n• " + escape_mrkdwn(clip(alert.new_claims[0].text, 600))
         budget.add(section(line))
     for text in notices:
-        budget.add(section(":warning: " + escape_mrkdwn(one_line(text, limit=1000))))
+        budget.add(section(":warning: " + escape_mrkdwn(clip(text, 1000))))
     shown = len(budget.blocks) - 1
     blocks = budget.finish(f"…and {count - shown} more: `/news recent`")
     blocks.append(context(f"`/news article <id>` for details · {ref}"))
@@ -334,28 +343,28 @@ def render_digest(alerts: Sequence[Alert], notices: Sequence[str], *, ref: str) 
 def _facts(alert: Alert, *, with_story: bool) -> str:
     facts = []
     if alert.source:
-        facts.append("*" + escape_mrkdwn(one_line(alert.source, limit=200)) + "*")
+        facts.append("*" + escape_mrkdwn(clip(alert.source, 200)) + "*")
     if alert.published:
         facts.append(alert.published.date().isoformat())
     if alert.category:
-        facts.append(escape_mrkdwn(one_line(alert.category, limit=100).replace("_", " ")))
+        facts.append(escape_mrkdwn(clip(alert.category, 100).replace("_", " ")))
     if alert.story and with_story:
-        story = escape_mrkdwn(one_line(alert.story, limit=200)).replace("`", "'")
+        story = escape_mrkdwn(clip(alert.story, 200)).replace("`", "'")
         facts.append(f"story `{story}`")
     return " · ".join(facts) or "newsbot alert"
 
 
 def _new_claim_line(claim: Claim) -> str:
-    line = "• " + escape_mrkdwn(one_line(claim.text, limit=20_000))
+    line = "• " + escape_mrkdwn(clip(claim.text, 20_000))
     quote_text = (claim.quote or "").strip()
-    if quote_text and one_line(quote_text) != one_line(claim.text):
-        excerpt = escape_mrkdwn(one_line(quote_text, limit=QUOTE_CHARS))
+    if quote_text and clip(quote_text, 2000) != clip(claim.text, 2000):
+        excerpt = escape_mrkdwn(clip(quote_text, QUOTE_CHARS))
         line += f"\n      _“{excerpt}”_"
     return line
 
 
 def _known_claim_line(claim: Claim, earlier: EarlierLookup | None) -> str:
-    line = "• " + escape_mrkdwn(one_line(claim.text, limit=20_000))
+    line = "• " + escape_mrkdwn(clip(claim.text, 20_000))
     if claim.seen_in:
         line += " — first seen in " + _earlier_link(claim.seen_in, earlier)
     return line
@@ -367,12 +376,12 @@ def _earlier_link(reference: str, earlier: EarlierLookup | None) -> str:
     if item is not None:
         text = link(item.url, item.title or reference)
         if item.source:
-            text += " (" + escape_mrkdwn(one_line(item.source, limit=60)) + ")"
+            text += " (" + escape_mrkdwn(clip(item.source, 60)) + ")"
         return text
     if safe_url(reference):
         host = urlsplit(reference).netloc.removeprefix("www.")
         return link(reference, host or reference)
-    return "`" + escape_mrkdwn(one_line(reference, limit=200)).replace("`", "'") + "`"
+    return "`" + escape_mrkdwn(clip(reference, 200)).replace("`", "'") + "`"
 
 
 # ------------------------------------------------------------------ command answers
@@ -382,7 +391,7 @@ def render_answer(answer: Answer) -> SlackMessage:
     """A /news answer: title, text, facts as fields, items as sections, paging buttons.
     Errors are one short line."""
     if answer.error:
-        text = ":warning: " + escape_mrkdwn(one_line(answer.text, limit=500))
+        text = ":warning: " + escape_mrkdwn(clip(answer.text, 500))
         return SlackMessage(text=fallback_text(answer.text), blocks=[section(text)])
     budget = BlockBudget(reserve=2)
     budget.add(header(answer.title or "newsbot"))
@@ -393,10 +402,7 @@ def render_answer(answer: Answer) -> SlackMessage:
             {
                 "type": "mrkdwn",
                 "text": trim(
-                    "*"
-                    + escape_mrkdwn(one_line(name, limit=200))
-                    + "*\n"
-                    + escape_mrkdwn(one_line(value, limit=4000)),
+                    "*" + escape_mrkdwn(clip(name, 200)) + "*\n" + escape_mrkdwn(clip(value, 4000)),
                     MAX_FIELD_CHARS,
                 ),
                 "verbatim": True,
@@ -418,12 +424,12 @@ def _item_text(item: Item) -> str:
     if item.title:
         head = "*" + link(item.url, item.title) + "*"
     if item.meta:
-        head += (" — " if head else "") + escape_mrkdwn(one_line(item.meta, limit=300))
+        head += (" — " if head else "") + escape_mrkdwn(clip(item.meta, 300))
     body = []
     if item.snippet:
         body.append(snippet_mrkdwn(item.snippet))
     if item.text:
-        body.append(("• " if not head else "") + escape_mrkdwn(one_line(item.text, limit=2000)))
+        body.append(("• " if not head else "") + escape_mrkdwn(clip(item.text, 2000)))
     return "\n".join(x for x in [head, *body] if x) or "-"
 
 
@@ -431,9 +437,9 @@ def snippet_mrkdwn(snippet: str) -> str:
     """A search snippet with its **match** marks turned into Slack bold, the rest escaped."""
     pieces = snippet.split("**")
     out = [
-        escape_mrkdwn(one_line(piece, limit=300))
+        escape_mrkdwn(clip(piece, 300))
         if i % 2 == 0
-        else "*" + escape_mrkdwn(one_line(piece, limit=60)).replace("*", "") + "*"
+        else "*" + escape_mrkdwn(clip(piece, 60)).replace("*", "") + "*"
         for i, piece in enumerate(pieces)
     ]
     return trim("".join(out).replace("**", ""), 600)
