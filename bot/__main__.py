@@ -317,25 +317,40 @@ def _build_discord(
 # ------------------------------------------------------------------ chat wiring (slack)
 
 
+def _slack_secret(secrets: Secrets, name: str) -> str | None:
+    value = secrets.get(name)
+    return value.reveal() if value is not None else None
+
+
+def _check_slack(config: Config, secrets: Secrets, out: TextIO) -> None:
+    """check-config: say what the Slack side will be, or raise ConfigError."""
+    from bot.chat.slack_chat import check_slack
+
+    described = check_slack(
+        config.slack,
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
+    )
+    if described:
+        out.write(described + "\n")
+
+
 def _build_slack(
     config: Config, secrets: Secrets, store: Store, commands: Commands, client: httpx.AsyncClient
 ) -> SlackRuntime | None:
     """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
-
-    def secret(name: str) -> str | None:
-        value = secrets.get(name)
-        return value.reveal() if value is not None else None
-
-    if secret("SLACK_BOT_TOKEN") is None and secret("SLACK_WEBHOOK_URL") is None:
+    if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
         return None
     from bot.chat.slack_chat import build_slack, opml_fetcher
 
     return build_slack(
         config.slack,
-        bot_token=secret("SLACK_BOT_TOKEN"),
-        app_token=secret("SLACK_APP_TOKEN"),
-        signing_secret=secret("SLACK_SIGNING_SECRET"),
-        webhook_url=secret("SLACK_WEBHOOK_URL"),
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
         store=store,
         commands=commands,
         clock=utc_now,
@@ -462,8 +477,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            load_secrets(environment())
-            return cmd_check_config(config, sys.stdout)
+            secrets = load_secrets(environment())
+            code = cmd_check_config(config, sys.stdout)
+            _check_slack(config, secrets, sys.stdout)
+            return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)
         if command == "search":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,28 @@ def test_clashing_settings_name_the_key(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         _build(store, settings, **secrets)
+
+
+def test_check_config_describes_slack_or_names_the_bad_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('[slack]\nchannel = "C0ALERTS"\n')
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert main(["check-config", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "slack: alerts in C0ALERTS (story threads), /news over Socket Mode" in out
+    assert "xoxb-1" not in out
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xapp-1")
+    assert main(["check-config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "newsbot: SLACK_BOT_TOKEN: expected a bot token starting with xoxb-"
+        " (that is the app-level token: swap the two)"
+    )

@@ -498,11 +498,8 @@ class SlackCommandApp:
             host, port, path = self._http
             self._runner = web.AppRunner(self.app.web_app(path=path, port=port))
             await self._runner.setup()
-            site = web.TCPSite(self._runner, host, port)
-            await site.start()
-            server = site._server
-            sockets = getattr(server, "sockets", None) or []
-            self.port = sockets[0].getsockname()[1] if sockets else port
+            await web.TCPSite(self._runner, host, port).start()
+            self.port = int(self._runner.addresses[0][1])
             log.info("slack: listening for /news on http://%s:%s%s", host, self.port, path)
             return
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -685,6 +682,49 @@ class SlackRuntime:
             await self.app.stop()
 
 
+def check_slack(
+    settings: SlackConfig,
+    *,
+    bot_token: str | None,
+    app_token: str | None,
+    signing_secret: str | None,
+    webhook_url: str | None,
+) -> str | None:
+    """What the Slack side will be, in one line (None: no Slack secret is set); raises
+    ConfigError naming the key or secret when the settings cannot work together."""
+    if not bot_token and not webhook_url:
+        return None
+    if not bot_token:
+        assert webhook_url is not None
+        if not webhook_url.startswith(("https://", "http://")):
+            raise ConfigError("SLACK_WEBHOOK_URL: expected https://hooks.slack.com/services/…")
+        return "slack: alerts through the incoming webhook (no /news commands, no threads)"
+    if not bot_token.startswith("xoxb-"):
+        hint = (
+            " (that is the app-level token: swap the two)" if bot_token.startswith("xapp-") else ""
+        )
+        raise ConfigError(f"SLACK_BOT_TOKEN: expected a bot token starting with xoxb-{hint}")
+    if settings.mode == "socket":
+        if not app_token:
+            raise ConfigError(
+                "SLACK_APP_TOKEN: Socket Mode needs the app-level token"
+                ' (or set slack.mode = "http" with SLACK_SIGNING_SECRET)'
+            )
+        if not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
+    elif not signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET: HTTP mode needs the signing secret")
+    if not settings.channel:
+        raise ConfigError("slack.channel: required when SLACK_BOT_TOKEN is set")
+    where = (
+        "Socket Mode"
+        if settings.mode == "socket"
+        else f"HTTP on {settings.http_host}:{settings.http_port}{settings.http_path}"
+    )
+    threads = "story threads" if settings.threads else "no threads"
+    return f"slack: alerts in {settings.channel} ({threads}), /news over {where}"
+
+
 def build_slack(
     settings: SlackConfig,
     *,
@@ -704,8 +744,16 @@ def build_slack(
     Socket Mode (SLACK_APP_TOKEN) or HTTP (SLACK_SIGNING_SECRET). With only
     SLACK_WEBHOOK_URL: alerts through the webhook, no commands.
     """
-    if not bot_token and not webhook_url:
+    described = check_slack(
+        settings,
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        webhook_url=webhook_url,
+    )
+    if described is None:
         return None
+    log.info("%s", described)
     api_url = api_url or SLACK_API_URL  # read at call time: tests point it at a local fake
     policy = DeliveryPolicy(
         rate_per_minute=settings.rate_per_minute,
@@ -715,18 +763,7 @@ def build_slack(
     earlier = _earlier_from_store(store)
     if not bot_token:
         assert webhook_url is not None
-        if not webhook_url.startswith(("https://", "http://")):
-            raise ConfigError("SLACK_WEBHOOK_URL: expected https://hooks.slack.com/services/…")
         return SlackRuntime(SlackWebhookDestination(webhook_url, policy=policy, earlier=earlier))
-    if not bot_token.startswith("xoxb-"):
-        hint = (
-            " (that is the app-level token: swap the two)" if bot_token.startswith("xapp-") else ""
-        )
-        raise ConfigError(f"SLACK_BOT_TOKEN: expected a bot token starting with xoxb-{hint}")
-    if settings.mode == "socket" and app_token and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN: expected an app-level token starting with xapp-")
-    if not settings.channel:
-        raise ConfigError("slack.channel: required when SLACK_BOT_TOKEN is set")
     destination = SlackDestination(
         make_web_client(bot_token, api_url),
         settings.channel,
