@@ -314,6 +314,21 @@ def _build_discord(
     )
 
 
+def _check_chat(config: Config, secrets: Secrets) -> None:
+    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return
+    from bot.chat.discord_chat import validate_discord
+
+    validate_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+    )
+
+
 # ------------------------------------------------------------------ chat wiring (slack)
 
 
@@ -322,19 +337,17 @@ def _slack_secret(secrets: Secrets, name: str) -> str | None:
     return value.reveal() if value is not None else None
 
 
-def _check_slack(config: Config, secrets: Secrets, out: TextIO) -> None:
-    """check-config: say what the Slack side will be, or raise ConfigError."""
+def _check_slack(config: Config, secrets: Secrets) -> str | None:
+    """check-config: one line on what the Slack side will be, or raise ConfigError."""
     from bot.chat.slack_chat import check_slack
 
-    described = check_slack(
+    return check_slack(
         config.slack,
         bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
         app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
         signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
         webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
     )
-    if described:
-        out.write(described + "\n")
 
 
 def _build_slack(
@@ -478,8 +491,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
             secrets = load_secrets(environment())
+            _check_chat(config, secrets)
+            slack = _check_slack(config, secrets)
             code = cmd_check_config(config, sys.stdout)
-            _check_slack(config, secrets, sys.stdout)
+            if slack:
+                sys.stdout.write(slack + "\n")
             return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

@@ -51,6 +51,7 @@ class Failure:
     path_suffix: str
     status: int
     retry_after: float = 0.0
+    via: bool = True  # without Via, discord.py does not retry a 429 itself
 
 
 @dataclass
@@ -127,9 +128,15 @@ class FakeDiscord:
         return [m for msgs in self.channels.values() for m in msgs]
 
     def fail_next(
-        self, method: str, path_suffix: str, status: int, retry_after: float = 0.0
+        self,
+        method: str,
+        path_suffix: str,
+        status: int,
+        retry_after: float = 0.0,
+        *,
+        via: bool = True,
     ) -> None:
-        self.failures.append(Failure(method, path_suffix, status, retry_after))
+        self.failures.append(Failure(method, path_suffix, status, retry_after, via))
 
     # ------------------------------------------------------------ gateway
 
@@ -347,7 +354,7 @@ def _failure_response(failure: Failure) -> web.Response:
             headers={
                 "Retry-After": str(failure.retry_after),
                 "X-RateLimit-Scope": "user",
-                "Via": "1.1 google",
+                **({"Via": "1.1 google"} if failure.via else {}),
             },
         )
     return json_response({"message": "Service Unavailable", "code": 0}, status=failure.status)

@@ -46,13 +46,14 @@ class DeliveryPolicy:
     digest_minutes: collect messages for this long, then post one digest (0: post each).
     backlog_digest_at: when this many are waiting at once (after an outage), post them as
         digests instead of one by one (0: never).
-    digest_size: at most this many messages in one digest.
+    digest_size: at most this many messages in one digest (it lists as many as fit and
+        counts the rest).
     """
 
     rate_per_minute: int = 0
     digest_minutes: int = 0
     backlog_digest_at: int = 0
-    digest_size: int = 20
+    digest_size: int = 200
 
 
 class Destination(Protocol):

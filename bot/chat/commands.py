@@ -122,7 +122,7 @@ class Commands:
 
     def recent(self, n: int = 5) -> Answer:
         n = max(1, min(n, MAX_RECENT))
-        rows = [r for r in self._store.recent_articles(limit=n * 4) if r["status"] == "alerted"][:n]
+        rows = self._store.recent_alerted(limit=n)
         if not rows:
             return Answer(title="Recent alerts", text="Nothing posted yet.")
         items = tuple(
@@ -191,8 +191,10 @@ class Commands:
             )
             for r in rows
         )
+        known = self._store.story(story_id)
+        title = (known or {}).get("title") or ""
         return Answer(
-            title=f"Story {story_id}",
+            title=f"Story {story_id}" + (f": {title}" if title else ""),
             text=f"{len(rows)} article(s), oldest first.",
             items=items,
         )
@@ -367,13 +369,14 @@ class Commands:
         return out[:25]
 
     def complete_recent(self, prefix: str) -> list[tuple[str, str]]:
-        """(title, url) of recent articles whose title contains the text (for article/why)."""
+        """(title, article id) of recent articles whose title contains the text; the id is
+        what article/why take (URLs can be longer than a choice value may be)."""
         needle = prefix.strip().lower()
         out = []
         for r in self._store.recent_articles(limit=100, relevant_only=False):
             title = r["title"] or r["id"]
-            if r["url"] and (not needle or needle in title.lower()):
-                out.append((title, r["url"]))
+            if not needle or needle in title.lower() or needle in (r["url"] or "").lower():
+                out.append((title, r["id"]))
         return out[:25]
 
     # ------------------------------------------------------------ helpers

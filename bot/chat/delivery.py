@@ -63,6 +63,7 @@ class Delivery:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._soonest_retry: datetime | None = None
         self._recent_sends: dict[str, deque[datetime]] = {}
 
     def wake(self) -> None:
@@ -94,8 +95,13 @@ class Delivery:
             except Exception:  # a bug must not stop delivery for good
                 log.exception("delivery pass failed")
             self._wake.clear()
+            timeout = self._idle_seconds
+            if self._soonest_retry is not None:  # e.g. a short retry-after
+                until = (self._soonest_retry - self._clock()).total_seconds()
+                timeout = max(0.05, min(timeout, until))
+            self._soonest_retry = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
 
     # ------------------------------------------------------------ one destination
 
@@ -203,7 +209,10 @@ class Delivery:
             delay.total_seconds(),
             exc,
         )
-        await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), self._clock() + delay)
+        retry_at = self._clock() + delay
+        await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), retry_at)
+        if self._soonest_retry is None or retry_at < self._soonest_retry:
+            self._soonest_retry = retry_at
 
     async def _reconcile(
         self, destination: Destination, message: OutgoingMessage

@@ -1,8 +1,8 @@
-"""Discord: the alert destinations (bot or webhook) and the /news slash commands.
+"""Discord: the alert destinations (bot or webhook), the client, and how they are built.
 
 Bot mode (DISCORD_TOKEN): a discord.py client on the bot's event loop posts alerts to one
-channel, opens a thread per story, and answers /news commands. Webhook mode
-(DISCORD_WEBHOOK_URL only): alerts go through the webhook; there are no commands then.
+channel, opens a thread per story, and answers /news commands (discord_commands.py).
+Webhook mode (DISCORD_WEBHOOK_URL only): alerts go through the webhook; no commands then.
 
 Every message goes out with no allowed mentions. Each send carries a nonce (Discord then
 refuses to create the same message twice) and a "ref N" marker in its footer, which
@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -31,23 +31,16 @@ from bot.chat.base import (
     marker,
     parse_marker,
 )
-from bot.chat.commands import Answer, Commands, error
+from bot.chat.commands import Answer, Commands
+from bot.chat.discord_commands import SearchPageButton, build_news_group, send_answer
 from bot.chat.discord_render import (
-    DESCRIPTION_MAX,
-    FIELD_VALUE_MAX,
-    FIELDS_MAX,
-    TITLE_MAX,
+    NO_MENTIONS,
     EarlierItem,
     EarlierLookup,
     alert_embed,
     digest_embed,
-    fit_embed,
-    fit_lines,
-    link,
     notice_embed,
-    safe,
     thread_name,
-    trim,
 )
 from bot.config import DiscordSettings
 from bot.errors import ChatError, ConfigError
@@ -56,13 +49,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 100  # the most one request returns
 THREAD_ARCHIVE_MINUTES = 10080  # a week
-ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
-CUSTOM_ID_MAX = 100
-ERROR_COLOUR = 0xE74C3C
-ANSWER_COLOUR = 0x3498DB
 
 
 # ================================================================== errors
@@ -208,8 +196,18 @@ class DiscordDestination:
                     span and span[0] == message.id
                 ):
                     through = span[1] if span else message.id
+                    if place == self._channel_id and through == message.id:
+                        await self._finish_story(message, str(item["id"]))
                     return SentRef(ref=str(item["id"]), through_id=through)
         return None
+
+    async def _finish_story(self, message: OutgoingMessage, message_id: str) -> None:
+        """A first alert found after a crash may still lack its story thread: open it."""
+        if message.kind != "alert" or not self._threads:
+            return
+        alert = alert_from_payload(message.payload)
+        if alert.story and await self._thread_for(alert) is None:
+            await self._open_thread(alert, message_id)
 
     # ------------------------------------------------------------ helpers
 
@@ -338,107 +336,7 @@ def earlier_from_store(store: Store) -> EarlierLookup:
     return lookup
 
 
-# ================================================================== answers
-
-
-def answer_embed(answer: Answer) -> discord.Embed:
-    """A command's answer as one embed (all outside text neutralised and trimmed)."""
-    embed = discord.Embed(
-        title=safe(answer.title, TITLE_MAX),
-        colour=ERROR_COLOUR if answer.error else ANSWER_COLOUR,
-    )
-    parts = []
-    if answer.text:
-        parts.append(safe(answer.text, 1500))
-    for item in answer.items:
-        head = ""
-        if item.title:
-            head = "**" + link(safe(item.title, 200), item.url) + "**"
-        if item.meta:
-            head += (" — " if head else "") + safe(item.meta, 200)
-        body = []
-        if item.snippet:
-            body.append(_snippet(item.snippet))
-        if item.text:
-            body.append(("• " if not head else "") + safe(item.text, 400))
-        parts.append("\n".join(x for x in [head, *body] if x))
-    embed.description = fit_lines(parts, DESCRIPTION_MAX, separator="\n\n")
-    for name, value in answer.facts[:FIELDS_MAX]:
-        embed.add_field(
-            name=safe(name, 200) or "-", value=safe(value, FIELD_VALUE_MAX) or "-", inline=True
-        )
-    return fit_embed(embed)
-
-
-def _snippet(snippet: str) -> str:
-    """A search snippet with its **match** marks kept and everything else neutralised."""
-    out: list[str] = []
-    for i, piece in enumerate(snippet.split("**")):
-        text = safe(piece, 300)
-        if i % 2:
-            text = f"**{text}**" if text else ""
-        lead = " " if piece[:1].isspace() and out else ""
-        tail = " " if piece[-1:].isspace() else ""
-        out.append(lead + text + tail)
-    return trim("".join(out).strip(), 500)
-
-
-SEARCH_ID = re.compile(r"news:s:(?P<page>\d+):(?P<query>.+)")
-
-
-def search_custom_id(query: str, page: int) -> str | None:
-    custom_id = f"news:s:{page}:{query}"
-    return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
-
-
-class SearchPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=SEARCH_ID.pattern,
-):
-    """A "previous"/"next" button of /news search. Stateless: the custom id carries the
-    query and the page, so buttons keep working after a restart."""
-
-    def __init__(self, query: str, page: int, label: str) -> None:
-        custom_id = search_custom_id(query, page) or "news:s:1:-"
-        super().__init__(
-            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
-        )
-        self.query = query
-        self.page = page
-
-    @classmethod
-    async def from_custom_id(  # type: ignore[override]
-        cls,
-        interaction: discord.Interaction[discord.Client],
-        item: discord.ui.Button[discord.ui.View],
-        match: re.Match[str],
-        /,
-    ) -> SearchPageButton:
-        return cls(match["query"], int(match["page"]), item.label or "")
-
-    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        commands = _commands_of(interaction)
-        answer = await asyncio.to_thread(commands.search, self.query, self.page)
-        await interaction.response.edit_message(
-            embed=answer_embed(answer), view=paging_view(answer)
-        )
-
-
-def paging_view(answer: Answer) -> discord.ui.View | None:
-    page = answer.page
-    if page is None or (page.number == 1 and not page.has_next):
-        return None
-    if search_custom_id(page.query, page.number + 1) is None:
-        return None  # the query is too long to carry in a button
-    view = discord.ui.View(timeout=None)
-    if page.number > 1:
-        view.add_item(SearchPageButton(page.query, page.number - 1, "◀ Previous"))
-    if page.has_next:
-        view.add_item(SearchPageButton(page.query, page.number + 1, "Next ▶"))
-    return view
-
-
-# ================================================================== client and commands
+# ================================================================== client
 
 
 class NewsClient(discord.Client):
@@ -494,184 +392,7 @@ class NewsClient(discord.Client):
         else:
             log.error("/news command failed", exc_info=error)
             text = "Something went wrong on our side; it has been logged. Please try again."
-        await _send_answer(interaction, Answer(title="Sorry", text=text, error=True))
-
-
-def _commands_of(interaction: discord.Interaction[Any]) -> Commands:
-    client = interaction.client
-    assert isinstance(client, NewsClient)
-    return client.news
-
-
-def is_admin(interaction: discord.Interaction[Any]) -> bool:
-    """Manage Server in this server, or the role named in discord.admin_role."""
-    if interaction.guild_id is None:
-        return False
-    if interaction.permissions.manage_guild:
-        return True
-    client = interaction.client
-    role = getattr(client, "admin_role", "")
-    user = interaction.user
-    if role and isinstance(user, discord.Member):
-        return any(r.name == role or str(r.id) == role for r in user.roles)
-    return False
-
-
-def admin_only() -> Callable[[Any], Any]:
-    async def predicate(interaction: discord.Interaction[Any]) -> bool:
-        if not is_admin(interaction):
-            raise app_commands.CheckFailure(
-                "Only server managers (Manage Server) or the configured admin role"
-                " can manage feeds."
-            )
-        return True
-
-    return app_commands.check(predicate)
-
-
-async def _send_answer(interaction: discord.Interaction[Any], answer: Answer) -> None:
-    ephemeral = answer.error or not answer.public
-    kwargs: dict[str, Any] = {"embed": answer_embed(answer), "ephemeral": ephemeral}
-    view = paging_view(answer)
-    if view is not None:
-        kwargs["view"] = view
-    if interaction.response.is_done():
-        await interaction.followup.send(allowed_mentions=NO_MENTIONS, **kwargs)
-    else:
-        await interaction.response.send_message(allowed_mentions=NO_MENTIONS, **kwargs)
-
-
-async def respond(
-    interaction: discord.Interaction[Any],
-    work: Callable[[], Awaitable[Answer]],
-    *,
-    public: bool = False,
-) -> None:
-    """Run a command and answer; if it takes longer than Discord's window, defer first."""
-    task = asyncio.ensure_future(work())
-    done, _ = await asyncio.wait({task}, timeout=ANSWER_WITHIN_SECONDS)
-    if not done:
-        await interaction.response.defer(ephemeral=not public, thinking=True)
-    answer = await task
-    await _send_answer(interaction, answer)
-
-
-def _in_thread(fn: Callable[..., Answer], *args: Any) -> Callable[[], Awaitable[Answer]]:
-    async def run() -> Answer:
-        return await asyncio.to_thread(fn, *args)
-
-    return run
-
-
-async def _complete_story(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    ids = await asyncio.to_thread(_commands_of(interaction).complete_story, current)
-    return [app_commands.Choice(name=trim(i, 100), value=i[:100]) for i in ids]
-
-
-async def _complete_article(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    pairs = await asyncio.to_thread(_commands_of(interaction).complete_recent, current)
-    return [app_commands.Choice(name=trim(t, 100), value=i[:100]) for t, i in pairs]
-
-
-async def _complete_feed(
-    interaction: discord.Interaction[Any], current: str
-) -> list[app_commands.Choice[str]]:
-    pairs = await asyncio.to_thread(_commands_of(interaction).complete_feed, current)
-    return [app_commands.Choice(name=trim(t, 100), value=u) for t, u in pairs if len(u) <= 100]
-
-
-def build_news_group() -> app_commands.Group:
-    """The /news command group (built on request; nothing at import time)."""
-    news = app_commands.Group(name="news", description="Look up AI training-data dispute news")
-    feeds = app_commands.Group(
-        name="feeds", description="Manage watched feeds (admins)", parent=news
-    )
-
-    @news.command(name="search", description="Full-text search of everything seen")
-    @app_commands.describe(query="Words to look for (all must match)")
-    async def search(interaction: discord.Interaction[Any], query: str) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.search, query, 1))
-
-    @news.command(name="recent", description="The latest alerts")
-    @app_commands.describe(n="How many (1-20, default 5)")
-    async def recent(
-        interaction: discord.Interaction[Any], n: app_commands.Range[int, 1, 20] = 5
-    ) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.recent, n))
-
-    @news.command(name="article", description="Everything decided about one article")
-    @app_commands.describe(ref="Article id or URL")
-    @app_commands.autocomplete(ref=_complete_article)
-    async def article(interaction: discord.Interaction[Any], ref: str) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.article, ref))
-
-    @news.command(name="story", description="A story's timeline")
-    @app_commands.describe(ref="Story id or words from it")
-    @app_commands.autocomplete(ref=_complete_story)
-    async def story(interaction: discord.Interaction[Any], ref: str) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.story, ref))
-
-    @news.command(name="why", description="Why an item was or was not posted")
-    @app_commands.describe(url="The article's URL (or id)")
-    @app_commands.autocomplete(url=_complete_article)
-    async def why(interaction: discord.Interaction[Any], url: str) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.why, url))
-
-    @news.command(name="status", description="Feed health, last poll and outbox")
-    async def status(interaction: discord.Interaction[Any]) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.status))
-
-    @feeds.command(name="list", description="The watched feeds and their health")
-    @admin_only()
-    async def feeds_list(interaction: discord.Interaction[Any]) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, _in_thread(c.feeds_list))
-
-    @feeds.command(name="add", description="Watch a new feed")
-    @app_commands.describe(url="RSS, Atom or JSON Feed URL", name="How alerts name it")
-    @admin_only()
-    async def feeds_add(interaction: discord.Interaction[Any], url: str, name: str = "") -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, lambda: c.feeds_add(url, name), public=True)
-
-    @feeds.command(name="remove", description="Stop watching a feed")
-    @app_commands.describe(url="The feed's URL")
-    @app_commands.autocomplete(url=_complete_feed)
-    @admin_only()
-    async def feeds_remove(interaction: discord.Interaction[Any], url: str) -> None:
-        c = _commands_of(interaction)
-        await respond(interaction, lambda: c.feeds_remove(url), public=True)
-
-    @feeds.command(name="import", description="Add every feed of an OPML file")
-    @app_commands.describe(file="An OPML export from a feed reader")
-    @admin_only()
-    async def feeds_import(interaction: discord.Interaction[Any], file: discord.Attachment) -> None:
-        c = _commands_of(interaction)
-
-        async def work() -> Answer:
-            if file.size > 1_000_000:
-                return Answer(
-                    title="Sorry", text="That file is too big (1 MB at most).", error=True
-                )
-            try:
-                data = await file.read()
-            except NETWORK_ERRORS as exc:
-                return error(f"Could not read the file ({exc}).")
-            return await c.feeds_import(data)
-
-        await respond(interaction, work, public=True)
-
-    return news
+        await send_answer(interaction, Answer(title="Sorry", text=text, error=True))
 
 
 # ================================================================== runtime
@@ -738,10 +459,9 @@ def build_discord(
         digest_minutes=settings.digest_minutes,
         backlog_digest_at=settings.backlog_digest_at,
     )
+    validate_discord(settings, token=token, webhook_url=webhook_url)
     earlier = earlier_from_store(store)
     if token:
-        if not settings.channel_id:
-            raise ConfigError("discord.channel_id: required when DISCORD_TOKEN is set")
         client = NewsClient(
             commands,
             admin_role=settings.admin_role,
@@ -759,15 +479,23 @@ def build_discord(
         )
         return DiscordRuntime(destination=destination, client=client, token=token)
     if webhook_url:
-        if not WEBHOOK_URL.match(webhook_url):
-            raise ConfigError(
-                "DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/<id>/<token>"
-            )
         hook = WebhookDestination(
             webhook_url, username=settings.webhook_username, policy=policy, earlier=earlier
         )
         return DiscordRuntime(destination=hook)
     return None
+
+
+def validate_discord(
+    settings: DiscordSettings, *, token: str | None, webhook_url: str | None
+) -> None:
+    """Raise ConfigError when the secrets and [discord] settings cannot work together."""
+    if token and not settings.channel_id:
+        raise ConfigError("discord.channel_id: required when DISCORD_TOKEN is set")
+    if webhook_url and not token and not WEBHOOK_URL.match(webhook_url):
+        raise ConfigError(
+            "DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/<id>/<token>"
+        )
 
 
 WEBHOOK_URL = re.compile(r"^https?://[^/]+/api(/v\d+)?/webhooks/\d+/[\w-]+/?$")

@@ -12,12 +12,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import discord
 
 from bot.chat.render import one_line
 from bot.models import Alert, Claim
+
+NO_MENTIONS = discord.AllowedMentions.none()
 
 # Discord's documented limits.
 TITLE_MAX = 256
@@ -269,8 +270,3 @@ def notice_embed(text: str, ref: str) -> discord.Embed:
     embed = discord.Embed(description=safe(text, 2000), colour=0xF1C40F)
     embed.set_footer(text=ref)
     return embed
-
-
-def alert_content(alert: Alert) -> dict[str, Any]:
-    """Plain-data form of what a webhook-only alert shows (used by tests and logs)."""
-    return {"title": safe(alert.title, TITLE_MAX), "url": http_url(alert.url)}

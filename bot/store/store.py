@@ -386,6 +386,21 @@ class Store:
                 )
             )
 
+    def recent_alerted(self, limit: int = 5) -> list[dict[str, Any]]:
+        """The latest articles that were posted, newest first."""
+        with self._lock:
+            return list(
+                self.db["articles"].rows_where(
+                    "status = 'alerted'", order_by="seen_at DESC, rowid DESC", limit=limit
+                )
+            )
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        """The stories row, when the analysis wrote one."""
+        with self._lock:
+            rows = list(self.db["stories"].rows_where("id = ?", [story_id]))
+        return rows[0] if rows else None
+
     def story_ids_like(self, prefix: str, limit: int = 25) -> list[str]:
         """Known story ids starting with `prefix` (for autocomplete), most recent first."""
         with self._lock:

@@ -173,3 +173,16 @@ def test_opml_errors_are_clear() -> None:
         parse_opml(b'<!DOCTYPE x [<!ENTITY a "b">]><opml/>')
     with pytest.raises(ValueError, match="too big"):
         parse_opml(b" " * 1_000_001)
+
+
+def test_story_shows_its_title_when_the_analysis_named_it(store: Store, commands: Commands) -> None:
+    store.db["stories"].insert({"id": "getty", "title": "Getty Images v Stability AI"})
+    assert commands.story("getty").title == "Story getty: Getty Images v Stability AI"
+
+
+def test_recent_is_newest_first_and_capped(store: Store, commands: Commands) -> None:
+    for n in range(25):
+        article(store, f"x{n:02}", "alerted", seen_at=f"2025-11-07T10:{n:02}:00+00:00")
+    answer = commands.recent(50)
+    assert len(answer.items) == 20
+    assert answer.items[0].title == "Title x24"

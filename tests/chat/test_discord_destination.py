@@ -182,3 +182,20 @@ async def test_a_backlog_digest_is_one_message_found_again_after_a_crash(
     assert digest["title"] == "12 updates (digest)"
     assert digest["footer"]["text"].startswith("ref 1-12")
     assert all(f"Title {n}" in digest["description"] for n in range(12))
+
+
+async def test_a_first_alert_found_after_a_crash_gets_its_thread(
+    fake: FakeDiscord, client: discord.Client, store: Store
+) -> None:
+    clock = Clock()
+    dest = destination(client, store, clock)
+    enqueue(store, alert(1, story="s"), alert(2, story="s"))
+    # The previous run posted alert 1 and died before recording it or opening the thread.
+    no_threads = destination(client, store, clock, threads=False)
+    await no_threads.send(OutgoingMessage(id=1, kind="alert", payload=alert_to_payload(alert(1))))
+    store.mark_intent([1], clock())
+    assert (await Delivery(store, [dest], clock).deliver_due()).sent == 2
+    assert len(fake.posted(CHANNEL)) == 1
+    (thread_id,) = fake.threads
+    assert fake.threads[thread_id]["starter_message_id"] == fake.posted(CHANNEL)[0]["id"]
+    assert [m["embeds"][0]["title"] for m in fake.posted(thread_id)] == ["Title 2"]

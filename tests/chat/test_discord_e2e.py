@@ -14,7 +14,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.chat import discord_chat
+from bot.chat import discord_commands
+from bot.chat.commands import Commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
 from tests.discord_fake import (
@@ -396,7 +397,7 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
-    monkeypatch.setattr(discord_chat, "ANSWER_WITHIN_SECONDS", 0.0)
+    monkeypatch.setattr(discord_commands, "ANSWER_WITHIN_SECONDS", 0.0)
     bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
     await wait_for(lambda: len(fake.threads) == 1)
     payload = slash(fake, ["news", "search"], [option("query", "trial")])
@@ -441,3 +442,58 @@ async def test_webhook_only_mode_posts_alerts_without_a_token(
     assert all(m["allowed_mentions"] == {"parse": []} for m in posted)
     assert fake.identify is None and not fake.commands  # no gateway, no commands
     assert not any(r.path.startswith("/users/@me") for r in fake.requests)
+
+
+async def test_autocomplete_and_unexpected_errors(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    await wait_for(lambda: len(fake.threads) == 2)
+    focused = {"name": "ref", "type": 3, "value": "getty", "focused": True}
+    stories = await ask(fake, slash(fake, ["news", "story"], [focused], interaction_type=4))
+    assert stories["_type"] == 8
+    assert [c["value"] for c in stories["choices"]] == ["getty-v-stability"]
+    articles = await ask(
+        fake,
+        slash(
+            fake, ["news", "why"], [{**focused, "name": "url", "value": "meta"}], interaction_type=4
+        ),
+    )
+    assert [c["name"] for c in articles["choices"]] == [OTHER[0]]
+    chosen = articles["choices"][0]["value"]
+    why = await ask(fake, slash(fake, ["news", "why"], [option("url", chosen)]))
+    assert why["embeds"][0]["title"] == OTHER[0]
+
+    def broken(self: object) -> None:
+        raise RuntimeError("database is on fire")
+
+    monkeypatch.setattr(Commands, "status", broken)
+    answer = await ask(fake, slash(fake, ["news", "status"]))
+    assert answer["flags"] == EPHEMERAL
+    description = answer["embeds"][0]["description"]
+    assert description.startswith("Something went wrong on our side")
+    assert "fire" not in description and "Traceback" not in description
+    assert await bot.stop() == 0
+
+
+async def test_a_long_backlog_arrives_as_one_digest(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    items = [
+        (f"Suit {n}: filing", f"https://news.example/s{n}", f"Filing {n} on training data.")
+        for n in range(14)
+    ]
+    url = feeds.serve("/feed.xml", rss(*items))
+    # Discord refuses while the alerts are queued, so they pile up; its retry-after is kept.
+    for _ in range(2):
+        fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=0.3, via=False)
+    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=10), StoryJudge())
+    await wait_for(lambda: len(fake.posted(CHANNEL)) == 1, 30)
+    await wait_for(lambda: _pending(tmp_path) == 0)
+    assert await bot.stop() == 0
+    refused = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert len(refused) == 3
+    (digest,) = embeds(fake.posted(CHANNEL))
+    assert digest["title"] == "14 updates (digest)"
+    assert all(f"Suit {n}: filing" in digest["description"] for n in range(14))
