@@ -89,17 +89,29 @@ def commands(store: Store) -> Commands:
     return Commands(store, lambda: NOW, feed_admin=FeedAdmin(default_interval=30))
 
 
-def _opml_from(slack: FakeSlack) -> Any:
-    async def fetch(url: str) -> tuple[bytes | None, str | None]:
+class OpmlSource:
+    """Serves one OPML URL; `hold` keeps a fetch waiting until the test releases it."""
+
+    def __init__(self) -> None:
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def __call__(self, url: str) -> tuple[bytes | None, str | None]:
+        await self.hold.wait()
         if url == "https://feeds.example/export.opml":
             return OPML, None
         return None, "HTTP 404"
 
-    return fetch
+
+@pytest.fixture
+def opml() -> OpmlSource:
+    return OpmlSource()
 
 
 @pytest.fixture
-async def http_app(commands: Commands, slack: FakeSlack) -> AsyncIterator[SlackCommandApp]:
+async def http_app(
+    commands: Commands, slack: FakeSlack, opml: OpmlSource
+) -> AsyncIterator[SlackCommandApp]:
     app = SlackCommandApp(
         commands,
         bot_token="xoxb-test",
@@ -108,7 +120,7 @@ async def http_app(commands: Commands, slack: FakeSlack) -> AsyncIterator[SlackC
         admin_user_ids=("UCONFIG",),
         http_host="127.0.0.1",
         http_port=0,
-        fetch_opml=_opml_from(slack),
+        fetch_opml=opml,
         api_url=slack.api_url,
     )
     await app.start()
@@ -314,6 +326,20 @@ async def test_feeds_import_fetches_the_opml_url(asker: Asker, store: Store) -> 
     assert store.get_feed("https://two.example/rss") is not None
     missing = await asker.ask("feeds import https://feeds.example/none.opml", user="UADMIN")
     assert "Could not fetch that file: HTTP 404" in missing["text"]
+
+
+async def test_a_slow_command_is_acknowledged_before_its_answer(
+    asker: Asker, slack: FakeSlack, opml: OpmlSource
+) -> None:
+    opml.hold.clear()  # the import's fetch will wait
+    response = await asker.post(
+        asker.body("feeds import https://feeds.example/export.opml", "UADMIN")
+    )
+    assert response.status_code == 200 and response.text == ""  # the ack, with no answer yet
+    assert slack.responses == []
+    opml.hold.set()
+    await slack.wait_for(lambda: len(slack.responses) == 1)
+    assert "2 feed(s) added" in _text(slack.responses[0].params)
 
 
 # ------------------------------------------------------------------ paging buttons
