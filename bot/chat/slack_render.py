@@ -45,6 +45,7 @@ Block = dict[str, Any]
 
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
+_SPACES = re.compile(r"\s+")
 _ZWJ = "\u2060"  # word joiner: invisible, stops "@channel" from reading as a broadcast
 
 
@@ -434,15 +435,16 @@ def _item_text(item: Item) -> str:
 
 
 def snippet_mrkdwn(snippet: str) -> str:
-    """A search snippet with its **match** marks turned into Slack bold, the rest escaped."""
-    pieces = snippet.split("**")
-    out = [
-        escape_mrkdwn(clip(piece, 300))
-        if i % 2 == 0
-        else "*" + escape_mrkdwn(clip(piece, 60)).replace("*", "") + "*"
-        for i, piece in enumerate(pieces)
-    ]
-    return trim("".join(out).replace("**", ""), 600)
+    """A search snippet with its **match** marks turned into Slack bold, the rest escaped
+    (spaces around the matches kept: Slack only bolds whole words)."""
+    out = []
+    for i, piece in enumerate(snippet[:2000].split("**")):
+        flat = _SPACES.sub(" ", "".join(ch if ch.isprintable() else " " for ch in piece))
+        if i % 2 == 0:
+            out.append(escape_mrkdwn(flat))
+        elif flat.strip():
+            out.append("*" + escape_mrkdwn(flat.strip()[:60]).replace("*", "") + "*")
+    return trim("".join(out).strip(), 600)
 
 
 SEARCH_ACTION = "news_search_page"

@@ -207,3 +207,11 @@ def test_follow_up_shows_only_new_claims() -> None:
     assert "*New in this story*" in texts
     assert "What's new" not in texts and "Already known" not in texts
     assert "Earlier coverage" not in texts and "story `" not in texts
+
+
+def test_search_snippets_keep_spaces_around_bold_matches() -> None:
+    from bot.chat.slack_render import snippet_mrkdwn
+
+    assert snippet_mrkdwn("…the **Getty** case <!here>\n**x*y**") == (
+        "…the *Getty* case &lt;!here&gt; *xy*"
+    )
