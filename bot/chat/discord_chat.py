@@ -152,12 +152,16 @@ class DiscordDestination:
         if thread is not None:
             embed = alert_embed(alert, ref, follow_up=True, earlier=self._earlier)
             try:
-                sent = await self._post(int(thread), [embed], message.id)
+                sent = await self._post(int(thread), [embed], message.id, in_thread=True)
                 return str(sent["id"])
-            except ChatError as exc:
-                if "unknown channel" not in str(exc):
-                    raise
-                log.warning("thread %s of story %s is gone; opening a new one", thread, alert.story)
+            except (discord.NotFound, discord.Forbidden) as exc:
+                # Deleted, or locked to us: the story starts over in the channel.
+                log.warning(
+                    "cannot post in thread %s of story %s (%s); opening a new one",
+                    thread,
+                    alert.story,
+                    exc.status,
+                )
         embed = alert_embed(alert, ref, earlier=self._earlier)
         sent = await self._post(self._channel_id, [embed], message.id)
         if alert.story and self._threads:
@@ -183,6 +187,12 @@ class DiscordDestination:
             try:
                 raw = await self._client.http.logs_from(place, HISTORY_LIMIT)
                 history = cast(list[dict[str, Any]], raw)
+            except discord.NotFound:
+                continue  # a deleted thread or channel holds nothing
+            except discord.Forbidden as exc:
+                if place != self._channel_id:
+                    continue  # a thread locked to us: send() starts the story over anyway
+                raise chat_error(exc, f"reading channel {place}") from None
             except NETWORK_ERRORS as exc:
                 raise chat_error(exc, f"reading channel {place}") from None
             me = self._client.user.id if self._client.user else None
@@ -216,8 +226,15 @@ class DiscordDestination:
             raise ChatError("Discord client is not logged in yet", retry_after=2)
 
     async def _post(
-        self, channel_id: int, embeds: list[discord.Embed], first_id: int, digest: bool = False
+        self,
+        channel_id: int,
+        embeds: list[discord.Embed],
+        first_id: int,
+        digest: bool = False,
+        *,
+        in_thread: bool = False,
     ) -> dict[str, Any]:
+        """Post one message. With in_thread, NotFound/Forbidden reach the caller as they are."""
         try:
             channel = self._client.get_partial_messageable(channel_id)
             sent = await channel.send(
@@ -226,6 +243,8 @@ class DiscordDestination:
                 allowed_mentions=NO_MENTIONS,
             )
         except NETWORK_ERRORS as exc:
+            if in_thread and isinstance(exc, discord.NotFound | discord.Forbidden):
+                raise
             raise chat_error(exc, f"posting to channel {channel_id}") from None
         return {"id": sent.id}
 

@@ -29,6 +29,7 @@ from bot.chat.discord_render import (
     safe,
     trim,
 )
+from bot.chat.render import one_line
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100
@@ -203,21 +204,28 @@ async def _complete_story(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     ids = await asyncio.to_thread(_commands_of(interaction).complete_story, current)
-    return [app_commands.Choice(name=trim(i, 100), value=i[:100]) for i in ids]
+    return [app_commands.Choice(name=_choice_name(i, i), value=i[:100]) for i in ids]
 
 
 async def _complete_article(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     pairs = await asyncio.to_thread(_commands_of(interaction).complete_recent, current)
-    return [app_commands.Choice(name=trim(t, 100), value=i[:100]) for t, i in pairs]
+    return [app_commands.Choice(name=_choice_name(t, i), value=i[:100]) for t, i in pairs]
 
 
 async def _complete_feed(
     interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[str]]:
     pairs = await asyncio.to_thread(_commands_of(interaction).complete_feed, current)
-    return [app_commands.Choice(name=trim(t, 100), value=u) for t, u in pairs if len(u) <= 100]
+    return [
+        app_commands.Choice(name=_choice_name(t, u), value=u) for t, u in pairs if len(u) <= 100
+    ]
+
+
+def _choice_name(text: str, fallback: str) -> str:
+    """An autocomplete label: one line, 1 to 100 characters."""
+    return trim(one_line(text), 100) or trim(fallback, 100) or "?"
 
 
 def build_news_group() -> app_commands.Group:

@@ -199,3 +199,34 @@ async def test_a_first_alert_found_after_a_crash_gets_its_thread(
     (thread_id,) = fake.threads
     assert fake.threads[thread_id]["starter_message_id"] == fake.posted(CHANNEL)[0]["id"]
     assert [m["embeds"][0]["title"] for m in fake.posted(thread_id)] == ["Title 2"]
+
+
+async def test_a_thread_locked_to_the_bot_starts_the_story_over_in_the_channel(
+    fake: FakeDiscord, client: discord.Client, store: Store
+) -> None:
+    clock = Clock()
+    dest = destination(client, store, clock)
+    enqueue(store, alert(1, story="s"))
+    await Delivery(store, [dest], clock).deliver_due()
+    (old_thread,) = fake.threads
+    fake.fail_next("POST", f"/channels/{old_thread}/messages", 403)
+    enqueue(store, alert(2, story="s"))
+    assert (await Delivery(store, [dest], clock).deliver_due()).sent == 1
+    assert [m["embeds"][0]["title"] for m in fake.posted(CHANNEL)] == ["Title 1", "Title 2"]
+    assert fake.posted(old_thread) == []
+    assert store.story_thread("discord", "s")["thread_id"] != old_thread
+
+
+async def test_a_deleted_thread_does_not_stall_the_check_after_a_crash(
+    fake: FakeDiscord, client: discord.Client, store: Store
+) -> None:
+    clock = Clock()
+    dest = destination(client, store, clock)
+    enqueue(store, alert(1, story="s"))
+    await Delivery(store, [dest], clock).deliver_due()
+    (old_thread,) = fake.threads
+    del fake.channels[old_thread], fake.threads[old_thread]
+    enqueue(store, alert(2, story="s"))
+    store.mark_intent([2], clock())  # a crash left its outcome unknown
+    assert (await Delivery(store, [dest], clock).deliver_due()).sent == 1
+    assert [m["embeds"][0]["title"] for m in fake.posted(CHANNEL)] == ["Title 1", "Title 2"]

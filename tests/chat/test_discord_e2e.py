@@ -78,6 +78,7 @@ async def test_alerts_are_posted_and_a_story_gets_a_thread_with_its_follow_up(
     assert fields["Category"] == "lawsuit" and fields["Story"] == "getty-v-stability"
     assert fields["Source"] == "Example News" and fields["Date"] == "2025-11-03"
     thread_id = next(t for t, v in fake.threads.items() if v["name"].startswith("Getty"))
+    assert fake.identify is not None and fake.identify["intents"] == 1  # Guilds only
     # The slash commands were registered globally on start.
     assert {c["name"] for c in fake.commands[APP_ID]} == {"news"}
 
