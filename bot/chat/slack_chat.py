@@ -63,6 +63,8 @@ _MESSAGE_REFUSED = {
     "msg_too_long",
     "msg_blocks_too_long",
 }
+# Errors that say a story's thread can take no more replies: the story starts a new one.
+_THREAD_GONE = ("thread_not_found", "cannot_reply_to_message")
 # Errors an admin has to fix; the alert waits (with backoff) until they do.
 _NEEDS_ADMIN = {
     "channel_not_found": "the channel does not exist or the bot cannot see it",
@@ -203,9 +205,11 @@ class SlackDestination:
         try:
             channel, ts = await self._post_one(message, thread_ts)
         except ChatError as exc:
-            if thread_ts is None or "thread_not_found" not in str(exc):
+            if thread_ts is None or not any(code in str(exc) for code in _THREAD_GONE):
                 raise
-            log.warning("slack: the thread of story %s is gone; starting a new one", story)
+            log.warning(
+                "slack: cannot reply in the thread of story %s (%s); starting a new one", story, exc
+            )
             thread_ts = None
             channel, ts = await self._post_one(message, None)
         if story and thread_ts is None and self._store is not None:

@@ -179,10 +179,13 @@ async def test_story_follow_ups_go_into_the_thread_of_the_first_alert(
     assert row is not None and row["thread_id"] == first["ts"] and row["channel_id"] == "C0ALERTS"
 
 
-async def test_a_vanished_thread_starts_a_new_one(slack: FakeSlack, store: Store) -> None:
+@pytest.mark.parametrize("error", ["thread_not_found", "cannot_reply_to_message"])
+async def test_a_thread_that_takes_no_replies_starts_a_new_one(
+    slack: FakeSlack, store: Store, error: str
+) -> None:
     destination = _destination(slack, store)
     await destination.send(_message(1))
-    slack.fail_next("chat.postMessage", status=200, error="thread_not_found")
+    slack.fail_next("chat.postMessage", status=200, error=error)
     await destination.send(_message(2))
     _first, second = slack.posts()
     assert "thread_ts" not in second
