@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -63,7 +63,11 @@ class SlackMessage:
 def clip(text: str, limit: int) -> str:
     """One line of outside text, at most `limit` characters (long input is cut first, so a
     100 KB title costs no more than a short one)."""
-    return one_line(text[: limit * 2 + 64], limit=limit)
+    head = text[: limit * 2 + 64]
+    if not head.isprintable():  # the per-character pass only when there is something to fix
+        return one_line(head, limit=limit)
+    cleaned = " ".join(head.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -182,21 +186,20 @@ def block_chars(block: Block) -> int:
     return total
 
 
-def pack_lines(title: str, lines: list[str]) -> list[str]:
-    """Join bullet lines into as few section texts as fit 3,000 characters each."""
-    texts: list[str] = []
+def pack_lines(title: str, lines: Iterable[str]) -> Iterator[str]:
+    """Join bullet lines into as few section texts as fit 3,000 characters each (lazily:
+    a caller that runs out of room stops, and the remaining lines are never rendered)."""
     current = title
     for line in lines:
         line = trim(line, MAX_SECTION_CHARS - len(title) - 1)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > MAX_SECTION_CHARS:
-            texts.append(current)
+            yield current
             current = line
         else:
             current = candidate
     if current:
-        texts.append(current)
-    return texts
+        yield current
 
 
 class BlockBudget:
@@ -220,6 +223,12 @@ class BlockBudget:
         self.blocks.append(block)
         self._chars += size
         return True
+
+    def add_sections(self, texts: Iterable[str]) -> None:
+        """Add one section per text until the budget is full."""
+        for text in texts:
+            if not self.add(section(text)):
+                return
 
     def finish(self, note: str) -> list[Block]:
         """The blocks, with `note` as a last context block when something had to be left out."""
@@ -282,13 +291,10 @@ def render_alert(
         budget.add(section("\n".join(lead)))
     if alert.new_claims:
         heading = "*New in this story*" if follow_up else "*New claims*"
-        lines = [_new_claim_line(c) for c in alert.new_claims]
-        for text in pack_lines(heading, lines):
-            budget.add(section(text))
+        budget.add_sections(pack_lines(heading, map(_new_claim_line, alert.new_claims)))
     if alert.known_claims and not follow_up:
-        lines = [_known_claim_line(c, earlier) for c in alert.known_claims]
-        for text in pack_lines("*Already known*", lines):
-            budget.add(section(text))
+        lines = (_known_claim_line(c, earlier) for c in alert.known_claims)
+        budget.add_sections(pack_lines("*Already known*", lines))
     if alert.earlier and not follow_up:
         links = [_earlier_link(e, earlier) for e in alert.earlier[:MAX_EARLIER]]
         more = len(alert.earlier) - MAX_EARLIER
