@@ -356,7 +356,8 @@ def _build_slack(
     """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
     if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
         return None
-    from bot.chat.slack_chat import build_slack, opml_fetcher
+    from bot.chat.slack_chat import build_slack
+    from bot.chat.slack_commands import opml_fetcher
 
     return build_slack(
         config.slack,

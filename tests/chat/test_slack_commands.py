@@ -20,7 +20,7 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.commands import Commands, FeedAdmin
-from bot.chat.slack_chat import SlackCommandApp
+from bot.chat.slack_commands import SlackCommandApp
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.slack_fake import Call, FakeSlack
