@@ -50,6 +50,9 @@ class FakeSlack:
         self._socket: web.WebSocketResponse | None = None
         self.socket_connected = asyncio.Event()
         self.changed = asyncio.Event()
+        # When set to an Event, chat.postMessage stores the message, then holds its answer
+        # until the Event is set (the sender may die meanwhile, as in a crash).
+        self.hold_posts: asyncio.Event | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -166,6 +169,9 @@ class FakeSlack:
             self._ts += 1
             ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
             params["ts"] = ts
+            self.changed.set()
+            if self.hold_posts is not None:
+                await self.hold_posts.wait()
             return web.json_response({"ok": True, "channel": params["channel"], "ts": ts})
         if method in ("conversations.history", "conversations.replies"):
             return web.json_response(self._history(method, params))

@@ -180,3 +180,36 @@ async def test_a_refused_slack_bot_token_stops_the_bot_with_a_clear_message(
     with pytest.raises(Exception, match="Slack refused SLACK_BOT_TOKEN"):
         await asyncio.wait_for(bot.task, 10)
     assert not [c for c in slack.calls if c.method == "apps.connections.open"]
+
+
+async def test_killing_the_bot_mid_delivery_loses_and_doubles_nothing_on_slack(
+    tmp_path: Path, slack: FakeSlack, feeds: FeedServer
+) -> None:
+    items = [
+        (f"Case {n}: ruling", f"https://news.example/case-{n}", f"Ruling {n} on training data.")
+        for n in range(6)
+    ]
+    url = feeds.serve("/feed.xml", rss(*items))
+    config = _config(tmp_path, url, backlog_digest_at=0, rate_per_minute=0)
+    judge = StoryJudge()
+    # Slack stores the first message but the bot never hears back: it dies waiting.
+    slack.hold_posts = asyncio.Event()
+    bot = _start(config, judge, discord=False)
+    await slack.wait_for(lambda: len(slack.posts()) == 1, 10)
+    await bot.kill()
+    slack.hold_posts.set()
+    slack.hold_posts = None
+    with closing(Store.open(tmp_path / "bot.db")) as store:
+        assert store.outbox_length("slack") == 6  # as far as the outbox knows, none went
+
+    bot = _start(config, judge, discord=False)
+    await wait_for(lambda: _pending(tmp_path) == 0)
+    assert await bot.stop() == 0
+    titles = sorted(_slack_titles(slack))
+    assert titles == sorted(t for t, _, _ in items)  # each exactly once
+    assert any(c.method == "conversations.history" for c in slack.calls)
+
+
+def _pending(tmp_path: Path) -> int:
+    with closing(Store.open(tmp_path / "bot.db")) as store:
+        return store.outbox_length("slack")
