@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ HEARTBEAT_ID = 1
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
     """A read-only connection to an existing database file (never creates one)."""
-    uri = f"file:{path.resolve()}?mode=ro"
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 5000")
     return conn

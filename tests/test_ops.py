@@ -76,6 +76,19 @@ def test_health_of_a_database_the_bot_never_ran_on(tmp_path: Path) -> None:
     assert "no heartbeat yet" in report.summary()
 
 
+def test_health_and_backup_of_a_database_in_a_folder_with_uri_characters(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "odd ?#% name"
+    folder.mkdir()
+    path = _db(folder)
+    store = Store.open(path)
+    Heartbeat(store, Clock(), interval_seconds=30).beat()
+    store.close()
+    assert check_health(path, NOW, max_age_seconds=60).healthy
+    assert backup_database(path, folder / "copy.db", NOW).path.exists()
+
+
 def test_health_of_a_missing_database(tmp_path: Path) -> None:
     report = check_health(tmp_path / "nope.db", NOW, max_age_seconds=60)
     assert not report.healthy and "does not exist" in report.summary()
