@@ -1,0 +1,171 @@
+"""Entity alias table for the beat: companies, plaintiffs, courts and bodies.
+
+A data table, not logic: each canonical name maps to the ways news copy refers to it
+("the ChatGPT maker", "Sam Altman's company" -> OpenAI). Matching claims and stories compares
+canonical names, so a rewrite that swaps a name for a description still matches.
+
+Patterns are regular expressions matched case-insensitively unless the canonical entry is in
+CASE_SENSITIVE (short acronyms such as "AP" or "CODA" would otherwise match ordinary words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# canonical name -> alias patterns (regex source, word-bounded when compiled)
+ALIASES: dict[str, tuple[str, ...]] = {
+    # AI developers
+    "OpenAI": (
+        r"open\s?ai",
+        r"(?:the\s+)?chat\s?gpt[\s-]+(?:maker|creator|developer|owner|parent)",
+        r"sam\s+altman[’']s\s+(?:company|firm|startup|start-up|outfit)",
+        r"(?:the\s+)?maker\s+of\s+chat\s?gpt",
+        r"(?:the\s+)?sora\s+(?:maker|developer|creator)",
+    ),
+    "Anthropic": (
+        r"anthropic",
+        r"(?:the\s+)?claude[\s-]+(?:maker|developer|creator)",
+        r"(?:the\s+)?maker\s+of\s+claude",
+    ),
+    "Meta": (
+        r"meta(?:\s+platforms)?",
+        r"facebook[\s-]+(?:parent|owner)",
+        r"(?:the\s+)?llama[\s-]+(?:maker|developer)",
+    ),
+    "Google": (r"google", r"alphabet", r"deepmind", r"(?:the\s+)?gemini[\s-]+(?:maker|developer)"),
+    "Microsoft": (r"microsoft",),
+    "Stability AI": (
+        r"stability(?:\s+ai)?",
+        r"(?:the\s+)?stable\s+diffusion[\s-]+(?:maker|developer|creator)",
+    ),
+    "Midjourney": (r"midjourney",),
+    "Perplexity": (r"perplexity(?:\s+ai)?",),
+    "Suno": (r"suno",),
+    "Udio": (r"udio",),
+    "Nvidia": (r"nvidia",),
+    "Apple": (r"Apple",),
+    "Amazon": (r"amazon",),
+    "xAI": (r"xai", r"grok[\s-]+(?:maker|developer)"),
+    "Mistral": (r"mistral(?:\s+ai)?",),
+    "Cohere": (r"cohere",),
+    "Runway": (r"runway(?:ml)?",),
+    # products (kept separate from their makers: a claim about Sora is not one about ChatGPT)
+    "ChatGPT": (r"chat\s?gpt",),
+    "Sora": (r"sora(?:\s*2)?",),
+    "Claude": (r"claude",),
+    "Stable Diffusion": (r"stable\s+diffusion",),
+    "Llama": (r"llama",),
+    "Gemini": (r"gemini",),
+    "Copilot": (r"copilot",),
+    # rights holders and plaintiffs
+    "Getty Images": (r"getty(?:\s+images)?",),
+    "New York Times": (
+        r"(?:the\s+)?new\s+york\s+times",
+        r"nytimes",
+        r"nyt",
+        r"(?:the\s+)?times[’']?\s+(?:lawsuit|suit|case)",
+    ),
+    "Associated Press": (r"(?i:associated\s+press)", r"AP"),
+    "News Corp": (r"news\s+corp(?:oration)?", r"dow\s+jones", r"wall\s+street\s+journal", r"wsj"),
+    "Authors Guild": (r"authors[’']?\s+guild",),
+    "Reddit": (r"reddit",),
+    "Universal Music": (r"universal\s+music(?:\s+group)?", r"umg"),
+    "Sony Music": (r"sony\s+music(?:\s+(?:entertainment|publishing))?",),
+    "Warner Music": (r"warner\s+music(?:\s+group)?",),
+    "Disney": (r"(?:walt\s+)?disney",),
+    "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
+    "Thomson Reuters": (r"thomson\s+reuters", r"westlaw"),
+    "Ross Intelligence": (r"ross\s+intelligence",),
+    "Studio Ghibli": (r"(?:studio\s+)?ghibli", r"(?:the\s+)?(?:spirited\s+away|totoro)\s+studio"),
+    "Hayao Miyazaki": (r"(?:hayao\s+)?miyazaki",),
+    "Square Enix": (
+        r"square\s+enix",
+        r"(?:the\s+)?final\s+fantasy\s+(?:publisher|maker|developer)",
+    ),
+    "Bandai Namco": (
+        r"bandai(?:\s+namco)?(?:\s+(?:ent\.?|entertainment|holdings))?",
+        r"(?:the\s+)?(?:maker|publisher)\s+of\s+pac-?man",
+        r"(?:the\s+)?pac-?man\s+(?:maker|publisher)",
+    ),
+    "Kadokawa": (r"kadokawa",),
+    "Toho": (r"toho",),
+    "Shueisha": (r"shueisha",),
+    "Kodansha": (r"kodansha",),
+    "Shogakukan": (r"shogakukan",),
+    "Nintendo": (r"nintendo",),
+    "Sony": (r"sony(?!\s+music)",),
+    # collecting societies, associations, bodies
+    "CODA": (r"CODA", r"(?i:content\s+overseas\s+distribution\s+association)"),
+    "GEMA": (r"GEMA", r"Gema"),
+    "KODA": (r"KODA", r"Koda"),
+    "RIAA": (r"riaa", r"recording\s+industry\s+association\s+of\s+america"),
+    "Japan": (r"japan(?:ese)?", r"tokyo"),
+    "Germany": (r"germany", r"german", r"munich"),
+    "United Kingdom": (r"u\.?k\.?", r"united\s+kingdom", r"britain", r"british", r"england"),
+    "United States": (r"U\.S\.(?:A\.)?", r"US", r"USA", r"(?i:united\s+states)", r"America(?:n)?"),
+    "European Union": (r"EU", r"(?i:european\s+union|european\s+commission)", r"Brussels"),
+    "EU AI Act": (r"(?:eu\s+)?ai\s+act",),
+    "US Copyright Office": (r"(?:u\.?s\.?\s+)?copyright\s+office",),
+    "High Court": (r"high\s+court",),
+    "Minoru Kiuchi": (r"(?:minoru\s+)?kiuchi",),
+    "Sam Altman": (r"(?:sam\s+)?altman(?![’']s\s+(?:company|firm|startup|start-up|outfit))",),
+}
+
+# Entries whose patterns match with the case written in the table (acronyms that are also
+# ordinary words: "AP", "US", "CODA"); their long forms carry an inline (?i:...) group.
+CASE_SENSITIVE: frozenset[str] = frozenset(
+    {"Associated Press", "CODA", "GEMA", "KODA", "United States", "European Union", "Apple"}
+)
+
+
+@dataclass(frozen=True)
+class AliasMatch:
+    canonical: str
+    start: int
+    end: int
+
+
+@cache
+def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Compile the table once per process, lazily (nothing is built at import time)."""
+    out: list[tuple[str, re.Pattern[str]]] = []
+    for canonical, patterns in ALIASES.items():
+        source = "|".join(f"(?:{p})" for p in patterns)
+        flags = 0 if canonical in CASE_SENSITIVE else re.IGNORECASE
+        out.append((canonical, re.compile(rf"(?<![\w-])(?:{source})(?![\w-])", flags)))
+    return tuple(out)
+
+
+def find_aliases(text: str) -> list[AliasMatch]:
+    """All non-overlapping alias matches in `text`, longest first, in text order."""
+    found: list[AliasMatch] = []
+    for canonical, pattern in _compiled():
+        for m in pattern.finditer(text):
+            found.append(AliasMatch(canonical, m.start(), m.end()))
+    found.sort(key=lambda a: (a.start, -(a.end - a.start)))
+    kept: list[AliasMatch] = []
+    last_end = -1
+    for a in found:
+        if a.start >= last_end:
+            kept.append(a)
+            last_end = a.end
+    return kept
+
+
+def canonical_entities(text: str) -> set[str]:
+    """Canonical names of every table entity mentioned in `text`."""
+    return {a.canonical for a in find_aliases(text)}
+
+
+def canonicalize(text: str) -> str:
+    """`text` with every alias replaced by its canonical name (for similarity scoring)."""
+    parts: list[str] = []
+    pos = 0
+    for a in find_aliases(text):
+        parts.append(text[pos : a.start])
+        parts.append(a.canonical)
+        pos = a.end
+    parts.append(text[pos:])
+    return "".join(parts)

@@ -1,0 +1,342 @@
+"""Composes the analysis steps: relevance -> claims -> novelty -> story -> summary.
+
+`Analyzer.analyze(article, memory)` returns the Verdict; `Analyzer.analyze_full` also returns the
+`MemoryRecord` the caller stores afterwards (`memory.remember(record)` in memory, a transaction
+in the live store). Seeds go through `analyze_seed`, which judges them against earlier seeds
+the same way, so a seed's story id is stable and later retellings find it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.analysis.claims import ExtractedClaim, extract_claims
+from bot.analysis.memory import Memory, MemoryRecord, StoredClaim, StoryQuery
+from bot.analysis.novelty import (
+    ClaimJudgement,
+    NgramCache,
+    NoveltySettings,
+    claim_query,
+    index_terms,
+    judge,
+)
+from bot.analysis.relevance import score_relevance
+from bot.analysis.stories import StoryDecision, StorySettings, decide, weigh
+from bot.analysis.summary import summarize
+from bot.analysis.text import clean, content_words, entities, numbers, words
+from bot.models import Article, Claim, Verdict
+
+LEAD_CHARS = 400
+MIN_TEXT_WORDS = 25
+_ENGLISH_MARKERS = frozenset("the of and to in a is that for on with as by was it".split())
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    relevance_threshold: float = 0.5
+    novelty: NoveltySettings = field(default_factory=NoveltySettings)
+    stories: StorySettings = field(default_factory=StorySettings)
+
+
+@dataclass(frozen=True)
+class SeedDocument:
+    """One seed as the analysis needs it: raw article text, or a list of distilled claims."""
+
+    seed_id: str
+    title: str
+    published: datetime | None = None
+    text: str | None = None
+    claims: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    verdict: Verdict
+    record: MemoryRecord
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be analysed (empty, binary, not English), or None if it is usable."""
+    if not text.strip():
+        return "empty text"
+    sample = text[:20_000]
+    printable = sum(ch.isprintable() or ch.isspace() for ch in sample)
+    if printable / len(sample) < 0.9 or sample.count("\ufffd") > len(sample) / 50:
+        return "binary or garbled text"
+    letters = sum(ch.isalpha() for ch in sample)
+    if letters / len(sample) < 0.5:
+        return "binary or garbled text"
+    latin = sum("a" <= ch.lower() <= "z" for ch in sample if ch.isalpha())
+    toks = words(sample)
+    if len(toks) < MIN_TEXT_WORDS and latin / max(1, letters) >= 0.7:
+        return f"too short to judge ({len(toks)} words)"
+    if latin / max(1, letters) < 0.7:
+        return "not English"
+    marker_share = sum(t in _ENGLISH_MARKERS for t in toks) / max(1, len(toks))
+    if marker_share < 0.06:
+        return "not English"
+    return None
+
+
+def _lead(text: str) -> str:
+    return text[:LEAD_CHARS]
+
+
+class Analyzer:
+    def __init__(self, settings: AnalysisSettings | None = None) -> None:
+        self.settings = settings or AnalysisSettings()
+
+    # -- public ------------------------------------------------------------------------------
+    def analyze(self, article: Article, memory: Memory) -> Verdict:
+        return self.analyze_full(article, memory).verdict
+
+    def analyze_full(self, article: Article, memory: Memory) -> Analysis:
+        title = clean(article.title or "")
+        text = clean(article.text or "")
+        problem = text_problem(text)
+        if problem is not None:
+            return self._irrelevant(article, title, f"not analysed: {problem}", (), 0.0, None)
+        rel = score_relevance(title, text, self.settings.relevance_threshold)
+        if not rel.relevant:
+            return self._irrelevant(
+                article, title, rel.reason, rel.signals, rel.score, rel.category
+            )
+        extracted = extract_claims(text)
+        return self._judge(
+            article_id=article.id,
+            title=title,
+            lead=_lead(text),
+            published=article.published,
+            category=rel.category,
+            relevance=rel.score,
+            signals=rel.signals,
+            reason=rel.reason,
+            extracted=extracted,
+            memory=memory,
+            is_seed=False,
+        )
+
+    def analyze_seed(self, seed: SeedDocument, memory: Memory) -> Analysis:
+        title = clean(seed.title)
+        if seed.claims:
+            body = " ".join(clean(c) for c in seed.claims)
+            extracted = [
+                ExtractedClaim(clean(c), entities(clean(c)), numbers(clean(c)), i)
+                for i, c in enumerate(seed.claims)
+                if clean(c)
+            ]
+        else:
+            body = clean(seed.text or "")
+            extracted = extract_claims(body, loose=True)
+        rel = score_relevance(title, body, 0.0)
+        return self._judge(
+            article_id=seed.seed_id,
+            title=title,
+            lead=_lead(body),
+            published=seed.published,
+            category=rel.category,
+            relevance=rel.score,
+            signals=rel.signals,
+            reason="seed article",
+            extracted=extracted,
+            memory=memory,
+            is_seed=True,
+        )
+
+    # -- steps -------------------------------------------------------------------------------
+    def _irrelevant(
+        self,
+        article: Article,
+        title: str,
+        reason: str,
+        signals: tuple[str, ...],
+        score: float,
+        category: str | None,
+    ) -> Analysis:
+        verdict = Verdict(
+            article_id=article.id,
+            relevant=False,
+            relevance=score,
+            category=None,
+            signals=signals,
+            story=None,
+            duplicate_of=None,
+            novel=False,
+            claims=(),
+            summary=summarize(
+                relevant=False,
+                reason=reason,
+                claims=(),
+                title=title,
+                earliest=None,
+                earliest_title=None,
+            ),
+            reason=reason,
+        )
+        record = MemoryRecord(
+            article_id=article.id,
+            title=title,
+            lead="",
+            published=article.published,
+            relevant=False,
+            is_seed=False,
+            category=category,
+            story=None,
+            entities=(),
+            terms=(),
+        )
+        return Analysis(verdict, record)
+
+    def _judge(
+        self,
+        *,
+        article_id: str,
+        title: str,
+        lead: str,
+        published: datetime | None,
+        category: str | None,
+        relevance: float,
+        signals: tuple[str, ...],
+        reason: str,
+        extracted: list[ExtractedClaim],
+        memory: Memory,
+        is_seed: bool,
+    ) -> Analysis:
+        ns = self.settings.novelty
+        grams = NgramCache()
+        judgements: list[ClaimJudgement] = []
+        for c in extracted:
+            cands = memory.candidates(claim_query(c.text, c.entities), ns.candidates)
+            judgements.append(judge(c, cands, ns, grams))
+
+        head = f"{title}\n{lead}"
+        head_entities = entities(head)
+        story = self._story(
+            article_id, head, head_entities, category, published, judgements, memory, grams
+        )
+
+        claims = tuple(
+            Claim(
+                text=c.text,
+                novel=j.novel,
+                entities=c.entities,
+                numbers=c.numbers,
+                seen_in=j.seen_in,
+                closest=j.closest.text if j.closest else None,
+                similarity=round(j.similarity, 3),
+            )
+            for c, j in zip(extracted, judgements, strict=True)
+        )
+        starts_story = story.duplicate_of is None
+        novel = any(c.novel for c in claims) or (starts_story and not claims)
+        earliest_title = (
+            story.evidence.story.first_title if story.evidence and not starts_story else None
+        )
+        summary = summarize(
+            relevant=True,
+            reason=reason,
+            claims=claims,
+            title=title,
+            earliest=story.duplicate_of,
+            earliest_title=earliest_title,
+        )
+        verdict = Verdict(
+            article_id=article_id,
+            relevant=True,
+            relevance=relevance,
+            category=category,
+            signals=signals,
+            story=story.story_id,
+            duplicate_of=story.duplicate_of,
+            novel=novel,
+            claims=claims,
+            summary=summary,
+            reason=reason if novel else f"{reason}; nothing new",
+        )
+        record = MemoryRecord(
+            article_id=article_id,
+            title=title,
+            lead=lead,
+            published=published,
+            relevant=True,
+            is_seed=is_seed,
+            category=category,
+            story=story.story_id,
+            entities=head_entities,
+            terms=tuple(dict.fromkeys(content_words(head)))[:48],
+            claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
+            claim_terms=tuple(index_terms(c.text, c.entities) for c in extracted),
+        )
+        return Analysis(verdict, record)
+
+    def _story(
+        self,
+        article_id: str,
+        head: str,
+        head_entities: tuple[str, ...],
+        category: str | None,
+        published: datetime | None,
+        judgements: list[ClaimJudgement],
+        memory: Memory,
+        grams: NgramCache,
+    ) -> StoryDecision:
+        ss = self.settings.stories
+        support: Counter[str] = Counter()
+        for j in judgements:
+            if not j.novel and j.closest is not None and j.closest.story is not None:
+                support[j.closest.story] += 1
+        terms = list(dict.fromkeys(content_words(head)))[:40]
+        terms += [w for e in head_entities for w in words(e) if len(w) > 1]
+        candidates = list(
+            memory.story_candidates(StoryQuery(tuple(terms), published), ss.candidates)
+        )
+        evidence = [
+            weigh(
+                s,
+                lead=head,
+                entities=head_entities,
+                category=category,
+                published=published,
+                claim_support=support[s.story_id] / max(1, len(judgements)),
+                settings=ss,
+                grams=grams,
+            )
+            for s in candidates
+        ]
+        return decide(article_id, evidence, ss)
+
+
+def seed_document_from_text(
+    seed_id: str, raw: str, published: datetime | None = None
+) -> SeedDocument:
+    """A raw seed text as a SeedDocument: the first line is the headline when it reads like one
+    (short, no closing full stop); otherwise the whole text is body and the title is its start."""
+    raw = raw.replace("\r\n", "\n").strip()
+    first, _, rest = raw.partition("\n")
+    first = re.sub(r"\s+", " ", first).strip()
+    if len(first.split()) <= 25 and not first.endswith((".", "!", "?")):
+        return SeedDocument(seed_id=seed_id, title=first, published=published, text=rest)
+    head = first[:120]
+    cut = head.rfind(" ")
+    title = (head[:cut] + "…") if len(first) > 120 and cut > 60 else head
+    return SeedDocument(seed_id=seed_id, title=title, published=published, text=raw)
+
+
+def verdict_to_dict(verdict: Verdict) -> dict[str, object]:
+    """The `analyze` command's output line (issue 4 §6), as a JSON-ready dict."""
+    return {
+        "id": verdict.article_id,
+        "relevant": verdict.relevant,
+        "relevance": verdict.relevance,
+        "category": verdict.category,
+        "story": verdict.story,
+        "duplicate_of": verdict.duplicate_of,
+        "novel": verdict.novel,
+        "claims": [
+            {"text": c.text, "novel": c.novel, "seen_in": c.seen_in} for c in verdict.claims
+        ],
+        "summary": verdict.summary,
+    }

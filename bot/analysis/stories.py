@@ -1,0 +1,106 @@
+"""Stories: every outlet's copy of one event (a ruling, a filing, a deal, a letter) shares a story.
+
+An article joins the best candidate story when the evidence that it reports the *same event*
+is strong enough; otherwise it starts a new story whose id derives from its own id (so a seed's
+story id is stable: `story:<earliest seed file>`). Evidence, each in 0..1:
+
+* claim support: share of the article's claims that are already known *from that story*
+  (syndicated and rewritten copies repeat the event's facts; a later ruling in the same case
+  repeats names but not facts);
+* lead similarity: character n-gram cosine of title + lead against the story's titles + leads;
+* entity overlap: overlap coefficient of the canonical names in the titles and leads;
+* the same category of event (ruling, lawsuit, deal ...);
+* date distance: an article more than `max_days` after the story's last article is another event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.analysis.memory import KnownStory
+from bot.analysis.novelty import NgramCache
+from bot.analysis.text import cosine
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    candidates: int = 8
+    join_at: float = 0.45
+    w_claims: float = 0.55
+    w_lead: float = 0.8
+    w_entities: float = 0.25
+    w_category: float = 0.1
+    max_days: int = 21
+
+
+@dataclass(frozen=True)
+class StoryEvidence:
+    story: KnownStory
+    score: float
+    claim_support: float
+    lead_similarity: float
+    entity_overlap: float
+    same_category: bool
+    days_apart: int | None
+
+
+@dataclass(frozen=True)
+class StoryDecision:
+    story_id: str
+    duplicate_of: str | None
+    evidence: StoryEvidence | None
+
+
+def story_id_for(first_article_id: str) -> str:
+    return f"story:{first_article_id}"
+
+
+def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / min(len(sa), len(sb))
+
+
+def _days(a: datetime | None, b: datetime | None) -> int | None:
+    if a is None or b is None:
+        return None
+    return abs((a - b).days)
+
+
+def weigh(
+    story: KnownStory,
+    *,
+    lead: str,
+    entities: Sequence[str],
+    category: str | None,
+    published: datetime | None,
+    claim_support: float,
+    settings: StorySettings,
+    grams: NgramCache,
+) -> StoryEvidence:
+    mine = grams(lead)
+    lead_sim = max((cosine(mine, grams(other)) for other in story.leads), default=0.0)
+    ent = _overlap(entities, story.entities)
+    same_cat = category is not None and category == story.category
+    days = _days(published, story.last_published or story.first_published)
+    score = (
+        settings.w_claims * claim_support
+        + settings.w_lead * lead_sim
+        + settings.w_entities * ent
+        + (settings.w_category if same_cat else 0.0)
+    )
+    if days is not None and days > settings.max_days:
+        score *= 0.5
+    return StoryEvidence(story, score, claim_support, lead_sim, ent, same_cat, days)
+
+
+def decide(
+    article_id: str, evidence: Sequence[StoryEvidence], settings: StorySettings
+) -> StoryDecision:
+    best = max(evidence, key=lambda e: e.score, default=None)
+    if best is None or best.score < settings.join_at:
+        return StoryDecision(story_id_for(article_id), None, best)
+    return StoryDecision(best.story.story_id, best.story.first_source, best)

@@ -1,0 +1,225 @@
+"""Small text helpers shared by the analysis steps: cleaning, words, entities, numbers, similarity.
+
+Everything here is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+from bot.analysis.aliases import canonical_entities, canonicalize, find_aliases
+
+MAX_TEXT_CHARS = 40_000  # longer inputs are cut: the lead of a news page carries its claims
+
+STOPWORDS: frozenset[str] = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours said says say told according
+    mr mrs ms its it's that's one two new last week year month day time first""".split()
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": " - ", "\xa0": " "})
+_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+MONTHS = {
+    "jan": "jan",
+    "january": "jan",
+    "feb": "feb",
+    "february": "feb",
+    "mar": "mar",
+    "march": "mar",
+    "apr": "apr",
+    "april": "apr",
+    "may": "may",
+    "jun": "jun",
+    "june": "jun",
+    "jul": "jul",
+    "july": "jul",
+    "aug": "aug",
+    "august": "aug",
+    "sep": "sep",
+    "sept": "sep",
+    "september": "sep",
+    "oct": "oct",
+    "october": "oct",
+    "nov": "nov",
+    "november": "nov",
+    "dec": "dec",
+    "december": "dec",
+}
+
+_MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DATE = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"(?<![\w.])[$€£¥]?\s?\d[\d,]*(?:\.\d+)?\s*(?:%|percent|per\s+cent|"
+    r"(?:million|billion|trillion|thousand|bn|m)\b)?",
+    re.IGNORECASE,
+)
+
+# Capitalised words that start sentences or name generic things, not entities.
+_NOT_ENTITY: frozenset[str] = frozenset(
+    """A An The This That These Those It Its In On At For From By With Without As And But Or If
+    When While After Before During Since Although Though However Meanwhile Moreover Also Still Yet
+    He She They We I You His Her Their Our My Your Who What Where Why How Which There Here Then
+    Some Many Most Several Other Others Such Both Each Every All Any No Not One Two Three Four Five
+    According Despite Under Over Into About Between Following Against Last Next Earlier Later
+    Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday
+    January February March April May June July August September October November December
+    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mr Mrs Ms Dr CEO AI Judge Justice Court
+    Act Law Government Company Companies Group Association Read See Also Published Photo Image
+    Updated Share Click Subscribe Advertisement Related Nope Yes Ultimately Basically So""".split()
+)
+_CAP_SPAN = re.compile(
+    r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|\d+[A-Z][\w-]*)(?:\s+(?:(?:of|for|de|and|the|von|van)\s+)?"
+    r"(?:[A-Z][\w'’&.-]*|\d+\b))*"
+)
+
+
+def clean(text: str) -> str:
+    """Printable, NFKC-normalised text with straight quotes, at most MAX_TEXT_CHARS long."""
+    text = text[:MAX_TEXT_CHARS]
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = text.translate(_QUOTES)
+    text = re.sub(r"[ \t]+", " ", text)
+    text = re.sub(r"\r\n?", "\n", text)
+    return text.strip()
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens."""
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-case words of the alias-canonicalised text, stop words dropped."""
+    return [w for w in words(canonicalize(text)) if w not in STOPWORDS and len(w) > 1]
+
+
+def numbers(text: str) -> tuple[str, ...]:
+    """Numbers, amounts and dates in a normalised spelling ("nov 11", "20 million", "2025")."""
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _DATE.finditer(text):
+        out.append(f"{MONTHS[m.group(1).lower()]} {int(m.group(2))}")
+        spans.append(m.span(2))
+    for m in _NUMBER.finditer(text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
+        raw = m.group(0).strip().lower()
+        raw = raw.replace(",", "").replace("per cent", "%").replace("percent", "%")
+        raw = re.sub(r"\s+", " ", raw)
+        raw = re.sub(r"\s?(bn)$", " billion", raw)
+        raw = re.sub(r"(\d)\s?m$", r"\1 million", raw)
+        raw = raw.lstrip("$€£¥ ")
+        if re.fullmatch(r"\d", raw):
+            continue  # bare small integers ("Sora 2", "one of 3") carry no news on their own
+        if raw:
+            out.append(raw)
+    return tuple(dict.fromkeys(out))
+
+
+def entities(text: str) -> tuple[str, ...]:
+    """Named entities: canonical names from the alias table, then other capitalised spans."""
+    found: list[str] = []
+    covered: list[tuple[int, int]] = []
+    for a in find_aliases(text):
+        found.append(a.canonical)
+        covered.append((a.start, a.end))
+    for m in _CAP_SPAN.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in covered):
+            continue
+        span = re.sub(r"[’']s$", "", m.group(0)).rstrip(".-")
+        tokens = span.split()
+        while tokens and tokens[0] in _NOT_ENTITY:
+            tokens = tokens[1:]
+        while tokens and tokens[-1] in {"of", "for", "de", "and", "the", "von", "van"}:
+            tokens = tokens[:-1]
+        if not tokens:
+            continue
+        if len(tokens) == 1 and (len(tokens[0]) < 3 or tokens[0] in _NOT_ENTITY):
+            continue
+        if tokens[0][0].isdigit() or re.match(r"^[A-Z]{1,3}-[a-z]", tokens[0]):
+            continue
+        found.append(" ".join(tokens))
+    return tuple(dict.fromkeys(found))
+
+
+def entity_known(entity: str, reference_entities: set[str], reference_text: str) -> bool:
+    """Whether `entity` is present in a reference: same canonical name, or any distinctive word
+    of it (4+ letters) appears in the reference text ("Judge Ona Wang" vs "Judge Wang")."""
+    if entity in reference_entities:
+        return True
+    ref = reference_text.lower()
+    toks = [t for t in words(entity) if len(t) >= 4 and t not in STOPWORDS]
+    return any(re.search(rf"(?<![a-z]){re.escape(t)}", ref) for t in toks)
+
+
+def number_known(number: str, reference_numbers: set[str], reference_text: str) -> bool:
+    if number in reference_numbers:
+        return True
+    digits = re.sub(r"[^\d.]", "", number)
+    return (
+        bool(digits)
+        and re.search(rf"(?<![\d.]){re.escape(digits)}(?![\d])", reference_text) is not None
+    )
+
+
+def char_ngrams(text: str, low: int = 3, high: int = 5) -> Counter[str]:
+    """Character n-grams of each content word padded with spaces (like char_wb)."""
+    grams: Counter[str] = Counter()
+    for w in content_words(text):
+        padded = f" {w} "
+        for n in range(low, high + 1):
+            if len(padded) < n:
+                continue
+            for i in range(len(padded) - n + 1):
+                grams[padded[i : i + n]] += 1
+    return grams
+
+
+def cosine(a: Counter[str], b: Counter[str]) -> float:
+    if not a or not b:
+        return 0.0
+    if len(a) > len(b):
+        a, b = b, a
+    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    if not dot:
+        return 0.0
+    na = math.sqrt(sum(v * v for v in a.values()))
+    nb = math.sqrt(sum(v * v for v in b.values()))
+    return dot / (na * nb)
+
+
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+__all__ = [
+    "canonical_entities",
+    "canonicalize",
+    "char_ngrams",
+    "clean",
+    "content_words",
+    "cosine",
+    "entities",
+    "entity_known",
+    "jaccard",
+    "number_known",
+    "numbers",
+    "words",
+]
