@@ -101,8 +101,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "GEMA": (r"GEMA", r"Gema"),
     "KODA": (r"KODA", r"Koda"),
     "RIAA": (r"riaa", r"recording\s+industry\s+association\s+of\s+america"),
-    "Japan": (r"japan(?:ese)?", r"tokyo"),
-    "Germany": (r"germany", r"german", r"munich"),
+    "Japan": (r"japan(?:ese)?",),
+    "Germany": (r"germany", r"german"),
     "United Kingdom": (r"u\.?k\.?", r"united\s+kingdom", r"britain", r"british", r"england"),
     "United States": (r"U\.S\.(?:A\.)?", r"US", r"USA", r"(?i:united\s+states)", r"America(?:n)?"),
     "European Union": (r"EU", r"(?i:european\s+union|european\s+commission)", r"Brussels"),
@@ -118,6 +118,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
 CASE_SENSITIVE: frozenset[str] = frozenset(
     {"Associated Press", "CODA", "GEMA", "KODA", "United States", "European Union", "Apple"}
 )
+
+
+# Names that turn up in many unrelated disputes of this beat (the big AI developers, their
+# products, jurisdictions): they say little about *which* event an article reports.
+COMMON_PARTIES: frozenset[str] = frozenset(
+    {
+        "OpenAI", "Anthropic", "Meta", "Google", "Microsoft", "Nvidia", "Apple", "Amazon",
+        "ChatGPT", "Sora", "Claude", "Llama", "Gemini", "Copilot", "Sam Altman",
+        "Japan", "Germany", "United Kingdom", "United States", "European Union",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.analysis.aliases import canonical_entities
 from bot.analysis.claims import ExtractedClaim, extract_claims
 from bot.analysis.memory import Memory, MemoryRecord, StoredClaim, StoryQuery
 from bot.analysis.novelty import (
@@ -29,9 +30,28 @@ from bot.analysis.summary import summarize
 from bot.analysis.text import clean, content_words, entities, numbers, words
 from bot.models import Article, Claim, Verdict
 
-LEAD_CHARS = 400
+LEAD_CHARS = 400  # compared for story similarity
+ENTITY_LEAD_CHARS = 600  # names of the parties are looked for a little further
 MIN_TEXT_WORDS = 25
-_ENGLISH_MARKERS = frozenset("the of and to in a is that for on with as by was it".split())
+_ENGLISH_MARKERS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "by",
+        "was",
+        "it",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,13 @@ def text_problem(text: str) -> str | None:
     """Why a text cannot be analysed (empty, binary, not English), or None if it is usable."""
     if not text.strip():
         return "empty text"
-    sample = text[:20_000]
+    raw = text[:20_000]
+    controls = sum(ord(ch) < 32 and ch not in "\n\r\t" for ch in raw)
+    if controls > len(raw) / 100 or raw.count("\ufffd") > len(raw) / 50:
+        return "binary or garbled text"
+    sample = clean(raw)
+    if not sample:
+        return "empty text"
     printable = sum(ch.isprintable() or ch.isspace() for ch in sample)
     if printable / len(sample) < 0.9 or sample.count("\ufffd") > len(sample) / 50:
         return "binary or garbled text"
@@ -81,6 +107,18 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+def head_entities_of(title: str, lead: str) -> tuple[str, ...]:
+    """Names in the title and lead. A title-cased headline gives only alias-table names, since
+    every word of it is capitalised."""
+    title_words = [w for w in title.split() if w[:1].isalpha()]
+    capitalised = sum(w[0].isupper() for w in title_words)
+    if title_words and capitalised / len(title_words) > 0.6:
+        from_title: tuple[str, ...] = tuple(sorted(canonical_entities(title)))
+    else:
+        from_title = entities(title)
+    return tuple(dict.fromkeys(from_title + entities(lead)))
+
+
 def _lead(text: str) -> str:
     return text[:LEAD_CHARS]
 
@@ -96,7 +134,7 @@ class Analyzer:
     def analyze_full(self, article: Article, memory: Memory) -> Analysis:
         title = clean(article.title or "")
         text = clean(article.text or "")
-        problem = text_problem(text)
+        problem = text_problem(article.text or "")
         if problem is not None:
             return self._irrelevant(article, title, f"not analysed: {problem}", (), 0.0, None)
         rel = score_relevance(title, text, self.settings.relevance_threshold)
@@ -109,6 +147,7 @@ class Analyzer:
             article_id=article.id,
             title=title,
             lead=_lead(text),
+            entity_lead=text[:ENTITY_LEAD_CHARS],
             published=article.published,
             category=rel.category,
             relevance=rel.score,
@@ -136,6 +175,7 @@ class Analyzer:
             article_id=seed.seed_id,
             title=title,
             lead=_lead(body),
+            entity_lead=body[:ENTITY_LEAD_CHARS],
             published=seed.published,
             category=rel.category,
             relevance=rel.score,
@@ -196,6 +236,7 @@ class Analyzer:
         article_id: str,
         title: str,
         lead: str,
+        entity_lead: str,
         published: datetime | None,
         category: str | None,
         relevance: float,
@@ -213,7 +254,7 @@ class Analyzer:
             judgements.append(judge(c, cands, ns, grams))
 
         head = f"{title}\n{lead}"
-        head_entities = entities(head)
+        head_entities = head_entities_of(title, entity_lead)
         story = self._story(
             article_id, head, head_entities, category, published, judgements, memory, grams
         )

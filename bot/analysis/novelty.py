@@ -33,14 +33,17 @@ from bot.analysis.text import (
     words,
 )
 
+STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
+
 
 @dataclass(frozen=True)
 class NoveltySettings:
     candidates: int = 40  # top-k asked of the memory per claim
-    compare_top: int = 3  # known claims whose names and numbers count as "already there"
+    compare_top: int = 3  # closest known claims whose words count as "already used"
     known_at: float = 0.55  # adjusted similarity at which a claim is known outright
-    known_if_nothing_new_at: float = 0.30  # lower bar for a claim with no new name or number
+    known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number
     new_item_penalty: float = 0.06  # per name or number the closest known claims lack
+    max_new_word_share: float = 0.7  # "nothing new" also needs some words already used
     seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
 
 
@@ -52,6 +55,22 @@ class ClaimJudgement:
     closest: KnownClaim | None
     seen_in: str | None
     new_items: tuple[str, ...]
+    new_word_share: float = 1.0
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:STEM] for w in content_words(text)}
+
+
+def new_word_share(claim_text: str, references: Sequence[KnownClaim]) -> float:
+    """Share of the claim's content words (crudely stemmed) that no reference uses."""
+    mine = _stems(claim_text)
+    if not mine:
+        return 0.0
+    ref: set[str] = set()
+    for r in references:
+        ref |= _stems(r.text)
+    return len(mine - ref) / len(mine)
 
 
 def claim_query(claim_text: str, claim_entities: Sequence[str]) -> ClaimQuery:
@@ -105,13 +124,18 @@ def judge(
     )
     best_sim, best = scored[0]
     top = [c for _, c in scored[: settings.compare_top]]
-    missing = new_items(claim, top)
+    # names and numbers are looked up in every candidate (retrieval used them as query terms,
+    # so a name known anywhere comes back); new words only against the closest few
+    missing = new_items(claim, [c for _, c in scored])
+    fresh = new_word_share(claim.text, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     known = adjusted >= settings.known_at or (
-        best_sim >= settings.known_if_nothing_new_at and not missing
+        best_sim >= settings.known_if_nothing_new_at
+        and not missing
+        and fresh <= settings.max_new_word_share
     )
     if not known:
-        return ClaimJudgement(True, best_sim, adjusted, best, None, missing)
+        return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
     floor = max(settings.known_if_nothing_new_at, best_sim * settings.seen_in_margin)
     earliest = min((c for s, c in scored if s >= floor), key=lambda c: c.seq, default=best)
-    return ClaimJudgement(False, best_sim, adjusted, best, earliest.source_id, missing)
+    return ClaimJudgement(False, best_sim, adjusted, best, earliest.source_id, missing, fresh)

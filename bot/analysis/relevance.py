@@ -310,4 +310,4 @@ def score_relevance(title: str, text: str, threshold: float = 0.5) -> Relevance:
         reason = f"not on topic: no {', no '.join(missing)} terms (score {score:.2f})"
     else:
         reason = f"not on topic: score {score:.2f} < {threshold:.2f}"
-    return Relevance(score, relevant, category if relevant else category, tuple(signals), reason)
+    return Relevance(score, relevant, category, tuple(signals), reason)

@@ -7,8 +7,10 @@ story id is stable: `story:<earliest seed file>`). Evidence, each in 0..1:
 * claim support: share of the article's claims that are already known *from that story*
   (syndicated and rewritten copies repeat the event's facts; a later ruling in the same case
   repeats names but not facts);
-* lead similarity: character n-gram cosine of title + lead against the story's titles + leads;
-* entity overlap: overlap coefficient of the canonical names in the titles and leads;
+* lead similarity: character n-gram cosine of title + lead against the story's titles + leads,
+  above the similarity any two articles of this beat have anyway;
+* entity overlap: overlap coefficient of the names in the titles and leads, where the names
+  common to many disputes (big AI developers, their products, countries) weigh a quarter;
 * the same category of event (ruling, lawsuit, deal ...);
 * date distance: an article more than `max_days` after the story's last article is another event.
 """
@@ -19,18 +21,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.analysis.aliases import COMMON_PARTIES
 from bot.analysis.memory import KnownStory
 from bot.analysis.novelty import NgramCache
 from bot.analysis.text import cosine
+
+COMMON_PARTIES_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
 class StorySettings:
     candidates: int = 8
-    join_at: float = 0.45
-    w_claims: float = 0.55
-    w_lead: float = 0.8
-    w_entities: float = 0.25
+    join_at: float = 0.38
+    w_claims: float = 0.6
+    w_lead: float = 0.5
+    lead_baseline: float = 0.3  # titles and leads on this beat share this much anyway
+    w_entities: float = 0.5
     w_category: float = 0.1
     max_days: int = 21
 
@@ -57,11 +63,17 @@ def story_id_for(first_article_id: str) -> str:
     return f"story:{first_article_id}"
 
 
+def _weight(entity: str) -> float:
+    return COMMON_PARTIES_WEIGHT if entity in COMMON_PARTIES else 1.0
+
+
 def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    """Weighted overlap coefficient: names common to many disputes count for little."""
     sa, sb = set(a), set(b)
     if not sa or not sb:
         return 0.0
-    return len(sa & sb) / min(len(sa), len(sb))
+    shared = sum(_weight(e) for e in sa & sb)
+    return shared / min(sum(_weight(e) for e in sa), sum(_weight(e) for e in sb))
 
 
 def _days(a: datetime | None, b: datetime | None) -> int | None:
@@ -88,7 +100,7 @@ def weigh(
     days = _days(published, story.last_published or story.first_published)
     score = (
         settings.w_claims * claim_support
-        + settings.w_lead * lead_sim
+        + settings.w_lead * max(0.0, lead_sim - settings.lead_baseline)
         + settings.w_entities * ent
         + (settings.w_category if same_cat else 0.0)
     )

@@ -16,14 +16,153 @@ from bot.analysis.aliases import canonical_entities, canonicalize, find_aliases
 MAX_TEXT_CHARS = 40_000  # longer inputs are cut: the lead of a news page carries its claims
 
 STOPWORDS: frozenset[str] = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it its
-    itself just me more most my myself no nor not now of off on once only or other our ours out over
-    own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours said says say told according
-    mr mrs ms its it's that's one two new last week year month day time first""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "said",
+        "says",
+        "say",
+        "told",
+        "according",
+        "mr",
+        "mrs",
+        "ms",
+        "its",
+        "it's",
+        "that's",
+        "one",
+        "two",
+        "new",
+        "last",
+        "week",
+        "year",
+        "month",
+        "day",
+        "time",
+        "first",
+    ]
 )
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
@@ -68,16 +207,164 @@ _NUMBER = re.compile(
 
 # Capitalised words that start sentences or name generic things, not entities.
 _NOT_ENTITY: frozenset[str] = frozenset(
-    """A An The This That These Those It Its In On At For From By With Without As And But Or If
-    When While After Before During Since Although Though However Meanwhile Moreover Also Still Yet
-    He She They We I You His Her Their Our My Your Who What Where Why How Which There Here Then
-    Some Many Most Several Other Others Such Both Each Every All Any No Not One Two Three Four Five
-    According Despite Under Over Into About Between Following Against Last Next Earlier Later
-    Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday
-    January February March April May June July August September October November December
-    Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mr Mrs Ms Dr CEO AI Judge Justice Court
-    Act Law Government Company Companies Group Association Read See Also Published Photo Image
-    Updated Share Click Subscribe Advertisement Related Nope Yes Ultimately Basically So""".split()
+    [
+        "A",
+        "An",
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "It",
+        "Its",
+        "In",
+        "On",
+        "At",
+        "For",
+        "From",
+        "By",
+        "With",
+        "Without",
+        "As",
+        "And",
+        "But",
+        "Or",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "During",
+        "Since",
+        "Although",
+        "Though",
+        "However",
+        "Meanwhile",
+        "Moreover",
+        "Also",
+        "Still",
+        "Yet",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "You",
+        "His",
+        "Her",
+        "Their",
+        "Our",
+        "My",
+        "Your",
+        "Who",
+        "What",
+        "Where",
+        "Why",
+        "How",
+        "Which",
+        "There",
+        "Here",
+        "Then",
+        "Some",
+        "Many",
+        "Most",
+        "Several",
+        "Other",
+        "Others",
+        "Such",
+        "Both",
+        "Each",
+        "Every",
+        "All",
+        "Any",
+        "No",
+        "Not",
+        "One",
+        "Two",
+        "Three",
+        "Four",
+        "Five",
+        "According",
+        "Despite",
+        "Under",
+        "Over",
+        "Into",
+        "About",
+        "Between",
+        "Following",
+        "Against",
+        "Last",
+        "Next",
+        "Earlier",
+        "Later",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Sept",
+        "Oct",
+        "Nov",
+        "Dec",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "CEO",
+        "AI",
+        "Judge",
+        "Justice",
+        "Court",
+        "Act",
+        "Law",
+        "Government",
+        "Company",
+        "Companies",
+        "Group",
+        "Association",
+        "Read",
+        "See",
+        "Also",
+        "Published",
+        "Photo",
+        "Image",
+        "Updated",
+        "Share",
+        "Click",
+        "Subscribe",
+        "Advertisement",
+        "Related",
+        "Nope",
+        "Yes",
+        "Ultimately",
+        "Basically",
+        "So",
+    ]
 )
 _CAP_SPAN = re.compile(
     r"(?<![\w'’])(?:[A-Z][\w'’&.-]*|\d+[A-Z][\w-]*)(?:\s+(?:(?:of|for|de|and|the|von|van)\s+)?"
@@ -130,40 +417,135 @@ def numbers(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_ADJECTIVAL = re.compile(
+    r"-(?:based|winning|wide|backed|owned|led|style|era|like|made|born|powered|driven|generated|run)$",
+    re.I,
+)
+
+
 def entities(text: str) -> tuple[str, ...]:
     """Named entities: canonical names from the alias table, then other capitalised spans."""
     found: list[str] = []
-    covered: list[tuple[int, int]] = []
+    masked = list(text)
     for a in find_aliases(text):
         found.append(a.canonical)
-        covered.append((a.start, a.end))
-    for m in _CAP_SPAN.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in covered):
-            continue
-        span = re.sub(r"[’']s$", "", m.group(0)).rstrip(".-")
+        masked[a.start : a.end] = "|" * (a.end - a.start)
+    rest = "".join(masked)
+    for m in _CAP_SPAN.finditer(rest):
+        span = re.sub(r"[’']s?$", "", m.group(0)).rstrip(".-")
         tokens = span.split()
-        while tokens and tokens[0] in _NOT_ENTITY:
+        while tokens and tokens[0].rstrip(".") in _NOT_ENTITY:
             tokens = tokens[1:]
         while tokens and tokens[-1] in {"of", "for", "de", "and", "the", "von", "van"}:
             tokens = tokens[:-1]
-        if not tokens:
+        if not tokens or tokens[0][0].isdigit():
             continue
-        if len(tokens) == 1 and (len(tokens[0]) < 3 or tokens[0] in _NOT_ENTITY):
-            continue
-        if tokens[0][0].isdigit() or re.match(r"^[A-Z]{1,3}-[a-z]", tokens[0]):
-            continue
+        if len(tokens) == 1:
+            tok = tokens[0]
+            at_start = not rest[: m.start()].strip() or rest[: m.start()].rstrip()[-1] in ".!?\"'"
+            if len(tok) < 3 or tok in _NOT_ENTITY or _ADJECTIVAL.search(tok):
+                continue
+            if at_start and not tok.isupper() and re.search(r"(?:ing|ly|ed|er)$", tok):
+                continue
+        elif _ADJECTIVAL.search(tokens[0]):
+            tokens = tokens[1:]
         found.append(" ".join(tokens))
     return tuple(dict.fromkeys(found))
 
 
+# Words that name a kind of thing or a title, not the thing: "association", "judge", "court".
+GENERIC_NAME_WORDS: frozenset[str] = frozenset(
+    [
+        "association",
+        "associations",
+        "society",
+        "group",
+        "company",
+        "companies",
+        "corporation",
+        "corp",
+        "inc",
+        "ltd",
+        "llc",
+        "court",
+        "courts",
+        "judge",
+        "justice",
+        "magistrate",
+        "district",
+        "regional",
+        "high",
+        "federal",
+        "supreme",
+        "appeals",
+        "circuit",
+        "government",
+        "ministry",
+        "minister",
+        "office",
+        "department",
+        "agency",
+        "commission",
+        "council",
+        "committee",
+        "union",
+        "university",
+        "institute",
+        "foundation",
+        "studio",
+        "studios",
+        "publisher",
+        "publishers",
+        "news",
+        "media",
+        "times",
+        "daily",
+        "international",
+        "national",
+        "global",
+        "american",
+        "european",
+        "japanese",
+        "german",
+        "british",
+        "chief",
+        "officer",
+        "executive",
+        "president",
+        "director",
+        "general",
+        "counsel",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "ceo",
+        "cfo",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "the",
+    ]
+)
+
+
+def _distinctive(entity: str) -> list[str]:
+    toks = [t for t in words(entity) if len(t) >= 3 and t not in STOPWORDS]
+    specific = [t for t in toks if t not in GENERIC_NAME_WORDS]
+    return specific or toks
+
+
 def entity_known(entity: str, reference_entities: set[str], reference_text: str) -> bool:
-    """Whether `entity` is present in a reference: same canonical name, or any distinctive word
-    of it (4+ letters) appears in the reference text ("Judge Ona Wang" vs "Judge Wang")."""
+    """Whether `entity` is present in a reference: the same canonical name, or every distinctive
+    word of it appears in the reference text ("Judge Ona Wang" vs "Judge Wang" is known;
+    "German Journalists' Association" vs "a copyright association" is not)."""
     if entity in reference_entities:
         return True
     ref = reference_text.lower()
-    toks = [t for t in words(entity) if len(t) >= 4 and t not in STOPWORDS]
-    return any(re.search(rf"(?<![a-z]){re.escape(t)}", ref) for t in toks)
+    toks = _distinctive(entity)
+    return bool(toks) and all(
+        re.search(rf"(?<![a-z]){re.escape(t)}", ref) for t in toks if len(t) >= 4 or len(toks) == 1
+    )
 
 
 def number_known(number: str, reference_numbers: set[str], reference_text: str) -> bool:
