@@ -22,8 +22,8 @@ run: $(VENV)/.installed
 	$(BIN)/python -m bot --config $(CONFIG) run
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
+	$(BIN)/ruff format --check bot tests $(wildcard bench)
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy bot

@@ -26,4 +26,15 @@ class FeedError(NewsbotError):
 
 
 class ChatError(NewsbotError):
-    """A chat platform refused or failed a request."""
+    """A chat platform refused or failed a request.
+
+    `retry_after` (seconds) is set when the platform said when to try again;
+    `permanent` marks a message the platform will never accept as sent.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent

@@ -89,3 +89,68 @@ class Alert:
     new_claims: tuple[Claim, ...]
     known_claims: tuple[Claim, ...] = ()
     earlier: tuple[str, ...] = field(default=())  # links or seed names of earlier coverage
+
+
+def alert_to_payload(alert: Alert) -> dict[str, object]:
+    """The JSON-ready form of an Alert, as kept in the outbox."""
+    return {
+        "article_id": alert.article_id,
+        "title": alert.title,
+        "url": alert.url,
+        "source": alert.source,
+        "published": alert.published.isoformat() if alert.published else None,
+        "category": alert.category,
+        "story": alert.story,
+        "summary": alert.summary,
+        "new_claims": [_claim_payload(c) for c in alert.new_claims],
+        "known_claims": [_claim_payload(c) for c in alert.known_claims],
+        "earlier": list(alert.earlier),
+    }
+
+
+def alert_from_payload(payload: dict[str, object]) -> Alert:
+    """Inverse of alert_to_payload."""
+    published = payload.get("published")
+    return Alert(
+        article_id=str(payload["article_id"]),
+        title=str(payload.get("title") or ""),
+        url=_opt_str(payload.get("url")),
+        source=_opt_str(payload.get("source")),
+        published=datetime.fromisoformat(published) if isinstance(published, str) else None,
+        category=_opt_str(payload.get("category")),
+        story=_opt_str(payload.get("story")),
+        summary=str(payload.get("summary") or ""),
+        new_claims=tuple(_claim_from(c) for c in _dicts(payload.get("new_claims"))),
+        known_claims=tuple(_claim_from(c) for c in _dicts(payload.get("known_claims"))),
+        earlier=tuple(str(e) for e in _list(payload.get("earlier"))),
+    )
+
+
+def _claim_payload(claim: Claim) -> dict[str, object]:
+    return {
+        "text": claim.text,
+        "novel": claim.novel,
+        "seen_in": claim.seen_in,
+        "closest": claim.closest,
+    }
+
+
+def _claim_from(data: dict[str, object]) -> Claim:
+    return Claim(
+        text=str(data.get("text") or ""),
+        novel=bool(data.get("novel")),
+        seen_in=_opt_str(data.get("seen_in")),
+        closest=_opt_str(data.get("closest")),
+    )
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _dicts(value: object) -> list[dict[str, object]]:
+    return [v for v in _list(value) if isinstance(v, dict)]

@@ -1,0 +1,306 @@
+"""Composition root and command line: parse arguments, load config, build everything, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from bot import __version__
+from bot.chat.base import Destination
+from bot.chat.console import ConsoleDestination
+from bot.chat.delivery import Delivery
+from bot.config import Config, Secrets, environment, load_config, load_secrets
+from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
+from bot.feeds.fetch import Fetcher, make_client
+from bot.logs import setup_logging
+from bot.pipeline import Judge, Pipeline, record_seeds
+from bot.scheduler import build_scheduler
+from bot.seeds import load_seeds
+from bot.store import Store
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ arguments
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="config file (default: $NEWSBOT_CONFIG, else ./config.toml, else built-in defaults)",
+    )
+    common.add_argument(
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        default=argparse.SUPPRESS,
+        help="override bot.log_level",
+    )
+    common.add_argument(
+        "--log-json", action="store_true", default=argparse.SUPPRESS, help="log JSON lines"
+    )
+    common.add_argument(
+        "--seeds",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="seed folder (overrides bot.seeds_dir)",
+    )
+    common.add_argument(
+        "--db", type=Path, default=argparse.SUPPRESS, help="database file (overrides bot.database)"
+    )
+
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Watch news feeds for AI training-data disputes and report only what is new.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", parents=[common], help="run the bot (the default command)")
+    run.add_argument("--once", action="store_true", help="poll every feed once, deliver, exit")
+
+    sub.add_parser("check-config", parents=[common], help="validate the config file and exit")
+
+    seeds = sub.add_parser("seeds", parents=[common], help="inspect the seed corpus")
+    seeds_sub = seeds.add_subparsers(dest="seeds_command", metavar="SUBCOMMAND", required=True)
+    seeds_sub.add_parser("list", parents=[common], help="list seed articles and their claims")
+
+    search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
+    search.add_argument("query", help="words to look for (all must match)")
+    search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    return parser
+
+
+def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Config:
+    """Load the config the arguments point at and apply command-line overrides."""
+    env = dict(environment() if environ is None else environ)
+    path: Path | None = getattr(args, "config", None)
+    if path is None and env.get("NEWSBOT_CONFIG"):
+        path = Path(env["NEWSBOT_CONFIG"])
+    if path is None and Path("config.toml").exists():
+        path = Path("config.toml")
+    config = load_config(path) if path is not None else Config()
+    bot = config.bot
+    if getattr(args, "seeds", None) is not None:
+        bot = dataclasses.replace(bot, seeds_dir=args.seeds)
+    if getattr(args, "db", None) is not None:
+        bot = dataclasses.replace(bot, database=args.db)
+    if getattr(args, "log_level", None):
+        bot = dataclasses.replace(bot, log_level=args.log_level)
+    if getattr(args, "log_json", False):
+        bot = dataclasses.replace(bot, log_format="json")
+    return dataclasses.replace(config, bot=bot)
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_judge(config: Config) -> Judge:
+    """The analysis the pipeline uses."""
+    from bot.analysis.judge import build_judge as build
+
+    judge: Judge = build(config.analysis)
+    return judge
+
+
+def build_destinations(config: Config, secrets: Secrets, stdout: TextIO) -> list[Destination]:
+    """Every configured destination; the console when no chat platform is set up."""
+    chat: list[Destination] = []
+    mode = config.console.enabled
+    if mode == "always" or (mode == "auto" and not chat):
+        chat.append(ConsoleDestination(stdout))
+    return chat
+
+
+def open_store(config: Config) -> Store:
+    return Store.open(config.bot.database)
+
+
+# ------------------------------------------------------------------ commands
+
+
+async def run_bot(
+    config: Config, secrets: Secrets, judge: Judge, *, once: bool, stdout: TextIO
+) -> int:
+    """Run until SIGINT/SIGTERM (or one cycle with once=True); always closes the database."""
+    seeds = load_seeds(config.bot.seeds_dir)
+    store = open_store(config)
+    client = make_client(config.polling.timeout_seconds)
+    try:
+        destinations = build_destinations(config, secrets, stdout)
+        delivery = Delivery(store, destinations, utc_now)
+        pipeline = Pipeline(
+            store,
+            Fetcher(client, max_body_bytes=config.polling.max_body_bytes),
+            judge,
+            [d.name for d in destinations],
+            utc_now,
+            on_alert=delivery.wake,
+        )
+        added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
+        log.info(
+            "seed corpus: %d articles (%d new) from %s", len(seeds), added, config.bot.seeds_dir
+        )
+        store.sync_feeds(
+            [
+                {
+                    "url": f.url,
+                    "name": f.name,
+                    "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
+                    "backfill": f.backfill,
+                }
+                for f in config.feeds
+            ],
+            utc_now(),
+        )
+        log.info(
+            "destinations: %s; feeds: %d; database: %s",
+            ", ".join(d.name for d in destinations) or "none",
+            len(store.feeds()),
+            config.bot.database,
+        )
+        if once:
+            results = await pipeline.run_once()
+            await delivery.deliver_due()
+            failed = [r for r in results if not r.ok]
+            log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+            return EXIT_OK
+        await _serve(config, store, pipeline, delivery)
+        return EXIT_OK
+    finally:
+        await client.aclose()
+        store.close()
+        log.info("stopped; database closed")
+
+
+async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Delivery) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    feeds = [(f["url"], int(f["interval_minutes"] or 30)) for f in store.feeds()]
+    scheduler = build_scheduler(
+        feeds, pipeline.poll_feed, jitter_seconds=config.polling.jitter_seconds, first_run=utc_now()
+    )
+    scheduler.start()
+    delivering = asyncio.create_task(delivery.run(), name="delivery")
+    log.info("running; press Ctrl-C to stop")
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        scheduler.shutdown(wait=False)
+        delivering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivering
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def cmd_check_config(config: Config, out: TextIO) -> int:
+    out.write(
+        f"config OK: {len(config.feeds)} feeds, database {config.bot.database},"
+        f" seeds {config.bot.seeds_dir}\n"
+    )
+    return EXIT_OK
+
+
+def cmd_seeds_list(config: Config, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
+    store = Store.open(":memory:")
+    try:
+        record_seeds(store, judge, seeds, utc_now())
+        for row in store.articles(kind="seed"):
+            date = (row["published"] or "")[:10] or "date unknown"
+            out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
+            out.write(f"    {row['source']} · {date} · story {row['story_id']}\n")
+            for claim in store.claims_of(row["id"]):
+                out.write(f"    - {claim.text}\n")
+            out.write("\n")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
+    seeds = load_seeds(config.bot.seeds_dir)
+    judge = build_judge(config)
+    store = open_store(config)
+    try:
+        record_seeds(store, judge, seeds, utc_now())
+        hits = store.search(query, limit=max(1, min(limit, 100)))
+    finally:
+        store.close()
+    if not hits:
+        out.write(f"no results for {query!r}\n")
+        return EXIT_OK
+    for number, hit in enumerate(hits, 1):
+        where = " · ".join(x for x in (hit.source, (hit.published or "")[:10]) if x)
+        out.write(f"{number}. {hit.title}  [{hit.kind}: {hit.article_id}]\n")
+        if where:
+            out.write(f"   {where}\n")
+        if hit.url:
+            out.write(f"   {hit.url}\n")
+        out.write(f"   {' '.join(hit.snippet.split())}\n")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        config = resolve_config(args)
+        setup_logging(config.bot.log_level, config.bot.log_format)
+        if command == "check-config":
+            load_secrets(environment())
+            return cmd_check_config(config, sys.stdout)
+        if command == "seeds":
+            return cmd_seeds_list(config, sys.stdout)
+        if command == "search":
+            return cmd_search(config, args.query, args.limit, sys.stdout)
+        secrets = load_secrets(environment())
+        once = getattr(args, "once", False)
+        return asyncio.run(
+            run_bot(config, secrets, build_judge(config), once=once, stdout=sys.stdout)
+        )
+    except (ConfigError, SeedError) as exc:
+        sys.stderr.write(f"newsbot: {exc}\n")
+        return EXIT_USAGE
+    except SearchQueryError as exc:
+        sys.stderr.write(f"newsbot: search: {exc}\n")
+        return EXIT_USAGE
+    except StoreError as exc:
+        sys.stderr.write(f"newsbot: database: {exc}\n")
+        return EXIT_FAILURE
+    except NewsbotError as exc:
+        sys.stderr.write(f"newsbot: {exc}\n")
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

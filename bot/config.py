@@ -1,0 +1,291 @@
+"""Load and validate config.toml into frozen dataclasses; read chat secrets from the environment.
+
+Every problem becomes one ConfigError whose message names the key, e.g.
+``polling.interval_minutes: expected an integer, got "soon"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.errors import ConfigError
+
+
+class Secret:
+    """A value that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    """One feed to watch."""
+
+    url: str
+    name: str = ""
+    interval_minutes: int | None = None
+    backfill: int = 0
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    database: Path = Path("data/newsbot.db")
+    seeds_dir: Path = Path("seeds")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+
+@dataclass(frozen=True)
+class PollingConfig:
+    interval_minutes: int = 30
+    jitter_seconds: int = 60
+    timeout_seconds: float = 20.0
+    max_body_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    relevance_threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    enabled: Literal["auto", "always", "never"] = "auto"
+
+
+@dataclass(frozen=True)
+class Config:
+    bot: BotConfig = field(default_factory=BotConfig)
+    polling: PollingConfig = field(default_factory=PollingConfig)
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    feeds: tuple[FeedConfig, ...] = ()
+
+
+# Value checks beyond the type: key path -> (predicate, message).
+_CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
+    "polling.interval_minutes": (lambda v: v >= 1, "must be at least 1"),
+    "polling.jitter_seconds": (lambda v: v >= 0, "must not be negative"),
+    "polling.timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
+    "polling.max_body_bytes": (lambda v: v >= 1024, "must be at least 1024"),
+    "analysis.relevance_threshold": (lambda v: 0 <= v <= 1, "must be between 0 and 1"),
+    "feeds.interval_minutes": (lambda v: v is None or v >= 1, "must be at least 1"),
+    "feeds.backfill": (lambda v: v >= 0, "must not be negative"),
+    "feeds.url": (
+        lambda v: v.startswith(("http://", "https://")),
+        "must start with http:// or https://",
+    ),
+}
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a TOML file; relative paths in it resolve against its folder."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    config = parse_config(raw)
+    base = path.resolve().parent
+    bot = dataclasses.replace(
+        config.bot,
+        database=_resolve(base, config.bot.database),
+        seeds_dir=_resolve(base, config.bot.seeds_dir),
+    )
+    return dataclasses.replace(config, bot=bot)
+
+
+def parse_config(raw: Mapping[str, Any]) -> Config:
+    """Turn a TOML document (already parsed) into a Config, or raise ConfigError."""
+    config = _convert(raw, Config, "")
+    assert isinstance(config, Config)
+    urls = [f.url for f in config.feeds]
+    for url in urls:
+        if urls.count(url) > 1:
+            raise ConfigError(f"feeds.url: {url!r} is listed twice")
+    return config
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else base / path
+
+
+def _convert(value: Any, tp: Any, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return _convert_table(value, tp, key)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(value, inner, key)
+    if origin is Literal:
+        if value not in args:
+            choices = ", ".join(repr(a) for a in args)
+            raise ConfigError(f"{key}: must be one of {choices}, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: expected a list, got {_kind(value)}")
+        return tuple(_convert(item, args[0], f"{key}[{i}]") for i, item in enumerate(value))
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected a string, got {value!r}")
+        return value
+    if tp is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"{key}: expected a path string, got {value!r}")
+        return Path(value)
+    raise TypeError(f"unsupported config type {tp!r} at {key}")  # a bug in this module
+
+
+def _convert_table(value: Any, cls: type, key: str) -> Any:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key or 'config'}: expected a table, got {_kind(value)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for name in value:
+        if name not in fields:
+            known = ", ".join(sorted(fields))
+            where = f"{key}.{name}" if key else name
+            raise ConfigError(f"{where}: unknown key (known keys here: {known})")
+    kwargs: dict[str, Any] = {}
+    for name, f in fields.items():
+        path = f"{key}.{name}" if key else name
+        check_path = _check_path(path)
+        if name not in value:
+            no_default = (
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            )
+            if no_default:
+                raise ConfigError(f"{path}: required key is missing")
+            continue
+        converted = _convert(value[name], hints[name], path)
+        check = _CHECKS.get(check_path)
+        if check is not None and not check[0](converted):
+            raise ConfigError(f"{path}: {check[1]}, got {value[name]!r}")
+        kwargs[name] = converted
+    return cls(**kwargs)
+
+
+def _check_path(path: str) -> str:
+    """`feeds[3].url` -> `feeds.url`, the form the checks are keyed by."""
+    parts = [p.split("[", 1)[0] for p in path.split(".")]
+    return ".".join(parts)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def config_keys(cls: type = Config, prefix: str = "") -> list[str]:
+    """Every key a config file may set, as dotted paths (used to keep the example complete)."""
+    keys: list[str] = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        path = f"{prefix}.{f.name}" if prefix else f.name
+        tp = hints[f.name]
+        if typing.get_origin(tp) is tuple:
+            tp = typing.get_args(tp)[0]
+        if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+            keys.extend(config_keys(tp, path))
+        else:
+            keys.append(path)
+    return keys
+
+
+# ---------------------------------------------------------------- secrets
+
+SECRET_NAMES = (
+    "DISCORD_TOKEN",
+    "DISCORD_WEBHOOK_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_WEBHOOK_URL",
+)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Chat credentials, only ever taken from the environment (or NAME_FILE paths)."""
+
+    values: Mapping[str, Secret] = field(default_factory=dict)
+
+    def get(self, name: str) -> Secret | None:
+        return self.values.get(name)
+
+    def __repr__(self) -> str:
+        return f"Secrets(set={sorted(self.values)})"
+
+
+def load_secrets(environ: Mapping[str, str]) -> Secrets:
+    """Read each secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
+    values: dict[str, Secret] = {}
+    for name in SECRET_NAMES:
+        direct = environ.get(name, "").strip()
+        file_path = environ.get(f"{name}_FILE", "").strip()
+        if direct and file_path:
+            raise ConfigError(f"{name}: set either {name} or {name}_FILE, not both")
+        if file_path:
+            try:
+                direct = Path(file_path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{name}_FILE: cannot read {file_path} ({exc.strerror})"
+                ) from None
+            if not direct:
+                raise ConfigError(f"{name}_FILE: {file_path} is empty")
+        if direct:
+            values[name] = Secret(direct)
+    return Secrets(values)
+
+
+def environment() -> Mapping[str, str]:
+    """The process environment; a function so callers pass it in and tests pass their own."""
+    return os.environ

@@ -1,0 +1,128 @@
+"""The database schema, as an ordered list of sqlite-utils migrations.
+
+Add a new function at the end for every change; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+
+def build_migrations() -> Migrations:
+    """Return the migration set, built on request (no module-level registry)."""
+    migrations = Migrations("newsbot")
+
+    @migrations()
+    def m001_initial(db: Database) -> None:
+        db["feeds"].create(  # type: ignore[union-attr]
+            {
+                "url": str,
+                "name": str,
+                "title": str,
+                "added_at": str,
+                "interval_minutes": int,
+                "backfill": int,
+                "etag": str,
+                "last_modified": str,
+                "last_checked_at": str,
+                "last_success_at": str,
+                "last_error": str,
+                "last_error_at": str,
+                "consecutive_failures": int,
+                "next_check_at": str,
+                "failing_notified": int,
+                "first_poll_done": int,
+            },
+            pk="url",
+            not_null={"url"},
+            defaults={"consecutive_failures": 0, "failing_notified": 0, "first_poll_done": 0},
+        )
+        db["stories"].create(  # type: ignore[union-attr]
+            {
+                "id": str,
+                "title": str,
+                "category": str,
+                "first_article_id": str,
+                "created_at": str,
+                "updated_at": str,
+            },
+            pk="id",
+        )
+        db["articles"].create(  # type: ignore[union-attr]
+            {
+                "id": str,
+                "kind": str,  # "seed" or "feed"
+                "url": str,
+                "title": str,
+                "source": str,
+                "published": str,
+                "seen_at": str,
+                "feed_url": str,
+                "body": str,
+                "status": str,  # alerted | not_relevant | nothing_new | recorded | pending
+                "reason": str,
+                "relevant": int,
+                "relevance": float,
+                "category": str,
+                "story_id": str,
+                "duplicate_of": str,
+                "verdict": str,  # the whole Verdict as JSON
+            },
+            pk="id",
+            not_null={"id", "kind", "seen_at", "status"},
+            defaults={"status": "pending"},
+        )
+        db["articles"].create_index(["url"])  # type: ignore[union-attr]
+        db["articles"].create_index(["story_id"])  # type: ignore[union-attr]
+        db["articles"].create_index(["seen_at"])  # type: ignore[union-attr]
+        db["articles"].enable_fts(  # type: ignore[union-attr]
+            ["title", "body"], fts_version="FTS5", create_triggers=True, tokenize="porter"
+        )
+        # Title matches weigh ten times body matches in the default ranking.
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
+        db["claims"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "article_id": str,
+                "position": int,
+                "text": str,
+                "entities": str,  # JSON list
+                "numbers": str,  # JSON list
+                "novel": int,
+                "seen_in": str,
+                "published": str,
+                "story_id": str,
+            },
+            pk="id",
+            not_null={"article_id", "text"},
+            foreign_keys=[("article_id", "articles", "id")],
+        )
+        db["claims"].create_index(["article_id"])  # type: ignore[union-attr]
+        db["claims"].enable_fts(  # type: ignore[union-attr]
+            ["text"], fts_version="FTS5", create_triggers=True, tokenize="porter"
+        )
+        db["outbox"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "kind": str,  # alert | notice
+                "article_id": str,
+                "destination": str,
+                "payload": str,  # JSON of what to show
+                "status": str,  # pending | sent | dead
+                "attempts": int,
+                "next_attempt_at": str,
+                "last_error": str,
+                "created_at": str,
+                "sent_at": str,
+                "message_ref": str,  # platform message id, once known
+            },
+            pk="id",
+            not_null={"kind", "destination", "payload", "status", "created_at"},
+            defaults={"status": "pending", "attempts": 0},
+        )
+        db["outbox"].create_index(["status", "id"])  # type: ignore[union-attr]
+        db["outbox"].create_index(  # type: ignore[union-attr]
+            ["kind", "article_id", "destination"], unique=True
+        )
+
+    return migrations

@@ -1,0 +1,345 @@
+"""The bot's one database: feeds, articles, claims, stories and the outbox, in SQLite.
+
+One `Store` wraps one `sqlite_utils.Database`. The connection allows use from worker
+threads (`check_same_thread=False`); callers serialise access (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.errors import SearchQueryError, StoreError
+from bot.store.migrations import build_migrations
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_CHARS = 500
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result: an article and a snippet with the matched words marked."""
+
+    article_id: str
+    kind: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    snippet: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    """A claim row as stored."""
+
+    id: int
+    article_id: str
+    position: int
+    text: str
+    entities: tuple[str, ...]
+    numbers: tuple[str, ...]
+    novel: bool
+    seen_in: str | None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Datetimes are stored as ISO 8601 strings in UTC."""
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+    return dt.astimezone(UTC).isoformat()
+
+
+class Store:
+    """All reads and writes of the bot's SQLite database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        """Open (creating if needed) the database at `path` and bring its schema up to date.
+
+        `":memory:"` gives a private in-memory database that is gone on close.
+        """
+        target = str(path)
+        if target != ":memory:":
+            try:
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from None
+        try:
+            conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            db = Database(conn)
+            if target != ":memory:":
+                db.enable_wal()
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA busy_timeout = 5000")
+            build_migrations().apply(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {target}: {exc}") from None
+        return cls(db)
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together or not at all."""
+        with self._lock, self.db.atomic():
+            yield
+
+    def journal_mode(self) -> str:
+        row = self.db.execute("PRAGMA journal_mode").fetchone()
+        return str(row[0])
+
+    # ------------------------------------------------------------ articles
+
+    def has_article(self, article_id: str) -> bool:
+        with self._lock:
+            row = self.db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone()
+        return row is not None
+
+    def save_article(self, row: dict[str, Any]) -> None:
+        """Insert or replace one article row (see migrations for the columns)."""
+        with self._lock:
+            self.db["articles"].upsert(row, pk="id")  # type: ignore[union-attr]
+
+    def get_article(self, article_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
+        return rows[0] if rows else None
+
+    def find_article_by_url(self, url: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["articles"].rows_where("url = ?", [url], limit=1))
+        return rows[0] if rows else None
+
+    def articles(self, kind: str | None = None) -> list[dict[str, Any]]:
+        where, args = ("kind = ?", [kind]) if kind else (None, [])
+        with self._lock:
+            return list(self.db["articles"].rows_where(where, args, order_by="id"))
+
+    def recent_articles(
+        self, limit: int = 10, *, relevant_only: bool = True
+    ) -> list[dict[str, Any]]:
+        where = "kind = 'feed'" + (" AND relevant = 1" if relevant_only else "")
+        with self._lock:
+            return list(self.db["articles"].rows_where(where, order_by="seen_at DESC", limit=limit))
+
+    # -------------------------------------------------------------- claims
+
+    def save_claims(self, article_id: str, claims: Sequence[dict[str, Any]]) -> None:
+        """Replace the claims of one article with `claims` (dicts with text, entities, ...)."""
+        rows = []
+        for position, claim in enumerate(claims):
+            rows.append(
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "text": claim["text"],
+                    "entities": json.dumps(list(claim.get("entities", ()))),
+                    "numbers": json.dumps(list(claim.get("numbers", ()))),
+                    "novel": int(bool(claim.get("novel", True))),
+                    "seen_in": claim.get("seen_in"),
+                    "published": claim.get("published"),
+                    "story_id": claim.get("story_id"),
+                }
+            )
+        with self._lock:
+            self.db.execute("DELETE FROM claims WHERE article_id = ?", [article_id])
+            if rows:
+                self.db["claims"].insert_all(rows)  # type: ignore[union-attr]
+
+    def claims_of(self, article_id: str) -> list[StoredClaim]:
+        with self._lock:
+            rows = list(
+                self.db["claims"].rows_where("article_id = ?", [article_id], order_by="position")
+            )
+        return [_claim(r) for r in rows]
+
+    def count(self, table: str) -> int:
+        with self._lock:
+            return self.db[table].count
+
+    # --------------------------------------------------------------- feeds
+
+    def sync_feeds(self, feeds: Sequence[dict[str, Any]], now: datetime) -> None:
+        """Make sure every configured feed has a row; keeps fetch state of known feeds."""
+        with self.transaction():
+            for feed in feeds:
+                table = self.db["feeds"]
+                existing = list(table.rows_where("url = ?", [feed["url"]]))
+                if existing:
+                    table.update(feed["url"], {k: v for k, v in feed.items() if k != "url"})  # type: ignore[union-attr]
+                else:
+                    table.insert({**feed, "added_at": iso(now)})  # type: ignore[union-attr]
+
+    def feeds(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.db["feeds"].rows_where(order_by="url"))
+
+    def get_feed(self, url: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(self.db["feeds"].rows_where("url = ?", [url]))
+        return rows[0] if rows else None
+
+    def update_feed(self, url: str, changes: dict[str, Any]) -> None:
+        with self._lock:
+            self.db["feeds"].update(url, changes)  # type: ignore[union-attr]
+
+    # -------------------------------------------------------------- outbox
+
+    def enqueue(
+        self,
+        *,
+        kind: str,
+        destination: str,
+        payload: dict[str, Any],
+        now: datetime,
+        article_id: str | None = None,
+    ) -> None:
+        """Queue one message for one destination; an alert is queued once per destination."""
+        with self._lock:
+            self.db["outbox"].insert(  # type: ignore[union-attr]
+                {
+                    "kind": kind,
+                    "article_id": article_id,
+                    "destination": destination,
+                    "payload": json.dumps(payload, ensure_ascii=False),
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": iso(now),
+                    "created_at": iso(now),
+                },
+                ignore=True,
+            )
+
+    def due_messages(
+        self, destination: str, now: datetime, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """Pending messages for a destination, oldest first, up to the first one not yet due.
+
+        A message waiting for its retry time holds back the ones after it, so a
+        destination always receives its messages in order.
+        """
+        with self._lock:
+            rows = list(
+                self.db["outbox"].rows_where(
+                    "destination = ? AND status = 'pending'",
+                    [destination],
+                    order_by="id",
+                    limit=limit,
+                )
+            )
+        due = []
+        for row in rows:
+            if row["next_attempt_at"] > iso(now):
+                break
+            row["payload"] = json.loads(row["payload"])
+            due.append(row)
+        return due
+
+    def mark_sent(self, message_id: int, now: datetime, message_ref: str | None = None) -> None:
+        with self._lock:
+            self.db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_ref = ?,"
+                " attempts = attempts + 1 WHERE id = ?",
+                [iso(now), message_ref, message_id],
+            )
+
+    def mark_retry(self, message_id: int, error: str, next_attempt_at: datetime) -> None:
+        with self._lock:
+            self.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+                " WHERE id = ?",
+                [error[:500], iso(next_attempt_at), message_id],
+            )
+
+    def outbox_length(self, destination: str | None = None) -> int:
+        sql = "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+        args: list[Any] = []
+        if destination:
+            sql += " AND destination = ?"
+            args.append(destination)
+        with self._lock:
+            return int(self.db.execute(sql, args).fetchone()[0])
+
+    # -------------------------------------------------------------- search
+
+    def search(self, query: str, *, limit: int = 5, offset: int = 0) -> list[SearchHit]:
+        """Full-text search over article titles (weighted 10x) and bodies, best match first.
+
+        Any user text is safe: every word is quoted, so FTS syntax like `AND OR (` or a
+        stray `"` is searched for literally. A query with no words raises SearchQueryError.
+        """
+        fts_query = fts_words(query)
+        sql = """
+            SELECT a.id, a.kind, a.title, a.url, a.source, a.published,
+                   snippet(articles_fts, 1, '**', '**', '…', 16) AS snippet,
+                   articles_fts.rank AS rank
+            FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+            WHERE articles_fts MATCH ?
+            ORDER BY articles_fts.rank
+            LIMIT ? OFFSET ?
+        """
+        with self._lock:
+            try:
+                rows = self.db.execute(sql, [fts_query, limit, offset]).fetchall()
+            except sqlite3.OperationalError as exc:  # defensive: should not happen once quoted
+                raise SearchQueryError(f"could not search for that ({exc})") from None
+        return [
+            SearchHit(
+                article_id=r[0],
+                kind=r[1],
+                title=r[2] or "(untitled)",
+                url=r[3],
+                source=r[4],
+                published=r[5],
+                snippet=r[6] or "",
+                rank=float(r[7]),
+            )
+            for r in rows
+        ]
+
+
+def fts_words(query: str) -> str:
+    """Turn user text into a safe FTS5 query: every word quoted, all words required."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchQueryError(f"that query is too long (at most {MAX_QUERY_CHARS} characters)")
+    words = _WORD.findall(query)
+    if not words:
+        raise SearchQueryError("type at least one word or number to search for")
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words[:32])
+
+
+def _claim(row: dict[str, Any]) -> StoredClaim:
+    return StoredClaim(
+        id=row["id"],
+        article_id=row["article_id"],
+        position=row["position"],
+        text=row["text"],
+        entities=tuple(json.loads(row["entities"] or "[]")),
+        numbers=tuple(json.loads(row["numbers"] or "[]")),
+        novel=bool(row["novel"]),
+        seen_in=row["seen_in"],
+    )

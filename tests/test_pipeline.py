@@ -1,0 +1,136 @@
+"""The pipeline over real HTTP and a real SQLite file, with a hand-written judge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.feeds.fetch import Fetcher
+from bot.pipeline import Pipeline, record_seeds
+from bot.seeds import load_seeds
+from bot.store import Store
+from tests.conftest import REPO
+from tests.fakes import KeywordJudge
+from tests.feedserver import FeedServer, rss, running_feed_server
+
+NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
+STORY_A = (
+    "Authors sue over training",
+    "https://news.example/a?utm_source=x",
+    "Authors filed a suit over training data on Monday.",
+)
+STORY_B = (
+    "Chip sales rise",
+    "https://news.example/b",
+    "A chipmaker reported record sales this quarter.",
+)
+STORY_C = (
+    "Publisher deal on training",
+    "https://news.example/c",
+    "A publisher signed a licence for training data.",
+)
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    with running_feed_server() as s:
+        yield s
+
+
+async def _pipeline(store: Store, judge: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
+    return Pipeline(store, Fetcher(client, max_body_bytes=100_000), judge, ["console"], lambda: NOW)
+
+
+def _add_feed(store: Store, url: str, backfill: int = 0, first_poll_done: bool = True) -> None:
+    store.sync_feeds(
+        [{"url": url, "name": "Example", "interval_minutes": 30, "backfill": backfill}], NOW
+    )
+    if first_poll_done:
+        store.update_feed(url, {"first_poll_done": 1})
+
+
+async def test_new_relevant_items_are_stored_and_queued_once(
+    store: Store, server: FeedServer
+) -> None:
+    url = server.serve("/feed.xml", rss(STORY_A, STORY_B))
+    _add_feed(store, url)
+    judge = KeywordJudge()
+    async with httpx.AsyncClient() as client:
+        pipeline = await _pipeline(store, judge, client)
+        first = await pipeline.poll_feed(url)
+        second = await pipeline.poll_feed(url)
+    assert first.ok and first.new_articles == 2 and first.alerts == 1
+    assert second.ok and second.not_modified  # the ETag came back as 304
+    assert store.outbox_length("console") == 1
+    statuses = {r["title"]: r["status"] for r in store.articles(kind="feed")}
+    assert statuses == {"Authors sue over training": "alerted", "Chip sales rise": "not_relevant"}
+    # Tracking parameters are not part of the stored link.
+    assert store.find_article_by_url("https://news.example/a") is not None
+
+
+async def test_first_poll_records_without_alerting_unless_backfill(
+    store: Store, server: FeedServer
+) -> None:
+    url = server.serve("/new.xml", rss(STORY_A, STORY_C))
+    _add_feed(store, url, backfill=0, first_poll_done=False)
+    judge = KeywordJudge()
+    async with httpx.AsyncClient() as client:
+        result = await (await _pipeline(store, judge, client)).poll_feed(url)
+    assert result.new_articles == 2 and result.alerts == 0
+    assert judge.judged == []
+    assert {r["status"] for r in store.articles(kind="feed")} == {"recorded"}
+
+
+async def test_backfill_analyses_the_newest_items(store: Store, server: FeedServer) -> None:
+    url = server.serve("/bf.xml", rss(STORY_A, STORY_C))
+    _add_feed(store, url, backfill=1, first_poll_done=False)
+    judge = KeywordJudge()
+    async with httpx.AsyncClient() as client:
+        result = await (await _pipeline(store, judge, client)).poll_feed(url)
+    assert len(judge.judged) == 1 and result.alerts == 1
+
+
+async def test_same_link_in_two_feeds_is_one_article(store: Store, server: FeedServer) -> None:
+    one = server.serve("/one.xml", rss(STORY_A))
+    two = server.serve("/two.xml", rss(STORY_A))
+    _add_feed(store, one)
+    _add_feed(store, two)
+    async with httpx.AsyncClient() as client:
+        results = await (await _pipeline(store, KeywordJudge(), client)).run_once()
+    assert sorted(r.new_articles for r in results) == [0, 1]
+    assert store.count("articles") == 1 and store.outbox_length() == 1
+
+
+async def test_a_failing_feed_is_a_value_and_others_still_run(
+    store: Store, server: FeedServer
+) -> None:
+    good = server.serve("/good.xml", rss(STORY_A))
+    bad = server.serve("/bad.xml", "oops", status=500)
+    html = server.serve("/page.html", "<html><body>Hello</body></html>", content_type="text/html")
+    for url in (good, bad, html):
+        _add_feed(store, url)
+    async with httpx.AsyncClient() as client:
+        results = {
+            r.url: r for r in await (await _pipeline(store, KeywordJudge(), client)).run_once()
+        }
+    assert results[good].ok and results[good].alerts == 1
+    assert not results[bad].ok and results[bad].error == "HTTP 500"
+    assert not results[html].ok and "not a feed" in (results[html].error or "")
+    feed = store.get_feed(bad)
+    assert (
+        feed is not None and feed["consecutive_failures"] == 1 and feed["last_error"] == "HTTP 500"
+    )
+
+
+async def test_seeds_are_recorded_once(store: Store) -> None:
+    seeds = load_seeds(REPO / "seeds")
+    judge = KeywordJudge()
+    assert record_seeds(store, judge, seeds, NOW) == 5
+    assert record_seeds(store, judge, seeds, NOW) == 0
+    assert store.count("articles") == 5
+    assert store.count("claims") == sum(len(s.claims) for s in seeds)
+    hits = store.search("Sora")
+    assert hits and all(h.kind == "seed" for h in hits)
