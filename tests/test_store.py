@@ -29,7 +29,7 @@ def test_open_creates_file_with_wal_and_migrations(tmp_path: Path) -> None:
     # Opening again applies nothing twice.
     again = Store.open(path)
     applied = again.db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
-    assert applied == 1
+    assert applied == 2  # m001_initial, m002_analysis_memory
     again.close()
 
 

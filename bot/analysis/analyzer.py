@@ -21,13 +21,12 @@ from bot.analysis.novelty import (
     NgramCache,
     NoveltySettings,
     claim_query,
-    index_terms,
     judge,
 )
 from bot.analysis.relevance import score_relevance
 from bot.analysis.stories import StoryDecision, StorySettings, decide, weigh
 from bot.analysis.summary import summarize
-from bot.analysis.text import clean, content_words, entities, numbers, words
+from bot.analysis.text import clean, entities, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
 
 LEAD_CHARS = 400  # compared for story similarity
@@ -307,9 +306,9 @@ class Analyzer:
             category=category,
             story=story.story_id,
             entities=head_entities,
-            terms=tuple(dict.fromkeys(content_words(head)))[:48],
+            terms=index_terms(head, head_entities)[:48],
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
-            claim_terms=tuple(index_terms(c.text, c.entities) for c in extracted),
+            claim_terms=tuple(claim_query(c.text, c.entities).terms for c in extracted),
         )
         return Analysis(verdict, record)
 
@@ -329,11 +328,8 @@ class Analyzer:
         for j in judgements:
             if not j.novel and j.closest is not None and j.closest.story is not None:
                 support[j.closest.story] += 1
-        terms = list(dict.fromkeys(content_words(head)))[:40]
-        terms += [w for e in head_entities for w in words(e) if len(w) > 1]
-        candidates = list(
-            memory.story_candidates(StoryQuery(tuple(terms), published), ss.candidates)
-        )
+        terms = index_terms(head, head_entities)[:48]
+        candidates = list(memory.story_candidates(StoryQuery(terms, published), ss.candidates))
         evidence = [
             weigh(
                 s,

@@ -29,8 +29,8 @@ from bot.analysis.text import (
     content_words,
     cosine,
     entity_known,
+    index_terms,
     number_known,
-    words,
 )
 
 STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
@@ -74,15 +74,7 @@ def new_word_share(claim_text: str, references: Sequence[KnownClaim]) -> float:
 
 
 def claim_query(claim_text: str, claim_entities: Sequence[str]) -> ClaimQuery:
-    terms = list(dict.fromkeys(content_words(claim_text)))
-    for e in claim_entities:
-        terms.extend(w for w in words(e) if len(w) > 1)
-    return ClaimQuery(text=claim_text, terms=tuple(dict.fromkeys(terms))[:32])
-
-
-def index_terms(claim_text: str, claim_entities: Sequence[str]) -> tuple[str, ...]:
-    """The words a stored claim is indexed under (the same vocabulary as `claim_query`)."""
-    return claim_query(claim_text, claim_entities).terms
+    return ClaimQuery(text=claim_text, terms=index_terms(claim_text, claim_entities)[:32])
 
 
 class NgramCache:

@@ -9,7 +9,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.analysis.aliases import canonical_entities, canonicalize, find_aliases
 
@@ -169,6 +169,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": " - ", "\xa0": " "})
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
 _TAG = re.compile(r"<[^>]{0,200}>")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 
 MONTHS = {
     "jan": "jan",
@@ -394,6 +395,18 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(canonicalize(text)) if w not in STOPWORDS and len(w) > 1]
 
 
+def index_terms(text: str, names: Sequence[str] = ()) -> tuple[str, ...]:
+    """Plain lower-case ASCII words ([a-z0-9]+, accents dropped) of the alias-canonicalised
+    text, stop words dropped, then the words of `names`: what claims and heads are indexed
+    under and queried with (the same tokens SQLite FTS5's unicode61 tokenizer produces)."""
+    out: list[str] = []
+    for chunk in (canonicalize(text), *names):
+        folded = unicodedata.normalize("NFKD", chunk.lower())
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+        out.extend(t for t in _ASCII_WORD.findall(folded) if len(t) > 1 and t not in STOPWORDS)
+    return tuple(dict.fromkeys(out))
+
+
 def numbers(text: str) -> tuple[str, ...]:
     """Numbers, amounts and dates in a normalised spelling ("nov 11", "20 million", "2025")."""
     out: list[str] = []
@@ -600,6 +613,7 @@ __all__ = [
     "cosine",
     "entities",
     "entity_known",
+    "index_terms",
     "jaccard",
     "number_known",
     "numbers",

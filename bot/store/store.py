@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot.analysis.memory import ClaimQuery, KnownClaim, KnownStory, MemoryRecord, StoryQuery
 from bot.errors import SearchQueryError, StoreError
 from bot.store.migrations import build_migrations
 
@@ -320,6 +321,169 @@ class Store:
             )
             for r in rows
         ]
+
+    # ------------------------------------------------------ analysis memory
+
+    # A claim query keeps at most this many of its words, the rarest first, and drops words
+    # found in more than COMMON_TERM_SHARE of the stored claims: bm25 gives those little
+    # weight anyway, and their long posting lists are what would make retrieval slow.
+    QUERY_TERMS = 10
+    COMMON_TERM_SHARE = 0.05
+    STORY_QUERY_HITS = 40
+    STORY_MEMBERS = 6
+
+    def remember_analysis(self, record: MemoryRecord) -> None:
+        """Keep what later analyses look up: a relevant article's claims and story membership.
+        Idempotent: an article already remembered is left as it is."""
+        if not record.relevant or record.story is None:
+            return
+        with self.transaction():
+            known = self.db.execute(
+                "SELECT 1 FROM analysis_members WHERE article_id = ?", [record.article_id]
+            ).fetchone()
+            if known:
+                return
+            published = iso(record.published)
+            self.db.conn.executemany(
+                "INSERT INTO analysis_claims(terms, text, article_id, story_id, entities,"
+                " numbers, published, is_seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        " ".join(terms),
+                        claim.text,
+                        record.article_id,
+                        record.story,
+                        json.dumps(list(claim.entities), ensure_ascii=False),
+                        json.dumps(list(claim.numbers), ensure_ascii=False),
+                        published,
+                        int(record.is_seed),
+                    )
+                    for claim, terms in zip(record.claims, record.claim_terms, strict=True)
+                ],
+            )
+            self.db.execute(
+                "INSERT INTO analysis_heads(terms, article_id, story_id) VALUES (?, ?, ?)",
+                [" ".join(record.terms), record.article_id, record.story],
+            )
+            self.db.execute(
+                "INSERT INTO analysis_members(article_id, story_id, title, lead, published,"
+                " category, entities, is_seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.article_id,
+                    record.story,
+                    record.title,
+                    record.lead,
+                    published,
+                    record.category,
+                    json.dumps(list(record.entities), ensure_ascii=False),
+                    int(record.is_seed),
+                ],
+            )
+
+    def claim_candidates(self, query: ClaimQuery, limit: int) -> list[KnownClaim]:
+        """The stored claims that best match `query.terms` (FTS5 bm25, rarest words only)."""
+        terms = [t for t in dict.fromkeys(query.terms) if t]
+        if not terms:
+            return []
+        with self._lock:
+            total = self.db.execute("SELECT COUNT(*) FROM analysis_members").fetchone()[0]
+            if not total:
+                return []
+            marks = ",".join("?" * len(terms))
+            df = dict(
+                self.db.execute(
+                    f"SELECT term, doc FROM analysis_claims_vocab WHERE term IN ({marks})", terms
+                ).fetchall()
+            )
+            present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
+            n_claims = self.db.execute(
+                "SELECT COALESCE(MAX(rowid), 0) FROM analysis_claims"
+            ).fetchone()[0]
+            cap = max(50, int(n_claims * self.COMMON_TERM_SHARE))
+            chosen = [t for t in present if df[t] <= cap][: self.QUERY_TERMS]
+            if len(chosen) < 3:
+                chosen = present[: max(3, len(chosen))]
+            if not chosen:
+                return []
+            rows = self.db.execute(
+                "SELECT rowid, text, article_id, story_id, entities, numbers, published, is_seed"
+                " FROM analysis_claims WHERE analysis_claims MATCH ?"
+                " ORDER BY rank LIMIT ?",
+                [fts_or(chosen), limit],
+            ).fetchall()
+        return [
+            KnownClaim(
+                text=r[1],
+                source_id=r[2],
+                seq=int(r[0]),
+                story=r[3],
+                entities=tuple(json.loads(r[4] or "[]")),
+                numbers=tuple(json.loads(r[5] or "[]")),
+                published=_parse_time(r[6]),
+                is_seed=bool(r[7]),
+            )
+            for r in rows
+        ]
+
+    def story_candidates(self, query: StoryQuery, limit: int) -> list[KnownStory]:
+        """Stories whose articles' titles and leads best match `query.terms` (FTS5 bm25)."""
+        terms = [t for t in dict.fromkeys(query.terms) if t][:40]
+        if not terms:
+            return []
+        with self._lock:
+            hits = self.db.execute(
+                "SELECT story_id FROM analysis_heads WHERE analysis_heads MATCH ?"
+                " ORDER BY rank LIMIT ?",
+                [fts_or(terms), self.STORY_QUERY_HITS],
+            ).fetchall()
+            story_ids = list(dict.fromkeys(h[0] for h in hits))[:limit]
+            stories = []
+            for story_id in story_ids:
+                members = self.db.execute(
+                    "SELECT article_id, title, lead, published, category, entities"
+                    " FROM analysis_members WHERE story_id = ? ORDER BY seq LIMIT ?",
+                    [story_id, self.STORY_MEMBERS],
+                ).fetchall()
+                size, last = self.db.execute(
+                    "SELECT COUNT(*), MAX(published) FROM analysis_members WHERE story_id = ?",
+                    [story_id],
+                ).fetchone()
+                if not members:
+                    continue
+                first = members[0]
+                entities: list[str] = []
+                for m in members:
+                    for e in json.loads(m[5] or "[]"):
+                        if e not in entities:
+                            entities.append(e)
+                stories.append(
+                    KnownStory(
+                        story_id=story_id,
+                        first_source=first[0],
+                        first_title=first[1] or "",
+                        first_published=_parse_time(first[3]),
+                        last_published=_parse_time(last),
+                        category=first[4],
+                        entities=tuple(entities),
+                        leads=tuple(f"{m[1] or ''}\n{m[2] or ''}" for m in members),
+                        size=int(size),
+                    )
+                )
+        return stories
+
+
+def fts_or(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of `terms`, each quoted so no word is read as syntax."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def fts_words(query: str) -> str:
