@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 # canonical name -> alias patterns (regex source, word-bounded when compiled)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -139,30 +139,39 @@ class AliasMatch:
 
 
 @cache
-def _compiled() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    """Compile the table once per process, lazily (nothing is built at import time)."""
-    out: list[tuple[str, re.Pattern[str]]] = []
+def _compiled() -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One regex for the whole table, compiled once per process on first use (nothing is
+    built at import time). Each alternative is a named group; table order breaks ties at
+    the same position (makers come before their products: "ChatGPT maker" is OpenAI)."""
+    names: list[str] = []
+    parts: list[str] = []
     for canonical, patterns in ALIASES.items():
-        source = "|".join(f"(?:{p})" for p in patterns)
-        flags = 0 if canonical in CASE_SENSITIVE else re.IGNORECASE
-        out.append((canonical, re.compile(rf"(?<![\w-])(?:{source})(?![\w-])", flags)))
-    return tuple(out)
+        for p in patterns:
+            group = f"g{len(names)}"
+            names.append(canonical)
+            body = p if canonical in CASE_SENSITIVE else f"(?i:{p})"
+            parts.append(f"(?P<{group}>{body})")
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+    return pattern, tuple(names)
 
 
 def find_aliases(text: str) -> list[AliasMatch]:
-    """All non-overlapping alias matches in `text`, longest first, in text order."""
-    found: list[AliasMatch] = []
-    for canonical, pattern in _compiled():
-        for m in pattern.finditer(text):
-            found.append(AliasMatch(canonical, m.start(), m.end()))
-    found.sort(key=lambda a: (a.start, -(a.end - a.start)))
-    kept: list[AliasMatch] = []
-    last_end = -1
-    for a in found:
-        if a.start >= last_end:
-            kept.append(a)
-            last_end = a.end
-    return kept
+    """All non-overlapping alias matches in `text`, in text order."""
+    return list(_find_aliases(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_aliases(text: str) -> tuple[AliasMatch, ...]:
+    # Memoised: one analysis asks about the same sentences several times (entities, index
+    # words, similarity). A pure function of its argument, so the cache changes no result.
+    pattern, names = _compiled()
+    out: list[AliasMatch] = []
+    for m in pattern.finditer(text):
+        group = m.lastgroup
+        if group is None:
+            continue
+        out.append(AliasMatch(names[int(group[1:])], m.start(), m.end()))
+    return tuple(out)
 
 
 def canonical_entities(text: str) -> set[str]:

@@ -32,6 +32,7 @@ from bot.models import Article, Claim, Verdict
 LEAD_CHARS = 400  # compared for story similarity
 ENTITY_LEAD_CHARS = 600  # names of the parties are looked for a little further
 MIN_TEXT_WORDS = 25
+HEAD_TERMS = 80
 _ENGLISH_MARKERS = frozenset(
     [
         "the",
@@ -106,6 +107,10 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+# "JAKARTA - ", "NEW YORK (AP) - ", "BERLIN — ": where the story was filed, not who is in it
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
+
+
 def head_entities_of(title: str, lead: str) -> tuple[str, ...]:
     """Names in the title and lead. A title-cased headline gives only alias-table names, since
     every word of it is capitalised."""
@@ -115,7 +120,7 @@ def head_entities_of(title: str, lead: str) -> tuple[str, ...]:
         from_title: tuple[str, ...] = tuple(sorted(canonical_entities(title)))
     else:
         from_title = entities(title)
-    return tuple(dict.fromkeys(from_title + entities(lead)))
+    return tuple(dict.fromkeys(from_title + entities(_DATELINE.sub("", lead, count=1))))
 
 
 def _lead(text: str) -> str:
@@ -254,8 +259,17 @@ class Analyzer:
 
         head = f"{title}\n{lead}"
         head_entities = head_entities_of(title, entity_lead)
+        head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
         story = self._story(
-            article_id, head, head_entities, category, published, judgements, memory, grams
+            article_id,
+            head_terms,
+            head_entities,
+            category,
+            published,
+            extracted,
+            judgements,
+            memory,
+            grams,
         )
 
         claims = tuple(
@@ -306,7 +320,7 @@ class Analyzer:
             category=category,
             story=story.story_id,
             entities=head_entities,
-            terms=index_terms(head, head_entities)[:48],
+            terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
             claim_terms=tuple(claim_query(c.text, c.entities).terms for c in extracted),
         )
@@ -315,29 +329,35 @@ class Analyzer:
     def _story(
         self,
         article_id: str,
-        head: str,
+        head_terms: tuple[str, ...],
         head_entities: tuple[str, ...],
         category: str | None,
         published: datetime | None,
+        extracted: list[ExtractedClaim],
         judgements: list[ClaimJudgement],
         memory: Memory,
         grams: NgramCache,
     ) -> StoryDecision:
         ss = self.settings.stories
+        # claim support counts factual claims (with a name or a number) only: commentary
+        # sentences neither make nor break the identity of an event
         support: Counter[str] = Counter()
-        for j in judgements:
+        factual = 0
+        for c, j in zip(extracted, judgements, strict=True):
+            if not (c.entities or c.numbers):
+                continue
+            factual += 1
             if not j.novel and j.closest is not None and j.closest.story is not None:
                 support[j.closest.story] += 1
-        terms = index_terms(head, head_entities)[:48]
-        candidates = list(memory.story_candidates(StoryQuery(terms, published), ss.candidates))
+        candidates = list(memory.story_candidates(StoryQuery(head_terms, published), ss.candidates))
         evidence = [
             weigh(
                 s,
-                lead=head,
+                head_terms=head_terms,
                 entities=head_entities,
                 category=category,
                 published=published,
-                claim_support=support[s.story_id] / max(1, len(judgements)),
+                claim_support=support[s.story_id] / max(1, factual),
                 settings=ss,
                 grams=grams,
             )

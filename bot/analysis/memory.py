@@ -45,6 +45,7 @@ class KnownClaim:
     numbers: tuple[str, ...] = ()
     published: datetime | None = None
     is_seed: bool = False
+    terms: tuple[str, ...] = ()  # the words it is indexed under (also used for similarity)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class KnownStory:
     last_published: datetime | None
     category: str | None
     entities: tuple[str, ...]  # canonical names mentioned in the members' titles and leads
-    leads: tuple[str, ...]  # title + lead of each member (the first few)
+    heads: tuple[str, ...]  # index words of title + lead of each member (the first few)
     size: int
 
 
@@ -111,14 +112,14 @@ class _StoryAcc:
     last_published: datetime | None
     category: str | None
     entities: list[str] = field(default_factory=list)
-    leads: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)
     size: int = 0
 
 
 class InMemoryMemory:
     """Both protocols over plain dicts; candidate look-up goes through inverted indexes."""
 
-    MAX_LEADS = 6
+    MAX_HEADS = 6
 
     def __init__(self) -> None:
         self._claims: list[KnownClaim] = []
@@ -146,6 +147,7 @@ class InMemoryMemory:
                     numbers=claim.numbers,
                     published=record.published,
                     is_seed=record.is_seed,
+                    terms=terms,
                 )
             )
             for t in set(terms):
@@ -169,8 +171,8 @@ class InMemoryMemory:
         for e in record.entities:
             if e not in acc.entities:
                 acc.entities.append(e)
-        if len(acc.leads) < self.MAX_LEADS:
-            acc.leads.append(f"{record.title}\n{record.lead}")
+        if len(acc.heads) < self.MAX_HEADS:
+            acc.heads.append(" ".join(record.terms))
         self._story_docs += 1
         for t in set(record.terms):
             self._story_index[t].add(record.story)
@@ -212,6 +214,6 @@ class InMemoryMemory:
             last_published=acc.last_published,
             category=acc.category,
             entities=tuple(acc.entities),
-            leads=tuple(acc.leads),
+            heads=tuple(acc.heads),
             size=acc.size,
         )

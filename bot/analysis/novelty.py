@@ -17,20 +17,17 @@ Similarities of real rewrites are low in absolute terms (char-n-gram cosine of p
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.analysis.aliases import canonical_entities
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.memory import ClaimQuery, KnownClaim
 from bot.analysis.text import (
-    char_ngrams,
-    content_words,
-    cosine,
-    entity_known,
     index_terms,
     number_known,
+    words,
+    words_known,
 )
 
 STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
@@ -38,7 +35,7 @@ STEM = 5  # characters kept of each word when counting new words ("ruling", "rul
 
 @dataclass(frozen=True)
 class NoveltySettings:
-    candidates: int = 40  # top-k asked of the memory per claim
+    candidates: int = 12  # top-k asked of the memory per claim
     compare_top: int = 3  # closest known claims whose words count as "already used"
     known_at: float = 0.55  # adjusted similarity at which a claim is known outright
     known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number
@@ -58,45 +55,69 @@ class ClaimJudgement:
     new_word_share: float = 1.0
 
 
-def _stems(text: str) -> set[str]:
-    return {w[:STEM] for w in content_words(text)}
+def _stems(terms: Sequence[str]) -> set[str]:
+    return {w[:STEM] for w in terms}
 
 
-def new_word_share(claim_text: str, references: Sequence[KnownClaim]) -> float:
-    """Share of the claim's content words (crudely stemmed) that no reference uses."""
-    mine = _stems(claim_text)
+def new_word_share(claim_terms: Sequence[str], references: Sequence[KnownClaim]) -> float:
+    """Share of the claim's index words (crudely stemmed) that no reference uses."""
+    mine = _stems(claim_terms)
     if not mine:
         return 0.0
     ref: set[str] = set()
     for r in references:
-        ref |= _stems(r.text)
+        ref |= _stems(r.terms or index_terms(r.text, r.entities))
     return len(mine - ref) / len(mine)
 
 
 def claim_query(claim_text: str, claim_entities: Sequence[str]) -> ClaimQuery:
-    return ClaimQuery(text=claim_text, terms=index_terms(claim_text, claim_entities)[:32])
+    """The look-up for a claim: all its index words (the store keeps the rarest few)."""
+    return ClaimQuery(text=claim_text, terms=index_terms(claim_text, claim_entities))
+
+
+def claim_terms(claim: ExtractedClaim) -> tuple[str, ...]:
+    return index_terms(claim.text, claim.entities)
 
 
 class NgramCache:
-    """Character n-gram profiles, computed once per text during one analysis."""
+    """Sets of character 3-5-grams of index words (each word padded with spaces, like
+    char_wb), computed once per word and per text during one analysis. Sets rather than
+    counts: in sentence-long texts nearly every n-gram occurs once, and set intersection
+    runs in C, which keeps re-scoring of many candidates cheap."""
 
     def __init__(self) -> None:
-        self._grams: dict[str, Counter[str]] = {}
+        self._words: dict[str, frozenset[str]] = {}
+        self._texts: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def __call__(self, text: str) -> Counter[str]:
-        g = self._grams.get(text)
+    def _word(self, w: str) -> frozenset[str]:
+        g = self._words.get(w)
         if g is None:
-            g = char_ngrams(text)
-            self._grams[text] = g
+            p = f" {w} "
+            g = frozenset(p[i : i + n] for n in (3, 4, 5) for i in range(len(p) - n + 1))
+            self._words[w] = g
         return g
+
+    def __call__(self, terms: tuple[str, ...]) -> frozenset[str]:
+        g = self._texts.get(terms)
+        if g is None:
+            g = frozenset().union(*(self._word(w) for w in terms))
+            self._texts[terms] = g
+        return g
+
+
+def set_cosine(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
 
 
 def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[str, ...]:
     """Names and numbers of `claim` that none of `references` mentions."""
     ref_text = " ".join(r.text for r in references)
-    ref_entities = {e for r in references for e in r.entities} | canonical_entities(ref_text)
+    ref_entities = {e for r in references for e in r.entities}
     ref_numbers = {n for r in references for n in r.numbers}
-    out = [e for e in claim.entities if not entity_known(e, ref_entities, ref_text)]
+    ref_words = set(words(ref_text))
+    out = [e for e in claim.entities if e not in ref_entities and not words_known(e, ref_words)]
     out += [n for n in claim.numbers if not number_known(n, ref_numbers, ref_text)]
     return tuple(out)
 
@@ -109,9 +130,13 @@ def judge(
 ) -> ClaimJudgement:
     if not candidates:
         return ClaimJudgement(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
-    mine = grams(claim.text)
+    mine_terms = claim_terms(claim)
+    mine = grams(mine_terms)
     scored = sorted(
-        ((cosine(mine, grams(c.text)), c) for c in candidates),
+        (
+            (set_cosine(mine, grams(c.terms or index_terms(c.text, c.entities))), c)
+            for c in candidates
+        ),
         key=lambda sc: (-sc[0], sc[1].seq),
     )
     best_sim, best = scored[0]
@@ -119,7 +144,7 @@ def judge(
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
     missing = new_items(claim, [c for _, c in scored])
-    fresh = new_word_share(claim.text, top)
+    fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     known = adjusted >= settings.known_at or (
         best_sim >= settings.known_if_nothing_new_at

@@ -23,8 +23,7 @@ from datetime import datetime
 
 from bot.analysis.aliases import COMMON_PARTIES
 from bot.analysis.memory import KnownStory
-from bot.analysis.novelty import NgramCache
-from bot.analysis.text import cosine
+from bot.analysis.novelty import NgramCache, set_cosine
 
 COMMON_PARTIES_WEIGHT = 0.25
 
@@ -32,7 +31,7 @@ COMMON_PARTIES_WEIGHT = 0.25
 @dataclass(frozen=True)
 class StorySettings:
     candidates: int = 8
-    join_at: float = 0.38
+    join_at: float = 0.35
     w_claims: float = 0.6
     w_lead: float = 0.5
     lead_baseline: float = 0.3  # titles and leads on this beat share this much anyway
@@ -85,7 +84,7 @@ def _days(a: datetime | None, b: datetime | None) -> int | None:
 def weigh(
     story: KnownStory,
     *,
-    lead: str,
+    head_terms: tuple[str, ...],
     entities: Sequence[str],
     category: str | None,
     published: datetime | None,
@@ -93,8 +92,8 @@ def weigh(
     settings: StorySettings,
     grams: NgramCache,
 ) -> StoryEvidence:
-    mine = grams(lead)
-    lead_sim = max((cosine(mine, grams(other)) for other in story.leads), default=0.0)
+    mine = grams(head_terms)
+    lead_sim = max((set_cosine(mine, grams(tuple(h.split()))) for h in story.heads), default=0.0)
     ent = _overlap(entities, story.entities)
     same_cat = category is not None and category == story.category
     days = _days(published, story.last_published or story.first_published)

@@ -554,10 +554,14 @@ def entity_known(entity: str, reference_entities: set[str], reference_text: str)
     "German Journalists' Association" vs "a copyright association" is not)."""
     if entity in reference_entities:
         return True
-    ref = reference_text.lower()
-    toks = _distinctive(entity)
+    return words_known(entity, set(words(reference_text)))
+
+
+def words_known(entity: str, reference_words: set[str]) -> bool:
+    """Every distinctive word of `entity` starts some word of the reference."""
+    toks = [t for t in _distinctive(entity) if len(t) >= 4] or _distinctive(entity)[:1]
     return bool(toks) and all(
-        re.search(rf"(?<![a-z]){re.escape(t)}", ref) for t in toks if len(t) >= 4 or len(toks) == 1
+        t in reference_words or any(w.startswith(t) for w in reference_words) for t in toks
     )
 
 
@@ -573,8 +577,13 @@ def number_known(number: str, reference_numbers: set[str], reference_text: str) 
 
 def char_ngrams(text: str, low: int = 3, high: int = 5) -> Counter[str]:
     """Character n-grams of each content word padded with spaces (like char_wb)."""
+    return ngrams_of_words(content_words(text), low, high)
+
+
+def ngrams_of_words(ws: Iterable[str], low: int = 3, high: int = 5) -> Counter[str]:
+    """Character n-grams of each word padded with spaces (like char_wb)."""
     grams: Counter[str] = Counter()
-    for w in content_words(text):
+    for w in ws:
         padded = f" {w} "
         for n in range(low, high + 1):
             if len(padded) < n:
@@ -587,9 +596,7 @@ def char_ngrams(text: str, low: int = 3, high: int = 5) -> Counter[str]:
 def cosine(a: Counter[str], b: Counter[str]) -> float:
     if not a or not b:
         return 0.0
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(v * b.get(k, 0) for k, v in a.items())
+    dot = sum(a[k] * b[k] for k in a.keys() & b.keys())
     if not dot:
         return 0.0
     na = math.sqrt(sum(v * v for v in a.values()))

@@ -137,10 +137,8 @@ def build_migrations() -> Migrations:
             " entities UNINDEXED, numbers UNINDEXED, published UNINDEXED, is_seed UNINDEXED,"
             " tokenize = 'unicode61')"
         )
-        # document frequency per term: lets a query keep its rarest words only
-        db.execute(
-            "CREATE VIRTUAL TABLE analysis_claims_vocab USING fts5vocab(analysis_claims, 'row')"
-        )
+        # how many stored claims use each word: a query keeps its rarest words only
+        db["analysis_terms"].create({"term": str, "df": int}, pk="term")  # type: ignore[union-attr]
         db.execute(
             "CREATE VIRTUAL TABLE analysis_heads USING fts5("
             "terms, article_id UNINDEXED, story_id UNINDEXED, tokenize = 'unicode61')"
@@ -152,6 +150,7 @@ def build_migrations() -> Migrations:
                 "story_id": str,
                 "title": str,
                 "lead": str,
+                "terms": str,  # index words of title + lead
                 "published": str,
                 "category": str,
                 "entities": str,  # JSON list

@@ -324,11 +324,13 @@ class Store:
 
     # ------------------------------------------------------ analysis memory
 
-    # A claim query keeps at most this many of its words, the rarest first, and drops words
-    # found in more than COMMON_TERM_SHARE of the stored claims: bm25 gives those little
-    # weight anyway, and their long posting lists are what would make retrieval slow.
-    QUERY_TERMS = 10
-    COMMON_TERM_SHARE = 0.05
+    # A query keeps its rarest words, in order of rarity, while the postings they would read
+    # stay within POSTINGS_BUDGET (and at least MIN_QUERY_TERMS words): bm25 gives common
+    # words little weight anyway, and their long posting lists are what would make retrieval
+    # slow as history grows. The work per query is so bounded by the budget, not the history.
+    MAX_QUERY_TERMS = 12
+    MIN_QUERY_TERMS = 3
+    POSTINGS_BUDGET = 500
     STORY_QUERY_HITS = 40
     STORY_MEMBERS = 6
 
@@ -344,6 +346,11 @@ class Store:
             if known:
                 return
             published = iso(record.published)
+            self.db.conn.executemany(
+                "INSERT INTO analysis_terms(term, df) VALUES (?, 1)"
+                " ON CONFLICT(term) DO UPDATE SET df = df + 1",
+                [(t,) for terms in (*record.claim_terms, record.terms) for t in set(terms)],
+            )
             self.db.conn.executemany(
                 "INSERT INTO analysis_claims(terms, text, article_id, story_id, entities,"
                 " numbers, published, is_seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -366,13 +373,14 @@ class Store:
                 [" ".join(record.terms), record.article_id, record.story],
             )
             self.db.execute(
-                "INSERT INTO analysis_members(article_id, story_id, title, lead, published,"
-                " category, entities, is_seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO analysis_members(article_id, story_id, title, lead, terms, published,"
+                " category, entities, is_seed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     record.article_id,
                     record.story,
                     record.title,
                     record.lead,
+                    " ".join(record.terms),
                     published,
                     record.category,
                     json.dumps(list(record.entities), ensure_ascii=False),
@@ -382,32 +390,13 @@ class Store:
 
     def claim_candidates(self, query: ClaimQuery, limit: int) -> list[KnownClaim]:
         """The stored claims that best match `query.terms` (FTS5 bm25, rarest words only)."""
-        terms = [t for t in dict.fromkeys(query.terms) if t]
-        if not terms:
-            return []
         with self._lock:
-            total = self.db.execute("SELECT COUNT(*) FROM analysis_members").fetchone()[0]
-            if not total:
-                return []
-            marks = ",".join("?" * len(terms))
-            df = dict(
-                self.db.execute(
-                    f"SELECT term, doc FROM analysis_claims_vocab WHERE term IN ({marks})", terms
-                ).fetchall()
-            )
-            present = sorted((t for t in terms if df.get(t)), key=lambda t: df[t])
-            n_claims = self.db.execute(
-                "SELECT COALESCE(MAX(rowid), 0) FROM analysis_claims"
-            ).fetchone()[0]
-            cap = max(50, int(n_claims * self.COMMON_TERM_SHARE))
-            chosen = [t for t in present if df[t] <= cap][: self.QUERY_TERMS]
-            if len(chosen) < 3:
-                chosen = present[: max(3, len(chosen))]
+            chosen = self._rare_terms(query.terms)
             if not chosen:
                 return []
             rows = self.db.execute(
-                "SELECT rowid, text, article_id, story_id, entities, numbers, published, is_seed"
-                " FROM analysis_claims WHERE analysis_claims MATCH ?"
+                "SELECT rowid, text, article_id, story_id, entities, numbers, published, is_seed,"
+                " terms FROM analysis_claims WHERE analysis_claims MATCH ?"
                 " ORDER BY rank LIMIT ?",
                 [fts_or(chosen), limit],
             ).fetchall()
@@ -421,16 +410,17 @@ class Store:
                 numbers=tuple(json.loads(r[5] or "[]")),
                 published=_parse_time(r[6]),
                 is_seed=bool(r[7]),
+                terms=tuple((r[8] or "").split()),
             )
             for r in rows
         ]
 
     def story_candidates(self, query: StoryQuery, limit: int) -> list[KnownStory]:
         """Stories whose articles' titles and leads best match `query.terms` (FTS5 bm25)."""
-        terms = [t for t in dict.fromkeys(query.terms) if t][:40]
-        if not terms:
-            return []
         with self._lock:
+            terms = self._rare_terms(query.terms)
+            if not terms:
+                return []
             hits = self.db.execute(
                 "SELECT story_id FROM analysis_heads WHERE analysis_heads MATCH ?"
                 " ORDER BY rank LIMIT ?",
@@ -440,7 +430,7 @@ class Store:
             stories = []
             for story_id in story_ids:
                 members = self.db.execute(
-                    "SELECT article_id, title, lead, published, category, entities"
+                    "SELECT article_id, title, terms, published, category, entities"
                     " FROM analysis_members WHERE story_id = ? ORDER BY seq LIMIT ?",
                     [story_id, self.STORY_MEMBERS],
                 ).fetchall()
@@ -465,11 +455,33 @@ class Store:
                         last_published=_parse_time(last),
                         category=first[4],
                         entities=tuple(entities),
-                        leads=tuple(f"{m[1] or ''}\n{m[2] or ''}" for m in members),
+                        heads=tuple(m[2] or "" for m in members),
                         size=int(size),
                     )
                 )
         return stories
+
+    def _rare_terms(self, terms: Sequence[str]) -> list[str]:
+        """The query words worth looking up: known ones, rarest first, within the budget."""
+        wanted = [t for t in dict.fromkeys(terms) if t][:200]
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        df = dict(
+            self.db.execute(
+                f"SELECT term, df FROM analysis_terms WHERE term IN ({marks})", wanted
+            ).fetchall()
+        )
+        chosen: list[str] = []
+        spent = 0
+        for t in sorted(df, key=lambda t: (df[t], t)):
+            if len(chosen) >= self.MAX_QUERY_TERMS:
+                break
+            if len(chosen) >= self.MIN_QUERY_TERMS and spent + df[t] > self.POSTINGS_BUDGET:
+                break
+            chosen.append(t)
+            spent += df[t]
+        return chosen
 
 
 def fts_or(terms: Sequence[str]) -> str:
