@@ -151,7 +151,7 @@ def _compiled() -> tuple[re.Pattern[str], tuple[str, ...]]:
             names.append(canonical)
             body = p if canonical in CASE_SENSITIVE else f"(?i:{p})"
             parts.append(f"(?P<{group}>{body})")
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])")
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)")
     return pattern, tuple(names)
 
 

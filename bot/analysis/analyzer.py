@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -121,6 +122,34 @@ def head_entities_of(title: str, lead: str) -> tuple[str, ...]:
     else:
         from_title = entities(title)
     return tuple(dict.fromkeys(from_title + entities(_DATELINE.sub("", lead, count=1))))
+
+
+KEY_ENTITIES = 8
+
+
+def key_entities(
+    title_entities: Sequence[str], head_entities: Sequence[str], claims: Sequence[ExtractedClaim]
+) -> tuple[str, ...]:
+    """The parties an article is about: names it keeps coming back to. Each claim mentioning a
+    name counts once, the title counts twice, the lead once; names mentioned only once drop
+    out (film titles, datelines, outlets quoted in passing) unless too few names remain."""
+    counts: Counter[str] = Counter()
+    first: dict[str, int] = {}
+    order = 0
+    for group, weight in ((title_entities, 2), (head_entities, 1)):
+        for e in group:
+            counts[e] += weight
+            first.setdefault(e, order)
+            order += 1
+    for c in claims:
+        for e in set(c.entities):
+            counts[e] += 1
+            first.setdefault(e, order)
+            order += 1
+    ranked = sorted(counts, key=lambda e: (-counts[e], first[e]))
+    repeated = [e for e in ranked if counts[e] >= 3]
+    chosen = repeated if len(repeated) >= 3 else ranked[:3]
+    return tuple(chosen[:KEY_ENTITIES])
 
 
 def _lead(text: str) -> str:
@@ -260,10 +289,11 @@ class Analyzer:
         head = f"{title}\n{lead}"
         head_entities = head_entities_of(title, entity_lead)
         head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
+        key = key_entities(head_entities_of(title, ""), head_entities, extracted)
         story = self._story(
             article_id,
             head_terms,
-            head_entities,
+            key,
             category,
             published,
             extracted,
@@ -319,7 +349,7 @@ class Analyzer:
             is_seed=is_seed,
             category=category,
             story=story.story_id,
-            entities=head_entities,
+            entities=key,
             terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
             claim_terms=tuple(claim_query(c.text, c.entities).terms for c in extracted),
