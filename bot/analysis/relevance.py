@@ -171,6 +171,8 @@ CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
         r"orders?\s+(?:\w+\s+){0,3}to\s+(?:produce|release|turn\s+over|hand\s+over|pay)",
         r"must\s+(?:produce|turn\s+over|hand\s+over|pay)",
         r"injunction",
+        r"(?:throws?|threw|thrown|tosse[sd]?)\s+out",
+        r"dismiss(?:es|ed)\s+(?:\w+\s+){0,3}(?:claims?|case|lawsuit|suit)",
         r"wins?\s+(?:\w+\s+){0,4}(?:case|ruling|lawsuit)",
         r"landmark\s+(?:decision|case)",
     ),

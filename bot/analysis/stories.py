@@ -11,7 +11,8 @@ story id is stable: `story:<earliest seed file>`). Evidence, each in 0..1:
   above the similarity any two articles of this beat have anyway;
 * entity overlap: overlap coefficient of the names in the titles and leads, where the names
   common to many disputes (big AI developers, their products, countries) weigh a quarter;
-* the same category of event (ruling, lawsuit, deal ...);
+* the same category of event (ruling, lawsuit, deal ...); a different stage of litigation
+  (a ruling after a filing, a settlement after a ruling) weighs strongly against;
 * date distance: an article more than `max_days` after the story's last article is another event.
 """
 
@@ -26,6 +27,9 @@ from bot.analysis.memory import KnownStory
 from bot.analysis.novelty import NgramCache, set_cosine
 
 COMMON_PARTIES_WEIGHT = 0.25
+# Events that follow one another in a dispute: a filing, a ruling, a settlement or a deal
+# between the same parties are different events, so a change of stage starts a new story.
+LITIGATION_STAGES = frozenset({"lawsuit", "ruling", "settlement", "licensing deal"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class StorySettings:
     w_entities: float = 0.5
     w_category: float = 0.1
     max_days: int = 21
+    stage_change: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,12 @@ def weigh(
     )
     if days is not None and days > settings.max_days:
         score *= 0.5
+    if (
+        category != story.category
+        and category in LITIGATION_STAGES
+        and story.category in LITIGATION_STAGES
+    ):
+        score *= settings.stage_change  # e.g. a ruling in a case first reported as a filing
     return StoryEvidence(story, score, claim_support, lead_sim, ent, same_cat, days)
 
 

@@ -162,3 +162,31 @@ def test_output_contract(setup: tuple[Analyzer, InMemoryMemory]) -> None:
         "summary",
     }  # fmt: skip
     assert all(set(c) == {"text", "novel", "seen_in"} for c in d["claims"])  # type: ignore[attr-defined]
+
+
+LATER_RULING = Article(
+    id="a-ruling",
+    title="Judge throws out most of the Authors Guild case against Acme AI",
+    url=None,
+    source="Court Reporter",
+    published=datetime(2026, 4, 2, tzinfo=UTC),
+    text=(
+        "Judge Helen Park of the Southern District of New York on Thursday dismissed most claims "
+        "in the Authors Guild lawsuit against Acme AI, ruling that training on lawfully bought "
+        "books was fair use. She let a narrower claim over 1,200 pirated copies go to trial in "
+        "September. The guild had accused Acme AI of training its Quill chatbot on pirated "
+        "copies of 7,000 novels without permission."
+    ),
+)
+
+
+def test_later_event_between_the_same_parties_is_a_new_story(
+    setup: tuple[Analyzer, InMemoryMemory],
+) -> None:
+    analyzer, memory = setup
+    v = _run(analyzer, memory, LATER_RULING)
+    assert v.relevant and v.novel
+    assert v.story == "story:a-ruling" and v.duplicate_of is None
+    assert v.category == "ruling"
+    background = [c for c in v.claims if "7,000" in c.text]
+    assert background and not background[0].novel  # the old facts are still known
