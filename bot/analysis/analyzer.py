@@ -157,8 +157,12 @@ def _lead(text: str) -> str:
 
 
 class Analyzer:
+    WORD_CACHE_LIMIT = 50_000
+
     def __init__(self, settings: AnalysisSettings | None = None) -> None:
         self.settings = settings or AnalysisSettings()
+        # n-grams of words seen in earlier analyses: a pure memo, bounded, per Analyzer
+        self._word_grams: dict[str, frozenset[str]] = {}
 
     # -- public ------------------------------------------------------------------------------
     def analyze(self, article: Article, memory: Memory) -> Verdict:
@@ -280,7 +284,9 @@ class Analyzer:
         is_seed: bool,
     ) -> Analysis:
         ns = self.settings.novelty
-        grams = NgramCache()
+        if len(self._word_grams) > self.WORD_CACHE_LIMIT:
+            self._word_grams.clear()
+        grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
         for c in extracted:
             cands = memory.candidates(claim_query(c.text, c.entities), ns.candidates)

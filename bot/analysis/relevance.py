@@ -89,6 +89,15 @@ TRAINING_TERMS = (
     r"licen[cs](?:e|es|ed|ing)\s+(?:\w+\s+){0,3}(?:archive|content|catalog(?:ue)?|library|data|stories|articles|lyrics)",
     r"(?:archive|content|data)\s+licen[cs]ing",
 )
+UNAUTHORISED_USE_TERMS = (
+    r"copyright\s+infringement",
+    r"infring(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:copyrights?|works|rights)",
+    r"copyrighted\s+(?:works?|material|materials|content|books|articles|images|photos|"
+    r"songs|lyrics|characters|music|recordings)",
+    r"unauthori[sz]ed\s+(?:use|copying|reproduction)",
+    r"(?:use|used|using|copy|copied|copying)\s+(?:\w+\s+){0,3}without\s+(?:\w+\s+)?"
+    r"(?:permission|consent|authori[sz]ation|a\s+licen[cs]e|licen[cs]ing|payment|paying)",
+)
 DISPUTE_TERMS = (
     r"copyright(?:s|ed)?",
     r"infring(?:e|es|ed|ing|ement|ements)",
@@ -277,8 +286,13 @@ def score_relevance(title: str, text: str, threshold: float = 0.5) -> Relevance:
     ai_w, ai_hits = _weighted(_family(AI_TERMS), title, lead, body)
     td_w, td_hits = _weighted(_family(TRAINING_TERMS), title, lead, body)
     dp_w, dp_hits = _weighted(_family(DISPUTE_TERMS), title, lead, body)
+    # Unauthorised use of works, said of an AI firm, is use of its inputs even when the
+    # article never says "training": it counts as half a training-data mention.
+    use_w, use_hits = _weighted(_family(UNAUTHORISED_USE_TERMS), title, lead, body)
+    td_w += 0.5 * use_w
     signals = [f"ai-term: {h}" for h in _top(ai_hits)]
     signals += [f"training-data-term: {h}" for h in _top(td_hits)]
+    signals += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
     signals += [f"dispute-term: {h}" for h in _top(dp_hits)]
     base = (_saturate(ai_w) * _saturate(td_w) * _saturate(dp_w)) ** (1 / 3)
 

@@ -330,7 +330,7 @@ class Store:
     # slow as history grows. The work per query is so bounded by the budget, not the history.
     MAX_QUERY_TERMS = 12
     MIN_QUERY_TERMS = 3
-    POSTINGS_BUDGET = 500
+    POSTINGS_BUDGET = 200
     STORY_QUERY_HITS = 40
     STORY_MEMBERS = 6
 

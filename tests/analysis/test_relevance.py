@@ -108,3 +108,22 @@ def test_threshold_is_configurable() -> None:
 def test_negative_signal_is_explained() -> None:
     r = score_relevance(CASES[8][0], CASES[8][1])
     assert "negative" in " ".join(r.signals) or "no training data" in r.reason
+
+
+def test_infringement_by_an_ai_firm_counts_without_the_word_training() -> None:
+    r = score_relevance(
+        "Film studios sue image generator Midjourney",
+        "Two film studios filed a lawsuit accusing Midjourney of copyright infringement, "
+        "saying the service lets users make copies of their copyrighted characters without "
+        "permission.",
+    )
+    assert r.relevant and r.category == "lawsuit", r.signals
+
+
+def test_app_launch_mentioning_copyright_in_passing_is_not_relevant() -> None:
+    r = score_relevance(
+        "Video app arrives on Android",
+        "OpenAI's Sora app launched on Android in seven countries and passed a million "
+        "downloads. Some users worry that remixing videos could become a copyright headache.",
+    )
+    assert not r.relevant, r.signals
