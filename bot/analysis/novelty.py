@@ -41,6 +41,8 @@ class NoveltySettings:
     known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number
     new_item_penalty: float = 0.06  # per name or number the closest known claims lack
     max_new_word_share: float = 0.7  # "nothing new" also needs some words already used
+    known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
+    few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
     seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
 
 
@@ -148,9 +150,12 @@ def judge(
     fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     known = adjusted >= settings.known_at or (
-        best_sim >= settings.known_if_nothing_new_at
-        and not missing
-        and fresh <= settings.max_new_word_share
+        not missing
+        and (
+            (best_sim >= settings.known_if_nothing_new_at and fresh <= settings.max_new_word_share)
+            # nearly every word already used by the closest claims (TREC "new words")
+            or (best_sim >= settings.known_if_words_known_at and fresh <= settings.few_new_words)
+        )
     )
     if not known:
         return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
