@@ -51,6 +51,7 @@ class Claim:
     seen_in: str | None = None
     closest: str | None = None
     similarity: float = 0.0
+    quote: str = ""  # the article's sentence the claim comes from (its supporting quote)
 
 
 @dataclass(frozen=True)

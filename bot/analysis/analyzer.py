@@ -317,6 +317,7 @@ class Analyzer:
                 seen_in=j.seen_in,
                 closest=j.closest.text if j.closest else None,
                 similarity=round(j.similarity, 3),
+                quote=c.sentence or c.text,
             )
             for c, j in zip(extracted, judgements, strict=True)
         )

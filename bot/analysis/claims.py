@@ -57,6 +57,7 @@ class ExtractedClaim:
     entities: tuple[str, ...]
     numbers: tuple[str, ...]
     position: int  # sentence index in the article: the lead comes first
+    sentence: str = ""  # the whole sentence, the supporting quote
 
 
 def _segment(paragraph: str) -> list[str]:
@@ -135,20 +136,48 @@ def extract_claims(text: str, *, loose: bool = False) -> list[ExtractedClaim]:
     for sent in split_sentences(text):
         if not keep(sent.text):
             continue
-        key = " ".join(words(sent.text))
-        if key in seen:
-            continue
-        seen.add(key)
-        claim_text = sent.text if len(sent.text) <= MAX_CLAIM_CHARS else _shorten(sent.text)
-        out.append(
-            ExtractedClaim(
-                text=claim_text,
-                entities=entities(sent.text),
-                numbers=numbers(sent.text),
-                position=sent.index,
+        for part in split_clauses(sent.text):
+            if not keep(part):
+                continue
+            key = " ".join(words(part))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                ExtractedClaim(
+                    text=part if len(part) <= MAX_CLAIM_CHARS else _shorten(part),
+                    entities=entities(part),
+                    numbers=numbers(part),
+                    position=sent.index,
+                    sentence=sent.text,
+                )
             )
-        )
     return out
+
+
+# "X, which/who <clause>, <rest>": a non-restrictive relative clause states its own fact
+_RELATIVE = re.compile(
+    r"^(?P<head>[^,;:\"]{2,60}?), (?:which|who) (?P<rel>[^,;\"]{12,200}), (?P<rest>[a-z].{12,})$"
+)
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """A sentence as one or more single-fact clauses: a non-restrictive relative clause
+    ("OpenAI, which faces suits in the U.S., said ...") and the halves of a sentence joined by
+    a semicolon become claims of their own. Anything else stays whole."""
+    parts: list[str] = []
+    for piece in sentence.split("; ") if sentence.count('"') % 2 == 0 else [sentence]:
+        m = _RELATIVE.match(piece.strip())
+        if m and len(m.group("head").split()) <= 8:
+            head = m.group("head").strip()
+            rest = m.group("rest").rstrip()
+            rel = m.group("rel").strip()
+            parts.append(f"{head} {rest}")
+            parts.append(f"{head} {rel}".rstrip(".") + ".")
+        else:
+            parts.append(piece.strip())
+    good = [p for p in parts if len(words(p)) >= MIN_WORDS]
+    return good if len(good) == len(parts) else [sentence]
 
 
 def _shorten(s: str) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.analysis.claims import extract_claims, is_check_worthy, split_sentences
+from bot.analysis.claims import extract_claims, is_check_worthy, split_clauses, split_sentences
 from bot.analysis.text import entities, numbers
 
 ARTICLE = """Writers Take Studio To Court
@@ -56,3 +56,36 @@ def test_empty_and_huge_input() -> None:
     huge = "The Authors Guild sued Acme AI over 12 books in 2024. " * 40_000
     claims = extract_claims(huge)
     assert len(claims) <= 80
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        (
+            "Acme AI, which already faces two suits in Europe, said on Monday it will appeal the ruling.",
+            [
+                "Acme AI said on Monday it will appeal the ruling.",
+                "Acme AI already faces two suits in Europe.",
+            ],
+        ),
+        (
+            "The guild filed its complaint in New York; the company denies every allegation made.",
+            [
+                "The guild filed its complaint in New York",
+                "the company denies every allegation made.",
+            ],
+        ),
+        ("The company, which declined to comment, is based in London.", None),
+        ('She said "we sued; we won" after the hearing in Paris today.', None),
+    ],
+)
+def test_split_clauses(sentence: str, parts: list[str] | None) -> None:
+    assert split_clauses(sentence) == (parts or [sentence])
+
+
+def test_claims_keep_their_sentence_as_quote() -> None:
+    claims = extract_claims(
+        "Acme AI, which already faces two suits in Europe, said on Monday it will appeal the ruling."
+    )
+    assert len(claims) == 2
+    assert all(c.sentence.startswith("Acme AI, which") for c in claims)
