@@ -138,21 +138,54 @@ class AliasMatch:
     end: int
 
 
+def _required_word(pattern: str) -> str | None:
+    """The longest literal run of 3+ letters outside any group or character class: every
+    match of `pattern` contains it (lower-cased). None when there is no such run."""
+    depth, in_class, escaped = 0, False, False
+    top: list[str] = []
+    for ch in pattern:
+        if escaped:
+            escaped = False
+            top.append(" ")
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            top.append(" ")
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            top.append(" ")
+        elif ch == "|" and depth == 0:
+            return None  # a top-level alternation has no single required word
+        elif depth == 0:
+            top.append(ch if ch.isalpha() else " ")
+    runs = re.findall(r"[a-zA-Z]{3,}", "".join(top))
+    return max(runs, key=len).lower() if runs else None
+
+
 @cache
-def _compiled() -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """One regex for the whole table, compiled once per process on first use (nothing is
-    built at import time). Each alternative is a named group; table order breaks ties at
-    the same position (makers come before their products: "ChatGPT maker" is OpenAI)."""
-    names: list[str] = []
-    parts: list[str] = []
+def _alternatives() -> tuple[tuple[str, str, str | None], ...]:
+    """(canonical name, regex body, required word) per table pattern, built once per
+    process on first use (nothing is built at import time)."""
+    out: list[tuple[str, str, str | None]] = []
     for canonical, patterns in ALIASES.items():
         for p in patterns:
-            group = f"g{len(names)}"
-            names.append(canonical)
             body = p if canonical in CASE_SENSITIVE else f"(?i:{p})"
-            parts.append(f"(?P<{group}>{body})")
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)")
-    return pattern, tuple(names)
+            out.append((canonical, body, _required_word(p)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=512)
+def _compiled(which: tuple[int, ...]) -> re.Pattern[str]:
+    """One regex for the chosen table patterns; each alternative is a named group, and table
+    order breaks ties at one position (makers before products: "ChatGPT maker" is OpenAI)."""
+    alts = _alternatives()
+    parts = [f"(?P<g{i}>{alts[i][1]})" for i in which]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)")
 
 
 def find_aliases(text: str) -> list[AliasMatch]:
@@ -164,13 +197,19 @@ def find_aliases(text: str) -> list[AliasMatch]:
 def _find_aliases(text: str) -> tuple[AliasMatch, ...]:
     # Memoised: one analysis asks about the same sentences several times (entities, index
     # words, similarity). A pure function of its argument, so the cache changes no result.
-    pattern, names = _compiled()
+    # Only patterns whose required word occurs in the text can match, so the regex is
+    # built from those (a cheap substring test first keeps matching fast).
+    alts = _alternatives()
+    lowered = text.lower()
+    which = tuple(i for i, (_, _, word) in enumerate(alts) if word is None or word in lowered)
+    if not which:
+        return ()
     out: list[AliasMatch] = []
-    for m in pattern.finditer(text):
+    for m in _compiled(which).finditer(text):
         group = m.lastgroup
         if group is None:
             continue
-        out.append(AliasMatch(names[int(group[1:])], m.start(), m.end()))
+        out.append(AliasMatch(alts[int(group[1:])][0], m.start(), m.end()))
     return tuple(out)
 
 
