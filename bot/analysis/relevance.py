@@ -124,6 +124,11 @@ DISPUTE_TERMS = (
     r"(?:demand|demands|demanded)",
     r"cease",
     r"collecting\s+societ(?:y|ies)|collective\s+management",
+    # crawler fights
+    r"block(?:s|ed|ing)?",
+    r"robots\.txt",
+    r"pay[\s-]per[\s-]crawl",
+    r"opt(?:ed|ing|s)?[\s-]?out",
 )
 NEGATIVE_TERMS: dict[str, tuple[str, ...]] = {
     "output copyrightability": (
@@ -179,7 +184,7 @@ CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
         r"court\s+(?:\w+\s+){0,2}(?:found|sided|ordered|orders|rejected|dismissed|decided)",
         r"orders?\s+(?:\w+\s+){0,3}to\s+(?:produce|release|turn\s+over|hand\s+over|pay)",
         r"must\s+(?:produce|turn\s+over|hand\s+over|pay)",
-        r"injunction",
+        r"(?:granted|grants|issued|issues)\s+(?:\w+\s+){0,2}injunction",
         r"(?:throws?|threw|thrown|tosse[sd]?)\s+out",
         r"dismiss(?:es|ed)\s+(?:\w+\s+){0,3}(?:claims?|case|lawsuit|suit)",
         r"wins?\s+(?:\w+\s+){0,4}(?:case|ruling|lawsuit)",
@@ -191,7 +196,8 @@ CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
         r"lawsuits?",
         r"complaint",
         r"class[\s-]action",
-        r"filed\s+(?:\w+\s+){0,2}(?:suit|case|claim)",
+        r"fil(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:suit|lawsuit|case|claim|complaint)",
+        r"suits?",
         r"accus(?:es|ed|ing)",
     ),
     "licensing deal": (

@@ -41,6 +41,7 @@ class StorySettings:
     lead_baseline: float = 0.3  # titles and leads on this beat share this much anyway
     w_entities: float = 0.5
     w_category: float = 0.1
+    min_event_evidence: float = 0.03
     max_days: int = 21
     stage_change: float = 0.4
 
@@ -102,11 +103,15 @@ def weigh(
     ent = _overlap(entities, story.entities)
     same_cat = category is not None and category == story.category
     days = _days(published, story.last_published or story.first_published)
+    # what ties the article to this event (shared facts, a similar telling) ...
+    event = settings.w_claims * claim_support + settings.w_lead * max(
+        0.0, lead_sim - settings.lead_baseline
+    )
+    # ... and to its parties; the same parties alone are not the same event
     score = (
-        settings.w_claims * claim_support
-        + settings.w_lead * max(0.0, lead_sim - settings.lead_baseline)
-        + settings.w_entities * ent
-        + (settings.w_category if same_cat else 0.0)
+        event + settings.w_entities * ent + (settings.w_category if same_cat else 0.0)
+        if event >= settings.min_event_evidence
+        else 0.0
     )
     if days is not None and days > settings.max_days:
         score *= 0.5

@@ -190,3 +190,27 @@ def test_later_event_between_the_same_parties_is_a_new_story(
     assert v.category == "ruling"
     background = [c for c in v.claims if "7,000" in c.text]
     assert background and not background[0].novel  # the old facts are still known
+
+
+SAME_PLAINTIFF_OTHER_DEFENDANT = Article(
+    id="c-zeta",
+    title="Authors Guild files new suit, this time against Zeta Labs",
+    url=None,
+    source="Wire",
+    published=datetime(2025, 11, 20, tzinfo=UTC),
+    text=(
+        "The Authors Guild sued Zeta Labs in a San Francisco court on Wednesday, saying the AI "
+        "start-up copied 40,000 nonfiction titles from a shadow library to build its Atlas "
+        "model. Zeta Labs chief executive Omar Diaz said the company licenses all of its data. "
+        "The guild asked the court for an injunction against Atlas."
+    ),
+)
+
+
+def test_same_plaintiff_other_defendant_is_another_story(
+    setup: tuple[Analyzer, InMemoryMemory],
+) -> None:
+    analyzer, memory = setup
+    v = _run(analyzer, memory, SAME_PLAINTIFF_OTHER_DEFENDANT)
+    assert v.relevant and v.novel
+    assert v.story == "story:c-zeta"

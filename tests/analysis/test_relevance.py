@@ -127,3 +127,12 @@ def test_app_launch_mentioning_copyright_in_passing_is_not_relevant() -> None:
         "downloads. Some users worry that remixing videos could become a copyright headache.",
     )
     assert not r.relevant, r.signals
+
+
+def test_crawler_fight_is_on_topic() -> None:
+    r = score_relevance(
+        "Network provider now blocks AI crawlers by default",
+        "The company will block crawlers that scrape websites to train AI models unless the "
+        "site owner agrees, and will let publishers charge AI firms with pay-per-crawl.",
+    )
+    assert r.relevant, r.signals
