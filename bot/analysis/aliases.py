@@ -179,13 +179,10 @@ def _alternatives() -> tuple[tuple[str, str, str | None], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=512)
-def _compiled(which: tuple[int, ...]) -> re.Pattern[str]:
-    """One regex for the chosen table patterns; each alternative is a named group, and table
-    order breaks ties at one position (makers before products: "ChatGPT maker" is OpenAI)."""
-    alts = _alternatives()
-    parts = [f"(?P<g{i}>{alts[i][1]})" for i in which]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?!\w)")
+@lru_cache(maxsize=256)
+def _pattern(i: int) -> re.Pattern[str]:
+    """The regex of table pattern `i`, compiled on first use."""
+    return re.compile(r"(?<![\w-])(?:" + _alternatives()[i][1] + r")(?!\w)")
 
 
 def find_aliases(text: str) -> list[AliasMatch]:
@@ -197,19 +194,22 @@ def find_aliases(text: str) -> list[AliasMatch]:
 def _find_aliases(text: str) -> tuple[AliasMatch, ...]:
     # Memoised: one analysis asks about the same sentences several times (entities, index
     # words, similarity). A pure function of its argument, so the cache changes no result.
-    # Only patterns whose required word occurs in the text can match, so the regex is
-    # built from those (a cheap substring test first keeps matching fast).
+    # Only patterns whose required word occurs in the text can match (a cheap substring
+    # test); their matches are merged leftmost first, table order breaking ties at one
+    # position (makers come before their products: "ChatGPT maker" is OpenAI).
     alts = _alternatives()
     lowered = text.lower()
-    which = tuple(i for i, (_, _, word) in enumerate(alts) if word is None or word in lowered)
-    if not which:
-        return ()
+    found: list[tuple[int, int, int]] = []
+    for i, (_, _, word) in enumerate(alts):
+        if word is None or word in lowered:
+            found.extend((m.start(), i, m.end()) for m in _pattern(i).finditer(text))
+    found.sort()
     out: list[AliasMatch] = []
-    for m in _compiled(which).finditer(text):
-        group = m.lastgroup
-        if group is None:
-            continue
-        out.append(AliasMatch(alts[int(group[1:])][0], m.start(), m.end()))
+    last_end = -1
+    for start, i, end in found:
+        if start >= last_end:
+            out.append(AliasMatch(alts[i][0], start, end))
+            last_end = end
     return tuple(out)
 
 

@@ -34,6 +34,9 @@ LEAD_CHARS = 400  # compared for story similarity
 ENTITY_LEAD_CHARS = 600  # names of the parties are looked for a little further
 MIN_TEXT_WORDS = 25
 HEAD_TERMS = 80
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[A-Za-z]")
 _ENGLISH_MARKERS = frozenset(
     [
         "the",
@@ -84,19 +87,16 @@ def text_problem(text: str) -> str | None:
     if not text.strip():
         return "empty text"
     raw = text[:20_000]
-    controls = sum(ord(ch) < 32 and ch not in "\n\r\t" for ch in raw)
+    controls = len(_CONTROL_CHARS.findall(raw))
     if controls > len(raw) / 100 or raw.count("\ufffd") > len(raw) / 50:
         return "binary or garbled text"
     sample = clean(raw)
     if not sample:
         return "empty text"
-    printable = sum(ch.isprintable() or ch.isspace() for ch in sample)
-    if printable / len(sample) < 0.9 or sample.count("\ufffd") > len(sample) / 50:
-        return "binary or garbled text"
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = len(_LETTER.findall(sample))
     if letters / len(sample) < 0.5:
         return "binary or garbled text"
-    latin = sum("a" <= ch.lower() <= "z" for ch in sample if ch.isalpha())
+    latin = len(_LATIN.findall(sample))
     toks = words(sample)
     if len(toks) < MIN_TEXT_WORDS and latin / max(1, letters) >= 0.7:
         return f"too short to judge ({len(toks)} words)"

@@ -329,8 +329,8 @@ class Store:
     # words little weight anyway, and their long posting lists are what would make retrieval
     # slow as history grows. The work per query is so bounded by the budget, not the history.
     MAX_QUERY_TERMS = 12
-    MIN_QUERY_TERMS = 3
-    POSTINGS_BUDGET = 200
+    MIN_QUERY_TERMS = 2
+    POSTINGS_BUDGET = 150
     STORY_QUERY_HITS = 40
     STORY_MEMBERS = 6
 
