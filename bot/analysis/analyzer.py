@@ -289,8 +289,9 @@ class Analyzer:
         grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
         for c in extracted:
-            cands = memory.candidates(claim_query(c.text, c.entities), ns.candidates)
-            judgements.append(judge(c, cands, ns, grams))
+            query = claim_query(c.text, c.entities)
+            cands = memory.candidates(query, ns.candidates)
+            judgements.append(judge(c, cands, ns, grams, query.terms))
 
         head = f"{title}\n{lead}"
         head_entities = head_entities_of(title, entity_lead)

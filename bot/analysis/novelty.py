@@ -130,10 +130,13 @@ def judge(
     candidates: Sequence[KnownClaim],
     settings: NoveltySettings,
     grams: NgramCache,
+    terms: tuple[str, ...] | None = None,
 ) -> ClaimJudgement:
+    """Judge one claim against its retrieved candidates (`terms`: its index words, if the
+    caller has them already)."""
     if not candidates:
         return ClaimJudgement(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
-    mine_terms = claim_terms(claim)
+    mine_terms = terms if terms is not None else claim_terms(claim)
     mine = grams(mine_terms)
     scored = sorted(
         (
@@ -143,6 +146,9 @@ def judge(
         key=lambda sc: (-sc[0], sc[1].seq),
     )
     best_sim, best = scored[0]
+    if best_sim < min(settings.known_if_words_known_at, settings.known_at):
+        # too far from everything to be known, whatever names or words it adds
+        return ClaimJudgement(True, best_sim, best_sim, best, None, ())
     top = [c for _, c in scored[: settings.compare_top]]
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
