@@ -96,13 +96,13 @@ def build_history(store: Store, n_claims: int, rng: random.Random) -> None:
         )
 
 
-def test_articles(n: int, rng: random.Random) -> list[Article]:
+def test_articles(n: int, rng: random.Random, prefix: str = "bench") -> list[Article]:
     out = []
     for i in range(n):
         body = " ".join(sentence(rng) for _ in range(12))
         out.append(
             Article(
-                id=f"bench-{rng.random():.12f}",
+                id=f"{prefix}-{i}",
                 title=f"{name(rng)} Press sues {rng.choice(FIRMS)} over AI training data",
                 url=None,
                 source="bench",
@@ -121,7 +121,7 @@ def run(size: int, articles: list[Article]) -> dict[str, float]:
     built = time.perf_counter() - t0
     memory = StoreMemory(store)
     analyzer = Analyzer()
-    for a in test_articles(5, random.Random(size + 1)):  # warm-up: regexes, caches
+    for a in test_articles(5, random.Random(size + 1), "warm-up"):  # regexes, caches
         memory.remember(analyzer.analyze_full(a, memory).record)
     t0, c0 = time.perf_counter(), time.process_time()
     for a in articles:
