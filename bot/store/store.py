@@ -391,14 +391,14 @@ class Store:
     def claim_candidates(self, query: ClaimQuery, limit: int) -> list[KnownClaim]:
         """The stored claims that best match `query.terms` (FTS5 bm25, rarest words only)."""
         with self._lock:
-            chosen = self._rare_terms(query.terms)
+            chosen, match = self._rare_query(query.terms)
             if not chosen:
                 return []
             rows = self.db.execute(
                 "SELECT rowid, text, article_id, story_id, entities, numbers, published, is_seed,"
                 " terms FROM analysis_claims WHERE analysis_claims MATCH ?"
                 " ORDER BY rank LIMIT ?",
-                [fts_or(chosen), limit],
+                [match, limit],
             ).fetchall()
         return [
             KnownClaim(
@@ -463,9 +463,15 @@ class Store:
 
     def _rare_terms(self, terms: Sequence[str]) -> list[str]:
         """The query words worth looking up: known ones, rarest first, within the budget."""
+        return self._rare_query(terms)[0]
+
+    def _rare_query(self, terms: Sequence[str]) -> tuple[list[str], str]:
+        """The chosen words and the FTS5 query for them: any of them while their postings fit
+        the budget; when even the rarest two exceed it (the text has no rare word), both
+        of those two are required, so ranking never reads a long list of weak matches."""
         wanted = [t for t in dict.fromkeys(terms) if t][:200]
         if not wanted:
-            return []
+            return [], ""
         marks = ",".join("?" * len(wanted))
         df = dict(
             self.db.execute(
@@ -481,12 +487,19 @@ class Store:
                 break
             chosen.append(t)
             spent += df[t]
-        return chosen
+        if len(chosen) >= 2 and spent > self.POSTINGS_BUDGET:
+            return chosen[:2], " AND ".join(fts_quote(t) for t in chosen[:2])
+        return chosen, fts_or(chosen)
+
+
+def fts_quote(term: str) -> str:
+    """One word as an FTS5 string: quoted, so no word is read as query syntax."""
+    return '"' + term.replace('"', '""') + '"'
 
 
 def fts_or(terms: Sequence[str]) -> str:
     """An FTS5 query matching any of `terms`, each quoted so no word is read as syntax."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return " OR ".join(fts_quote(t) for t in terms)
 
 
 def _parse_time(value: str | None) -> datetime | None:
