@@ -10,18 +10,30 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import __version__
 from bot.chat.base import Destination
+from bot.chat.commands import Commands, FeedAdmin, FeedProbe
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.config import Config, Secrets, environment, load_config, load_secrets
-from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
-from bot.feeds.fetch import Fetcher, make_client
+from bot.errors import (
+    ConfigError,
+    FeedError,
+    NewsbotError,
+    SearchQueryError,
+    SeedError,
+    StoreError,
+)
+from bot.feeds.fetch import Fetcher, FetchState, make_client
+from bot.feeds.parse import parse_feed
 from bot.logs import setup_logging
 from bot.models import Article, Verdict
 from bot.pipeline import Judge, Pipeline, record_seeds, verdict_json
@@ -29,6 +41,9 @@ from bot.scheduler import build_scheduler
 from bot.seeds import load_seeds
 from bot.store import Store
 from bot.store.store import iso
+
+if TYPE_CHECKING:
+    from bot.chat.discord_chat import DiscordRuntime
 
 log = logging.getLogger("bot")
 
@@ -144,9 +159,17 @@ def build_judge(config: Config, store: Store) -> Judge:
     return judge
 
 
-def build_destinations(config: Config, secrets: Secrets, stdout: TextIO) -> list[Destination]:
+def build_destinations(
+    config: Config,
+    secrets: Secrets,
+    stdout: TextIO,
+    *,
+    discord: DiscordRuntime | None = None,
+) -> list[Destination]:
     """Every configured destination; the console when no chat platform is set up."""
     chat: list[Destination] = []
+    if discord is not None:
+        chat.append(discord.destination)
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not chat):
         chat.append(ConsoleDestination(stdout))
@@ -161,18 +184,31 @@ def open_store(config: Config) -> Store:
 
 
 async def run_bot(
-    config: Config, secrets: Secrets, judge: Judge | None, *, once: bool, stdout: TextIO
+    config: Config,
+    secrets: Secrets,
+    judge: Judge | None,
+    *,
+    once: bool,
+    stdout: TextIO,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Run until SIGINT/SIGTERM (or one cycle with once=True); always closes the database.
-
-    `judge` None means the real analysis over this run's store."""
+    """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
+    closes the database and the chat connections. `judge` None means the real analysis
+    over this run's store."""
     seeds = load_seeds(config.bot.seeds_dir)
     store = open_store(config)
     client = make_client(config.polling.timeout_seconds)
+    discord: DiscordRuntime | None = None
     if judge is None:
         judge = build_judge(config, store)
     try:
-        destinations = build_destinations(config, secrets, stdout)
+        feed_admin = FeedAdmin(
+            default_interval=config.polling.interval_minutes,
+            probe=_feed_probe(client, config.polling.max_body_bytes),
+        )
+        commands = Commands(store, utc_now, feed_admin=feed_admin)
+        discord = _build_discord(config, secrets, store, commands)
+        destinations = build_destinations(config, secrets, stdout, discord=discord)
         delivery = Delivery(store, destinations, utc_now)
         pipeline = Pipeline(
             store,
@@ -205,21 +241,33 @@ async def run_bot(
             config.bot.database,
         )
         if once:
+            if discord is not None and discord.client is not None:
+                await discord.client.login(discord.token or "")
             results = await pipeline.run_once()
             await delivery.deliver_due()
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        await _serve(config, store, pipeline, delivery)
-        return EXIT_OK
+        return await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
     finally:
+        if discord is not None:
+            await discord.close()
         await client.aclose()
         store.close()
         log.info("stopped; database closed")
 
 
-async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Delivery) -> None:
-    stop = asyncio.Event()
+async def _serve(
+    config: Config,
+    store: Store,
+    pipeline: Pipeline,
+    delivery: Delivery,
+    discord: DiscordRuntime | None = None,
+    feed_admin: FeedAdmin | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -228,6 +276,11 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
         feeds, pipeline.poll_feed, jitter_seconds=config.polling.jitter_seconds, first_run=utc_now()
     )
     scheduler.start()
+    if feed_admin is not None:
+        feed_admin.changed = _job_resync(scheduler, store, pipeline, config)
+    connection = discord.start() if discord is not None else None
+    if connection is not None:
+        connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
     log.info("running; press Ctrl-C to stop")
     try:
@@ -235,11 +288,114 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
     finally:
         log.info("stopping")
         scheduler.shutdown(wait=False)
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+        await delivery.shutdown(delivering)
+        if discord is not None:
+            await discord.close()
+        if connection is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await connection
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if connection is not None and connection.done() and not connection.cancelled():
+        return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ chat wiring (discord)
+
+
+def _build_discord(
+    config: Config, secrets: Secrets, store: Store, commands: Commands
+) -> DiscordRuntime | None:
+    """The Discord side when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set (else None)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return None
+    from bot.chat.discord_chat import build_discord
+
+    return build_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+        store=store,
+        commands=commands,
+        clock=utc_now,
+    )
+
+
+def _check_chat(config: Config, secrets: Secrets) -> None:
+    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return
+    from bot.chat.discord_chat import validate_discord
+
+    validate_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+    )
+
+
+def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """The chat connection gave up for good (e.g. a rejected token): stop the bot."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("stopping: %s", exc)
+        stop.set()
+
+
+def _feed_probe(client: httpx.AsyncClient, max_body_bytes: int) -> FeedProbe:
+    """Checks that a URL serves a feed before /news feeds add accepts it."""
+    fetcher = Fetcher(client, max_body_bytes=max_body_bytes)
+
+    async def probe(url: str) -> tuple[str | None, str | None]:
+        fetched = await fetcher.fetch(FetchState(url=url))
+        if fetched.status != "ok":
+            return None, fetched.error or "no answer"
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                fetched.body,
+                url=fetched.url,
+                headers=fetched.headers,
+                fetched_at=utc_now(),
+            )
+        except FeedError as exc:
+            return None, str(exc)
+        return parsed.title or None, None
+
+    return probe
+
+
+def _job_resync(
+    scheduler: AsyncIOScheduler, store: Store, pipeline: Pipeline, config: Config
+) -> Callable[[], Awaitable[None]]:
+    """After /news feeds add|remove|import: one polling job per feed in the database."""
+
+    async def resync() -> None:
+        feeds = {f["url"]: f for f in await asyncio.to_thread(store.feeds)}
+        jobs = {job.id for job in scheduler.get_jobs()}
+        for url in jobs - feeds.keys():
+            scheduler.remove_job(url)
+        for url in feeds.keys() - jobs:
+            minutes = int(feeds[url]["interval_minutes"] or config.polling.interval_minutes)
+            scheduler.add_job(
+                pipeline.poll_feed,
+                "interval",
+                args=[url],
+                id=url,
+                name=f"poll {url}",
+                minutes=minutes,
+                jitter=config.polling.jitter_seconds,
+                next_run_time=utc_now(),
+            )
+
+    return resync
 
 
 def cmd_check_config(config: Config, out: TextIO) -> int:
@@ -448,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            load_secrets(environment())
+            _check_chat(config, load_secrets(environment()))
             return cmd_check_config(config, sys.stdout)
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

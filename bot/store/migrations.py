@@ -125,8 +125,31 @@ def build_migrations() -> Migrations:
             ["kind", "article_id", "destination"], unique=True
         )
 
+    # ------------------------------------------------------------ chat (bot/chat/)
+
     @migrations()
-    def m002_analysis_memory(db: Database) -> None:
+    def m020_chat_threads_and_intents(db: Database) -> None:
+        # When a send was started: a row with intent_at set and still pending may or may
+        # not have reached the platform; delivery reconciles it before sending again.
+        db["outbox"].add_column("intent_at", str)  # type: ignore[union-attr]
+        # One thread per (destination, story): the first alert of a story opens it.
+        db["chat_threads"].create(  # type: ignore[union-attr]
+            {
+                "destination": str,
+                "story_id": str,
+                "channel_id": str,
+                "message_id": str,
+                "thread_id": str,
+                "created_at": str,
+            },
+            pk=("destination", "story_id"),
+            not_null={"destination", "story_id", "message_id"},
+        )
+
+    # ------------------------------------------------------- analysis (bot/analysis/)
+
+    @migrations()
+    def m030_analysis_memory(db: Database) -> None:
         # What the analysis looks up (bot.analysis.memory protocols), written by
         # Store.remember_analysis. Claims are indexed under the analysis's own words
         # (alias-canonicalised content words), so queries and index always agree;
