@@ -127,14 +127,17 @@ class InMemoryMemory:
         self._stories: dict[str, _StoryAcc] = {}
         self._story_index: dict[str, set[str]] = defaultdict(set)
         self._story_docs = 0
+        self._seen: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._claims)
 
     # -- writing -----------------------------------------------------------------------------
     def remember(self, record: MemoryRecord) -> None:
-        if not record.relevant or record.story is None:
+        """Keep a relevant article's claims and story membership (once per article id)."""
+        if not record.relevant or record.story is None or record.article_id in self._seen:
             return
+        self._seen.add(record.article_id)
         for claim, terms in zip(record.claims, record.claim_terms, strict=True):
             idx = len(self._claims)
             self._claims.append(

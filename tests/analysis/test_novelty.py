@@ -54,3 +54,11 @@ def test_unrelated_claim_is_new() -> None:
 def test_candidates_use_the_index_not_a_scan() -> None:
     memory = _memory()
     assert memory.candidates(claim_query("zebra xylophone quartz", ()), 10) == []
+
+
+def test_remembering_an_article_twice_keeps_one_copy() -> None:
+    memory = _memory()
+    before = len(memory)
+    seed = SeedDocument(seed_id="000_test.md", title="Guild sues Acme AI", claims=SEED_CLAIMS)
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    assert len(memory) == before
