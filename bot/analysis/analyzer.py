@@ -388,6 +388,12 @@ class Analyzer:
             if not j.novel and j.closest is not None and j.closest.story is not None:
                 support[j.closest.story] += 1
         candidates = list(memory.story_candidates(StoryQuery(head_terms, published), ss.candidates))
+        # the stories the article's known facts come from are candidates too, so a rewrite
+        # under another headline still meets its story
+        have = {c.story_id for c in candidates}
+        missing = [s for s in support if s not in have]
+        if missing:
+            candidates += memory.stories(missing)
         evidence = [
             weigh(
                 s,

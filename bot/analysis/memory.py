@@ -98,6 +98,11 @@ class KnownClaims(Protocol):
 class KnownStories(Protocol):
     def story_candidates(self, query: StoryQuery, limit: int) -> Sequence[KnownStory]: ...
 
+    def stories(self, story_ids: Sequence[str]) -> Sequence[KnownStory]:
+        """The stories with these ids (those an article's known claims come from), so a
+        rewrite under a different headline still meets the story its facts belong to."""
+        ...
+
 
 class Memory(KnownClaims, KnownStories, Protocol):
     """Everything the analyzer looks up."""
@@ -206,6 +211,9 @@ class InMemoryMemory:
                 scores[s] += idf
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
         return [self._freeze(self._stories[s]) for s, _ in best]
+
+    def stories(self, story_ids: Sequence[str]) -> list[KnownStory]:
+        return [self._freeze(self._stories[s]) for s in story_ids if s in self._stories]
 
     @staticmethod
     def _freeze(acc: _StoryAcc) -> KnownStory:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.analysis.memory import ClaimQuery, KnownClaim, KnownStory, MemoryRecord, StoryQuery
 from bot.store.store import Store
 
@@ -17,6 +19,9 @@ class StoreMemory:
 
     def story_candidates(self, query: StoryQuery, limit: int) -> list[KnownStory]:
         return self._store.story_candidates(query, limit)
+
+    def stories(self, story_ids: Sequence[str]) -> list[KnownStory]:
+        return self._store.stories_by_id(story_ids)
 
     def remember(self, record: MemoryRecord) -> None:
         self._store.remember_analysis(record)

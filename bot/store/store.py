@@ -576,38 +576,46 @@ class Store:
                 [fts_or(terms), self.STORY_QUERY_HITS],
             ).fetchall()
             story_ids = list(dict.fromkeys(h[0] for h in hits))[:limit]
-            stories = []
-            for story_id in story_ids:
-                members = self.db.execute(
-                    "SELECT article_id, title, terms, published, category, entities"
-                    " FROM analysis_members WHERE story_id = ? ORDER BY seq LIMIT ?",
-                    [story_id, self.STORY_MEMBERS],
-                ).fetchall()
-                size, last = self.db.execute(
-                    "SELECT COUNT(*), MAX(published) FROM analysis_members WHERE story_id = ?",
-                    [story_id],
-                ).fetchone()
-                if not members:
-                    continue
-                first = members[0]
-                entities: list[str] = []
-                for m in members:
-                    for e in json.loads(m[5] or "[]"):
-                        if e not in entities:
-                            entities.append(e)
-                stories.append(
-                    KnownStory(
-                        story_id=story_id,
-                        first_source=first[0],
-                        first_title=first[1] or "",
-                        first_published=_parse_time(first[3]),
-                        last_published=_parse_time(last),
-                        category=first[4],
-                        entities=tuple(entities),
-                        heads=tuple(m[2] or "" for m in members),
-                        size=int(size),
-                    )
+            return self._stories(story_ids)
+
+    def stories_by_id(self, story_ids: Sequence[str]) -> list[KnownStory]:
+        """The stories with these ids (unknown ids are skipped)."""
+        with self._lock:
+            return self._stories(story_ids)
+
+    def _stories(self, story_ids: Sequence[str]) -> list[KnownStory]:
+        stories = []
+        for story_id in story_ids:
+            members = self.db.execute(
+                "SELECT article_id, title, terms, published, category, entities"
+                " FROM analysis_members WHERE story_id = ? ORDER BY seq LIMIT ?",
+                [story_id, self.STORY_MEMBERS],
+            ).fetchall()
+            if not members:
+                continue
+            size, last = self.db.execute(
+                "SELECT COUNT(*), MAX(published) FROM analysis_members WHERE story_id = ?",
+                [story_id],
+            ).fetchone()
+            first = members[0]
+            entities: list[str] = []
+            for m in members:
+                for e in json.loads(m[5] or "[]"):
+                    if e not in entities:
+                        entities.append(e)
+            stories.append(
+                KnownStory(
+                    story_id=story_id,
+                    first_source=first[0],
+                    first_title=first[1] or "",
+                    first_published=_parse_time(first[3]),
+                    last_published=_parse_time(last),
+                    category=first[4],
+                    entities=tuple(entities),
+                    heads=tuple(m[2] or "" for m in members),
+                    size=int(size),
                 )
+            )
         return stories
 
     def _rare_terms(self, terms: Sequence[str]) -> list[str]:
