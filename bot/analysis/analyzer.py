@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.analysis.aliases import canonical_entities
-from bot.analysis.claims import ExtractedClaim, extract_claims
+from bot.analysis.claims import DATELINE, ExtractedClaim, extract_claims
 from bot.analysis.memory import Memory, MemoryRecord, StoredClaim, StoryQuery
 from bot.analysis.novelty import (
     ClaimJudgement,
@@ -108,8 +108,7 @@ def text_problem(text: str) -> str | None:
     return None
 
 
-# "JAKARTA - ", "NEW YORK (AP) - ", "BERLIN — ": where the story was filed, not who is in it
-_DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
+_DATELINE = DATELINE  # where the story was filed, not who is in it
 
 
 def head_entities_of(title: str, lead: str) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ _OPINION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r'"[^"]{0,400}"')
+# "JAKARTA - ", "NEW YORK (AP) - ", "CALIFORNIA, UNITED STATES - ": where a story was filed
+DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
+_DATELINE = DATELINE
 _BULLET = re.compile(r"^\s*(?:[-•*·▪●]|\d{1,2}[.)])\s+")
 
 
@@ -92,7 +95,7 @@ def split_sentences(text: str) -> list[Sentence]:
     cleaned = clean(text)
     sentences: list[Sentence] = []
     for p_index, line in enumerate(cleaned.split("\n")):
-        line = _BULLET.sub("", line).strip()
+        line = _DATELINE.sub("", _BULLET.sub("", line).strip(), count=1)
         if not line or _is_headline(line):
             continue
         for s in _segment(line):
