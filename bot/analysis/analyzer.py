@@ -38,23 +38,11 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _LATIN = re.compile(r"[A-Za-z]")
 _ENGLISH_MARKERS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "a",
-        "is",
-        "that",
-        "for",
-        "on",
-        "with",
-        "as",
-        "by",
-        "was",
-        "it",
-    ]
+    ["the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "by", "was", "it", "this", "are", "be", "has", "have", "from"]
+)
+# Function words of the other languages news in Latin script comes in most often.
+_FOREIGN_MARKERS = frozenset(
+    ["der", "die", "das", "und", "ist", "nicht", "mit", "den", "dem", "ein", "eine", "zu", "von", "auf", "für", "sich", "auch", "le", "la", "les", "des", "une", "est", "que", "qui", "dans", "pour", "pas", "sur", "au", "aux", "avec", "ce", "sont", "el", "los", "las", "del", "por", "una", "que", "con", "para", "es", "como", "más", "pero", "sus", "il", "di", "che", "della", "per", "sono", "una", "gli", "nel", "non", "o", "os", "da", "do", "das", "dos", "em", "um", "uma", "não", "com", "para", "het", "een", "van", "en", "niet", "zijn", "voor", "met", "op", "dat"]
 )
 
 
@@ -102,8 +90,9 @@ def text_problem(text: str) -> str | None:
         return f"too short to judge ({len(toks)} words)"
     if latin / max(1, letters) < 0.7:
         return "not English"
-    marker_share = sum(t in _ENGLISH_MARKERS for t in toks) / max(1, len(toks))
-    if marker_share < 0.06:
+    english = sum(t in _ENGLISH_MARKERS for t in toks)
+    foreign = sum(t in _FOREIGN_MARKERS and t not in _ENGLISH_MARKERS for t in toks)
+    if foreign > max(english, len(toks) / 50):
         return "not English"
     return None
 

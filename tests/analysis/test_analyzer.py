@@ -134,6 +134,16 @@ def test_syndicated_copy_joins_the_first_report(setup: tuple[Analyzer, InMemoryM
             "not English",
         ),
         ("OpenAI sued.", "too short"),
+        (
+            "La société a été poursuivie pour avoir utilisé des livres protégés pour entraîner "
+            "son modèle, a déclaré un porte-parole à Paris lundi. " * 5,
+            "not English",
+        ),
+        (
+            "La empresa fue demandada por usar libros protegidos para entrenar su modelo, "
+            "dijo un portavoz en Madrid el lunes. " * 5,
+            "not English",
+        ),
     ],
 )
 def test_bad_text_gives_a_clear_not_relevant_verdict(
@@ -144,6 +154,13 @@ def test_bad_text_gives_a_clear_not_relevant_verdict(
     v = analyzer.analyze(art, memory)
     assert not v.relevant and v.story is None and not v.novel
     assert reason in v.reason
+
+
+def test_terse_english_is_still_english(setup: tuple[Analyzer, InMemoryMemory]) -> None:
+    analyzer, memory = setup
+    text = "Authors sued Acme AI over training data without permission. " * 30
+    art = Article(id="terse", title="x", url=None, source=None, published=None, text=text)
+    assert analyzer.analyze(art, memory).relevant
 
 
 def test_one_megabyte_of_text_is_handled(setup: tuple[Analyzer, InMemoryMemory]) -> None:
