@@ -379,8 +379,10 @@ class Analyzer:
             self._word_grams.clear()
         grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
+        terms_of: list[tuple[str, ...]] = []
         for c in extracted:
             query = claim_query(c.text, c.entities)
+            terms_of.append(query.terms)
             cands = memory.candidates(query, ns.candidates)
             judgements.append(judge(c, cands, ns, grams, query.terms))
 
@@ -451,7 +453,7 @@ class Analyzer:
             entities=key,
             terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
-            claim_terms=tuple(claim_query(c.text, c.entities).terms for c in extracted),
+            claim_terms=tuple(terms_of),
         )
         return Analysis(verdict, record)
 

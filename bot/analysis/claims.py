@@ -107,6 +107,11 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def is_check_worthy(sentence: str) -> bool:
     s = sentence.strip()
+    return _reads_as_claim(s) and bool(entities(s) or numbers(s))
+
+
+def _reads_as_claim(s: str) -> bool:
+    """Every check-worthiness test except 'names someone or carries a number'."""
     n_words = len(words(s))
     if n_words < MIN_WORDS or len(s) > MAX_CLAIM_CHARS * 2:
         return False
@@ -115,9 +120,7 @@ def is_check_worthy(sentence: str) -> bool:
     if _OPINION.search(_QUOTED.sub(" ", s)):
         return False
     hedges = len(_HEDGES.findall(s))
-    if hedges >= 2 or (hedges == 1 and n_words < 14):
-        return False
-    return bool(entities(s) or numbers(s))
+    return not (hedges >= 2 or (hedges == 1 and n_words < 14))
 
 
 def is_substantive(sentence: str) -> bool:
@@ -133,24 +136,27 @@ def is_substantive(sentence: str) -> bool:
 
 def extract_claims(text: str, *, loose: bool = False) -> list[ExtractedClaim]:
     """The check-worthy claims of an article body (or every substantive sentence if `loose`)."""
-    keep = is_substantive if loose else is_check_worthy
+    reads = is_substantive if loose else _reads_as_claim
     out: list[ExtractedClaim] = []
     seen: set[str] = set()
     for sent in split_sentences(text):
-        if not keep(sent.text):
+        if not reads(sent.text.strip()):
             continue
         for part in split_clauses(sent.text):
-            if not keep(part):
+            if part != sent.text and not reads(part.strip()):
                 continue
             key = " ".join(words(part))
             if key in seen:
+                continue
+            ents, nums = entities(part), numbers(part)
+            if not loose and not (ents or nums):
                 continue
             seen.add(key)
             out.append(
                 ExtractedClaim(
                     text=part if len(part) <= MAX_CLAIM_CHARS else _shorten(part),
-                    entities=entities(part),
-                    numbers=numbers(part),
+                    entities=ents,
+                    numbers=nums,
                     position=sent.index,
                     sentence=sent.text,
                 )
