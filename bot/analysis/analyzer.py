@@ -249,13 +249,11 @@ def _lead(text: str) -> str:
 
 class Analyzer:
     WORD_CACHE_LIMIT = 50_000
-    TEXT_CACHE_LIMIT = 4_000  # about 20-40 MB of n-gram sets at most
 
     def __init__(self, settings: AnalysisSettings | None = None) -> None:
         self.settings = settings or AnalysisSettings()
-        # n-grams of words and texts seen in earlier analyses: pure memos, bounded
+        # n-grams of words seen in earlier analyses: a pure memo, bounded, per Analyzer
         self._word_grams: dict[str, frozenset[str]] = {}
-        self._text_grams: dict[tuple[str, ...], frozenset[str]] = {}
 
     # -- public ------------------------------------------------------------------------------
     def analyze(self, article: Article, memory: Memory) -> Verdict:
@@ -379,9 +377,7 @@ class Analyzer:
         ns = self.settings.novelty
         if len(self._word_grams) > self.WORD_CACHE_LIMIT:
             self._word_grams.clear()
-        if len(self._text_grams) > self.TEXT_CACHE_LIMIT:
-            self._text_grams.clear()
-        grams = NgramCache(self._word_grams, self._text_grams)
+        grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
         terms_of: list[tuple[str, ...]] = []
         for c in extracted:

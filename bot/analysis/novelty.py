@@ -87,17 +87,10 @@ class NgramCache:
     counts: in sentence-long texts nearly every n-gram occurs once, and set intersection
     runs in C, which keeps re-scoring of many candidates cheap."""
 
-    def __init__(
-        self,
-        word_cache: dict[str, frozenset[str]] | None = None,
-        text_cache: dict[tuple[str, ...], frozenset[str]] | None = None,
-    ) -> None:
-        # the caches may outlive one analysis (the Analyzer keeps them, bounded): the same
-        # known claims come back as candidates for many articles
+    def __init__(self, word_cache: dict[str, frozenset[str]] | None = None) -> None:
+        # the word cache may outlive one analysis (the Analyzer keeps one, bounded)
         self._words: dict[str, frozenset[str]] = {} if word_cache is None else word_cache
-        self._texts: dict[tuple[str, ...], frozenset[str]] = (
-            {} if text_cache is None else text_cache
-        )
+        self._texts: dict[tuple[str, ...], frozenset[str]] = {}
 
     def _word(self, w: str) -> frozenset[str]:
         g = self._words.get(w)
