@@ -584,22 +584,36 @@ class Store:
             return self._stories(story_ids)
 
     def _stories(self, story_ids: Sequence[str]) -> list[KnownStory]:
-        stories = []
-        for story_id in story_ids:
-            members = self.db.execute(
-                "SELECT article_id, title, terms, published, category, entities"
-                " FROM analysis_members WHERE story_id = ? ORDER BY seq LIMIT ?",
-                [story_id, self.STORY_MEMBERS],
+        ids = list(dict.fromkeys(story_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        members: dict[str, list[Any]] = {}
+        for row in self.db.execute(
+            "SELECT story_id, article_id, title, terms, published, category, entities FROM"
+            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq) AS n"
+            f"  FROM analysis_members WHERE story_id IN ({marks}))"
+            " WHERE n <= ? ORDER BY seq",
+            [*ids, self.STORY_MEMBERS],
+        ).fetchall():
+            members.setdefault(row[0], []).append(row[1:])
+        stats = {
+            row[0]: (int(row[1]), row[2])
+            for row in self.db.execute(
+                "SELECT story_id, COUNT(*), MAX(published) FROM analysis_members"
+                f" WHERE story_id IN ({marks}) GROUP BY story_id",
+                ids,
             ).fetchall()
-            if not members:
+        }
+        stories = []
+        for story_id in ids:
+            rows = members.get(story_id, [])[: self.STORY_MEMBERS]
+            if not rows:
                 continue
-            size, last = self.db.execute(
-                "SELECT COUNT(*), MAX(published) FROM analysis_members WHERE story_id = ?",
-                [story_id],
-            ).fetchone()
-            first = members[0]
+            size, last = stats[story_id]
+            first = rows[0]
             entities: list[str] = []
-            for m in members:
+            for m in rows:
                 for e in json.loads(m[5] or "[]"):
                     if e not in entities:
                         entities.append(e)
@@ -612,8 +626,8 @@ class Store:
                     last_published=_parse_time(last),
                     category=first[4],
                     entities=tuple(entities),
-                    heads=tuple(m[2] or "" for m in members),
-                    size=int(size),
+                    heads=tuple(m[2] or "" for m in rows),
+                    size=size,
                 )
             )
         return stories
