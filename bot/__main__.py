@@ -44,6 +44,7 @@ from bot.store.store import iso
 
 if TYPE_CHECKING:
     from bot.chat.discord_chat import DiscordRuntime
+    from bot.chat.slack_chat import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -165,11 +166,14 @@ def build_destinations(
     stdout: TextIO,
     *,
     discord: DiscordRuntime | None = None,
+    slack: SlackRuntime | None = None,
 ) -> list[Destination]:
     """Every configured destination; the console when no chat platform is set up."""
     chat: list[Destination] = []
     if discord is not None:
         chat.append(discord.destination)
+    if slack is not None:
+        chat.append(slack.destination)
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not chat):
         chat.append(ConsoleDestination(stdout))
@@ -199,6 +203,7 @@ async def run_bot(
     store = open_store(config)
     client = make_client(config.polling.timeout_seconds)
     discord: DiscordRuntime | None = None
+    slack: SlackRuntime | None = None
     if judge is None:
         judge = build_judge(config, store)
     try:
@@ -208,7 +213,8 @@ async def run_bot(
         )
         commands = Commands(store, utc_now, feed_admin=feed_admin)
         discord = _build_discord(config, secrets, store, commands)
-        destinations = build_destinations(config, secrets, stdout, discord=discord)
+        slack = _build_slack(config, secrets, store, commands, client)
+        destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
         delivery = Delivery(store, destinations, utc_now)
         pipeline = Pipeline(
             store,
@@ -248,10 +254,14 @@ async def run_bot(
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        return await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
+        return await _serve(
+            config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
+        )
     finally:
         if discord is not None:
             await discord.close()
+        if slack is not None:
+            await slack.close()
         await client.aclose()
         store.close()
         log.info("stopped; database closed")
@@ -265,6 +275,8 @@ async def _serve(
     discord: DiscordRuntime | None = None,
     feed_admin: FeedAdmin | None = None,
     stop: asyncio.Event | None = None,
+    *,
+    slack: SlackRuntime | None = None,
 ) -> int:
     """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
@@ -282,11 +294,15 @@ async def _serve(
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
-    log.info("running; press Ctrl-C to stop")
     try:
+        if slack is not None:
+            await slack.start()
+        log.info("running; press Ctrl-C to stop")
         await stop.wait()
     finally:
         log.info("stopping")
+        if slack is not None:
+            await slack.close()
         scheduler.shutdown(wait=False)
         await delivery.shutdown(delivering)
         if discord is not None:
@@ -336,6 +352,49 @@ def _check_chat(config: Config, secrets: Secrets) -> None:
         config.discord,
         token=token.reveal() if token else None,
         webhook_url=webhook.reveal() if webhook else None,
+    )
+
+
+# ------------------------------------------------------------------ chat wiring (slack)
+
+
+def _slack_secret(secrets: Secrets, name: str) -> str | None:
+    value = secrets.get(name)
+    return value.reveal() if value is not None else None
+
+
+def _check_slack(config: Config, secrets: Secrets) -> str | None:
+    """check-config: one line on what the Slack side will be, or raise ConfigError."""
+    from bot.chat.slack_chat import check_slack
+
+    return check_slack(
+        config.slack,
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
+    )
+
+
+def _build_slack(
+    config: Config, secrets: Secrets, store: Store, commands: Commands, client: httpx.AsyncClient
+) -> SlackRuntime | None:
+    """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
+    if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
+        return None
+    from bot.chat.slack_chat import build_slack
+    from bot.chat.slack_commands import opml_fetcher
+
+    return build_slack(
+        config.slack,
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
+        store=store,
+        commands=commands,
+        clock=utc_now,
+        fetch_opml=opml_fetcher(Fetcher(client, max_body_bytes=1_000_000)),
     )
 
 
@@ -604,8 +663,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            _check_chat(config, load_secrets(environment()))
-            return cmd_check_config(config, sys.stdout)
+            secrets = load_secrets(environment())
+            _check_chat(config, secrets)
+            slack = _check_slack(config, secrets)
+            code = cmd_check_config(config, sys.stdout)
+            if slack:
+                sys.stdout.write(slack + "\n")
+            return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)
         if command == "search":
