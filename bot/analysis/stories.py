@@ -44,6 +44,7 @@ class StorySettings:
     min_event_evidence: float = 0.03
     max_days: int = 21
     stage_change: float = 0.4
+    same_facts: float = 0.5  # claim support from which date and stage no longer matter
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,11 @@ def weigh(
         if event >= settings.min_event_evidence
         else 0.0
     )
+    # When most of the article's facts are already in the story it is a copy of that event,
+    # whatever its date or the stage its wording suggests; otherwise distance and a change
+    # of litigation stage weigh against joining.
+    if claim_support >= settings.same_facts:
+        return StoryEvidence(story, score, claim_support, lead_sim, ent, same_cat, days)
     if days is not None and days > settings.max_days:
         score *= 0.5
     if (

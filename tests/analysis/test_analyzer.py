@@ -231,3 +231,20 @@ def test_same_plaintiff_other_defendant_is_another_story(
     v = _run(analyzer, memory, SAME_PLAINTIFF_OTHER_DEFENDANT)
     assert v.relevant and v.novel
     assert v.story == "story:c-zeta"
+
+
+def test_a_late_copy_with_the_same_facts_joins_whatever_its_date(
+    setup: tuple[Analyzer, InMemoryMemory],
+) -> None:
+    analyzer, memory = setup
+    first = _run(analyzer, memory, OTHER_EVENT)
+    late = Article(
+        id="b-late",
+        title="Getty and Pixelforge end their dispute",
+        url=None,
+        source="Monthly",
+        published=datetime(2026, 2, 1, tzinfo=UTC),
+        text=OTHER_EVENT.text,
+    )
+    v = _run(analyzer, memory, late)
+    assert v.story == first.story and not v.novel
