@@ -25,7 +25,7 @@ MAX_SENTENCES = 80
 
 _BOILERPLATE = re.compile(
     r"^(?:see also|read more|related|published by|advertisement|subscribe|sign up|click here|"
-    r"share this|follow us|photo:|image:|credit:|copyright ©|all rights reserved|tl;dr)"
+    r"share this|follow us|photo:|image:|credit:|copyright ©|all rights reserved)"
     r"|is an? \w+ publication|\bnewsletter\b|cookie|terms of service apply|"
     r"\b(?:what are your thoughts|let us know in the comments|join the conversation)\b",
     re.IGNORECASE,
@@ -44,6 +44,8 @@ _QUOTED = re.compile(r'"[^"]{0,400}"')
 # "JAKARTA - ", "NEW YORK (AP) - ", "CALIFORNIA, UNITED STATES - ": where a story was filed
 DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
 _DATELINE = DATELINE
+# "TL;DR:", "Key points:", "Summary:" label a paragraph of claims; the label is not one
+_LABEL = re.compile(r"^(?:tl;\s?dr|key (?:points|takeaways)|in brief|summary)\s*[:-]\s+", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•*·▪●]|\d{1,2}[.)])\s+")
 
 
@@ -96,6 +98,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     for p_index, line in enumerate(cleaned.split("\n")):
         line = _DATELINE.sub("", _BULLET.sub("", line).strip(), count=1)
+        line = _LABEL.sub("", line, count=1)
         if not line or _is_headline(line):
             continue
         for s in _segment(line):
