@@ -10,9 +10,9 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot import __version__
 from bot.chat.base import Destination
@@ -20,10 +20,21 @@ from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.config import Config, Secrets, environment, load_config, load_secrets
 from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
-from bot.feeds.fetch import Fetcher, make_client
+from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
+from bot.feeds.fulltext import FullText, FullTextSettings
+from bot.feeds.manage import (
+    FeedManagementError,
+    add_feed,
+    export_opml,
+    feed_health,
+    import_opml,
+    remove_feed,
+)
+from bot.feeds.schedule import CheckBounds
+from bot.feeds.workers import FeedParser
 from bot.logs import setup_logging
-from bot.pipeline import Judge, Pipeline, record_seeds
-from bot.scheduler import build_scheduler
+from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds
+from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
 
@@ -86,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
     search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+
+    add_feeds_commands(sub, common)
     return parser
 
 
@@ -134,6 +147,65 @@ def open_store(config: Config) -> Store:
     return Store.open(config.bot.database)
 
 
+# ------------------------------------------------------------------ feeds (building)
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    return FetchSettings(
+        connect_timeout=config.fetch.connect_timeout_seconds,
+        read_timeout=config.fetch.read_timeout_seconds,
+        total_timeout=config.polling.timeout_seconds,
+        max_body_bytes=config.polling.max_body_bytes,
+        max_connections=config.fetch.max_connections,
+        max_connections_per_host=config.fetch.max_connections_per_host,
+        allow_private_addresses=config.fetch.allow_private_addresses,
+        user_agent=user_agent(config.fetch.user_agent_contact),
+    )
+
+
+def poll_settings(config: Config) -> PollSettings:
+    polling = config.polling
+    return PollSettings(
+        default_interval_minutes=polling.interval_minutes,
+        bounds=CheckBounds(
+            min_minutes=polling.min_interval_minutes,
+            max_minutes=polling.max_interval_minutes,
+            backoff_cap_hours=polling.backoff_cap_hours,
+        ),
+        failure_notice_after=polling.failure_notice_after,
+    )
+
+
+def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
+    full = config.full_text
+    return FullText(
+        fetcher,
+        FullTextSettings(
+            enabled=full.enabled,
+            teaser_chars=full.teaser_chars,
+            max_page_bytes=full.max_page_bytes,
+            robots_cache=timedelta(hours=full.robots_cache_hours),
+        ),
+        utc_now,
+    )
+
+
+def sync_config_feeds(config: Config, store: Store) -> None:
+    """Config feeds into the store; feeds added from the command line stay as they are."""
+    store.sync_feeds(
+        [
+            {
+                "url": f.url,
+                "name": f.name,
+                "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
+                "backfill": f.backfill,
+            }
+            for f in config.feeds
+        ],
+        utc_now(),
+    )
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -143,34 +215,29 @@ async def run_bot(
     """Run until SIGINT/SIGTERM (or one cycle with once=True); always closes the database."""
     seeds = load_seeds(config.bot.seeds_dir)
     store = open_store(config)
-    client = make_client(config.polling.timeout_seconds)
+    settings = fetch_settings(config)
+    client = make_client(settings)
+    parser = FeedParser(config.fetch.parse_processes)
     try:
         destinations = build_destinations(config, secrets, stdout)
         delivery = Delivery(store, destinations, utc_now)
+        fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
             store,
-            Fetcher(client, max_body_bytes=config.polling.max_body_bytes),
+            fetcher,
             judge,
             [d.name for d in destinations],
             utc_now,
             on_alert=delivery.wake,
+            settings=poll_settings(config),
+            parser=parser,
+            article_text=build_full_text(config, fetcher),
         )
         added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
         log.info(
             "seed corpus: %d articles (%d new) from %s", len(seeds), added, config.bot.seeds_dir
         )
-        store.sync_feeds(
-            [
-                {
-                    "url": f.url,
-                    "name": f.name,
-                    "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
-                    "backfill": f.backfill,
-                }
-                for f in config.feeds
-            ],
-            utc_now(),
-        )
+        sync_config_feeds(config, store)
         log.info(
             "destinations: %s; feeds: %d; database: %s",
             ", ".join(d.name for d in destinations) or "none",
@@ -187,6 +254,7 @@ async def run_bot(
         return EXIT_OK
     finally:
         await client.aclose()
+        parser.close()
         store.close()
         log.info("stopped; database closed")
 
@@ -196,9 +264,12 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    feeds = [(f["url"], int(f["interval_minutes"] or 30)) for f in store.feeds()]
-    scheduler = build_scheduler(
-        feeds, pipeline.poll_feed, jitter_seconds=config.polling.jitter_seconds, first_run=utc_now()
+    scheduler = FeedScheduler(
+        store,
+        pipeline.poll_feed,
+        utc_now,
+        default_interval_minutes=config.polling.interval_minutes,
+        jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
     delivering = asyncio.create_task(delivery.run(), name="delivery")
@@ -207,7 +278,7 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
         await stop.wait()
     finally:
         log.info("stopping")
-        scheduler.shutdown(wait=False)
+        scheduler.stop()
         delivering.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await delivering
@@ -264,6 +335,130 @@ def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
     return EXIT_OK
 
 
+# ------------------------------------------------------------------ feeds commands
+
+
+def add_feeds_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`newsbot feeds add|remove|list|import|export`."""
+    feeds = sub.add_parser("feeds", parents=[common], help="manage the watched feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="SUBCOMMAND", required=True)
+    add = feeds_sub.add_parser("add", parents=[common], help="fetch a feed once and watch it")
+    add.add_argument("url", help="the feed's address (RSS, Atom or JSON Feed)")
+    add.add_argument("--name", default="", help="how alerts name the source")
+    add.add_argument("--interval", type=int, default=None, help="minutes between polls")
+    add.add_argument(
+        "--backfill", type=int, default=0, help="analyse the newest N items on the first poll"
+    )
+    remove = feeds_sub.add_parser("remove", parents=[common], help="stop watching a feed")
+    remove.add_argument("url")
+    feeds_sub.add_parser(
+        "list", parents=[common], help="watched feeds with their health and next check"
+    )
+    imp = feeds_sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
+    imp.add_argument("file", type=Path, help="an OPML file")
+    feeds_sub.add_parser("export", parents=[common], help="print the watched feeds as OPML")
+
+
+def run_feeds_command(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    store = open_store(config)
+    try:
+        sync_config_feeds(config, store)
+        action = args.feeds_command
+        if action == "add":
+            return asyncio.run(cmd_feeds_add(config, store, args, out))
+        if action == "remove":
+            return cmd_feeds_remove(store, args.url, out, err)
+        if action == "list":
+            return cmd_feeds_list(store, out)
+        if action == "import":
+            return cmd_feeds_import(config, store, args.file, out)
+        out.write(export_opml(store, utc_now()))
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+async def cmd_feeds_add(config: Config, store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    if args.interval is not None and args.interval < 1:
+        raise FeedManagementError("--interval must be at least 1 minute")
+    if args.backfill < 0:
+        raise FeedManagementError("--backfill must not be negative")
+    settings = fetch_settings(config)
+    parser = FeedParser()
+    async with make_client(settings) as client:
+        added = await add_feed(
+            store,
+            Fetcher(client, settings),
+            parser,
+            args.url,
+            utc_now(),
+            name=args.name,
+            interval_minutes=args.interval or config.polling.interval_minutes,
+            backfill=args.backfill,
+        )
+    out.write(f"added {added.url}: {added.title or '(untitled)'}, {added.items} items now\n")
+    if added.warning:
+        out.write(f"warning: {added.warning}\n")
+    out.write(
+        "the first poll records what is there without alerting"
+        + (f" (except the newest {args.backfill})" if args.backfill else "")
+        + "\n"
+    )
+    return EXIT_OK
+
+
+def cmd_feeds_remove(store: Store, url: str, out: TextIO, err: TextIO) -> int:
+    feed = remove_feed(store, url)
+    out.write(f"removed {feed['url']}; its articles stay searchable\n")
+    if feed.get("origin") == "config":
+        err.write(
+            "note: this feed is listed in the config file and comes back at the next start;"
+            " remove it there too\n"
+        )
+    return EXIT_OK
+
+
+def cmd_feeds_list(store: Store, out: TextIO) -> int:
+    rows = feed_health(store)
+    if not rows:
+        out.write("no feeds yet: add one with `newsbot feeds add URL`\n")
+        return EXIT_OK
+    for h in rows:
+        out.write(f"{h.url}  [{h.state}]\n")
+        if h.name:
+            out.write(f"    name: {h.name} · from {h.origin} · every {h.interval_minutes} min\n")
+        if h.fetch_url and h.fetch_url != h.url:
+            out.write(f"    moved to: {h.fetch_url}\n")
+        out.write(f"    last success: {_when(h.last_success_at)}\n")
+        if h.last_error:
+            out.write(f"    last error: {_when(h.last_error_at)}: {h.last_error}\n")
+        out.write(f"    next check: {_when(h.next_check_at)}\n")
+    failing = sum(1 for h in rows if h.consecutive_failures)
+    out.write(f"{len(rows)} feeds, {failing} failing\n")
+    return EXIT_OK
+
+
+def cmd_feeds_import(config: Config, store: Store, path: Path, out: TextIO) -> int:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedManagementError(f"cannot read {path}: {exc.strerror}") from None
+    report = import_opml(store, data, utc_now(), interval_minutes=config.polling.interval_minutes)
+    for url in report.added:
+        out.write(f"added {url}\n")
+    for url in report.invalid:
+        out.write(f"skipped {url!r}: not an http(s) address\n")
+    out.write(
+        f"{len(report.added)} added, {len(report.already_known)} already watched,"
+        f" {len(report.invalid)} skipped\n"
+    )
+    return EXIT_OK
+
+
+def _when(value: str | None) -> str:
+    return value[:16].replace("T", " ") + " UTC" if value else "never"
+
+
 # ------------------------------------------------------------------ entry point
 
 
@@ -281,6 +476,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_seeds_list(config, sys.stdout)
         if command == "search":
             return cmd_search(config, args.query, args.limit, sys.stdout)
+        if command == "feeds":
+            return run_feeds_command(config, args, sys.stdout, sys.stderr)
         secrets = load_secrets(environment())
         once = getattr(args, "once", False)
         return asyncio.run(
@@ -291,6 +488,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SearchQueryError as exc:
         sys.stderr.write(f"newsbot: search: {exc}\n")
+        return EXIT_USAGE
+    except FeedManagementError as exc:
+        sys.stderr.write(f"newsbot: feeds: {exc}\n")
         return EXIT_USAGE
     except StoreError as exc:
         sys.stderr.write(f"newsbot: database: {exc}\n")

@@ -6,17 +6,24 @@ Each feed's outcome is a FeedResult value; a failing feed never stops the others
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import json
 import logging
+import random
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import FeedError
-from bot.feeds.fetch import Fetcher, FetchState
+from bot.feeds.fetch import Fetcher, FetchResult, FetchState
+from bot.feeds.fulltext import PageText
 from bot.feeds.identity import article_id, canonical_url
-from bot.feeds.parse import parse_feed
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.schedule import CheckBounds, next_check_after_failure, next_check_after_success
+from bot.feeds.workers import FeedParser
 from bot.models import Alert, Article, FeedItem, Verdict, alert_to_payload
 from bot.seeds import Seed
 from bot.store import Store
@@ -44,6 +51,32 @@ class FeedResult:
     new_articles: int = 0
     alerts: int = 0
     error: str | None = None
+    warning: str | None = None
+    next_check_at: datetime | None = None
+    notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """How the pipeline schedules and reports feeds (from the [polling] config)."""
+
+    default_interval_minutes: int = 30
+    bounds: CheckBounds = field(default_factory=CheckBounds)
+    failure_notice_after: int = 5
+
+
+class ArticleText(Protocol):
+    """Where the text to analyse comes from: the feed, or the article page when allowed."""
+
+    async def text_for(self, url: str | None, feed_text: str) -> PageText: ...
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A new article on its way to the judge, with the row fields only the store needs."""
+
+    article: Article
+    extra: dict[str, Any]
 
 
 class Pipeline:
@@ -58,6 +91,10 @@ class Pipeline:
         clock: Callable[[], datetime],
         *,
         on_alert: Callable[[], None] | None = None,
+        settings: PollSettings | None = None,
+        parser: FeedParser | None = None,
+        article_text: ArticleText | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -65,6 +102,10 @@ class Pipeline:
         self._destinations = list(destinations)
         self._clock = clock
         self._on_alert = on_alert
+        self._settings = settings or PollSettings()
+        self._parser = parser or FeedParser()
+        self._article_text = article_text
+        self._rng = rng or random.Random()
         self._write_lock = asyncio.Lock()
 
     # -------------------------------------------------------------- feeds
@@ -76,33 +117,55 @@ class Pipeline:
 
     async def poll_feed(self, url: str) -> FeedResult:
         """Fetch, parse and process one feed. Never raises for a feed's own failures."""
+        try:
+            return await self._poll(url)
+        except Exception as exc:  # a bug must not stop the other feeds or the scheduler
+            log.exception("poll failed unexpectedly", extra={"feed": url})
+            feed = await asyncio.to_thread(self._store.get_feed, url)
+            if feed is None:
+                return FeedResult(url, ok=False, error=f"internal error: {exc}")
+            return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}", None)
+
+    async def _poll(self, url: str) -> FeedResult:
         feed = await asyncio.to_thread(self._store.get_feed, url)
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
         started = self._clock()
-        state = FetchState(url=url, etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+        state = FetchState(
+            url=feed.get("fetch_url") or url,
+            etag=feed.get("etag"),
+            last_modified=feed.get("last_modified"),
+        )
         fetched = await self._fetcher.fetch(state)
+        if fetched.permanent_url and fetched.permanent_url != state.url:
+            log.warning(
+                "feed moved permanently to %s; fetching from there from now on",
+                fetched.permanent_url,
+                extra={"feed": url},
+            )
+            await asyncio.to_thread(
+                self._store.update_feed, url, {"fetch_url": fetched.permanent_url}
+            )
         if fetched.status == "error":
-            return await self._failed(feed, fetched.error or "unknown error", started)
+            return await self._failed(feed, fetched.error or "unknown error", fetched)
         if fetched.status == "not_modified":
-            await self._succeeded(url, started, fetched.etag, fetched.last_modified)
-            log.debug("not modified", extra={"feed": url})
-            return FeedResult(url, ok=True, not_modified=True)
+            return await self._succeeded(feed, started, fetched, None, status="not_modified")
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if digest == feed.get("content_hash") and feed.get("first_poll_done"):
+            # The server ignores conditional requests but sent the same bytes: nothing new.
+            return await self._succeeded(feed, started, fetched, None, status="unchanged")
         try:
-            parsed = await asyncio.to_thread(
-                parse_feed,
-                fetched.body,
-                url=fetched.url,
-                headers=fetched.headers,
-                fetched_at=started,
+            parsed = await self._parser.parse(
+                fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=started
             )
         except FeedError as exc:
-            return await self._failed(feed, str(exc), started)
+            return await self._failed(feed, str(exc), fetched)
         if parsed.warning:
             log.warning(parsed.warning, extra={"feed": url})
-        async with self._write_lock:
-            new, alerts = await asyncio.to_thread(self._process_items, feed, parsed.items)
-            await self._succeeded(url, started, fetched.etag, fetched.last_modified)
+        new, alerts = await self._process_items(feed, parsed.items)
+        result = await self._succeeded(
+            feed, started, fetched, parsed, status="ok", content_hash=digest
+        )
         if alerts and self._on_alert:
             self._on_alert()
         log.info(
@@ -112,77 +175,226 @@ class Pipeline:
             alerts,
             extra={"feed": url},
         )
-        return FeedResult(url, ok=True, items=len(parsed.items), new_articles=new, alerts=alerts)
+        return dataclasses.replace(result, items=len(parsed.items), new_articles=new, alerts=alerts)
 
-    async def _failed(self, feed: dict[str, Any], error: str, now: datetime) -> FeedResult:
+    async def _failed(
+        self, feed: dict[str, Any], error: str, fetched: FetchResult | None
+    ) -> FeedResult:
+        now = self._clock()
+        url = feed["url"]
         failures = int(feed.get("consecutive_failures") or 0) + 1
-        await asyncio.to_thread(
-            self._store.update_feed,
-            feed["url"],
-            {
-                "last_checked_at": iso(now),
-                "last_error": error,
-                "last_error_at": iso(now),
-                "consecutive_failures": failures,
-            },
+        next_check = next_check_after_failure(
+            now,
+            failures=failures,
+            interval_minutes=self._interval(feed),
+            bounds=self._settings.bounds,
+            rng=self._rng,
+            retry_after_seconds=fetched.retry_after if fetched else None,
         )
-        log.warning("feed failed (%d in a row): %s", failures, error, extra={"feed": feed["url"]})
-        return FeedResult(feed["url"], ok=False, error=error)
+        changes: dict[str, Any] = {
+            "last_checked_at": iso(now),
+            "last_error": error[:500],
+            "last_error_at": iso(now),
+            "last_status": "error",
+            "consecutive_failures": failures,
+            "next_check_at": iso(next_check),
+        }
+        notice = None
+        if failures >= self._settings.failure_notice_after and not feed.get("failing_notified"):
+            since = feed.get("last_success_at")
+            notice = (
+                f"Feed {_feed_label(feed)} is failing: {failures} checks in a row went wrong"
+                f" (last error: {error[:200]})."
+                + (f" Last good check: {since[:16].replace('T', ' ')} UTC." if since else "")
+                + f" It keeps being retried; next try {next_check:%Y-%m-%d %H:%M} UTC."
+            )
+            changes["failing_notified"] = 1
+        async with self._write_lock:
+            await asyncio.to_thread(self._save_state, url, changes, notice, now)
+        log.warning(
+            "feed failed (%d in a row): %s; next check %s",
+            failures,
+            error,
+            next_check.isoformat(timespec="minutes"),
+            extra={"feed": url},
+        )
+        return FeedResult(url, ok=False, error=error, next_check_at=next_check, notice=notice)
 
     async def _succeeded(
-        self, url: str, now: datetime, etag: str | None, last_modified: str | None
-    ) -> None:
-        await asyncio.to_thread(
-            self._store.update_feed,
+        self,
+        feed: dict[str, Any],
+        now: datetime,
+        fetched: FetchResult,
+        parsed: ParsedFeed | None,
+        *,
+        status: str,
+        content_hash: str | None = None,
+    ) -> FeedResult:
+        url = feed["url"]
+        next_check = next_check_after_success(
+            now,
+            interval_minutes=self._interval(feed),
+            bounds=self._settings.bounds,
+            headers=fetched.headers,
+            ttl_minutes=parsed.ttl_minutes if parsed else None,
+            retry_after_seconds=fetched.retry_after,
+        )
+        changes: dict[str, Any] = {
+            "last_checked_at": iso(now),
+            "last_success_at": iso(now),
+            "last_status": status,
+            "consecutive_failures": 0,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "next_check_at": iso(next_check),
+            "failing_notified": 0,
+        }
+        if parsed is not None:
+            changes["first_poll_done"] = 1
+            changes["content_hash"] = content_hash
+            if parsed.title:
+                changes["title"] = parsed.title
+        notice = None
+        if feed.get("failing_notified"):
+            notice = f"Feed {_feed_label(feed)} has recovered and is being read again."
+        async with self._write_lock:
+            await asyncio.to_thread(self._save_state, url, changes, notice, now)
+        if status != "ok":
+            log.debug("%s", status.replace("_", " "), extra={"feed": url})
+        return FeedResult(
             url,
-            {
-                "last_checked_at": iso(now),
-                "last_success_at": iso(now),
-                "consecutive_failures": 0,
-                "etag": etag,
-                "last_modified": last_modified,
-                "first_poll_done": 1,
-            },
+            ok=True,
+            not_modified=status != "ok",
+            next_check_at=next_check,
+            warning=parsed.warning if parsed else None,
+            notice=notice,
         )
 
-    def _process_items(self, feed: dict[str, Any], items: Sequence[FeedItem]) -> tuple[int, int]:
+    def _save_state(
+        self, url: str, changes: dict[str, Any], notice: str | None, now: datetime
+    ) -> None:
+        with self._store.transaction():
+            self._store.update_feed(url, changes)
+            if notice:
+                for destination in self._destinations:
+                    self._store.enqueue(
+                        kind="notice", destination=destination, payload={"text": notice}, now=now
+                    )
+
+    def _interval(self, feed: dict[str, Any]) -> int:
+        return int(feed.get("interval_minutes") or self._settings.default_interval_minutes)
+
+    async def _process_items(
+        self, feed: dict[str, Any], items: Sequence[FeedItem]
+    ) -> tuple[int, int]:
         """Store every new item; analyse and queue alerts for those that deserve one."""
-        url = feed["url"]
+        async with self._write_lock:
+            fresh = await asyncio.to_thread(self._fresh_items, feed, items)
+        if not fresh:
+            return 0, 0
         first_poll = not feed.get("first_poll_done")
         backfill = int(feed.get("backfill") or 0)
-        fresh = [
-            (article_id(item, url), item)
+        to_judge = fresh if not first_poll else fresh[:backfill]
+        to_record = [] if not first_poll else fresh[backfill:]
+        articles = [await self._with_text(aid, item, feed) for aid, item in to_judge]
+        async with self._write_lock:
+            return await asyncio.to_thread(self._store_items, feed, to_record, articles)
+
+    def _fresh_items(
+        self, feed: dict[str, Any], items: Sequence[FeedItem]
+    ) -> list[tuple[str, FeedItem]]:
+        """New items, newest first, each once; known ones are found by id, by guid in this
+        feed, or by canonical link in any feed."""
+        url = feed["url"]
+        guid_counts = Counter(item.guid for item in items if item.guid)
+        keyed = [
+            (article_id(item, url, use_guid=guid_counts[item.guid or ""] == 1), item)
             for item in items
-            if not self._already_known(article_id(item, url), item)
         ]
-        # Newest first, so a backfill analyses the newest N.
-        fresh.sort(key=lambda pair: pair[1].published, reverse=True)
-        alerts = 0
-        for index, (aid, item) in enumerate(fresh):
-            article = _article(aid, item, feed)
-            if first_poll and index >= backfill:
-                self._record_unjudged(article)
+        known_ids, known_urls, known_guids = self._store.known_items(
+            url,
+            [aid for aid, _ in keyed],
+            [canonical_url(i.link) for _, i in keyed if i.link],
+            [i.guid for _, i in keyed if i.guid],
+        )
+        fresh: dict[str, FeedItem] = {}
+        seen_urls: set[str] = set()
+        for aid, item in keyed:
+            link = canonical_url(item.link) if item.link else None
+            if aid in known_ids or aid in fresh or (link and link in known_urls | seen_urls):
                 continue
-            verdict = self._judge.judge(article)
-            if self._record(article, verdict):
-                alerts += 1
-        return len(fresh), alerts
+            if item.guid and guid_counts[item.guid] == 1 and item.guid in known_guids:
+                continue
+            fresh[aid] = item
+            if link:
+                seen_urls.add(link)
+        # Newest first, so a backfill analyses the newest N.
+        return sorted(fresh.items(), key=lambda pair: pair[1].published, reverse=True)
 
-    def _already_known(self, aid: str, item: FeedItem) -> bool:
-        if self._store.has_article(aid):
-            return True
-        return bool(item.link and self._store.find_article_by_url(canonical_url(item.link)))
+    async def _with_text(self, aid: str, item: FeedItem, feed: dict[str, Any]) -> _Pending:
+        article = _article(aid, item, feed)
+        extra: dict[str, Any] = {"guid": item.guid, "text_source": "feed"}
+        if self._article_text is None:
+            return _Pending(article, extra)
+        page = await self._article_text.text_for(item.link, article.text)
+        extra.update(text_source=page.source, text_note=page.note)
+        return _Pending(dataclasses.replace(article, text=page.text), extra)
 
-    def _record_unjudged(self, article: Article) -> None:
-        self._store.save_article(
-            {
-                **_article_row(article, self._clock()),
-                "status": "recorded",
-                "reason": "already in the feed when it was added (first poll records, no alert)",
-            }
+    def _store_items(
+        self,
+        feed: dict[str, Any],
+        to_record: Sequence[tuple[str, FeedItem]],
+        to_judge: Sequence[_Pending],
+    ) -> tuple[int, int]:
+        """Write a feed's new articles, the judged ones with verdicts and alerts;
+        returns how many were stored and how many alerts were queued."""
+        now = self._clock()
+        # Another feed may have stored the same link while we fetched article pages.
+        candidates = [p.article for p in to_judge] + [
+            _article(aid, item, feed) for aid, item in to_record
+        ]
+        ids, known_urls, _ = self._store.known_items(
+            feed["url"], [a.id for a in candidates], [a.url for a in candidates if a.url], []
         )
 
-    def _record(self, article: Article, verdict: Verdict) -> bool:
+        def still_new(article: Article) -> bool:
+            return article.id not in ids and article.url not in known_urls
+
+        to_judge = [p for p in to_judge if still_new(p.article)]
+        to_record = [(aid, item) for aid, item in to_record if still_new(_article(aid, item, feed))]
+        rows = [
+            {
+                **_article_row(_article(aid, item, feed), now),
+                "guid": item.guid,
+                "status": "recorded",
+                "reason": "already in the feed when it was added (first poll records, no alert)",
+                "text_source": "feed",
+            }
+            for aid, item in to_record
+        ]
+        if rows:
+            self._store.save_articles(rows)
+        alerts = 0
+        for pending in to_judge:
+            article = pending.article
+            try:
+                verdict = self._judge.judge(article)
+            except Exception as exc:  # one article must not stop the feed
+                log.exception("analysis failed", extra={"feed": feed["url"]})
+                self._store.save_article(
+                    {
+                        **_article_row(article, now),
+                        **pending.extra,
+                        "status": "error",
+                        "reason": f"analysis failed: {type(exc).__name__}: {exc}"[:500],
+                    }
+                )
+                continue
+            if self._record(article, verdict, pending.extra):
+                alerts += 1
+        return len(rows) + len(to_judge), alerts
+
+    def _record(self, article: Article, verdict: Verdict, extra: dict[str, Any]) -> bool:
         """Store the verdict and, when it deserves one, queue an alert per destination."""
         alert = verdict.relevant and verdict.novel
         status = "alerted" if alert else ("nothing_new" if verdict.relevant else "not_relevant")
@@ -191,6 +403,7 @@ class Pipeline:
             self._store.save_article(
                 {
                     **_article_row(article, now),
+                    **extra,
                     "status": status,
                     "reason": verdict.reason,
                     "relevant": int(verdict.relevant),
@@ -291,6 +504,11 @@ def _article_row(article: Article, now: datetime) -> dict[str, Any]:
         "feed_url": article.feed_url,
         "body": article.text,
     }
+
+
+def _feed_label(feed: dict[str, Any]) -> str:
+    name = feed.get("name") or feed.get("title")
+    return f"{name} ({feed['url']})" if name else str(feed["url"])
 
 
 def _alert(article: Article, verdict: Verdict) -> Alert:

@@ -25,11 +25,12 @@ def test_open_creates_file_with_wal_and_migrations(tmp_path: Path) -> None:
     assert store.journal_mode() == "wal"
     tables = set(store.db.table_names())
     assert {"feeds", "articles", "claims", "stories", "outbox", "articles_fts"} <= tables
+    first = store.db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
     store.close()
     # Opening again applies nothing twice.
     again = Store.open(path)
     applied = again.db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
-    assert applied == 1
+    assert applied == first >= 1
     again.close()
 
 

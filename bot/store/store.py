@@ -124,6 +124,11 @@ class Store:
         with self._lock:
             self.db["articles"].upsert(row, pk="id")  # type: ignore[union-attr]
 
+    def save_articles(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or replace many article rows in one transaction."""
+        with self.transaction():
+            self.db["articles"].upsert_all(rows, pk="id")  # type: ignore[union-attr]
+
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         with self._lock:
             rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
@@ -182,17 +187,62 @@ class Store:
             return self.db[table].count
 
     # --------------------------------------------------------------- feeds
+    # The `feeds` row is keyed by the URL the feed was added with; `fetch_url` is where it is
+    # fetched from after permanent redirects, so ids scoped to a feed never change.
 
     def sync_feeds(self, feeds: Sequence[dict[str, Any]], now: datetime) -> None:
-        """Make sure every configured feed has a row; keeps fetch state of known feeds."""
+        """Make the config's feeds match the store: add new ones, update settings, keep fetch
+        state; feeds that came from the config earlier and are no longer in it are removed.
+        Feeds added from the command line or chat (origin "cli") are left alone."""
+        wanted = {f["url"] for f in feeds}
         with self.transaction():
+            table = self.db["feeds"]
             for feed in feeds:
-                table = self.db["feeds"]
                 existing = list(table.rows_where("url = ?", [feed["url"]]))
+                changes = {k: v for k, v in feed.items() if k != "url"}
                 if existing:
-                    table.update(feed["url"], {k: v for k, v in feed.items() if k != "url"})  # type: ignore[union-attr]
+                    table.update(feed["url"], {**changes, "origin": "config"})  # type: ignore[union-attr]
                 else:
-                    table.insert({**feed, "added_at": iso(now)})  # type: ignore[union-attr]
+                    table.insert({**feed, "origin": "config", "added_at": iso(now)})  # type: ignore[union-attr]
+            for row in list(table.rows_where("origin = 'config'")):
+                if row["url"] not in wanted:
+                    table.delete(row["url"])  # type: ignore[union-attr]
+
+    def add_feed(
+        self,
+        url: str,
+        now: datetime,
+        *,
+        name: str = "",
+        title: str = "",
+        interval_minutes: int = 30,
+        backfill: int = 0,
+        origin: str = "cli",
+    ) -> bool:
+        """Add one feed; False when a feed with that URL (or fetched from it) exists."""
+        with self.transaction():
+            if self.find_feed(url) is not None:
+                return False
+            self.db["feeds"].insert(  # type: ignore[union-attr]
+                {
+                    "url": url,
+                    "name": name,
+                    "title": title,
+                    "interval_minutes": interval_minutes,
+                    "backfill": backfill,
+                    "origin": origin,
+                    "added_at": iso(now),
+                }
+            )
+        return True
+
+    def remove_feed(self, url: str) -> dict[str, Any] | None:
+        """Remove a feed (by its URL or where it is fetched from); its articles stay."""
+        with self.transaction():
+            feed = self.find_feed(url)
+            if feed is not None:
+                self.db["feeds"].delete(feed["url"])  # type: ignore[union-attr]
+        return feed
 
     def feeds(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -203,9 +253,52 @@ class Store:
             rows = list(self.db["feeds"].rows_where("url = ?", [url]))
         return rows[0] if rows else None
 
+    def find_feed(self, url: str) -> dict[str, Any] | None:
+        """A feed by the URL it was added with or the URL it is now fetched from."""
+        with self._lock:
+            rows = list(
+                self.db["feeds"].rows_where("url = ? OR fetch_url = ?", [url, url], limit=1)
+            )
+        return rows[0] if rows else None
+
     def update_feed(self, url: str, changes: dict[str, Any]) -> None:
         with self._lock:
             self.db["feeds"].update(url, changes)  # type: ignore[union-attr]
+
+    def known_items(
+        self, feed_url: str, ids: Sequence[str], urls: Sequence[str], guids: Sequence[str]
+    ) -> tuple[set[str], set[str], set[str]]:
+        """Which of these article ids, canonical URLs (any feed) and guids (this feed) are
+        already stored: one query per kind, for a whole feed at a time."""
+        found: list[set[str]] = []
+        with self._lock:
+            for sql, values in (
+                ("SELECT id FROM articles WHERE id IN ({})", list(ids)),
+                ("SELECT url FROM articles WHERE url IN ({})", list(urls)),
+                (
+                    "SELECT guid FROM articles WHERE feed_url = ? AND guid IN ({})",
+                    list(guids),
+                ),
+            ):
+                hits: set[str] = set()
+                for start in range(0, len(values), 500):
+                    chunk = values[start : start + 500]
+                    if not chunk:
+                        continue
+                    query = sql.format(", ".join("?" * len(chunk)))
+                    args = [feed_url, *chunk] if "feed_url" in sql else chunk
+                    hits.update(r[0] for r in self.db.execute(query, args).fetchall())
+                found.append(hits)
+        return found[0], found[1], found[2]
+
+    def find_article_by_guid(self, feed_url: str, guid: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(
+                self.db["articles"].rows_where(
+                    "feed_url = ? AND guid = ?", [feed_url, guid], limit=1
+                )
+            )
+        return rows[0] if rows else None
 
     # -------------------------------------------------------------- outbox
 
