@@ -250,6 +250,7 @@ class Pipeline:
             "failing_notified": 0,
         }
         if parsed is not None:
+            changes["last_warning"] = parsed.warning[:500] if parsed.warning else None
             changes["first_poll_done"] = 1
             changes["content_hash"] = content_hash
             if parsed.title:

@@ -135,6 +135,7 @@ def build_migrations() -> Migrations:
         feeds.add_column("content_hash", str)  # type: ignore[union-attr]
         feeds.add_column("origin", str, not_null_default="config")  # type: ignore[union-attr]
         feeds.add_column("last_status", str)  # type: ignore[union-attr]
+        feeds.add_column("last_warning", str)  # type: ignore[union-attr]  # malformed, parsed
         articles = db["articles"]
         articles.add_column("guid", str)  # type: ignore[union-attr]
         articles.add_column("text_source", str)  # type: ignore[union-attr]  # feed | page
