@@ -278,7 +278,7 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
         await stop.wait()
     finally:
         log.info("stopping")
-        scheduler.stop()
+        await scheduler.stop()
         delivering.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await delivering

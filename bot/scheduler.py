@@ -8,6 +8,7 @@ feeds added or removed while the bot runs (e.g. with `newsbot feeds add`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import random
@@ -53,6 +54,7 @@ class FeedScheduler:
         self._jitter = jitter_seconds
         self._sync_seconds = sync_seconds
         self._rng = rng or random.Random()
+        self._running: set[asyncio.Task[Any]] = set()
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -66,10 +68,19 @@ class FeedScheduler:
         )
         self.scheduler.start()
 
-    def stop(self) -> None:
-        """Stop scheduling; polls already running finish on their own (the loop awaits them)."""
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop scheduling and let polls in progress finish (cancelled after a grace time),
+        so no poll is cut off halfway through writing a feed's articles."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # the asyncio scheduler shuts down on the loop's next turn
+        running = [task for task in self._running if not task.done()]
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
 
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
@@ -111,6 +122,14 @@ class FeedScheduler:
                 )
 
     async def _run(self, url: str) -> None:
+        # The poll runs in a task of its own, shielded: APScheduler cancels its jobs at
+        # shutdown, and stop() lets a poll in progress finish instead.
+        task = asyncio.create_task(self._poll_then_reschedule(url), name=f"poll {url}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.shield(task)
+
+    async def _poll_then_reschedule(self, url: str) -> None:
         outcome = await self._poll(url)
         next_check = outcome.next_check_at
         if next_check is None:

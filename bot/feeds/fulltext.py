@@ -211,6 +211,5 @@ def extract_main_text(body: bytes, url: str) -> str | None:
         include_tables=False,
         include_images=False,
         favor_precision=True,
-        deduplicate=True,
     )
     return text or None
