@@ -373,60 +373,66 @@ class Pipeline:
             }
             for aid, item in to_record
         ]
-        if rows:
-            self._store.save_articles(rows)
-        alerts = 0
+        judged: list[tuple[_Pending, Verdict]] = []
         for pending in to_judge:
-            article = pending.article
             try:
-                verdict = self._judge.judge(article)
+                judged.append((pending, self._judge.judge(pending.article)))
             except Exception as exc:  # one article must not stop the feed
                 log.exception("analysis failed", extra={"feed": feed["url"]})
-                self._store.save_article(
+                rows.append(
                     {
-                        **_article_row(article, now),
+                        **_article_row(pending.article, now),
                         **pending.extra,
                         "status": "error",
                         "reason": f"analysis failed: {type(exc).__name__}: {exc}"[:500],
                     }
                 )
-                continue
-            if self._record(article, verdict, pending.extra):
-                alerts += 1
-        return len(rows) + len(to_judge), alerts
-
-    def _record(self, article: Article, verdict: Verdict, extra: dict[str, Any]) -> bool:
-        """Store the verdict and, when it deserves one, queue an alert per destination."""
-        alert = verdict.relevant and verdict.novel
-        status = "alerted" if alert else ("nothing_new" if verdict.relevant else "not_relevant")
-        now = self._clock()
+        alerts = 0
+        # One transaction per feed poll: its articles, claims and alerts land together.
         with self._store.transaction():
-            self._store.save_article(
-                {
-                    **_article_row(article, now),
-                    **extra,
-                    "status": status,
-                    "reason": verdict.reason,
-                    "relevant": int(verdict.relevant),
-                    "relevance": verdict.relevance,
-                    "category": verdict.category,
-                    "story_id": verdict.story,
-                    "duplicate_of": verdict.duplicate_of,
-                    "verdict": verdict_json(verdict),
-                }
-            )
+            rows.extend(_verdict_row(p.article, v, now, p.extra) for p, v in judged)
+            if rows:
+                self._store.save_articles(rows)
+            for pending, verdict in judged:
+                alerts += self._queue(pending.article, verdict, now)
+        return len(rows), alerts
+
+    def _queue(self, article: Article, verdict: Verdict, now: datetime) -> bool:
+        """Store the claims and, when the verdict deserves one, queue an alert per destination
+        (inside the caller's transaction, after the article row is written)."""
+        if verdict.claims:
             self._store.save_claims(article.id, _claim_rows(verdict, article.published))
-            if alert:
-                payload = alert_to_payload(_alert(article, verdict))
-                for destination in self._destinations:
-                    self._store.enqueue(
-                        kind="alert",
-                        article_id=article.id,
-                        destination=destination,
-                        payload=payload,
-                        now=now,
-                    )
+        alert = verdict.relevant and verdict.novel
+        if alert:
+            payload = alert_to_payload(_alert(article, verdict))
+            for destination in self._destinations:
+                self._store.enqueue(
+                    kind="alert",
+                    article_id=article.id,
+                    destination=destination,
+                    payload=payload,
+                    now=now,
+                )
         return alert
+
+
+def _verdict_row(
+    article: Article, verdict: Verdict, now: datetime, extra: dict[str, Any]
+) -> dict[str, Any]:
+    alert = verdict.relevant and verdict.novel
+    status = "alerted" if alert else ("nothing_new" if verdict.relevant else "not_relevant")
+    return {
+        **_article_row(article, now),
+        **extra,
+        "status": status,
+        "reason": verdict.reason,
+        "relevant": int(verdict.relevant),
+        "relevance": verdict.relevance,
+        "category": verdict.category,
+        "story_id": verdict.story,
+        "duplicate_of": verdict.duplicate_of,
+        "verdict": verdict_json(verdict),
+    }
 
 
 def record_seeds(store: Store, judge: Judge, seeds: Sequence[Seed], now: datetime) -> int:

@@ -156,12 +156,15 @@ def _handler(state: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: many clients connect at once
+
+
 @contextmanager
 def running_feed_server(port: int = 0) -> Iterator[FeedServer]:
     state = FeedServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
-    httpd.daemon_threads = True
-    httpd.request_queue_size = 1024
+    httpd = _Server(("127.0.0.1", port), _handler(state))
     state.port = httpd.server_address[1]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import select
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
@@ -110,15 +112,58 @@ def is_public_address(address: str) -> bool:
     )
 
 
+class _Stream(httpcore.AsyncNetworkStream):
+    """A connection whose "is the idle socket readable?" check costs one poll() call.
+
+    httpcore asks this of every idle pooled connection on every request; through anyio
+    each ask also rebuilds a dict of socket attributes with a getpeername() call, which
+    dominated the cost of a warm poll cycle.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._sock = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self._sock is not None:
+            if self._sock.fileno() < 0:
+                return True
+            poller = select.poll()
+            poller.register(self._sock, select.POLLIN)
+            return bool(poller.poll(0))
+        return self._inner.get_extra_info(info)
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """Resolves every host itself, refuses non-public addresses, connects to the vetted IP.
 
     Checking at connect time (not before the request) leaves no gap for a DNS answer that
-    changes between the check and the connection, and covers every redirect hop.
+    changes between the check and the connection, and covers every redirect hop. With
+    `check_addresses=False` (tests, private deployments) it only connects.
     """
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+    def __init__(
+        self, inner: httpcore.AsyncNetworkBackend | None = None, *, check_addresses: bool = True
+    ) -> None:
         self._inner = inner or httpcore.AnyIOBackend()
+        self._check = check_addresses
 
     async def connect_tcp(
         self,
@@ -128,6 +173,17 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        target = await self._vetted_address(host, port) if self._check else host
+        stream = await self._inner.connect_tcp(
+            target,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+        return _Stream(stream)
+
+    async def _vetted_address(self, host: str, port: int) -> str:
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -140,13 +196,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 f"refused: {host} resolves to a private, loopback or link-local address"
                 f" ({', '.join(blocked) or 'none'}); set fetch.allow_private_addresses to allow it"
             )
-        return await self._inner.connect_tcp(
-            addresses[0],
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
+        return addresses[0]
 
     async def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
@@ -161,14 +211,13 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     """The one HTTP client the bot shares for feeds, robots.txt and article pages."""
     limits = httpx.Limits(
         max_connections=settings.max_connections,
-        max_keepalive_connections=min(settings.max_connections, 20),
+        max_keepalive_connections=10,
     )
     transport = httpx.AsyncHTTPTransport(limits=limits, retries=0)
-    if not settings.allow_private_addresses:
-        # httpx has no public hook for the network backend; the pool keeps it here
-        # (httpx 0.28 / httpcore 1.x, pinned in pyproject.toml; a test covers it).
-        pool = transport._pool
-        pool._network_backend = GuardedBackend()
+    # httpx has no public hook for the network backend; the pool keeps it here
+    # (httpx 0.28 / httpcore 1.x, pinned in pyproject.toml; tests cover both settings).
+    pool = transport._pool
+    pool._network_backend = GuardedBackend(check_addresses=not settings.allow_private_addresses)
     return httpx.AsyncClient(
         transport=transport,
         timeout=httpx.Timeout(
@@ -261,6 +310,8 @@ class Fetcher:
                 self._client.stream("GET", url, headers=headers) as response,
             ):
                 location = response.headers.get("location")
+                if response.status_code in REDIRECT_CODES or response.status_code == 304:
+                    await _drain(response)  # so the connection can be reused
                 if response.status_code in REDIRECT_CODES and location:
                     target = urljoin(str(response.url), location.strip())
                     if target in chain:
@@ -299,6 +350,7 @@ class Fetcher:
                 **common,
             )
         if status >= 400 or status < 200:
+            await _drain(response)
             reason = response.reason_phrase or ""
             return FetchResult(
                 state.url, "error", error=f"HTTP {status} {reason}".strip(), **common
@@ -319,6 +371,16 @@ class Fetcher:
             last_modified=headers.get("last-modified"),
             **common,
         )
+
+
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a short body we do not need, so the connection goes back to the pool; a long
+    one is left unread and the connection is closed instead."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > limit:
+            break
 
 
 def _too_big(cap: int, declared: int | None = None) -> str:

@@ -446,3 +446,57 @@ async def test_parsing_in_worker_processes_gives_the_same_result() -> None:
         pool.close()
     local = parse_feed(body, url="https://p.example/", headers={}, fetched_at=FETCHED)
     assert remote == local
+
+
+def _all_documents() -> list[tuple[Path, str]]:
+    docs = [(p, f"https://fixtures.example/feeds/{p.name}") for p in sorted(DATA.iterdir())]
+    shared = REPO.parent / "shared" / "feeds"
+    if shared.is_dir():
+        docs += [(p, f"https://feeds.example/{p.name}") for p in sorted(shared.iterdir())]
+    return [(p, u) for p, u in docs if p.suffix in (".xml", ".json")]
+
+
+def test_fast_path_gives_exactly_what_feedparser_gives() -> None:
+    used = 0
+    extra = [
+        (
+            rss_doc.encode(),
+            "https://gen.example/feed.xml",
+        )
+        for rss_doc in (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>A &amp;'
+            " B</title><link>https://gen.example/</link><ttl>45</ttl>"
+            "<item><title>x &lt; y &amp; &lt;b&gt;z&lt;/b&gt;</title><guid>rel/1</guid>"
+            "<description>&lt;p&gt;One&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</description>"
+            "<pubDate>Tue, 04 Nov 2025 15:30:00 +0100</pubDate></item>"
+            "<item><title>No date</title><link>/two</link><guid isPermaLink='false'>t</guid>"
+            "<content:encoded xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
+            "<![CDATA[<p>Body</p>]]></content:encoded>"
+            "<dc:creator xmlns:dc='http://purl.org/dc/elements/1.1/'>Ann</dc:creator>"
+            "<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2025-11-03T10:00:00Z</dc:date>"
+            "</item></channel></rss>",
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">T &lt;i&gt;i&lt;/i&gt;'
+            '</title><link href="/home"/><entry><id>e1</id><title>E</title>'
+            '<link rel="self" href="/self"/><link href="/e1"/>'
+            "<updated>2025-11-04T08:00:00+02:00</updated><author><name>Bo</name></author>"
+            '<content type="html">&lt;p&gt;C&lt;/p&gt;</content></entry></feed>',
+        )
+    ]
+    documents = [(p.read_bytes(), u) for p, u in _all_documents()] + extra
+    for body, url in documents:
+        content_type = "application/feed+json" if body.lstrip().startswith(b"{") else "text/xml"
+        headers = {"Content-Type": content_type}
+        try:
+            slow = parse_feed(body, url=url, headers=headers, fetched_at=FETCHED, fast=False)
+        except FeedError:
+            continue
+        quick = parse_feed(body, url=url, headers=headers, fetched_at=FETCHED)
+        if quick.warning is None and slow.warning is None:
+            used += 1
+        assert quick.items == slow.items, url
+        assert (quick.title, quick.ttl_minutes, quick.kind) == (
+            slow.title,
+            slow.ttl_minutes,
+            slow.kind,
+        ), url
+    assert used >= 8  # the fast path really ran on the well-formed documents
