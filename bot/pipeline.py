@@ -79,6 +79,14 @@ class _Pending:
     extra: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """A poll's new items: those only recorded (first poll) and those to judge."""
+
+    record: tuple[tuple[str, FeedItem], ...]
+    judge: tuple[_Pending, ...]
+
+
 class Pipeline:
     """Polls feeds and turns new items into stored verdicts and queued alerts."""
 
@@ -111,14 +119,25 @@ class Pipeline:
     # -------------------------------------------------------------- feeds
 
     async def run_once(self) -> list[FeedResult]:
-        """Poll every known feed once, concurrently; one result per feed."""
-        feeds = await asyncio.to_thread(self._store.feeds)
-        return list(await asyncio.gather(*(self.poll_feed(f["url"]) for f in feeds)))
+        """Poll every known feed once, concurrently; one result per feed.
 
-    async def poll_feed(self, url: str) -> FeedResult:
-        """Fetch, parse and process one feed. Never raises for a feed's own failures."""
+        At most two polls per allowed connection are under way at once, so parsed feeds
+        waiting for the database never pile up in memory."""
+        feeds = await asyncio.to_thread(self._store.feeds)
+        slots = asyncio.Semaphore(2 * self._fetcher.settings.max_connections)
+
+        async def poll(row: dict[str, Any]) -> FeedResult:
+            async with slots:
+                return await self.poll_feed(row["url"], row)
+
+        return list(await asyncio.gather(*(poll(f) for f in feeds)))
+
+    async def poll_feed(self, url: str, row: dict[str, Any] | None = None) -> FeedResult:
+        """Fetch, parse and process one feed. Never raises for a feed's own failures.
+
+        `row` is the feed's stored row when the caller has just read it."""
         try:
-            return await self._poll(url)
+            return await self._poll(url, row)
         except Exception as exc:  # a bug must not stop the other feeds or the scheduler
             log.exception("poll failed unexpectedly", extra={"feed": url})
             feed = await asyncio.to_thread(self._store.get_feed, url)
@@ -126,8 +145,8 @@ class Pipeline:
                 return FeedResult(url, ok=False, error=f"internal error: {exc}")
             return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}", None)
 
-    async def _poll(self, url: str) -> FeedResult:
-        feed = await asyncio.to_thread(self._store.get_feed, url)
+    async def _poll(self, url: str, row: dict[str, Any] | None) -> FeedResult:
+        feed = row or await asyncio.to_thread(self._store.get_feed, url)
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
         started = self._clock()
@@ -162,10 +181,11 @@ class Pipeline:
             return await self._failed(feed, str(exc), fetched)
         if parsed.warning:
             log.warning(parsed.warning, extra={"feed": url})
-        new, alerts = await self._process_items(feed, parsed.items)
+        plan = await self._plan_items(feed, parsed.items)
         result = await self._succeeded(
-            feed, started, fetched, parsed, status="ok", content_hash=digest
+            feed, started, fetched, parsed, status="ok", content_hash=digest, plan=plan
         )
+        new, alerts = result.new_articles, result.alerts
         if alerts and self._on_alert:
             self._on_alert()
         log.info(
@@ -175,7 +195,7 @@ class Pipeline:
             alerts,
             extra={"feed": url},
         )
-        return dataclasses.replace(result, items=len(parsed.items), new_articles=new, alerts=alerts)
+        return dataclasses.replace(result, items=len(parsed.items))
 
     async def _failed(
         self, feed: dict[str, Any], error: str, fetched: FetchResult | None
@@ -229,7 +249,9 @@ class Pipeline:
         *,
         status: str,
         content_hash: str | None = None,
+        plan: _Plan | None = None,
     ) -> FeedResult:
+        """Record a good poll: the feed's new articles (`plan`) and its state, together."""
         url = feed["url"]
         next_check = next_check_after_success(
             now,
@@ -259,47 +281,59 @@ class Pipeline:
         if feed.get("failing_notified"):
             notice = f"Feed {_feed_label(feed)} has recovered and is being read again."
         async with self._write_lock:
-            await asyncio.to_thread(self._save_state, url, changes, notice, now)
+            new, alerts = await asyncio.to_thread(
+                self._save_state, url, changes, notice, now, feed, plan
+            )
         if status != "ok":
             log.debug("%s", status.replace("_", " "), extra={"feed": url})
         return FeedResult(
             url,
             ok=True,
             not_modified=status != "ok",
+            new_articles=new,
+            alerts=alerts,
             next_check_at=next_check,
             warning=parsed.warning if parsed else None,
             notice=notice,
         )
 
     def _save_state(
-        self, url: str, changes: dict[str, Any], notice: str | None, now: datetime
-    ) -> None:
+        self,
+        url: str,
+        changes: dict[str, Any],
+        notice: str | None,
+        now: datetime,
+        feed: dict[str, Any] | None = None,
+        plan: _Plan | None = None,
+    ) -> tuple[int, int]:
+        """One transaction: the poll's articles (if any), the feed's state, a notice."""
+        counts = (0, 0)
         with self._store.transaction():
+            if plan is not None and feed is not None and (plan.record or plan.judge):
+                counts = self._store_items(feed, plan.record, plan.judge)
             self._store.update_feed(url, changes)
             if notice:
                 for destination in self._destinations:
                     self._store.enqueue(
                         kind="notice", destination=destination, payload={"text": notice}, now=now
                     )
+        return counts
 
     def _interval(self, feed: dict[str, Any]) -> int:
         return int(feed.get("interval_minutes") or self._settings.default_interval_minutes)
 
-    async def _process_items(
-        self, feed: dict[str, Any], items: Sequence[FeedItem]
-    ) -> tuple[int, int]:
-        """Store every new item; analyse and queue alerts for those that deserve one."""
+    async def _plan_items(self, feed: dict[str, Any], items: Sequence[FeedItem]) -> _Plan:
+        """Which items are new, which to record and which to judge (with their text)."""
         async with self._write_lock:
             fresh = await asyncio.to_thread(self._fresh_items, feed, items)
         if not fresh:
-            return 0, 0
+            return _Plan((), ())
         first_poll = not feed.get("first_poll_done")
         backfill = int(feed.get("backfill") or 0)
         to_judge = fresh if not first_poll else fresh[:backfill]
         to_record = [] if not first_poll else fresh[backfill:]
-        articles = [await self._with_text(aid, item, feed) for aid, item in to_judge]
-        async with self._write_lock:
-            return await asyncio.to_thread(self._store_items, feed, to_record, articles)
+        pending = [await self._with_text(aid, item, feed) for aid, item in to_judge]
+        return _Plan(tuple(to_record), tuple(pending))
 
     def _fresh_items(
         self, feed: dict[str, Any], items: Sequence[FeedItem]
