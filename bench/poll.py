@@ -116,7 +116,7 @@ def run_ours(port: int, feeds: int, processes: int, connections: int) -> dict[st
         now = clock()
         with store.transaction():
             for i in range(feeds):
-                store.add_feed(f"http://127.0.0.1:{port}/feed/{i}.xml", now)
+                store.add_feed(f"http://127.0.0.1:{port}/feed/{i}.xml", now=now)
             # Already polled once: every item of the cold cycle is new and goes to the judge.
             store.db.execute("UPDATE feeds SET first_poll_done = 1")
         # All feeds are on one local server standing in for 1,000 sites, so the per-host

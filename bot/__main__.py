@@ -9,18 +9,26 @@ import dataclasses
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
 from bot.chat.base import Destination
+from bot.chat.commands import Commands, FeedAdmin, FeedProbe
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.config import Config, Secrets, environment, load_config, load_secrets
-from bot.errors import ConfigError, NewsbotError, SearchQueryError, SeedError, StoreError
-from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
+from bot.errors import (
+    ConfigError,
+    FeedError,
+    NewsbotError,
+    SearchQueryError,
+    SeedError,
+    StoreError,
+)
+from bot.feeds.fetch import Fetcher, FetchSettings, FetchState, make_client, user_agent
 from bot.feeds.fulltext import FullText, FullTextSettings
 from bot.feeds.manage import (
     FeedManagementError,
@@ -37,6 +45,9 @@ from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds
 from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.chat.discord_chat import DiscordRuntime
 
 log = logging.getLogger("bot")
 
@@ -134,9 +145,17 @@ def build_judge(config: Config) -> Judge:
     return judge
 
 
-def build_destinations(config: Config, secrets: Secrets, stdout: TextIO) -> list[Destination]:
+def build_destinations(
+    config: Config,
+    secrets: Secrets,
+    stdout: TextIO,
+    *,
+    discord: DiscordRuntime | None = None,
+) -> list[Destination]:
     """Every configured destination; the console when no chat platform is set up."""
     chat: list[Destination] = []
+    if discord is not None:
+        chat.append(discord.destination)
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not chat):
         chat.append(ConsoleDestination(stdout))
@@ -210,16 +229,30 @@ def sync_config_feeds(config: Config, store: Store) -> None:
 
 
 async def run_bot(
-    config: Config, secrets: Secrets, judge: Judge, *, once: bool, stdout: TextIO
+    config: Config,
+    secrets: Secrets,
+    judge: Judge,
+    *,
+    once: bool,
+    stdout: TextIO,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Run until SIGINT/SIGTERM (or one cycle with once=True); always closes the database."""
+    """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
+    closes the database and the chat connections."""
     seeds = load_seeds(config.bot.seeds_dir)
     store = open_store(config)
     settings = fetch_settings(config)
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
+    discord: DiscordRuntime | None = None
     try:
-        destinations = build_destinations(config, secrets, stdout)
+        feed_admin = FeedAdmin(
+            default_interval=config.polling.interval_minutes,
+            probe=_feed_probe(Fetcher(client, settings), parser),
+        )
+        commands = Commands(store, utc_now, feed_admin=feed_admin)
+        discord = _build_discord(config, secrets, store, commands)
+        destinations = build_destinations(config, secrets, stdout, discord=discord)
         delivery = Delivery(store, destinations, utc_now)
         fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
@@ -245,22 +278,34 @@ async def run_bot(
             config.bot.database,
         )
         if once:
+            if discord is not None and discord.client is not None:
+                await discord.client.login(discord.token or "")
             results = await pipeline.run_once()
             await delivery.deliver_due()
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        await _serve(config, store, pipeline, delivery)
-        return EXIT_OK
+        return await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
     finally:
+        if discord is not None:
+            await discord.close()
         await client.aclose()
         parser.close()
         store.close()
         log.info("stopped; database closed")
 
 
-async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Delivery) -> None:
-    stop = asyncio.Event()
+async def _serve(
+    config: Config,
+    store: Store,
+    pipeline: Pipeline,
+    delivery: Delivery,
+    discord: DiscordRuntime | None = None,
+    feed_admin: FeedAdmin | None = None,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
@@ -272,6 +317,11 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
         jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
+    if feed_admin is not None:
+        feed_admin.changed = _job_resync(scheduler)
+    connection = discord.start() if discord is not None else None
+    if connection is not None:
+        connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
     log.info("running; press Ctrl-C to stop")
     try:
@@ -279,11 +329,92 @@ async def _serve(config: Config, store: Store, pipeline: Pipeline, delivery: Del
     finally:
         log.info("stopping")
         await scheduler.stop()
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+        await delivery.shutdown(delivering)
+        if discord is not None:
+            await discord.close()
+        if connection is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await connection
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+    if connection is not None and connection.done() and not connection.cancelled():
+        return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ chat wiring (discord)
+
+
+def _build_discord(
+    config: Config, secrets: Secrets, store: Store, commands: Commands
+) -> DiscordRuntime | None:
+    """The Discord side when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set (else None)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return None
+    from bot.chat.discord_chat import build_discord
+
+    return build_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+        store=store,
+        commands=commands,
+        clock=utc_now,
+    )
+
+
+def _check_chat(config: Config, secrets: Secrets) -> None:
+    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+    token = secrets.get("DISCORD_TOKEN")
+    webhook = secrets.get("DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return
+    from bot.chat.discord_chat import validate_discord
+
+    validate_discord(
+        config.discord,
+        token=token.reveal() if token else None,
+        webhook_url=webhook.reveal() if webhook else None,
+    )
+
+
+def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """The chat connection gave up for good (e.g. a rejected token): stop the bot."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("stopping: %s", exc)
+        stop.set()
+
+
+def _feed_probe(fetcher: Fetcher, parser: FeedParser) -> FeedProbe:
+    """Checks that a URL serves a feed before /news feeds add accepts it."""
+
+    async def probe(url: str) -> tuple[str | None, str | None]:
+        fetched = await fetcher.fetch(FetchState(url=url))
+        if fetched.status != "ok":
+            return None, fetched.error or "no answer"
+        try:
+            parsed = await parser.parse(
+                fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=utc_now()
+            )
+        except FeedError as exc:
+            return None, str(exc)
+        return parsed.title or None, None
+
+    return probe
+
+
+def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
+    """After /news feeds add|remove|import: one polling job per feed in the database."""
+
+    async def resync() -> None:
+        scheduler.sync()
+
+    return resync
 
 
 def cmd_check_config(config: Config, out: TextIO) -> int:
@@ -470,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            load_secrets(environment())
+            _check_chat(config, load_secrets(environment()))
             return cmd_check_config(config, sys.stdout)
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

@@ -107,6 +107,21 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True)
+class DiscordSettings:
+    """[discord]: used when DISCORD_TOKEN (bot) or DISCORD_WEBHOOK_URL (webhook) is set."""
+
+    channel_id: int = 0
+    guild_id: int = 0
+    admin_role: str = ""
+    threads: bool = True
+    sync_commands: bool = True
+    rate_per_minute: int = 20
+    digest_minutes: int = 0
+    backlog_digest_at: int = 10
+    webhook_username: str = "newsbot"
+
+
+@dataclass(frozen=True)
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     polling: PollingConfig = field(default_factory=PollingConfig)
@@ -114,6 +129,7 @@ class Config:
     full_text: FullTextConfig = field(default_factory=FullTextConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
     feeds: tuple[FeedConfig, ...] = ()
 
 
@@ -140,6 +156,12 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "full_text.max_page_bytes": (lambda v: v >= 1024, "must be at least 1024"),
     "full_text.robots_cache_hours": (lambda v: v > 0, "must be greater than 0"),
     "analysis.relevance_threshold": (lambda v: 0 <= v <= 1, "must be between 0 and 1"),
+    "discord.channel_id": (lambda v: v >= 0, "must be a channel id (a positive number)"),
+    "discord.guild_id": (lambda v: v >= 0, "must be a server id (a positive number)"),
+    "discord.rate_per_minute": (lambda v: 0 <= v <= 120, "must be between 0 (no cap) and 120"),
+    "discord.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
+    "discord.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "discord.webhook_username": (lambda v: 1 <= len(v) <= 80, "must be 1 to 80 characters"),
     "feeds.interval_minutes": (lambda v: v is None or v >= 1, "must be at least 1"),
     "feeds.backfill": (lambda v: v >= 0, "must not be negative"),
     "feeds.url": (

@@ -51,6 +51,7 @@ class Claim:
     seen_in: str | None = None
     closest: str | None = None
     similarity: float = 0.0
+    quote: str | None = None  # a short passage of the article that supports the claim
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _claim_payload(claim: Claim) -> dict[str, object]:
         "novel": claim.novel,
         "seen_in": claim.seen_in,
         "closest": claim.closest,
+        "quote": claim.quote,
     }
 
 
@@ -141,6 +143,7 @@ def _claim_from(data: dict[str, object]) -> Claim:
         novel=bool(data.get("novel")),
         seen_in=_opt_str(data.get("seen_in")),
         closest=_opt_str(data.get("closest")),
+        quote=_opt_str(data.get("quote")),
     )
 
 

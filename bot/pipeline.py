@@ -11,9 +11,10 @@ import hashlib
 import json
 import logging
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,7 +25,7 @@ from bot.feeds.identity import article_id, canonical_url
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import CheckBounds, next_check_after_failure, next_check_after_success
 from bot.feeds.workers import FeedParser
-from bot.models import Alert, Article, FeedItem, Verdict, alert_to_payload
+from bot.models import Alert, Article, Claim, FeedItem, Verdict, alert_to_payload
 from bot.seeds import Seed
 from bot.store import Store
 from bot.store.store import iso
@@ -564,7 +565,39 @@ def _alert(article: Article, verdict: Verdict) -> Alert:
         category=verdict.category,
         story=verdict.story,
         summary=verdict.summary,
-        new_claims=verdict.new_claims,
+        new_claims=tuple(_with_quote(c, article.text) for c in verdict.new_claims),
         known_claims=known,
         earlier=earlier,
     )
+
+
+# ---------------------------------------------------------------- chat: supporting quotes
+
+_QUOTE_SENTENCE = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+_QUOTE_WORD = re.compile(r"\w+")
+QUOTE_CHARS = 220
+
+
+def _with_quote(claim: Claim, body: str) -> Claim:
+    """The claim with a short supporting passage from the article, when the analysis gave none."""
+    if claim.quote or not body:
+        return claim
+    quote = supporting_quote(claim.text, body)
+    return replace(claim, quote=quote) if quote else claim
+
+
+def supporting_quote(claim: str, body: str) -> str | None:
+    """The article sentence sharing the most words with the claim (None when none shares half)."""
+    wanted = {w.lower() for w in _QUOTE_WORD.findall(claim) if len(w) > 2}
+    if not wanted:
+        return None
+    best, best_score = "", 0.0
+    for sentence in _QUOTE_SENTENCE.split(body[:200_000]):
+        words = {w.lower() for w in _QUOTE_WORD.findall(sentence) if len(w) > 2}
+        score = len(wanted & words) / len(wanted)
+        if score > best_score:
+            best, best_score = sentence.strip(), score
+    if best_score < 0.5:
+        return None
+    best = " ".join(best.split())
+    return best if len(best) <= QUOTE_CHARS else best[: QUOTE_CHARS - 1].rstrip() + "…"

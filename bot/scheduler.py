@@ -2,7 +2,9 @@
 
 Each job has the feed's own interval and jitter, coalesces missed runs and never overlaps
 itself. After every poll the job is moved to the feed's computed next check (Cache-Control,
-<ttl>, Retry-After, backoff), so the interval is a floor, not a promise. A sync job picks up
+<ttl>, Retry-After, backoff), so the interval is a floor, not a promise. At start, a failing
+feed waits for its stored next check (its backoff survives restarts); healthy feeds are
+polled within the first minute. A sync job picks up
 feeds added or removed while the bot runs (e.g. with `newsbot feeds add`).
 """
 
@@ -99,7 +101,11 @@ class FeedScheduler:
         new = sorted(feeds.keys() - jobs.keys())
         for index, url in enumerate(new):
             feed = feeds[url]
+            # A failing feed keeps its backoff across restarts; a healthy one is polled
+            # soon after start (a conditional GET, so cheap for both sides).
             first = _parse_time(feed.get("next_check_at"))
+            if not feed.get("consecutive_failures"):
+                first = None
             if first is None or first < now:
                 # Spread first runs over a minute so a restart does not hit every site at once.
                 offset = 60 * index / max(1, len(new)) if spread else 0.0

@@ -51,7 +51,7 @@ async def _pipeline(store: Store, judge: KeywordJudge, client: httpx.AsyncClient
 
 
 def _add_feed(store: Store, url: str, backfill: int = 0, first_poll_done: bool = True) -> None:
-    store.add_feed(url, NOW, name="Example", interval_minutes=30, backfill=backfill)
+    store.add_feed(url, now=NOW, name="Example", interval_minutes=30, backfill=backfill)
     if first_poll_done:
         store.update_feed(url, {"first_poll_done": 1})
 

@@ -1,7 +1,13 @@
-"""The delivery loop: moves outbox rows to their destinations, each at most once, in order.
+"""The delivery loop: moves outbox rows to their destinations, each exactly once, in order.
 
-A destination that fails keeps its messages pending with a retry time; the other
-destinations are not held up. The pipeline never calls chat code directly.
+Before a send, the rows it carries get an intent mark. A row that still has its mark
+when delivery looks at it again was perhaps sent just before a crash: the destination is
+asked (`find_sent`) and the row is marked sent without sending it twice.
+
+A destination that fails keeps its messages pending with a retry time (the platform's
+retry-after, else exponential backoff with jitter); the other destinations are not held
+up. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
+The pipeline never calls chat code directly.
 """
 
 from __future__ import annotations
@@ -10,17 +16,26 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from bot.chat.base import Destination, OutgoingMessage
+from bot.chat.base import (
+    DeliveryPolicy,
+    Destination,
+    Digesting,
+    OutgoingMessage,
+    Reconciling,
+)
 from bot.errors import ChatError
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
+RATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -47,60 +62,186 @@ class Delivery:
         self._idle_seconds = idle_seconds
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._soonest_retry: datetime | None = None
+        self._recent_sends: dict[str, deque[datetime]] = {}
 
     def wake(self) -> None:
         """Tell the loop new messages are waiting (it also checks every idle_seconds)."""
         self._wake.set()
 
+    async def shutdown(self, task: asyncio.Task[None], grace_seconds: float = 5.0) -> None:
+        """Stop `task` (running `run`) after the send in flight, or cancel it after the grace
+        period. Either way nothing is lost: an interrupted send is reconciled next start."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace_seconds)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def deliver_due(self) -> DeliveryReport:
         """Send every message that is due now; returns how many went out and how many failed."""
-        sent = failed = 0
-        for destination in self._destinations:
-            s, f = await self._deliver_to(destination)
-            sent += s
-            failed += f
-        return DeliveryReport(sent, failed)
+        results = await asyncio.gather(*(self._deliver_to(d) for d in self._destinations))
+        return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
+        """Deliver until cancelled or asked to stop (see `shutdown`)."""
+        while not self._stopping:
             try:
                 await self.deliver_due()
             except Exception:  # a bug must not stop delivery for good
                 log.exception("delivery pass failed")
             self._wake.clear()
+            timeout = self._idle_seconds
+            if self._soonest_retry is not None:  # e.g. a short retry-after
+                until = (self._soonest_retry - self._clock()).total_seconds()
+                timeout = max(0.05, min(timeout, until))
+            self._soonest_retry = None
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+
+    # ------------------------------------------------------------ one destination
 
     async def _deliver_to(self, destination: Destination) -> tuple[int, int]:
-        sent = failed = 0
-        rows = await asyncio.to_thread(self._store.due_messages, destination.name, self._clock())
-        for row in rows:
-            message = OutgoingMessage(
-                id=row["id"], kind=row["kind"], payload=row["payload"], attempts=row["attempts"]
-            )
-            try:
-                ref = await destination.send(message)
-            except ChatError as exc:
-                failed += 1
-                delay = self._retry_delay(message.attempts, exc.retry_after)
-                log.warning(
-                    "delivery to %s failed (attempt %d), retrying in %.0fs: %s",
-                    destination.name,
-                    message.attempts + 1,
-                    delay.total_seconds(),
-                    exc,
+        policy: DeliveryPolicy = getattr(destination, "policy", None) or DeliveryPolicy()
+        now = self._clock()
+        limit = max(50, policy.backlog_digest_at + 1, policy.digest_size)
+        rows = await asyncio.to_thread(self._store.due_messages, destination.name, now, limit)
+        queue = [_message(r) for r in rows]
+        intents = {r["id"] for r in rows if r.get("intent_at")}
+        can_digest = isinstance(destination, Digesting)
+        sent = 0
+        while queue:
+            if not self._may_send(destination.name, policy):
+                log.info("rate cap reached for %s; the rest waits", destination.name)
+                break
+            head = queue[0]
+            if head.id in intents:
+                try:
+                    found = await self._reconcile(destination, head)
+                except ChatError as exc:
+                    # Unknown whether it went out: never send blind; ask again later.
+                    await self._failed(destination, head, exc, "checking")
+                    return sent, 1
+                if found is not None:
+                    done = [m for m in queue if m.id <= found[1]]
+                    await asyncio.to_thread(
+                        self._store.mark_sent_many, [m.id for m in done], self._clock(), found[0]
+                    )
+                    log.info(
+                        "%s already had outbox %s (message %s); not sending again",
+                        destination.name,
+                        ", ".join(str(m.id) for m in done),
+                        found[0],
+                    )
+                    queue = queue[len(done) :]
+                    sent += len(done)
+                    continue
+            batch = self._next_batch(queue, rows, policy, can_digest, now)
+            if not batch or self._stopping:
+                break  # digest mode still collecting, or shutting down
+            consumed, delivered = await self._send(destination, batch)
+            if not consumed:
+                return sent, 1
+            if delivered:
+                self._recent_sends.setdefault(destination.name, deque()).append(self._clock())
+            queue = queue[consumed:]
+            sent += delivered
+        return sent, 0
+
+    def _next_batch(
+        self,
+        queue: list[OutgoingMessage],
+        rows: list[dict[str, Any]],
+        policy: DeliveryPolicy,
+        can_digest: bool,
+        now: datetime,
+    ) -> list[OutgoingMessage]:
+        if not can_digest:
+            return queue[:1]
+        if policy.digest_minutes:
+            created = {r["id"]: r["created_at"] for r in rows}
+            oldest = datetime.fromisoformat(created[queue[0].id])
+            if now - oldest < timedelta(minutes=policy.digest_minutes):
+                return []
+            return queue[: policy.digest_size] if len(queue) > 1 else queue[:1]
+        if policy.backlog_digest_at and len(queue) >= policy.backlog_digest_at:
+            return queue[: policy.digest_size]
+        return queue[:1]
+
+    async def _send(
+        self, destination: Destination, batch: list[OutgoingMessage]
+    ) -> tuple[int, int]:
+        """Send one batch; returns (rows done with, rows delivered). (0, 0): retry later."""
+        ids = [m.id for m in batch]
+        await asyncio.to_thread(self._store.mark_intent, ids, self._clock())
+        try:
+            if len(batch) == 1:
+                ref = await destination.send(batch[0])
+            else:
+                assert isinstance(destination, Digesting)
+                ref = await destination.send_digest(batch)
+        except ChatError as exc:
+            head = batch[0]
+            if exc.permanent:
+                log.error(
+                    "%s refused outbox %d for good, skipping it: %s", destination.name, head.id, exc
                 )
-                await asyncio.to_thread(
-                    self._store.mark_retry, message.id, str(exc), self._clock() + delay
-                )
-                break  # keep order: nothing later goes out before this one
-            await asyncio.to_thread(self._store.mark_sent, message.id, self._clock(), ref)
-            sent += 1
-        return sent, failed
+                await asyncio.to_thread(self._store.mark_dead, head.id, str(exc))
+                return 1, 0
+            await self._failed(destination, head, exc, "delivery")
+            return 0, 0  # keep order: nothing later goes out before this one
+        await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        return len(batch), len(batch)
+
+    async def _failed(
+        self, destination: Destination, head: OutgoingMessage, exc: ChatError, what: str
+    ) -> None:
+        delay = self._retry_delay(head.attempts, exc.retry_after)
+        log.warning(
+            "%s to %s failed (attempt %d), retrying in %.0fs: %s",
+            what,
+            destination.name,
+            head.attempts + 1,
+            delay.total_seconds(),
+            exc,
+        )
+        retry_at = self._clock() + delay
+        await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), retry_at)
+        if self._soonest_retry is None or retry_at < self._soonest_retry:
+            self._soonest_retry = retry_at
+
+    async def _reconcile(
+        self, destination: Destination, message: OutgoingMessage
+    ) -> tuple[str, int] | None:
+        """(message ref, last outbox id) when the destination already has this message.
+
+        Raises ChatError when it cannot tell (the caller then waits, never sends blind)."""
+        if not isinstance(destination, Reconciling):
+            return None
+        found = await destination.find_sent(message)
+        return (found.ref, found.through_id) if found else None
+
+    def _may_send(self, name: str, policy: DeliveryPolicy) -> bool:
+        if not policy.rate_per_minute:
+            return True
+        window = self._recent_sends.setdefault(name, deque())
+        since = self._clock() - RATE_WINDOW
+        while window and window[0] <= since:
+            window.popleft()
+        return len(window) < policy.rate_per_minute
 
     def _retry_delay(self, attempts: int, retry_after: float | None) -> timedelta:
         if retry_after is not None:
             return timedelta(seconds=max(0.0, retry_after))
         base = min(MAX_BACKOFF.total_seconds(), 5.0 * (2**attempts))
         return timedelta(seconds=base * (0.5 + self._rng.random() / 2))
+
+
+def _message(row: dict[str, Any]) -> OutgoingMessage:
+    return OutgoingMessage(
+        id=row["id"], kind=row["kind"], payload=row["payload"], attempts=row["attempts"]
+    )

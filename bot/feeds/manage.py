@@ -96,7 +96,7 @@ async def add_feed(
         raise FeedManagementError(f"{url} redirects to {final}, which is already watched")
     store.add_feed(
         final,
-        now,
+        now=now,
         name=name,
         title=parsed.title,
         interval_minutes=interval_minutes,
@@ -145,7 +145,9 @@ def import_opml(
     for entry in entries:
         if not entry.url.startswith(("http://", "https://")):
             invalid.append(entry.url)
-        elif store.add_feed(entry.url, now, title=entry.title, interval_minutes=interval_minutes):
+        elif store.add_feed(
+            entry.url, now=now, title=entry.title, interval_minutes=interval_minutes
+        ):
             added.append(entry.url)
         else:
             known.append(entry.url)

@@ -142,4 +142,25 @@ def build_migrations() -> Migrations:
         articles.add_column("text_note", str)  # type: ignore[union-attr]  # why that source
         articles.create_index(["feed_url", "guid"])  # type: ignore[union-attr]
 
+    # ------------------------------------------------------------ chat (bot/chat/)
+
+    @migrations()
+    def m020_chat_threads_and_intents(db: Database) -> None:
+        # When a send was started: a row with intent_at set and still pending may or may
+        # not have reached the platform; delivery reconciles it before sending again.
+        db["outbox"].add_column("intent_at", str)  # type: ignore[union-attr]
+        # One thread per (destination, story): the first alert of a story opens it.
+        db["chat_threads"].create(  # type: ignore[union-attr]
+            {
+                "destination": str,
+                "story_id": str,
+                "channel_id": str,
+                "message_id": str,
+                "thread_id": str,
+                "created_at": str,
+            },
+            pk=("destination", "story_id"),
+            not_null={"destination", "story_id", "message_id"},
+        )
+
     return migrations

@@ -225,15 +225,17 @@ class Store:
     def add_feed(
         self,
         url: str,
-        now: datetime,
-        *,
         name: str = "",
-        title: str = "",
         interval_minutes: int = 30,
+        now: datetime | None = None,
+        *,
+        title: str = "",
         backfill: int = 0,
         origin: str = "cli",
     ) -> bool:
-        """Add one feed; False when a feed with that URL (or fetched from it) exists."""
+        """Add one feed (from the command line or chat); False when a feed with that URL,
+        or fetched from it after a redirect, exists."""
+        now = now or utc_now()
         with self.transaction():
             if self.find_feed(url) is not None:
                 return False
@@ -399,6 +401,133 @@ class Store:
         with self._lock:
             return int(self.db.execute(sql, args).fetchone()[0])
 
+    # ---------------------------------------------------------------- chat
+    # Used by bot/chat/: delivery intents, story threads, feed admin, command lookups.
+
+    def mark_intent(self, message_ids: Sequence[int], now: datetime) -> None:
+        """Record that a send of these messages is starting (reconciled after a crash)."""
+        with self._lock:
+            self.db.conn.executemany(
+                "UPDATE outbox SET intent_at = ? WHERE id = ?",
+                [(iso(now), mid) for mid in message_ids],
+            )
+
+    def mark_sent_many(
+        self, message_ids: Sequence[int], now: datetime, message_ref: str | None
+    ) -> None:
+        """Mark several messages sent as one platform message (a digest)."""
+        with self.transaction():
+            for mid in message_ids:
+                self.mark_sent(mid, now, message_ref)
+
+    def mark_dead(self, message_id: int, error: str) -> None:
+        """A message the platform will never accept: kept for inspection, not retried."""
+        with self._lock:
+            self.db.execute(
+                "UPDATE outbox SET status = 'dead', last_error = ?, attempts = attempts + 1"
+                " WHERE id = ?",
+                [error[:500], message_id],
+            )
+
+    def message_refs(self, article_id: str) -> list[dict[str, Any]]:
+        """Where an article's alert went: destination, status, message_ref, sent_at."""
+        with self._lock:
+            return list(
+                self.db["outbox"].rows_where(
+                    "article_id = ? AND kind = 'alert'",
+                    [article_id],
+                    select="destination, status, message_ref, sent_at, last_error",
+                    order_by="id",
+                )
+            )
+
+    def outbox_summary(self) -> list[dict[str, Any]]:
+        """Per destination: pending count, oldest pending, last sent time and last error."""
+        sql = """
+            SELECT destination,
+                   SUM(status = 'pending') AS pending,
+                   MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest_pending,
+                   MAX(sent_at) AS last_sent_at,
+                   (SELECT last_error FROM outbox o2 WHERE o2.destination = o.destination
+                      AND o2.status = 'pending' AND o2.last_error IS NOT NULL
+                    ORDER BY id LIMIT 1) AS last_error
+            FROM outbox o GROUP BY destination ORDER BY destination
+        """
+        with self._lock:
+            cursor = self.db.execute(sql)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def story_thread(self, destination: str, story_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(
+                self.db["chat_threads"].rows_where(
+                    "destination = ? AND story_id = ?", [destination, story_id]
+                )
+            )
+        return rows[0] if rows else None
+
+    def save_story_thread(
+        self,
+        destination: str,
+        story_id: str,
+        *,
+        channel_id: str | None,
+        message_id: str,
+        thread_id: str | None,
+        now: datetime,
+    ) -> None:
+        with self._lock:
+            self.db["chat_threads"].upsert(  # type: ignore[union-attr]
+                {
+                    "destination": destination,
+                    "story_id": story_id,
+                    "channel_id": channel_id,
+                    "message_id": message_id,
+                    "thread_id": thread_id,
+                    "created_at": iso(now),
+                },
+                pk=("destination", "story_id"),
+            )
+
+    def story_articles(self, story_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The articles of one story, oldest first (seeds included)."""
+        with self._lock:
+            return list(
+                self.db["articles"].rows_where(
+                    "story_id = ?",
+                    [story_id],
+                    order_by="COALESCE(published, seen_at)",
+                    limit=limit,
+                    select="id, kind, url, title, source, published, seen_at, status, reason",
+                )
+            )
+
+    def recent_alerted(self, limit: int = 5) -> list[dict[str, Any]]:
+        """The latest articles that were posted, newest first."""
+        with self._lock:
+            return list(
+                self.db["articles"].rows_where(
+                    "status = 'alerted'", order_by="seen_at DESC, rowid DESC", limit=limit
+                )
+            )
+
+    def story(self, story_id: str) -> dict[str, Any] | None:
+        """The stories row, when the analysis wrote one."""
+        with self._lock:
+            rows = list(self.db["stories"].rows_where("id = ?", [story_id]))
+        return rows[0] if rows else None
+
+    def story_ids_like(self, prefix: str, limit: int = 25) -> list[str]:
+        """Known story ids starting with `prefix` (for autocomplete), most recent first."""
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT story_id FROM articles WHERE story_id LIKE ? ESCAPE '\\'"
+                " GROUP BY story_id ORDER BY MAX(seen_at) DESC LIMIT ?",
+                [_like_prefix(prefix), limit],
+            ).fetchall()
+        return [r[0] for r in rows if r[0]]
+
     # -------------------------------------------------------------- search
 
     def search(self, query: str, *, limit: int = 5, offset: int = 0) -> list[SearchHit]:
@@ -445,6 +574,11 @@ def fts_words(query: str) -> str:
     if not words:
         raise SearchQueryError("type at least one word or number to search for")
     return " ".join('"' + w.replace('"', '""') + '"' for w in words[:32])
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
 
 
 def _claim(row: dict[str, Any]) -> StoredClaim:

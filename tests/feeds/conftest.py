@@ -56,7 +56,7 @@ class Rig:
     def add(self, path: str, body: str | bytes = b"", *, polled: bool = True, **kw: object) -> str:
         """Serve a route and add it as a feed (by default as already polled once)."""
         url = self.server.serve(path, body, **kw) if (body or kw) else self.server.url(path)
-        self.store.add_feed(url, self.clock(), name=path.strip("/"), interval_minutes=30)
+        self.store.add_feed(url, now=self.clock(), name=path.strip("/"), interval_minutes=30)
         if polled:
             self.store.update_feed(url, {"first_poll_done": 1})
         return url

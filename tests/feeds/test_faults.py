@@ -168,7 +168,7 @@ async def test_permanent_redirect_updates_the_fetch_url_and_keeps_ids(rig: Rig) 
 async def test_temporary_redirect_does_not_move_the_feed(rig: Rig) -> None:
     rig.server.serve("/elsewhere.xml", rss(GOOD_ITEM))
     url = rig.server.redirect("/tmp.xml", "/elsewhere.xml", status=302)
-    rig.store.add_feed(url, rig.clock())
+    rig.store.add_feed(url, now=rig.clock())
     result = await rig.pipeline.poll_feed(url)
     feed = rig.store.get_feed(url)
     assert result.ok and feed is not None and feed["fetch_url"] is None

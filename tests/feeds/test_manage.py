@@ -150,7 +150,7 @@ def test_config_sync_keeps_cli_feeds_and_drops_removed_config_feeds(store: Store
 
     now = datetime(2025, 11, 6, tzinfo=UTC)
     store.sync_feeds([{"url": "https://a.example/f", "name": "A"}], now)
-    store.add_feed("https://cli.example/f", now)
+    store.add_feed("https://cli.example/f", now=now)
     store.update_feed("https://a.example/f", {"etag": '"abc"'})
     store.sync_feeds([{"url": "https://a.example/f", "name": "A2"}], now)
     a = store.get_feed("https://a.example/f")

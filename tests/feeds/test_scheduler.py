@@ -39,10 +39,15 @@ def _clock() -> datetime:
 
 async def test_a_job_per_feed_honours_stored_next_check(store: Store) -> None:
     now = _clock()
-    store.add_feed("https://a.example/feed", NOW, interval_minutes=15)
-    store.add_feed("https://b.example/feed", NOW, interval_minutes=60)
+    store.add_feed("https://a.example/feed", now=NOW, interval_minutes=15)
+    store.add_feed("https://b.example/feed", now=NOW, interval_minutes=60)
     later = now + timedelta(hours=3)
-    store.update_feed("https://b.example/feed", {"next_check_at": later.isoformat()})
+    # b is failing: its backoff survives the restart. a is healthy: polled soon after start.
+    store.update_feed(
+        "https://b.example/feed",
+        {"next_check_at": later.isoformat(), "consecutive_failures": 3},
+    )
+    store.update_feed("https://a.example/feed", {"next_check_at": later.isoformat()})
     sched = FeedScheduler(
         store, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=30
     )
@@ -62,9 +67,9 @@ async def test_a_job_per_feed_honours_stored_next_check(store: Store) -> None:
 
 
 async def test_stop_waits_for_a_poll_in_progress(store: Store) -> None:
-    store.add_feed("https://g.example/feed", NOW)
+    store.add_feed("https://g.example/feed", now=NOW)
     later = (_clock() + timedelta(hours=1)).isoformat()
-    store.update_feed("https://g.example/feed", {"next_check_at": later})
+    store.update_feed("https://g.example/feed", {"next_check_at": later, "consecutive_failures": 1})
     poller = Poller(None)
     sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
     sched.start()
@@ -77,7 +82,7 @@ async def test_stop_waits_for_a_poll_in_progress(store: Store) -> None:
 
 
 async def test_after_a_poll_the_job_moves_to_the_computed_next_check(store: Store) -> None:
-    store.add_feed("https://c.example/feed", NOW)
+    store.add_feed("https://c.example/feed", now=NOW)
     target = _clock() + timedelta(hours=5)
     poller = Poller(target)
     sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
@@ -91,7 +96,7 @@ async def test_after_a_poll_the_job_moves_to_the_computed_next_check(store: Stor
 
 
 async def test_jobs_run_and_never_overlap_per_feed(store: Store) -> None:
-    store.add_feed("https://d.example/feed", NOW)
+    store.add_feed("https://d.example/feed", now=NOW)
     poller = Poller(None)
     sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
     sched.start()
@@ -107,13 +112,13 @@ async def test_jobs_run_and_never_overlap_per_feed(store: Store) -> None:
 
 
 async def test_sync_follows_feeds_added_and_removed_while_running(store: Store) -> None:
-    store.add_feed("https://e.example/feed", NOW)
+    store.add_feed("https://e.example/feed", now=NOW)
     sched = FeedScheduler(
         store, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=0
     )
     sched.start()
     try:
-        store.add_feed("https://f.example/feed", NOW, interval_minutes=45)
+        store.add_feed("https://f.example/feed", now=NOW, interval_minutes=45)
         store.remove_feed("https://e.example/feed")
         sched.sync()
         assert set(sched.feed_jobs()) == {"https://f.example/feed"}
