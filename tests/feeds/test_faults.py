@@ -3,11 +3,14 @@ affected, the error is recorded on the feed, and the feed is tried again later a
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 
 import pytest
 
+from bot.chat.console import ConsoleDestination
+from bot.chat.delivery import Delivery
 from tests.feeds.conftest import Rig
 from tests.feedserver import ENTITY_BOMB, rss
 
@@ -204,6 +207,14 @@ async def test_ten_failures_then_recovery_delivers_new_items_with_one_notice_eac
     # Recovered: one more good poll adds no notice.
     await rig.pipeline.poll_feed(url)
     assert len(_notices(rig)) == 4
+
+    # And the console really shows the failing notice, the recovery and the new item.
+    out = io.StringIO()
+    await Delivery(rig.store, [ConsoleDestination(out)], rig.clock).deliver_due()
+    shown = out.getvalue()
+    assert shown.count("[notice]") == 2 and "is failing" in shown and "has recovered" in shown
+    assert "NEW: Publisher licence for training" in shown
+    assert shown.index("is failing") < shown.index("has recovered")
 
 
 def _notices(rig: Rig) -> list[str]:
