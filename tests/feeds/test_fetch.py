@@ -8,14 +8,8 @@ import dataclasses
 import pytest
 
 from bot import PROJECT_URL
-from bot.feeds.fetch import (
-    Fetcher,
-    FetchState,
-    is_public_address,
-    make_client,
-    parse_retry_after,
-    user_agent,
-)
+from bot.feeds.fetch import Fetcher, FetchState, make_client, parse_retry_after, user_agent
+from bot.feeds.transport import is_public_address
 from tests.feeds.conftest import TEST_FETCH
 from tests.feedserver import FeedServer, rss
 
