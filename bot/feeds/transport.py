@@ -42,9 +42,12 @@ def is_public_address(address: str) -> bool:
 
 
 def refusal(host: str, addresses: list[str]) -> str:
+    allow = "set fetch.allow_private_addresses to allow it"
+    if addresses == [host]:
+        return f"refused: {host} is a private, loopback or link-local address; {allow}"
     return (
         f"refused: {host} resolves to a private, loopback or link-local address"
-        f" ({', '.join(addresses) or 'none'}); set fetch.allow_private_addresses to allow it"
+        f" ({', '.join(addresses) or 'none'}); {allow}"
     )
 
 
