@@ -28,6 +28,7 @@ from bot.feeds.workers import FeedParser
 from bot.models import Alert, Article, Claim, FeedItem, Verdict, alert_to_payload
 from bot.seeds import Seed
 from bot.store import Store
+from bot.store.batch import BatchWriter
 from bot.store.store import iso
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class Pipeline:
         self._parser = parser or FeedParser()
         self._article_text = article_text
         self._rng = rng or random.Random()
-        self._write_lock = asyncio.Lock()
+        self._writes = BatchWriter(store)  # one transaction for many polls' writes
 
     # -------------------------------------------------------------- feeds
 
@@ -163,9 +164,8 @@ class Pipeline:
                 fetched.permanent_url,
                 extra={"feed": url},
             )
-            await asyncio.to_thread(
-                self._store.update_feed, url, {"fetch_url": fetched.permanent_url}
-            )
+            moved = {"fetch_url": fetched.permanent_url}
+            await self._writes.run(lambda: self._store.update_feed(url, moved))
         if fetched.status == "error":
             return await self._failed(feed, fetched.error or "unknown error", fetched)
         if fetched.status == "not_modified":
@@ -230,8 +230,7 @@ class Pipeline:
                 + f" It keeps being retried; next try {next_check:%Y-%m-%d %H:%M} UTC."
             )
             changes["failing_notified"] = 1
-        async with self._write_lock:
-            await asyncio.to_thread(self._save_state, url, changes, notice, now)
+        await self._writes.run(lambda: self._save_state(url, changes, notice, now))
         log.warning(
             "feed failed (%d in a row): %s; next check %s",
             failures,
@@ -281,10 +280,9 @@ class Pipeline:
         notice = None
         if feed.get("failing_notified"):
             notice = f"Feed {_feed_label(feed)} has recovered and is being read again."
-        async with self._write_lock:
-            new, alerts = await asyncio.to_thread(
-                self._save_state, url, changes, notice, now, feed, plan
-            )
+        new, alerts = await self._writes.run(
+            lambda: self._save_state(url, changes, notice, now, feed, plan)
+        )
         if status != "ok":
             log.debug("%s", status.replace("_", " "), extra={"feed": url})
         return FeedResult(
@@ -325,8 +323,7 @@ class Pipeline:
 
     async def _plan_items(self, feed: dict[str, Any], items: Sequence[FeedItem]) -> _Plan:
         """Which items are new, which to record and which to judge (with their text)."""
-        async with self._write_lock:
-            fresh = await asyncio.to_thread(self._fresh_items, feed, items)
+        fresh = await self._writes.run(lambda: self._fresh_items(feed, items))
         if not fresh:
             return _Plan((), ())
         first_poll = not feed.get("first_poll_done")
