@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import json
 import logging
 import signal
 import sys
@@ -41,13 +42,16 @@ from bot.feeds.manage import (
 from bot.feeds.schedule import CheckBounds
 from bot.feeds.workers import FeedParser
 from bot.logs import setup_logging
-from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds
+from bot.models import Article, Verdict
+from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
 from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
+from bot.store.store import iso
 
 if TYPE_CHECKING:
     from bot.chat.discord_chat import DiscordRuntime
+    from bot.chat.slack_chat import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -105,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     seeds_sub = seeds.add_subparsers(dest="seeds_command", metavar="SUBCOMMAND", required=True)
     seeds_sub.add_parser("list", parents=[common], help="list seed articles and their claims")
 
+    analyze = sub.add_parser(
+        "analyze",
+        parents=[common],
+        help="analyse articles from a JSON-lines file; one verdict line per input line",
+        description=(
+            "Judge each article (JSON lines: id, title, url, source, published, text) against "
+            "the seeds and every earlier article, in input order. Without --db nothing is "
+            "written anywhere; with --db the database's history is used and extended."
+        ),
+    )
+    analyze.add_argument("--input", type=Path, required=True, help="JSON-lines file of articles")
+
+    evaluate = sub.add_parser(
+        "eval",
+        parents=[common],
+        help="run analyze over a labelled JSON-lines file and print the measures",
+    )
+    evaluate.add_argument("labelled", type=Path, help="labelled articles (eval-dev schema)")
+
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
     search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
@@ -137,11 +160,12 @@ def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = No
 # ------------------------------------------------------------------ building
 
 
-def build_judge(config: Config) -> Judge:
-    """The analysis the pipeline uses."""
+def build_judge(config: Config, store: Store) -> Judge:
+    """The analysis the pipeline uses, looking things up in (and remembering to) `store`."""
     from bot.analysis.judge import build_judge as build
+    from bot.store.memory import StoreMemory
 
-    judge: Judge = build(config.analysis)
+    judge: Judge = build(StoreMemory(store), config.analysis.relevance_threshold)
     return judge
 
 
@@ -151,11 +175,14 @@ def build_destinations(
     stdout: TextIO,
     *,
     discord: DiscordRuntime | None = None,
+    slack: SlackRuntime | None = None,
 ) -> list[Destination]:
     """Every configured destination; the console when no chat platform is set up."""
     chat: list[Destination] = []
     if discord is not None:
         chat.append(discord.destination)
+    if slack is not None:
+        chat.append(slack.destination)
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not chat):
         chat.append(ConsoleDestination(stdout))
@@ -231,20 +258,24 @@ def sync_config_feeds(config: Config, store: Store) -> None:
 async def run_bot(
     config: Config,
     secrets: Secrets,
-    judge: Judge,
+    judge: Judge | None,
     *,
     once: bool,
     stdout: TextIO,
     stop: asyncio.Event | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
-    closes the database and the chat connections."""
+    closes the database and the chat connections. `judge` None means the real analysis
+    over this run's store."""
     seeds = load_seeds(config.bot.seeds_dir)
     store = open_store(config)
     settings = fetch_settings(config)
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
     discord: DiscordRuntime | None = None
+    slack: SlackRuntime | None = None
+    if judge is None:
+        judge = build_judge(config, store)
     try:
         feed_admin = FeedAdmin(
             default_interval=config.polling.interval_minutes,
@@ -252,7 +283,9 @@ async def run_bot(
         )
         commands = Commands(store, utc_now, feed_admin=feed_admin)
         discord = _build_discord(config, secrets, store, commands)
-        destinations = build_destinations(config, secrets, stdout, discord=discord)
+        opml_settings = dataclasses.replace(settings, max_body_bytes=1_000_000)
+        slack = _build_slack(config, secrets, store, commands, Fetcher(client, opml_settings))
+        destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
         delivery = Delivery(store, destinations, utc_now)
         fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
@@ -285,10 +318,14 @@ async def run_bot(
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             return EXIT_OK
-        return await _serve(config, store, pipeline, delivery, discord, feed_admin, stop)
+        return await _serve(
+            config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
+        )
     finally:
         if discord is not None:
             await discord.close()
+        if slack is not None:
+            await slack.close()
         await client.aclose()
         parser.close()
         store.close()
@@ -303,6 +340,8 @@ async def _serve(
     discord: DiscordRuntime | None = None,
     feed_admin: FeedAdmin | None = None,
     stop: asyncio.Event | None = None,
+    *,
+    slack: SlackRuntime | None = None,
 ) -> int:
     """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
@@ -323,11 +362,15 @@ async def _serve(
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
-    log.info("running; press Ctrl-C to stop")
     try:
+        if slack is not None:
+            await slack.start()
+        log.info("running; press Ctrl-C to stop")
         await stop.wait()
     finally:
         log.info("stopping")
+        if slack is not None:
+            await slack.close()
         await scheduler.stop()
         await delivery.shutdown(delivering)
         if discord is not None:
@@ -380,6 +423,49 @@ def _check_chat(config: Config, secrets: Secrets) -> None:
     )
 
 
+# ------------------------------------------------------------------ chat wiring (slack)
+
+
+def _slack_secret(secrets: Secrets, name: str) -> str | None:
+    value = secrets.get(name)
+    return value.reveal() if value is not None else None
+
+
+def _check_slack(config: Config, secrets: Secrets) -> str | None:
+    """check-config: one line on what the Slack side will be, or raise ConfigError."""
+    from bot.chat.slack_chat import check_slack
+
+    return check_slack(
+        config.slack,
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
+    )
+
+
+def _build_slack(
+    config: Config, secrets: Secrets, store: Store, commands: Commands, fetcher: Fetcher
+) -> SlackRuntime | None:
+    """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
+    if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
+        return None
+    from bot.chat.slack_chat import build_slack
+    from bot.chat.slack_commands import opml_fetcher
+
+    return build_slack(
+        config.slack,
+        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
+        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
+        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
+        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
+        store=store,
+        commands=commands,
+        clock=utc_now,
+        fetch_opml=opml_fetcher(fetcher),
+    )
+
+
 def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
     """The chat connection gave up for good (e.g. a rejected token): stop the bot."""
     if task.cancelled():
@@ -427,10 +513,9 @@ def cmd_check_config(config: Config, out: TextIO) -> int:
 
 def cmd_seeds_list(config: Config, out: TextIO) -> int:
     seeds = load_seeds(config.bot.seeds_dir)
-    judge = build_judge(config)
     store = Store.open(":memory:")
     try:
-        record_seeds(store, judge, seeds, utc_now())
+        record_seeds(store, build_judge(config, store), seeds, utc_now())
         for row in store.articles(kind="seed"):
             date = (row["published"] or "")[:10] or "date unknown"
             out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
@@ -445,10 +530,9 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
 
 def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
     seeds = load_seeds(config.bot.seeds_dir)
-    judge = build_judge(config)
     store = open_store(config)
     try:
-        record_seeds(store, judge, seeds, utc_now())
+        record_seeds(store, build_judge(config, store), seeds, utc_now())
         hits = store.search(query, limit=max(1, min(limit, 100)))
     finally:
         store.close()
@@ -590,6 +674,154 @@ def _when(value: str | None) -> str:
     return value[:16].replace("T", " ") + " UTC" if value else "never"
 
 
+def analyze_lines(
+    config: Config, lines: Sequence[str], store: Store, err: TextIO
+) -> list[dict[str, object] | None]:
+    """Judge each JSON line in order (seeds first); None, and a message on `err` naming the
+    line, for a line that is not a valid article."""
+    from bot.analysis.analyzer import verdict_to_dict
+
+    judge = build_judge(config, store)
+    record_seeds(store, judge, load_seeds(config.bot.seeds_dir), utc_now())
+    out: list[dict[str, object] | None] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            article = article_from_json(line)
+        except ValueError as exc:
+            err.write(f"newsbot: analyze: line {number}: {exc}\n")
+            out.append(None)
+            continue
+        verdict = judge.judge(article)
+        record_analyzed(store, article, verdict, utc_now())
+        out.append(verdict_to_dict(verdict))
+    return out
+
+
+def article_from_json(line: str) -> Article:
+    """One input line as an Article; ValueError says what is wrong with it."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError("not a JSON object")
+    aid = data.get("id")
+    if not isinstance(aid, str | int) or isinstance(aid, bool) or not str(aid).strip():
+        raise ValueError("missing or empty 'id'")
+    fields: dict[str, str | None] = {}
+    for key in ("title", "url", "source", "published", "text"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"'{key}' must be a string or null")
+        fields[key] = value
+    return Article(
+        id=str(aid),
+        title=fields["title"] or "",
+        url=fields["url"],
+        source=fields["source"],
+        published=_published(fields["published"]),
+        text=fields["text"] or "",
+    )
+
+
+def _published(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None  # an unreadable date only loses the date-distance evidence
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def record_analyzed(store: Store, article: Article, verdict: Verdict, now: datetime) -> None:
+    """Keep an analysed article and its claims, as the pipeline does (no alert is queued)."""
+    status = "nothing_new" if verdict.relevant and not verdict.novel else "analysed"
+    if not verdict.relevant:
+        status = "not_relevant"
+    with store.transaction():
+        store.save_article(
+            {
+                "id": article.id,
+                "kind": "feed",
+                "url": article.url,
+                "title": article.title,
+                "source": article.source,
+                "published": iso(article.published),
+                "seen_at": iso(now),
+                "body": article.text,
+                "status": status,
+                "reason": verdict.reason,
+                "relevant": int(verdict.relevant),
+                "relevance": verdict.relevance,
+                "category": verdict.category,
+                "story_id": verdict.story,
+                "duplicate_of": verdict.duplicate_of,
+                "verdict": verdict_json(verdict),
+            }
+        )
+        store.save_claims(
+            article.id,
+            [
+                {
+                    "text": c.text,
+                    "entities": c.entities,
+                    "numbers": c.numbers,
+                    "novel": c.novel,
+                    "seen_in": c.seen_in,
+                    "published": iso(article.published),
+                    "story_id": verdict.story,
+                }
+                for c in verdict.claims
+            ],
+        )
+
+
+def cmd_analyze(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        lines = args.input.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        err.write(f"newsbot: analyze: cannot read {args.input}: {exc}\n")
+        return EXIT_USAGE
+    # Without --db nothing is written anywhere: a private in-memory database.
+    store = open_store(config) if getattr(args, "db", None) is not None else Store.open(":memory:")
+    try:
+        for verdict in analyze_lines(config, lines, store, err):
+            # a bad line keeps its place in the output, so line N answers line N
+            line = verdict if verdict is not None else {"id": None, "error": "bad input line"}
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.flush()
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.analysis.evaluation import evaluate
+
+    try:
+        lines = [ln for ln in args.labelled.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        labels = [json.loads(ln) for ln in lines]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        err.write(f"newsbot: eval: cannot read {args.labelled}: {exc}\n")
+        return EXIT_USAGE
+    store = Store.open(":memory:")
+    try:
+        verdicts = analyze_lines(config, lines, store, err)
+    finally:
+        store.close()
+    produced = [
+        v if v is not None else {"id": lab.get("id")}
+        for v, lab in zip(verdicts, labels, strict=True)
+    ]
+    result = evaluate(labels, produced)
+    result["seeds"] = str(config.bot.seeds_dir)
+    out.write(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ entry point
 
 
@@ -601,19 +833,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
-            _check_chat(config, load_secrets(environment()))
-            return cmd_check_config(config, sys.stdout)
+            secrets = load_secrets(environment())
+            _check_chat(config, secrets)
+            slack = _check_slack(config, secrets)
+            code = cmd_check_config(config, sys.stdout)
+            if slack:
+                sys.stdout.write(slack + "\n")
+            return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)
         if command == "search":
             return cmd_search(config, args.query, args.limit, sys.stdout)
         if command == "feeds":
             return run_feeds_command(config, args, sys.stdout, sys.stderr)
+        if command == "analyze":
+            return cmd_analyze(config, args, sys.stdout, sys.stderr)
+        if command == "eval":
+            return cmd_eval(config, args, sys.stdout, sys.stderr)
         secrets = load_secrets(environment())
         once = getattr(args, "once", False)
-        return asyncio.run(
-            run_bot(config, secrets, build_judge(config), once=once, stdout=sys.stdout)
-        )
+        return asyncio.run(run_bot(config, secrets, None, once=once, stdout=sys.stdout))
     except (ConfigError, SeedError) as exc:
         sys.stderr.write(f"newsbot: {exc}\n")
         return EXIT_USAGE

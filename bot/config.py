@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -106,6 +107,30 @@ class ConsoleConfig:
     enabled: Literal["auto", "always", "never"] = "auto"
 
 
+# ---------------------------------------------------------------- slack
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """Slack: where alerts go and how the /news command reaches the bot.
+
+    Tokens are secrets (environment only): SLACK_BOT_TOKEN, SLACK_APP_TOKEN (Socket Mode),
+    SLACK_SIGNING_SECRET (HTTP mode), SLACK_WEBHOOK_URL (alerts only, no commands).
+    """
+
+    channel: str = ""
+    mode: Literal["socket", "http"] = "socket"
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
+    http_path: str = "/slack/events"
+    admin_user_ids: tuple[str, ...] = ()
+    threads: bool = True
+    broadcast_follow_ups: bool = False
+    rate_per_minute: int = 20
+    digest_minutes: int = 0
+    backlog_digest_at: int = 10
+
+
 @dataclass(frozen=True)
 class DiscordSettings:
     """[discord]: used when DISCORD_TOKEN (bot) or DISCORD_WEBHOOK_URL (webhook) is set."""
@@ -131,6 +156,7 @@ class Config:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     feeds: tuple[FeedConfig, ...] = ()
+    slack: SlackConfig = field(default_factory=SlackConfig)
 
 
 # Value checks beyond the type: key path -> (predicate, message).
@@ -167,6 +193,19 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "feeds.url": (
         lambda v: v.startswith(("http://", "https://")),
         "must start with http:// or https://",
+    ),
+    "slack.channel": (
+        lambda v: v == "" or re.fullmatch(r"#?[\w.-]{1,80}", v) is not None,
+        "must be a channel id such as C0123456789 (or #name)",
+    ),
+    "slack.rate_per_minute": (lambda v: 0 <= v <= 60, "must be between 0 (no cap) and 60"),
+    "slack.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
+    "slack.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "slack.http_port": (lambda v: 1 <= v <= 65535, "must be between 1 and 65535"),
+    "slack.http_path": (lambda v: v.startswith("/"), "must start with /"),
+    "slack.admin_user_ids": (
+        lambda v: all(re.fullmatch(r"[UW][A-Z0-9]{2,}", u) for u in v),
+        "must be Slack user ids such as U0123456789",
     ),
 }
 

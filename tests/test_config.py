@@ -131,3 +131,18 @@ def test_secret_file_problems_are_clear(tmp_path: Path) -> None:
 def test_secret_never_equals_plain_string() -> None:
     assert Secret("x") != "x"
     assert Secret("x") == Secret("x")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"slack": {"mode": "rtm"}}, "slack.mode: must be one of"),
+        ({"slack": {"http_port": 0}}, "slack.http_port: must be between 1 and 65535"),
+        ({"slack": {"http_path": "events"}}, "slack.http_path: must start with /"),
+        ({"slack": {"channel": "C1 C2"}}, "slack.channel: must be a channel id"),
+        ({"slack": {"admin_user_ids": ["bob"]}}, "slack.admin_user_ids: must be Slack user ids"),
+    ],
+)
+def test_bad_slack_settings_name_the_key(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_config(raw)

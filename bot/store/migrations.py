@@ -163,4 +163,43 @@ def build_migrations() -> Migrations:
             not_null={"destination", "story_id", "message_id"},
         )
 
+    # ------------------------------------------------------- analysis (bot/analysis/)
+
+    @migrations()
+    def m030_analysis_memory(db: Database) -> None:
+        # What the analysis looks up (bot.analysis.memory protocols), written by
+        # Store.remember_analysis. Claims are indexed under the analysis's own words
+        # (alias-canonicalised content words), so queries and index always agree;
+        # rowid order is arrival order, seeds first.
+        db.execute(
+            "CREATE VIRTUAL TABLE analysis_claims USING fts5("
+            "terms, text UNINDEXED, article_id UNINDEXED, story_id UNINDEXED,"
+            " entities UNINDEXED, numbers UNINDEXED, published UNINDEXED, is_seed UNINDEXED,"
+            " tokenize = 'unicode61')"
+        )
+        # how many stored claims use each word: a query keeps its rarest words only
+        db["analysis_terms"].create({"term": str, "df": int}, pk="term")  # type: ignore[union-attr]
+        db.execute(
+            "CREATE VIRTUAL TABLE analysis_heads USING fts5("
+            "terms, article_id UNINDEXED, story_id UNINDEXED, tokenize = 'unicode61')"
+        )
+        db["analysis_members"].create(  # type: ignore[union-attr]
+            {
+                "seq": int,
+                "article_id": str,
+                "story_id": str,
+                "title": str,
+                "lead": str,
+                "terms": str,  # index words of title + lead
+                "published": str,
+                "category": str,
+                "entities": str,  # JSON list
+                "is_seed": int,
+            },
+            pk="seq",
+            not_null={"article_id", "story_id"},
+        )
+        db["analysis_members"].create_index(["story_id", "seq"])  # type: ignore[union-attr]
+        db["analysis_members"].create_index(["article_id"], unique=True)  # type: ignore[union-attr]
+
     return migrations

@@ -1,0 +1,230 @@
+"""Entity alias table for the beat: companies, plaintiffs, courts and bodies.
+
+A data table, not logic: each canonical name maps to the ways news copy refers to it
+("the ChatGPT maker", "Sam Altman's company" -> OpenAI). Matching claims and stories compares
+canonical names, so a rewrite that swaps a name for a description still matches.
+
+Patterns are regular expressions matched case-insensitively unless the canonical entry is in
+CASE_SENSITIVE (short acronyms such as "AP" or "CODA" would otherwise match ordinary words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+# canonical name -> alias patterns (regex source, word-bounded when compiled)
+ALIASES: dict[str, tuple[str, ...]] = {
+    # AI developers
+    "OpenAI": (
+        r"open\s?ai",
+        r"(?:the\s+)?chat\s?gpt[\s-]+(?:maker|creator|developer|owner|parent)",
+        r"sam\s+altman[’']s\s+(?:company|firm|startup|start-up|outfit)",
+        r"(?:the\s+)?maker\s+of\s+chat\s?gpt",
+        r"(?:the\s+)?sora\s+(?:maker|developer|creator)",
+    ),
+    "Anthropic": (
+        r"anthropic",
+        r"(?:the\s+)?claude[\s-]+(?:maker|developer|creator)",
+        r"(?:the\s+)?maker\s+of\s+claude",
+    ),
+    "Meta": (
+        r"meta(?:\s+platforms)?",
+        r"facebook[\s-]+(?:parent|owner)",
+        r"(?:the\s+)?llama[\s-]+(?:maker|developer)",
+    ),
+    "Google": (r"google", r"alphabet", r"deepmind", r"(?:the\s+)?gemini[\s-]+(?:maker|developer)"),
+    "Microsoft": (r"microsoft",),
+    "Stability AI": (
+        r"stability(?:\s+ai)?",
+        r"(?:the\s+)?stable\s+diffusion[\s-]+(?:maker|developer|creator)",
+    ),
+    "Midjourney": (r"midjourney",),
+    "Perplexity": (r"perplexity(?:\s+ai)?",),
+    "Suno": (r"suno",),
+    "Udio": (r"udio",),
+    "Nvidia": (r"nvidia",),
+    "Apple": (r"Apple",),
+    "Amazon": (r"amazon",),
+    "xAI": (r"xai", r"grok[\s-]+(?:maker|developer)"),
+    "Mistral": (r"mistral(?:\s+ai)?",),
+    "Cohere": (r"cohere",),
+    "Runway": (r"runway(?:ml)?",),
+    # products (kept separate from their makers: a claim about Sora is not one about ChatGPT)
+    "ChatGPT": (r"chat\s?gpt",),
+    "Sora": (r"sora(?:\s*2)?",),
+    "Claude": (r"claude",),
+    "Stable Diffusion": (r"stable\s+diffusion",),
+    "Llama": (r"llama",),
+    "Gemini": (r"gemini",),
+    "Copilot": (r"copilot",),
+    # rights holders and plaintiffs
+    "Getty Images": (r"getty(?:\s+images)?",),
+    "New York Times": (
+        r"(?:the\s+)?new\s+york\s+times",
+        r"nytimes",
+        r"nyt",
+        r"(?:the\s+)?times[’']?\s+(?:lawsuit|suit|case)",
+    ),
+    "Associated Press": (r"(?i:associated\s+press)", r"AP"),
+    "News Corp": (r"news\s+corp(?:oration)?", r"dow\s+jones", r"wall\s+street\s+journal", r"wsj"),
+    "Authors Guild": (r"authors[’']?\s+guild",),
+    "Reddit": (r"reddit",),
+    "Universal Music": (r"universal\s+music(?:\s+group)?", r"umg"),
+    "Sony Music": (r"sony\s+music(?:\s+(?:entertainment|publishing))?",),
+    "Warner Music": (r"warner\s+music(?:\s+group)?",),
+    "Disney": (r"(?:walt\s+)?disney",),
+    "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
+    "Thomson Reuters": (r"thomson\s+reuters", r"westlaw"),
+    "Ross Intelligence": (r"ross\s+intelligence",),
+    "Studio Ghibli": (r"(?:studio\s+)?ghibli", r"(?:the\s+)?(?:spirited\s+away|totoro)\s+studio"),
+    "Hayao Miyazaki": (r"(?:hayao\s+)?miyazaki",),
+    "Square Enix": (
+        r"square\s+enix",
+        r"(?:the\s+)?final\s+fantasy\s+(?:publisher|maker|developer)",
+    ),
+    "Bandai Namco": (
+        r"bandai(?:\s+namco)?(?:\s+(?:ent\.?|entertainment|holdings))?",
+        r"(?:the\s+)?(?:maker|publisher)\s+of\s+pac-?man",
+        r"(?:the\s+)?pac-?man\s+(?:maker|publisher)",
+    ),
+    "Kadokawa": (r"kadokawa",),
+    "Toho": (r"toho",),
+    "Shueisha": (r"shueisha",),
+    "Kodansha": (r"kodansha",),
+    "Shogakukan": (r"shogakukan",),
+    "Nintendo": (r"nintendo",),
+    "Sony": (r"sony(?!\s+music)",),
+    # collecting societies, associations, bodies
+    "CODA": (r"CODA", r"(?i:content\s+overseas\s+distribution\s+association)"),
+    "GEMA": (r"GEMA", r"Gema"),
+    "KODA": (r"KODA", r"Koda"),
+    "RIAA": (r"riaa", r"recording\s+industry\s+association\s+of\s+america"),
+    "Japan": (r"japan(?:ese)?",),
+    "Germany": (r"germany", r"german"),
+    "United Kingdom": (r"u\.?k\.?", r"united\s+kingdom", r"britain", r"british", r"england"),
+    "United States": (r"U\.S\.(?:A\.)?", r"US", r"USA", r"(?i:united\s+states)", r"America(?:n)?"),
+    "European Union": (r"EU", r"(?i:european\s+union|european\s+commission)", r"Brussels"),
+    "EU AI Act": (r"(?:eu\s+)?ai\s+act",),
+    "US Copyright Office": (r"(?:u\.?s\.?\s+)?copyright\s+office",),
+    "High Court": (r"high\s+court",),
+    "Minoru Kiuchi": (r"(?:minoru\s+)?kiuchi",),
+    "Sam Altman": (r"(?:sam\s+)?altman(?![’']s\s+(?:company|firm|startup|start-up|outfit))",),
+}
+
+# Entries whose patterns match with the case written in the table (acronyms that are also
+# ordinary words: "AP", "US", "CODA"); their long forms carry an inline (?i:...) group.
+CASE_SENSITIVE: frozenset[str] = frozenset(
+    {"Associated Press", "CODA", "GEMA", "KODA", "United States", "European Union", "Apple"}
+)
+
+
+# Names that turn up in many unrelated disputes of this beat (the big AI developers, their
+# products, jurisdictions): they say little about *which* event an article reports.
+COMMON_PARTIES: frozenset[str] = frozenset(
+    {
+        "OpenAI", "Anthropic", "Meta", "Google", "Microsoft", "Nvidia", "Apple", "Amazon",
+        "ChatGPT", "Sora", "Claude", "Llama", "Gemini", "Copilot", "Sam Altman",
+        "Japan", "Germany", "United Kingdom", "United States", "European Union",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AliasMatch:
+    canonical: str
+    start: int
+    end: int
+
+
+def _required_word(pattern: str) -> str | None:
+    """The longest literal run of 3+ letters outside any group or character class: every
+    match of `pattern` contains it (lower-cased). None when there is no such run."""
+    depth, in_class, escaped = 0, False, False
+    top: list[str] = []
+    for ch in pattern:
+        if escaped:
+            escaped = False
+            top.append(" ")
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            top.append(" ")
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            top.append(" ")
+        elif ch == "|" and depth == 0:
+            return None  # a top-level alternation has no single required word
+        elif depth == 0:
+            top.append(ch if ch.isalpha() else " ")
+    runs = re.findall(r"[a-zA-Z]{3,}", "".join(top))
+    return max(runs, key=len).lower() if runs else None
+
+
+@cache
+def _alternatives() -> tuple[tuple[str, str, str | None], ...]:
+    """(canonical name, regex body, required word) per table pattern, built once per
+    process on first use (nothing is built at import time)."""
+    out: list[tuple[str, str, str | None]] = []
+    for canonical, patterns in ALIASES.items():
+        for p in patterns:
+            body = p if canonical in CASE_SENSITIVE else f"(?i:{p})"
+            out.append((canonical, body, _required_word(p)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def _pattern(i: int) -> re.Pattern[str]:
+    """The regex of table pattern `i`, compiled on first use."""
+    return re.compile(r"(?<![\w-])(?:" + _alternatives()[i][1] + r")(?!\w)")
+
+
+def find_aliases(text: str) -> list[AliasMatch]:
+    """All non-overlapping alias matches in `text`, in text order."""
+    return list(_find_aliases(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_aliases(text: str) -> tuple[AliasMatch, ...]:
+    # Memoised: one analysis asks about the same sentences several times (entities, index
+    # words, similarity). A pure function of its argument, so the cache changes no result.
+    # Only patterns whose required word occurs in the text can match (a cheap substring
+    # test); their matches are merged leftmost first, table order breaking ties at one
+    # position (makers come before their products: "ChatGPT maker" is OpenAI).
+    alts = _alternatives()
+    lowered = text.lower()
+    found: list[tuple[int, int, int]] = []
+    for i, (_, _, word) in enumerate(alts):
+        if word is None or word in lowered:
+            found.extend((m.start(), i, m.end()) for m in _pattern(i).finditer(text))
+    found.sort()
+    out: list[AliasMatch] = []
+    last_end = -1
+    for start, i, end in found:
+        if start >= last_end:
+            out.append(AliasMatch(alts[i][0], start, end))
+            last_end = end
+    return tuple(out)
+
+
+def canonical_entities(text: str) -> set[str]:
+    """Canonical names of every table entity mentioned in `text`."""
+    return {a.canonical for a in find_aliases(text)}
+
+
+def canonicalize(text: str) -> str:
+    """`text` with every alias replaced by its canonical name (for similarity scoring)."""
+    parts: list[str] = []
+    pos = 0
+    for a in find_aliases(text):
+        parts.append(text[pos : a.start])
+        parts.append(a.canonical)
+        pos = a.end
+    parts.append(text[pos:])
+    return "".join(parts)

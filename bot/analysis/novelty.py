@@ -1,0 +1,170 @@
+"""Novelty: is a claim already known, and if so where was it seen first?
+
+Method (claim retrieval as in CLEF CheckThat! task 2, novelty as in the TREC Novelty track):
+
+1. lexical candidates: the memory returns the top-k known claims for an OR-query of the
+   claim's content words and entity names (bm25 in SQLite FTS5 in the live store);
+2. re-scoring here: cosine of character 3-5-gram profiles of the alias-canonicalised content
+   words ("the ChatGPT maker" and "OpenAI" become the same token before n-grams are taken);
+3. new information: names and numbers of the claim that the best-matching known claims lack
+   (a new defendant, a new date or a new dollar figure is news) lower the score;
+4. decision: known when the adjusted similarity is high, or when it is moderate and the claim
+   adds no new name or number; otherwise new.
+
+Similarities of real rewrites are low in absolute terms (char-n-gram cosine of paraphrases
+~0.2-0.5, see notes), so the thresholds sit there; they are named settings, not magic numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.analysis.claims import ExtractedClaim
+from bot.analysis.memory import ClaimQuery, KnownClaim
+from bot.analysis.text import (
+    index_terms,
+    number_known,
+    words,
+    words_known,
+)
+
+STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
+
+
+@dataclass(frozen=True)
+class NoveltySettings:
+    candidates: int = 10  # top-k asked of the memory per claim
+    compare_top: int = 3  # closest known claims whose words count as "already used"
+    known_at: float = 0.55  # adjusted similarity at which a claim is known outright
+    known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number
+    new_item_penalty: float = 0.06  # per name or number the closest known claims lack
+    max_new_word_share: float = 0.7  # "nothing new" also needs some words already used
+    known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
+    few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
+    seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
+
+
+@dataclass(frozen=True)
+class ClaimJudgement:
+    novel: bool
+    similarity: float
+    adjusted: float
+    closest: KnownClaim | None
+    seen_in: str | None
+    new_items: tuple[str, ...]
+    new_word_share: float = 1.0
+
+
+def _stems(terms: Sequence[str]) -> set[str]:
+    return {w[:STEM] for w in terms}
+
+
+def new_word_share(claim_terms: Sequence[str], references: Sequence[KnownClaim]) -> float:
+    """Share of the claim's index words (crudely stemmed) that no reference uses."""
+    mine = _stems(claim_terms)
+    if not mine:
+        return 0.0
+    ref: set[str] = set()
+    for r in references:
+        ref |= _stems(r.terms or index_terms(r.text, r.entities))
+    return len(mine - ref) / len(mine)
+
+
+def claim_query(claim_text: str, claim_entities: Sequence[str]) -> ClaimQuery:
+    """The look-up for a claim: all its index words (the store keeps the rarest few)."""
+    return ClaimQuery(text=claim_text, terms=index_terms(claim_text, claim_entities))
+
+
+def claim_terms(claim: ExtractedClaim) -> tuple[str, ...]:
+    return index_terms(claim.text, claim.entities)
+
+
+class NgramCache:
+    """Sets of character 3-5-grams of index words (each word padded with spaces, like
+    char_wb), computed once per word and per text during one analysis. Sets rather than
+    counts: in sentence-long texts nearly every n-gram occurs once, and set intersection
+    runs in C, which keeps re-scoring of many candidates cheap."""
+
+    def __init__(self, word_cache: dict[str, frozenset[str]] | None = None) -> None:
+        # the word cache may outlive one analysis (the Analyzer keeps one, bounded)
+        self._words: dict[str, frozenset[str]] = {} if word_cache is None else word_cache
+        self._texts: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def _word(self, w: str) -> frozenset[str]:
+        g = self._words.get(w)
+        if g is None:
+            p = f" {w} "
+            g = frozenset(p[i : i + n] for n in (3, 4, 5) for i in range(len(p) - n + 1))
+            self._words[w] = g
+        return g
+
+    def __call__(self, terms: tuple[str, ...]) -> frozenset[str]:
+        g = self._texts.get(terms)
+        if g is None:
+            g = frozenset().union(*(self._word(w) for w in terms))
+            self._texts[terms] = g
+        return g
+
+
+def set_cosine(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[str, ...]:
+    """Names and numbers of `claim` that none of `references` mentions."""
+    ref_text = " ".join(r.text for r in references)
+    ref_entities = {e for r in references for e in r.entities}
+    ref_numbers = {n for r in references for n in r.numbers}
+    ref_words = set(words(ref_text))
+    out = [e for e in claim.entities if e not in ref_entities and not words_known(e, ref_words)]
+    out += [n for n in claim.numbers if not number_known(n, ref_numbers, ref_text)]
+    return tuple(out)
+
+
+def judge(
+    claim: ExtractedClaim,
+    candidates: Sequence[KnownClaim],
+    settings: NoveltySettings,
+    grams: NgramCache,
+    terms: tuple[str, ...] | None = None,
+) -> ClaimJudgement:
+    """Judge one claim against its retrieved candidates (`terms`: its index words, if the
+    caller has them already)."""
+    if not candidates:
+        return ClaimJudgement(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
+    mine_terms = terms if terms is not None else claim_terms(claim)
+    mine = grams(mine_terms)
+    scored = sorted(
+        (
+            (set_cosine(mine, grams(c.terms or index_terms(c.text, c.entities))), c)
+            for c in candidates
+        ),
+        key=lambda sc: (-sc[0], sc[1].seq),
+    )
+    best_sim, best = scored[0]
+    if best_sim < min(settings.known_if_words_known_at, settings.known_at):
+        # too far from everything to be known, whatever names or words it adds
+        return ClaimJudgement(True, best_sim, best_sim, best, None, ())
+    top = [c for _, c in scored[: settings.compare_top]]
+    # names and numbers are looked up in every candidate (retrieval used them as query terms,
+    # so a name known anywhere comes back); new words only against the closest few
+    missing = new_items(claim, [c for _, c in scored])
+    fresh = new_word_share(mine_terms, top)
+    adjusted = best_sim - settings.new_item_penalty * len(missing)
+    known = adjusted >= settings.known_at or (
+        not missing
+        and (
+            (best_sim >= settings.known_if_nothing_new_at and fresh <= settings.max_new_word_share)
+            # nearly every word already used by the closest claims (TREC "new words")
+            or (best_sim >= settings.known_if_words_known_at and fresh <= settings.few_new_words)
+        )
+    )
+    if not known:
+        return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
+    floor = max(settings.known_if_nothing_new_at, best_sim * settings.seen_in_margin)
+    earliest = min((c for s, c in scored if s >= floor), key=lambda c: c.seq, default=best)
+    return ClaimJudgement(False, best_sim, adjusted, best, earliest.source_id, missing, fresh)

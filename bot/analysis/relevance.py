@@ -1,0 +1,335 @@
+"""Relevance: is an article about an AI training-data dispute?
+
+The topic is described, not learned from the seeds: an article is on topic when it is about
+(1) AI systems or their makers, (2) the data they are trained on (training, scraping, crawling,
+text-and-data mining, opt-in/opt-out, licensing of content for AI), and (3) a rights or legal
+question over that data (copyright, infringement, permission, licences, lawsuits, rulings,
+demands, rules). All three families must be present; title and lead count more than the body.
+
+Alternative topics that share vocabulary lower the score when they outweigh the training-data
+evidence: who owns AI *output* (copyrightability, registration, human authorship), earnings and
+funding, product launches, AI safety bills, and ISP piracy liability.
+
+The score is the geometric mean of the three saturating family scores times a penalty factor,
+so it is 0 when a family is missing and near 1 when all three are strong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+
+TITLE_WEIGHT = 3.0
+LEAD_WEIGHT = 2.0
+BODY_WEIGHT = 1.0
+LEAD_CHARS = 500
+SATURATION = 3.0  # weighted mentions for a family score of 1 - 1/e
+
+AI_TERMS = (
+    r"artificial intelligence",
+    r"(?-i:AI)(?:-\w+)?",
+    r"gen(?:erative)?[\s-]?ai",
+    r"machine[\s-]learning",
+    r"large language models?",
+    r"(?-i:LLMs?)",
+    r"chatbots?",
+    r"foundation models?",
+    r"text-to-(?:image|video|speech|music)",
+    r"image[\s-]generat(?:or|ors|ion)",
+    r"video[\s-]generat(?:or|ors|ion)",
+    r"open\s?ai",
+    r"chat\s?gpt",
+    r"gpt-?\d\w*",
+    r"anthropic",
+    r"claude",
+    r"stability ai",
+    r"stable diffusion",
+    r"midjourney",
+    r"suno",
+    r"udio",
+    r"perplexity",
+    r"cohere",
+    r"mistral ai",
+    r"gemini",
+    r"copilot",
+    r"llama",
+    r"sora",
+    r"dall-?e",
+    r"deepseek",
+    r"(?-i:xAI)",
+    r"grok",
+    r"elevenlabs",
+    r"character\.ai",
+    r"neural networks?",
+)
+TRAINING_TERMS = (
+    r"train(?:s|ed|ing)?\s+(?:on|with|its|their|the|an?|ai|models?|chatbots?|llms?)",
+    r"to\s+train",
+    r"training\s+(?:data|sets?|datasets?|materials?|corpus|practices|process|purposes)",
+    r"(?:ai|model|machine[\s-]learning)\s+training",
+    r"used\s+(?:\w+\s+){0,4}(?:to\s+train|for\s+training|as\s+training|in\s+training)",
+    r"data\s?sets?",
+    r"text[\s-]and[\s-]data[\s-]mining",
+    r"data[\s-]mining",
+    r"(?-i:TDM)",
+    r"scrap(?:e|es|ed|ing|er|ers)",
+    r"crawl(?:er|ers|ing|ed)?",
+    r"robots\.txt",
+    r"opt(?:ed|ing|s)?[\s-]?(?:out|in)",
+    r"ingest(?:s|ed|ing)?",
+    r"harvest(?:s|ed|ing)?",
+    r"learn(?:s|ed|ing)?\s+from",
+    r"fed\s+(?:in)?to",
+    r"machine\s+learning\s+data",
+    r"pirated\s+(?:books|works|copies)",
+    r"shadow\s+librar(?:y|ies)",
+    r"books3|libgen|library genesis",
+    r"licen[cs](?:e|es|ed|ing)\s+(?:\w+\s+){0,3}(?:archive|content|catalog(?:ue)?|library|data|stories|articles|lyrics)",
+    r"(?:archive|content|data)\s+licen[cs]ing",
+)
+UNAUTHORISED_USE_TERMS = (
+    r"copyright\s+infringement",
+    r"infring(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:copyrights?|works|rights)",
+    r"copyrighted\s+(?:works?|material|materials|content|books|articles|images|photos|"
+    r"songs|lyrics|characters|music|recordings)",
+    r"unauthori[sz]ed\s+(?:use|copying|reproduction)",
+    r"(?:use|used|using|copy|copied|copying)\s+(?:\w+\s+){0,3}without\s+(?:\w+\s+)?"
+    r"(?:permission|consent|authori[sz]ation|a\s+licen[cs]e|licen[cs]ing|payment|paying)",
+)
+DISPUTE_TERMS = (
+    r"copyright(?:s|ed)?",
+    r"infring(?:e|es|ed|ing|ement|ements)",
+    r"fair\s+use",
+    r"licen[cs](?:e|es|ed|ing|sor|sors)",
+    r"without\s+(?:\w+\s+)?(?:permission|consent|authori[sz]ation|compensation|payment)",
+    r"permission",
+    r"consent",
+    r"unlawful(?:ly)?",
+    r"illegal(?:ly)?",
+    r"rights?[\s-]holders?",
+    r"intellectual\s+property",
+    r"terms\s+of\s+(?:service|use)",
+    r"royalt(?:y|ies)",
+    r"compensat(?:e|ion)",
+    r"lawsuits?",
+    r"su(?:e|es|ed|ing)",
+    r"class[\s-]action",
+    r"plaintiffs?",
+    r"settle(?:s|d|ment|ments)?",
+    r"ruling|ruled",
+    r"judge",
+    r"court",
+    r"(?:demand|demands|demanded)",
+    r"cease",
+    r"collecting\s+societ(?:y|ies)|collective\s+management",
+    # crawler fights
+    r"block(?:s|ed|ing)?",
+    r"robots\.txt",
+    r"pay[\s-]per[\s-]crawl",
+    r"opt(?:ed|ing|s)?[\s-]?out",
+)
+NEGATIVE_TERMS: dict[str, tuple[str, ...]] = {
+    "output copyrightability": (
+        r"copyright\s+registration",
+        r"regist(?:er|ered|ration|rability|rable)",
+        r"human\s+author(?:s|ship)?",
+        r"(?:can(?:no|')t|not|cannot)\s+be\s+copyrighted",
+        r"copyrightab(?:le|ility)",
+        r"creativity\s+machine",
+        r"thaler",
+        r"ai-generated\s+(?:works?|art|images?)\s+(?:\w+\s+){0,3}(?:protect|copyright)",
+    ),
+    "earnings or funding": (
+        r"revenue",
+        r"earnings",
+        r"quarter(?:ly)?",
+        r"net\s+income",
+        r"shareholders?",
+        r"valuation",
+        r"funding\s+round",
+        r"investors?",
+        r"stock",
+    ),
+    "product launch": (
+        r"launch(?:es|ed|ing)?",
+        r"rolls?\s+out|rolled\s+out|rollout",
+        r"app\s+store|play\s+store",
+        r"downloads?",
+        r"invite\s+codes?",
+        r"available\s+(?:to|in|on|for)",
+    ),
+    "AI safety": (
+        r"ai\s+safety",
+        r"safety\s+(?:bill|law|testing|protocols?|framework)",
+        r"catastrophic",
+        r"frontier\s+(?:ai|models?)",
+        r"whistleblowers?",
+        r"kill\s+switch",
+    ),
+    "piracy liability": (
+        r"(?-i:ISPs?)",
+        r"internet\s+(?:service\s+)?providers?",
+        r"subscribers",
+        r"repeat\s+infringers",
+        r"bittorrent|torrent",
+    ),
+}
+CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
+    "ruling": (
+        r"rul(?:ed|es|ing)",
+        r"verdict",
+        r"judg(?:e|ment)\s+(?:\w+\s+){0,3}(?:ordered|found|sided|rejected|denied|dismissed|granted)",
+        r"court\s+(?:\w+\s+){0,2}(?:found|sided|ordered|orders|rejected|dismissed|decided)",
+        r"orders?\s+(?:\w+\s+){0,3}to\s+(?:produce|release|turn\s+over|hand\s+over|pay)",
+        r"must\s+(?:produce|turn\s+over|hand\s+over|pay)",
+        r"(?:granted|grants|issued|issues)\s+(?:\w+\s+){0,2}injunction",
+        r"(?:throws?|threw|thrown|tosse[sd]?)\s+out",
+        r"dismiss(?:es|ed)\s+(?:\w+\s+){0,3}(?:claims?|case|lawsuit|suit)",
+        r"wins?\s+(?:\w+\s+){0,4}(?:case|ruling|lawsuit)",
+        r"landmark\s+(?:decision|case)",
+    ),
+    "settlement": (r"settle(?:s|d|ment|ments)?", r"agreed\s+to\s+pay"),
+    "lawsuit": (
+        r"su(?:e|es|ed|ing)",
+        r"lawsuits?",
+        r"complaint",
+        r"class[\s-]action",
+        r"fil(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:suit|lawsuit|case|claim|complaint)",
+        r"suits?",
+        r"accus(?:es|ed|ing)",
+    ),
+    "licensing deal": (
+        r"deals?",
+        r"(?:licensing|content)\s+(?:agreement|partnership|deal)",
+        r"partnership",
+        r"signs?|signed",
+        r"licen[cs]e\s+(?:\w+\s+){0,3}(?:archive|content|library)",
+    ),
+    "demand": (
+        r"demand(?:s|ed)?",
+        r"letter",
+        r"urg(?:e|es|ed)",
+        r"calls?\s+on|called\s+on",
+        r"cease",
+        r"request(?:s|ed)?",
+    ),
+    "policy/regulation": (
+        r"consultation",
+        r"regulat(?:ion|ions|or|ors|ory)",
+        r"legislation",
+        r"lawmakers|parliament|congress",
+        r"bill",
+        r"(?:ai\s+)?act",
+        r"government",
+        r"ministry|minister",
+        r"code\s+of\s+practice",
+        r"exception",
+        r"guidance",
+    ),
+    "scraping/opt-out": (
+        r"scrap(?:e|es|ed|ing|er|ers)",
+        r"crawl(?:er|ers|ing)",
+        r"robots\.txt",
+        r"opt(?:ed|ing|s)?[\s-]?(?:out|in)",
+        r"block(?:s|ed|ing)?\s+(?:\w+\s+){0,2}(?:bots?|crawlers?)",
+    ),
+}
+# tie-break: the more specific event wins
+CATEGORY_ORDER = (
+    "ruling",
+    "settlement",
+    "lawsuit",
+    "licensing deal",
+    "demand",
+    "policy/regulation",
+    "scraping/opt-out",
+)
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    relevant: bool
+    category: str | None
+    signals: tuple[str, ...]
+    reason: str
+
+
+@cache
+def _family(terms: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)
+
+
+def _weighted(
+    pattern: re.Pattern[str], title: str, lead: str, body: str
+) -> tuple[float, list[str]]:
+    total = 0.0
+    hits: list[str] = []
+    for part, weight in ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, BODY_WEIGHT)):
+        for m in pattern.finditer(part):
+            total += weight
+            hits.append(m.group(0))
+    return total, hits
+
+
+def _saturate(x: float) -> float:
+    return 1.0 - math.exp(-x / SATURATION)
+
+
+def _top(hits: list[str], n: int = 2) -> list[str]:
+    counts: dict[str, int] = {}
+    for h in hits:
+        key = re.sub(r"\s+", " ", h.strip())
+        counts[key] = counts.get(key, 0) + 1
+    return [k for k, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def score_relevance(title: str, text: str, threshold: float = 0.5) -> Relevance:
+    """Score `title` + `text` (clean plain text) for the topic; `threshold` decides yes/no."""
+    lead, body = text[:LEAD_CHARS], text[LEAD_CHARS:]
+    ai_w, ai_hits = _weighted(_family(AI_TERMS), title, lead, body)
+    td_w, td_hits = _weighted(_family(TRAINING_TERMS), title, lead, body)
+    dp_w, dp_hits = _weighted(_family(DISPUTE_TERMS), title, lead, body)
+    # Unauthorised use of works, said of an AI firm, is use of its inputs even when the
+    # article never says "training": it counts as half a training-data mention.
+    use_w, use_hits = _weighted(_family(UNAUTHORISED_USE_TERMS), title, lead, body)
+    td_w += 0.5 * use_w
+    signals = [f"ai-term: {h}" for h in _top(ai_hits)]
+    signals += [f"training-data-term: {h}" for h in _top(td_hits)]
+    signals += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
+    signals += [f"dispute-term: {h}" for h in _top(dp_hits)]
+    base = (_saturate(ai_w) * _saturate(td_w) * _saturate(dp_w)) ** (1 / 3)
+
+    factor = 1.0
+    for name, terms in NEGATIVE_TERMS.items():
+        neg_w, neg_hits = _weighted(_family(terms), title, lead, body)
+        if neg_w > td_w:
+            # another topic outweighs the training-data evidence
+            factor *= 0.5 + 0.5 * td_w / neg_w
+            signals.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
+    score = round(base * factor, 3)
+
+    category = None
+    if score > 0:
+        best = 0.0
+        for cat in CATEGORY_ORDER:
+            w, _ = _weighted(_family(CATEGORY_TERMS[cat]), title, lead, body)
+            if w > best:
+                best, category = w, cat
+        if category:
+            signals.append(f"category: {category}")
+    relevant = score >= threshold
+    missing = [
+        name
+        for name, w in (("AI", ai_w), ("training data", td_w), ("rights or dispute", dp_w))
+        if w == 0
+    ]
+    if relevant:
+        reason = f"on topic (score {score:.2f} ≥ {threshold:.2f})"
+    elif missing:
+        reason = f"not on topic: no {', no '.join(missing)} terms (score {score:.2f})"
+    else:
+        reason = f"not on topic: score {score:.2f} < {threshold:.2f}"
+    return Relevance(score, relevant, category, tuple(signals), reason)

@@ -1,0 +1,291 @@
+"""Slack's /news command: a Bolt AsyncApp over Socket Mode (default) or HTTP.
+
+Parsing `/news <text>`, who is an admin, acknowledging within Slack's 3 s and answering
+through `respond`; what each command knows lives in the platform-neutral
+bot/chat/commands.py and how answers look in bot/chat/slack_render.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.chat.commands import MAX_RECENT, Answer, Commands, error
+from bot.chat.slack_chat import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
+from bot.chat.slack_render import SEARCH_ACTION, render_answer
+from bot.errors import ChatError, ConfigError
+from bot.feeds.fetch import Fetcher, FetchState
+
+log = logging.getLogger(__name__)
+
+HELP = (
+    "Usage: /news <command>\n"
+    "search <words> — full-text search of everything seen\n"
+    "recent [n] — the latest alerts (1-20, default 5)\n"
+    "article <id or URL> — everything decided about one article\n"
+    "story <id or words> — a story's timeline\n"
+    "why <URL or id> — why an item was or was not posted\n"
+    "status — feed health, last poll, outbox\n"
+    "feeds list | add <URL> [name] | remove <URL> | import <OPML URL> — admins only"
+)
+NOT_ADMIN = (
+    "Only workspace admins and owners (or users listed in slack.admin_user_ids) can manage feeds."
+)
+OOPS = "Something went wrong on our side; it has been logged. Please try again."
+_SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
+
+OpmlFetch = Callable[[str], Awaitable[tuple[bytes | None, str | None]]]
+
+
+def unwrap_link(text: str) -> str:
+    """`<https://x|label>` (how Slack may send a pasted link) → `https://x`."""
+    text = text.strip()
+    match = _SLACK_LINK.match(text)
+    return match.group(1) if match else text
+
+
+class SlackCommandApp:
+    """`/news` on a Bolt AsyncApp, over Socket Mode (default) or HTTP.
+
+    Every command is acknowledged at once (Slack allows 3 s), then answered through
+    `respond` (the command's response_url) when the answer is ready. Answers are
+    ephemeral unless the command's answer is public (feed changes); errors are one short
+    ephemeral line, never a traceback.
+    """
+
+    def __init__(
+        self,
+        commands: Commands,
+        *,
+        bot_token: str,
+        mode: str = "socket",
+        app_token: str | None = None,
+        signing_secret: str | None = None,
+        admin_user_ids: Sequence[str] = (),
+        http_host: str = "0.0.0.0",
+        http_port: int = 3000,
+        http_path: str = "/slack/events",
+        fetch_opml: OpmlFetch | None = None,
+        api_url: str = SLACK_API_URL,
+    ) -> None:
+        from slack_bolt.async_app import AsyncApp
+
+        if mode == "socket" and not app_token:
+            raise ConfigError("SLACK_APP_TOKEN: Socket Mode needs the app-level token")
+        if mode == "http" and not signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET: HTTP mode needs the signing secret")
+        self.mode = mode
+        self._commands = commands
+        self._admins = frozenset(admin_user_ids)
+        self._app_token = app_token
+        self._api_url = api_url
+        self._http = (http_host, http_port, http_path)
+        self._fetch_opml = fetch_opml
+        self._socket: Any = None
+        self._runner: web.AppRunner | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self.port: int | None = None
+        self.app = AsyncApp(
+            client=AsyncWebClient(token=bot_token, base_url=api_url, timeout=REQUEST_TIMEOUT),
+            signing_secret=signing_secret or "",
+            request_verification_enabled=mode == "http",
+            logger=logging.getLogger("bot.chat.slack_bolt"),
+        )
+        self.app.command("/news")(self._on_news)
+        self.app.action(re.compile(rf"^{SEARCH_ACTION}_\d+$"))(self._on_search_page)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Connect (Socket Mode) or listen (HTTP). A refused token raises ChatError; a
+        network failure keeps retrying in the background."""
+        if self.mode == "http":
+            host, port, path = self._http
+            self._runner = web.AppRunner(self.app.web_app(path=path, port=port))
+            await self._runner.setup()
+            await web.TCPSite(self._runner, host, port).start()
+            self.port = int(self._runner.addresses[0][1])
+            log.info("slack: listening for /news on http://%s:%s%s", host, self.port, path)
+            return
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        web_client = AsyncWebClient(base_url=self._api_url, timeout=REQUEST_TIMEOUT)
+        self._socket = AsyncSocketModeHandler(
+            self.app, app_token=self._app_token, web_client=web_client
+        )
+        # slack_sdk's connect() retries for ever, even with a refused token, so the token
+        # is checked here first: a wrong one stops the bot with a clear message.
+        try:
+            opened = await web_client.apps_connections_open(app_token=self._app_token or "")
+            self._socket.client.wss_uri = str(opened["url"])
+        except SlackApiError as exc:
+            raise ChatError(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}); it must be the "
+                "app-level token (xapp-…) with the connections:write scope, and Socket Mode "
+                "must be on in the app's settings"
+            ) from None
+        except NETWORK_ERRORS as exc:
+            log.warning("slack: cannot reach Slack yet (%s); connecting in the background", exc)
+        self._connecting = asyncio.create_task(self._connect(), name="slack-socket-mode")
+
+    async def _connect(self) -> None:
+        await self._socket.connect_async()  # retries by itself until connected or closed
+        log.info("slack: connected over Socket Mode")
+
+    async def stop(self) -> None:
+        """Disconnect or stop listening; safe to call twice."""
+        if self._socket is not None:
+            with contextlib.suppress(Exception):
+                await self._socket.close_async()
+            self._socket = None
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connecting
+            self._connecting = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    # ------------------------------------------------------------ listeners
+
+    async def _on_news(
+        self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        try:
+            answer = await self.answer(
+                str(command.get("text") or ""), str(command.get("user_id") or ""), client
+            )
+        except Exception:
+            log.exception("/news %s failed", str(command.get("text") or "")[:100])
+            answer = error(OOPS)
+        await _send(respond, answer)
+
+    async def _on_search_page(
+        self, ack: AsyncAck, action: dict[str, Any], respond: AsyncRespond
+    ) -> None:
+        await ack()
+        try:
+            value = json.loads(str(action.get("value") or "{}"))
+            query, page = str(value["q"]), int(value["p"])
+            answer = await asyncio.to_thread(self._commands.search, query, page)
+        except (ValueError, KeyError, TypeError):
+            answer = error("That button no longer works; run /news search again.")
+        except Exception:
+            log.exception("/news search paging failed")
+            answer = error(OOPS)
+        await _send(respond, answer, replace_original=not answer.error)
+
+    # ------------------------------------------------------------ commands
+
+    async def answer(self, text: str, user_id: str, client: AsyncWebClient) -> Answer:
+        """The answer to `/news <text>` asked by `user_id`."""
+        sub, _, rest = text.strip().partition(" ")
+        sub, rest = sub.lower(), rest.strip()
+        c = self._commands
+        if sub in ("", "help"):
+            return Answer(title="newsbot: /news", text=HELP)
+        if sub == "search":
+            if not rest:
+                return error("Usage: /news search <words>")
+            return await asyncio.to_thread(c.search, rest, 1)
+        if sub == "recent":
+            try:
+                n = int(rest) if rest else 5
+            except ValueError:
+                return error("Usage: /news recent [n] (a number from 1 to 20)")
+            if not 1 <= n <= MAX_RECENT:
+                return error("Usage: /news recent [n] (a number from 1 to 20)")
+            return await asyncio.to_thread(c.recent, n)
+        if sub in ("article", "story", "why"):
+            if not rest:
+                what = {"article": "<id or URL>", "story": "<id or words>", "why": "<URL or id>"}
+                return error(f"Usage: /news {sub} {what[sub]}")
+            method = {"article": c.article, "story": c.story, "why": c.why}[sub]
+            return await asyncio.to_thread(method, unwrap_link(rest))
+        if sub == "status":
+            return await asyncio.to_thread(c.status)
+        if sub == "feeds":
+            if not await self.is_admin(user_id, client):
+                return error(NOT_ADMIN)
+            return await self._feeds(rest)
+        return error(f"Unknown command “{sub[:40]}”. Try /news help.")
+
+    async def _feeds(self, text: str) -> Answer:
+        action, _, rest = text.partition(" ")
+        action, rest = action.lower(), rest.strip()
+        c = self._commands
+        if action in ("", "list"):
+            return await asyncio.to_thread(c.feeds_list)
+        url, _, name = rest.partition(" ")
+        url = unwrap_link(url)
+        if action == "add":
+            if not url:
+                return error("Usage: /news feeds add <URL> [name]")
+            return await c.feeds_add(url, name.strip())
+        if action == "remove":
+            if not url:
+                return error("Usage: /news feeds remove <URL>")
+            return await c.feeds_remove(url)
+        if action == "import":
+            if not url or self._fetch_opml is None:
+                return error("Usage: /news feeds import <URL of an OPML file>")
+            data, problem = await self._fetch_opml(url)
+            if data is None:
+                return error(f"Could not fetch that file: {problem or 'no answer'}")
+            return await c.feeds_import(data)
+        return error("Usage: /news feeds list | add <URL> [name] | remove <URL> | import <URL>")
+
+    async def is_admin(self, user_id: str, client: AsyncWebClient) -> bool:
+        """A workspace admin or owner (users.info), or a user listed in slack.admin_user_ids."""
+        if user_id in self._admins:
+            return True
+        if not user_id:
+            return False
+        try:
+            response = await client.users_info(user=user_id)
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            log.warning("slack: users.info for %s failed (%s); treating as non-admin", user_id, exc)
+            return False
+        user = response.get("user") or {}
+        return bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+
+
+async def _send(respond: AsyncRespond, answer: Answer, *, replace_original: bool = False) -> None:
+    message = render_answer(answer)
+    public = answer.public and not answer.error
+    await respond(
+        text=message.text,
+        blocks=message.blocks,
+        response_type="in_channel" if public else "ephemeral",
+        replace_original=replace_original,
+        unfurl_links=False,
+        unfurl_media=False,
+    )
+
+
+def opml_fetcher(fetcher: Fetcher) -> OpmlFetch:
+    """`/news feeds import <URL>`: Slack commands carry no files, so the OPML is fetched
+    (with the feed fetcher's timeouts and size cap)."""
+
+    async def fetch(url: str) -> tuple[bytes | None, str | None]:
+        if not url.startswith(("http://", "https://")):
+            return None, "the URL must start with http:// or https://"
+        result = await fetcher.fetch(FetchState(url=url))
+        if result.status != "ok":
+            return None, result.error or f"HTTP answer {result.status}"
+        return result.body, None
+
+    return fetch

@@ -1,0 +1,138 @@
+"""Relevance on short texts we wrote ourselves: the topic, and the hard negatives of issue 4."""
+
+import pytest
+
+from bot.analysis.relevance import score_relevance
+
+CASES = [
+    # (title, text, relevant, category)
+    (
+        "Novelists sue AI start-up over training data",
+        "A group of novelists filed a lawsuit on Monday accusing the AI company Anthropic of "
+        "training its Claude chatbot on pirated copies of their books without permission. "
+        "The complaint seeks damages for copyright infringement.",
+        True,
+        "lawsuit",
+    ),
+    (
+        "Court rules image generator maker infringed photographers' copyright",
+        "A court ruled that Midjourney infringed copyright when it trained its image generator "
+        "on millions of photographs scraped from the web without a licence.",
+        True,
+        "ruling",
+    ),
+    (
+        "Publisher signs content licensing deal with OpenAI",
+        "The publisher signed a deal to license its news archive to OpenAI for training AI "
+        "models, settling months of talks over the use of its copyrighted articles.",
+        True,
+        "licensing deal",
+    ),
+    (
+        "Government opens consultation on AI and copyright",
+        "The government launched a consultation on a text and data mining exception that would "
+        "let AI developers train on copyright works unless rights holders opt out.",
+        True,
+        "policy/regulation",
+    ),
+    (
+        "News sites block AI crawlers",
+        "Hundreds of news sites now block OpenAI's GPTBot crawler in robots.txt to stop their "
+        "articles being scraped to train AI models without consent or payment.",
+        True,
+        None,
+    ),
+    # hard negatives
+    (
+        "Video app tops the download charts",
+        "OpenAI's Sora app was launched on Android and rolled out in seven countries, where it "
+        "reached a million downloads in five days on the Play Store.",
+        False,
+        None,
+    ),
+    (
+        "Chip maker posts record quarter",
+        "Nvidia reported record revenue of 57 billion dollars for the quarter as demand for AI "
+        "chips kept rising, and net income rose 65 percent.",
+        False,
+        None,
+    ),
+    (
+        "Singer wins plagiarism appeal",
+        "An appeals court ruled that the singer's hit did not copy an older song, ending a "
+        "copyright lawsuit brought by the heirs of the songwriter.",
+        False,
+        None,
+    ),
+    (
+        "Copyright Office: AI-generated art cannot be registered",
+        "A court upheld the Copyright Office's refusal of copyright registration for an image "
+        "made by an AI system, holding that human authorship is required.",
+        False,
+        None,
+    ),
+    (
+        "Governor signs AI safety bill",
+        "The governor signed an AI safety bill requiring developers of frontier AI models to "
+        "publish safety frameworks and report catastrophic risks, with whistleblower "
+        "protections for staff.",
+        False,
+        None,
+    ),
+    (
+        "Internet provider liable for customers' piracy",
+        "A jury found the ISP liable for copyright infringement by subscribers who shared music "
+        "over BitTorrent, awarding record labels damages.",
+        False,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "text", "relevant", "category"), CASES)
+def test_relevance(title: str, text: str, relevant: bool, category: str | None) -> None:
+    r = score_relevance(title, text)
+    assert r.relevant is relevant, (r.score, r.signals)
+    assert 0.0 <= r.score <= 1.0
+    if relevant:
+        assert any(s.startswith("ai-term:") for s in r.signals)
+        if category:
+            assert r.category == category, r.signals
+
+
+def test_threshold_is_configurable() -> None:
+    title, text = CASES[0][0], CASES[0][1]
+    assert score_relevance(title, text, threshold=0.999).relevant is False
+
+
+def test_negative_signal_is_explained() -> None:
+    r = score_relevance(CASES[8][0], CASES[8][1])
+    assert "negative" in " ".join(r.signals) or "no training data" in r.reason
+
+
+def test_infringement_by_an_ai_firm_counts_without_the_word_training() -> None:
+    r = score_relevance(
+        "Film studios sue image generator Midjourney",
+        "Two film studios filed a lawsuit accusing Midjourney of copyright infringement, "
+        "saying the service lets users make copies of their copyrighted characters without "
+        "permission.",
+    )
+    assert r.relevant and r.category == "lawsuit", r.signals
+
+
+def test_app_launch_mentioning_copyright_in_passing_is_not_relevant() -> None:
+    r = score_relevance(
+        "Video app arrives on Android",
+        "OpenAI's Sora app launched on Android in seven countries and passed a million "
+        "downloads. Some users worry that remixing videos could become a copyright headache.",
+    )
+    assert not r.relevant, r.signals
+
+
+def test_crawler_fight_is_on_topic() -> None:
+    r = score_relevance(
+        "Network provider now blocks AI crawlers by default",
+        "The company will block crawlers that scrape websites to train AI models unless the "
+        "site owner agrees, and will let publishers charge AI firms with pay-per-crawl.",
+    )
+    assert r.relevant, r.signals

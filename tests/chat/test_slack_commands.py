@@ -1,0 +1,450 @@
+"""/news on Slack: signed requests over real HTTP and Socket Mode against the local fake.
+
+The Bolt app runs for real (HTTP server on 127.0.0.1, or Socket Mode client to the fake's
+websocket); answers travel to the fake's response_url; users.info decides who is admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.slack_commands import SlackCommandApp
+from bot.errors import ConfigError
+from bot.store import Store
+from tests.slack_fake import Call, FakeSlack
+
+SECRET = "test-signing-secret"
+NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
+OPML = b"""<?xml version="1.0"?><opml version="2.0"><body>
+<outline text="One" xmlUrl="https://one.example/feed.xml"/>
+<outline text="Two" xmlUrl="https://two.example/rss"/></body></opml>"""
+
+
+def _seed_store(store: Store) -> None:
+    verdict = {
+        "summary": "A court let the Getty claim proceed.",
+        "reason": "new claims",
+        "signals": ["lawsuit", "training data"],
+        "claims": [{"text": "The court let the claim proceed.", "novel": True}],
+    }
+    for n, (title, status) in enumerate(
+        [
+            ("Getty v. Stability AI: court lets training-data claim proceed", "alerted"),
+            ("Celebrity gossip roundup @channel", "not_relevant"),
+        ],
+        start=1,
+    ):
+        store.save_article(
+            {
+                "id": f"art{n}",
+                "kind": "feed",
+                "url": f"https://news.example/{n}",
+                "title": title,
+                "source": "Example News",
+                "published": NOW.isoformat(),
+                "seen_at": NOW.isoformat(),
+                "body": "Getty Images said the training data included its photos. " * 3,
+                "status": status,
+                "reason": "new claims" if status == "alerted" else "not about training data",
+                "relevant": int(status == "alerted"),
+                "relevance": 0.9 if status == "alerted" else 0.1,
+                "category": "lawsuit",
+                "story_id": "getty-v-stability" if status == "alerted" else None,
+                "verdict": json.dumps(verdict),
+            }
+        )
+    store.save_claims("art1", [{"text": "The court let the claim proceed.", "novel": True}])
+    store.sync_feeds([{"url": "https://feeds.example/ai.xml", "name": "AI feed"}], NOW)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(
+        users={
+            "UADMIN": {"is_admin": True, "is_owner": False},
+            "UOWNER": {"is_admin": False, "is_owner": True},
+            "UMEMBER": {"is_admin": False, "is_owner": False},
+        }
+    )
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def commands(store: Store) -> Commands:
+    _seed_store(store)
+    return Commands(store, lambda: NOW, feed_admin=FeedAdmin(default_interval=30))
+
+
+class OpmlSource:
+    """Serves one OPML URL; `hold` keeps a fetch waiting until the test releases it."""
+
+    def __init__(self) -> None:
+        self.hold = asyncio.Event()
+        self.hold.set()
+
+    async def __call__(self, url: str) -> tuple[bytes | None, str | None]:
+        await self.hold.wait()
+        if url == "https://feeds.example/export.opml":
+            return OPML, None
+        return None, "HTTP 404"
+
+
+@pytest.fixture
+def opml() -> OpmlSource:
+    return OpmlSource()
+
+
+@pytest.fixture
+async def http_app(
+    commands: Commands, slack: FakeSlack, opml: OpmlSource
+) -> AsyncIterator[SlackCommandApp]:
+    app = SlackCommandApp(
+        commands,
+        bot_token="xoxb-test",
+        mode="http",
+        signing_secret=SECRET,
+        admin_user_ids=("UCONFIG",),
+        http_host="127.0.0.1",
+        http_port=0,
+        fetch_opml=opml,
+        api_url=slack.api_url,
+    )
+    await app.start()
+    yield app
+    await app.stop()
+
+
+class Asker:
+    """Posts signed /news requests to the app and waits for the answer on response_url."""
+
+    def __init__(self, app: SlackCommandApp, slack: FakeSlack) -> None:
+        self.url = f"http://127.0.0.1:{app.port}/slack/events"
+        self.slack = slack
+        self.count = 0
+
+    def body(self, text: str, user: str) -> str:
+        self.count += 1
+        return urllib.parse.urlencode(
+            {
+                "token": "unused",
+                "team_id": "T1",
+                "channel_id": "C0ALERTS",
+                "user_id": user,
+                "command": "/news",
+                "text": text,
+                "response_url": f"{self.slack.base}/response/{self.count}",
+                "trigger_id": "1.2.3",
+                "api_app_id": "A1",
+            }
+        )
+
+    async def post(
+        self, body: str, *, secret: str = SECRET, timestamp: int | None = None
+    ) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+        headers = {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature,
+        }
+        async with httpx.AsyncClient() as client:
+            return await client.post(self.url, content=body, headers=headers)
+
+    async def ask(self, text: str, user: str = "UMEMBER") -> dict[str, Any]:
+        response = await self.post(self.body(text, user))
+        assert response.status_code == 200, response.text
+        wanted = str(self.count)
+        await self.slack.wait_for(lambda: any(c.method == wanted for c in self.slack.responses))
+        call = next(c for c in self.slack.responses if c.method == wanted)
+        return call.params
+
+
+def _text(answer: dict[str, Any]) -> str:
+    parts = [answer.get("text", "")]
+    for block in answer.get("blocks") or []:
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(text["text"])
+        for field in block.get("fields") or []:
+            parts.append(field["text"])
+        for element in block.get("elements") or []:
+            parts.append(str(element.get("text", "")))
+    return html.unescape("\n".join(str(p) for p in parts))
+
+
+@pytest.fixture
+def asker(http_app: SlackCommandApp, slack: FakeSlack) -> Asker:
+    return Asker(http_app, slack)
+
+
+# ------------------------------------------------------------------ signatures
+
+
+async def test_signed_slash_command_is_acknowledged_and_answered(
+    asker: Asker, slack: FakeSlack
+) -> None:
+    answer = await asker.ask("search getty")
+    assert answer["response_type"] == "ephemeral"
+    text = _text(answer)
+    assert "Getty v. Stability AI" in text and "<https://news.example/1|" in text
+
+
+async def test_wrong_signature_is_refused_and_not_run(asker: Asker, slack: FakeSlack) -> None:
+    response = await asker.post(asker.body("status", "UMEMBER"), secret="not-the-secret")
+    assert response.status_code == 401
+    assert slack.responses == []
+
+
+async def test_stale_signature_is_refused(asker: Asker, slack: FakeSlack) -> None:
+    old = int(time.time()) - 10 * 60
+    response = await asker.post(asker.body("status", "UMEMBER"), timestamp=old)
+    assert response.status_code == 401
+    assert slack.responses == []
+
+
+async def test_tampered_body_is_refused(asker: Asker, slack: FakeSlack) -> None:
+    body = asker.body("status", "UMEMBER")
+    ts = str(int(time.time()))
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body)
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            asker.url,
+            content=body.replace("UMEMBER", "UADMIN"),
+            headers={
+                "content-type": "application/x-www-form-urlencoded",
+                "x-slack-request-timestamp": ts,
+                "x-slack-signature": signature,
+            },
+        )
+    assert response.status_code == 401
+
+
+# ------------------------------------------------------------------ every subcommand
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", "search <words>"),
+        ("help", "feeds list"),
+        ("recent", "Getty v. Stability AI"),
+        ("recent 3", "Recent alerts (1)"),
+        ("article art1", "The court let the claim proceed."),
+        ("article <https://news.example/1>", "Getty v. Stability AI"),
+        ("story getty-v-stability", "Story getty-v-stability"),
+        ("story getty", "Story getty-v-stability"),
+        ("why https://news.example/2", "not about AI training-data disputes"),
+        ("why https://nowhere.example/x", "Never seen"),
+        ("status", "1 healthy, 0 failing"),
+    ],
+)
+async def test_lookups_are_answered(asker: Asker, text: str, expected: str) -> None:
+    answer = await asker.ask(text)
+    assert expected in _text(answer)
+    assert answer["response_type"] == "ephemeral"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("search", "Usage: /news search <words>"),
+        ("search !!!", "at least one word"),
+        ("recent lots", "Usage: /news recent [n]"),
+        ("recent 99", "Usage: /news recent [n]"),
+        ("article", "Usage: /news article"),
+        ("article nope", "No article with that id or URL"),
+        ("frobnicate", "Unknown command"),
+    ],
+)
+async def test_errors_are_short_and_ephemeral(asker: Asker, text: str, expected: str) -> None:
+    answer = await asker.ask(text)
+    assert answer["response_type"] == "ephemeral"
+    assert expected in html.unescape(answer["text"])
+    assert len(answer["blocks"]) == 1 and answer["blocks"][0]["text"]["text"].startswith(
+        ":warning:"
+    )
+
+
+async def test_hostile_stored_titles_do_not_ping_in_answers(asker: Asker) -> None:
+    answer = await asker.ask("why art2")
+    text = _text(answer)
+    assert "@channel" not in text and "@\u2060channel" in text
+
+
+# ------------------------------------------------------------------ admin rules
+
+
+async def test_feed_commands_are_refused_to_members(asker: Asker, slack: FakeSlack) -> None:
+    for text in ("feeds list", "feeds add https://x.example/feed", "feeds remove x", "feeds"):
+        answer = await asker.ask(text, user="UMEMBER")
+        assert answer["response_type"] == "ephemeral"
+        assert "Only workspace admins and owners" in answer["text"]
+    lookups = [c for c in slack.calls if c.method == "users.info"]
+    assert lookups and all(c.params["user"] == "UMEMBER" for c in lookups)
+
+
+@pytest.mark.parametrize("user", ["UADMIN", "UOWNER", "UCONFIG"])
+async def test_admins_owners_and_configured_users_manage_feeds(
+    asker: Asker, store: Store, user: str
+) -> None:
+    listed = await asker.ask("feeds list", user=user)
+    assert "AI feed" in _text(listed)
+
+    added = await asker.ask("feeds add <https://new.example/feed.xml> New Feed", user=user)
+    assert added["response_type"] == "in_channel"
+    assert "Watching New Feed" in _text(added)
+    assert store.get_feed("https://new.example/feed.xml") is not None
+
+    removed = await asker.ask("feeds remove https://new.example/feed.xml", user=user)
+    assert "No longer watching" in _text(removed)
+    assert store.get_feed("https://new.example/feed.xml") is None
+
+
+async def test_configured_admin_needs_no_lookup(asker: Asker, slack: FakeSlack) -> None:
+    await asker.ask("feeds list", user="UCONFIG")
+    assert not [c for c in slack.calls if c.method == "users.info"]
+
+
+async def test_feeds_import_fetches_the_opml_url(asker: Asker, store: Store) -> None:
+    answer = await asker.ask("feeds import https://feeds.example/export.opml", user="UADMIN")
+    assert "2 feed(s) added" in _text(answer)
+    assert store.get_feed("https://two.example/rss") is not None
+    missing = await asker.ask("feeds import https://feeds.example/none.opml", user="UADMIN")
+    assert "Could not fetch that file: HTTP 404" in missing["text"]
+
+
+async def test_a_slow_command_is_acknowledged_before_its_answer(
+    asker: Asker, slack: FakeSlack, opml: OpmlSource
+) -> None:
+    opml.hold.clear()  # the import's fetch will wait
+    response = await asker.post(
+        asker.body("feeds import https://feeds.example/export.opml", "UADMIN")
+    )
+    assert response.status_code == 200 and response.text == ""  # the ack, with no answer yet
+    assert slack.responses == []
+    opml.hold.set()
+    await slack.wait_for(lambda: len(slack.responses) == 1)
+    assert "2 feed(s) added" in _text(slack.responses[0].params)
+
+
+# ------------------------------------------------------------------ paging buttons
+
+
+async def test_search_pages_through_buttons(asker: Asker, store: Store, slack: FakeSlack) -> None:
+    for n in range(3, 15):
+        store.save_article(
+            {
+                "id": f"extra{n}",
+                "kind": "feed",
+                "url": f"https://more.example/{n}",
+                "title": f"Getty follow-up number {n}",
+                "seen_at": NOW.isoformat(),
+                "status": "alerted",
+            }
+        )
+    first = await asker.ask("search getty")
+    (actions,) = [b for b in first["blocks"] if b["type"] == "actions"]
+    (next_button,) = actions["elements"]
+    assert json.loads(next_button["value"]) == {"q": "getty", "p": 2}
+
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1"},
+        "user": {"id": "UMEMBER"},
+        "api_app_id": "A1",
+        "token": "unused",
+        "container": {"type": "message", "is_ephemeral": True},
+        "trigger_id": "1.2.3",
+        "channel": {"id": "C0ALERTS"},
+        "response_url": f"{slack.base}/response/page2",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": next_button["action_id"],
+                "block_id": "b1",
+                "value": next_button["value"],
+                "action_ts": "1700000000.1",
+            }
+        ],
+    }
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    response = await asker.post(body)
+    assert response.status_code == 200
+    await slack.wait_for(lambda: any(c.method == "page2" for c in slack.responses))
+    page2 = next(c for c in slack.responses if c.method == "page2").params
+    assert page2["replace_original"] is True
+    assert "Page 2" in _text(page2)
+
+
+# ------------------------------------------------------------------ Socket Mode
+
+
+async def test_socket_mode_command_is_acked_and_answered(
+    commands: Commands, slack: FakeSlack
+) -> None:
+    app = SlackCommandApp(
+        commands, bot_token="xoxb-test", app_token="xapp-test", api_url=slack.api_url
+    )
+    await app.start()
+    try:
+        await asyncio.wait_for(slack.socket_connected.wait(), 5)
+        opened = [c for c in slack.calls if c.method == "apps.connections.open"]
+        assert opened[0].headers["Authorization"] == "Bearer xapp-test"
+        payload = dict(
+            urllib.parse.parse_qsl(
+                urllib.parse.urlencode(
+                    {
+                        "team_id": "T1",
+                        "channel_id": "C0ALERTS",
+                        "user_id": "UMEMBER",
+                        "command": "/news",
+                        "text": "status",
+                        "response_url": f"{slack.base}/response/socket",
+                        "api_app_id": "A1",
+                    }
+                )
+            )
+        )
+        await slack.push_envelope("slash_commands", payload, "env-1")
+        await slack.wait_for(
+            lambda: bool(slack.socket_acks) and any(c.method == "socket" for c in slack.responses)
+        )
+        assert slack.socket_acks[0]["envelope_id"] == "env-1"
+        answer: Call = next(c for c in slack.responses if c.method == "socket")
+        assert "1 healthy, 0 failing" in _text(answer.params)
+    finally:
+        await app.stop()
+
+
+async def test_socket_mode_with_a_refused_token_says_so(
+    commands: Commands, slack: FakeSlack
+) -> None:
+    slack.fail_next("apps.connections.open", status=200, error="invalid_auth")
+    app = SlackCommandApp(
+        commands, bot_token="xoxb-test", app_token="xapp-bad", api_url=slack.api_url
+    )
+    with pytest.raises(Exception, match="SLACK_APP_TOKEN"):
+        await app.start()
+    await app.stop()
+
+
+def test_missing_secrets_name_the_variable(commands: Commands) -> None:
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        SlackCommandApp(commands, bot_token="xoxb-test", mode="socket")
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
+        SlackCommandApp(commands, bot_token="xoxb-test", mode="http")

@@ -1,0 +1,75 @@
+"""The real `python -m bot run` process: it polls, prints alerts, and stops cleanly on signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.conftest import REPO
+from tests.feedserver import rss, running_feed_server
+
+ITEM = (
+    "Authors file copyright suit over AI training",
+    "https://n.example/suit",
+    "A group of authors filed a copyright lawsuit against Example AI Inc. on Monday, alleging "
+    "the company trained its large language model on 7,000 pirated books without permission. "
+    "The complaint, filed in federal court in San Francisco, seeks damages and an order to "
+    "destroy the training data set. Example AI said it would fight the claims in court.",
+)
+
+
+def _wait_for(path: Path, text: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = path.read_text(errors="replace") if path.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared in {path.name}:\n{content[-2000:]}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_prints_an_alert_then_stops_cleanly(tmp_path: Path, sig: signal.Signals) -> None:
+    with running_feed_server() as server:
+        url = server.serve("/feed.xml", rss(ITEM))
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[bot]\ndatabase = "{tmp_path / "bot.db"}"\nseeds_dir = "{REPO / "seeds"}"\n'
+            f"[polling]\njitter_seconds = 0\n"
+            # The feed server is on 127.0.0.1, and the test reaches nothing else.
+            "[fetch]\nallow_private_addresses = true\n[full_text]\nenabled = false\n"
+            f'[[feeds]]\nurl = "{url}"\nbackfill = 5\n'
+        )
+        out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        with out.open("w") as stdout, err.open("w") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "--config", str(config), "run"],
+                cwd=REPO,
+                stdout=stdout,
+                stderr=stderr,
+                env=env,
+            )
+            try:
+                _wait_for(out, "NEW: Authors file copyright suit over AI training")
+                proc.send_signal(sig)
+                code = proc.wait(timeout=30)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+    log = err.read_text()
+    assert code == 0, log
+    assert "Traceback" not in log
+    assert "database closed" in log
+    store = Store.open(tmp_path / "bot.db")
+    try:
+        assert store.outbox_length() == 0
+    finally:
+        store.close()
