@@ -3,7 +3,8 @@ and one transaction, instead of a thread hop and a commit each.
 
 Each job runs in its own savepoint: a job that raises is rolled back alone, and its caller
 gets the exception; the others commit together. Jobs run in the order they were submitted,
-one batch at a time, so callers need no lock of their own.
+one batch at a time, so callers need no lock of their own. A batch holds at most
+`max_jobs` jobs, so the store is never held for long (chat commands read it too).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ T = TypeVar("T")
 class BatchWriter:
     """Runs submitted store jobs in batches, off the event loop."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, max_jobs: int = 32) -> None:
         self._store = store
+        self._max_jobs = max_jobs
         self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
 
@@ -35,7 +37,8 @@ class BatchWriter:
 
     async def _drain(self) -> None:
         while self._pending:
-            batch, self._pending = self._pending, []
+            batch = self._pending[: self._max_jobs]
+            del self._pending[: self._max_jobs]
             try:
                 outcomes = await asyncio.to_thread(self._run_batch, [job for job, _ in batch])
             except BaseException as exc:  # the batch itself failed (e.g. database gone)

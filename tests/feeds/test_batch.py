@@ -36,7 +36,7 @@ async def test_jobs_run_together_and_a_failure_stays_its_own(store: Store) -> No
 
 
 async def test_results_come_back_in_order_across_batches(store: Store) -> None:
-    writer = BatchWriter(store)
+    writer = BatchWriter(store, max_jobs=7)
     values = await asyncio.gather(*(writer.run(lambda i=i: i * i) for i in range(50)))
     assert values == [i * i for i in range(50)]
     with pytest.raises(ZeroDivisionError):
