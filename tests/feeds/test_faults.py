@@ -34,8 +34,8 @@ def _fault(mode: str) -> tuple[dict[str, object], str]:
     cases: dict[str, tuple[dict[str, object], str]] = {
         "500": ({"body": "oops", "status": 500}, "HTTP 500"),
         "429": ({"body": "slow down", "status": 429, "headers": {"Retry-After": "7200"}}, "429"),
-        "timeout": ({"body": rss(GOOD_ITEM), "delay": 3.0}, "timed out"),
-        "slow drip": ({"body": rss(GOOD_ITEM) * 4, "drip": 0.4}, "timed out"),
+        "timeout": ({"body": rss(GOOD_ITEM), "delay": 6.0}, "timed out"),
+        "slow drip": ({"body": rss(GOOD_ITEM) * 4, "drip": 1.0}, "timed out"),
         "truncated": ({"body": rss(GOOD_ITEM), "truncate": 40}, "broke off"),
         "over-size": ({"body": BIG}, "larger than the 50,000-byte limit"),
         "html": ({"body": HTML_PAGE, "content_type": "text/html"}, "not a feed"),
