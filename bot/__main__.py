@@ -11,12 +11,9 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
-
-import httpx
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
 from bot.chat.base import Destination
@@ -32,12 +29,22 @@ from bot.errors import (
     SeedError,
     StoreError,
 )
-from bot.feeds.fetch import Fetcher, FetchState, make_client
-from bot.feeds.parse import parse_feed
+from bot.feeds.fetch import Fetcher, FetchSettings, FetchState, make_client, user_agent
+from bot.feeds.fulltext import FullText, FullTextSettings
+from bot.feeds.manage import (
+    FeedManagementError,
+    add_feed,
+    export_opml,
+    feed_health,
+    import_opml,
+    remove_feed,
+)
+from bot.feeds.schedule import CheckBounds
+from bot.feeds.workers import FeedParser
 from bot.logs import setup_logging
 from bot.models import Article, Verdict
-from bot.pipeline import Judge, Pipeline, record_seeds, verdict_json
-from bot.scheduler import build_scheduler
+from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
+from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
 from bot.store.store import iso
@@ -125,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", help="words to look for (all must match)")
     search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
     add_ops_commands(sub, common)
+    add_feeds_commands(sub, common)
     return parser
 
 
@@ -185,6 +193,65 @@ def open_store(config: Config) -> Store:
     return Store.open(config.bot.database)
 
 
+# ------------------------------------------------------------------ feeds (building)
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    return FetchSettings(
+        connect_timeout=config.fetch.connect_timeout_seconds,
+        read_timeout=config.fetch.read_timeout_seconds,
+        total_timeout=config.polling.timeout_seconds,
+        max_body_bytes=config.polling.max_body_bytes,
+        max_connections=config.fetch.max_connections,
+        max_connections_per_host=config.fetch.max_connections_per_host,
+        allow_private_addresses=config.fetch.allow_private_addresses,
+        user_agent=user_agent(config.fetch.user_agent_contact),
+    )
+
+
+def poll_settings(config: Config) -> PollSettings:
+    polling = config.polling
+    return PollSettings(
+        default_interval_minutes=polling.interval_minutes,
+        bounds=CheckBounds(
+            min_minutes=polling.min_interval_minutes,
+            max_minutes=polling.max_interval_minutes,
+            backoff_cap_hours=polling.backoff_cap_hours,
+        ),
+        failure_notice_after=polling.failure_notice_after,
+    )
+
+
+def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
+    full = config.full_text
+    return FullText(
+        fetcher,
+        FullTextSettings(
+            enabled=full.enabled,
+            teaser_chars=full.teaser_chars,
+            max_page_bytes=full.max_page_bytes,
+            robots_cache=timedelta(hours=full.robots_cache_hours),
+        ),
+        utc_now,
+    )
+
+
+def sync_config_feeds(config: Config, store: Store) -> None:
+    """Config feeds into the store; feeds added from the command line stay as they are."""
+    store.sync_feeds(
+        [
+            {
+                "url": f.url,
+                "name": f.name,
+                "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
+                "backfill": f.backfill,
+            }
+            for f in config.feeds
+        ],
+        utc_now(),
+    )
+
+
 # ------------------------------------------------------------------ commands
 
 
@@ -202,7 +269,9 @@ async def run_bot(
     over this run's store."""
     seeds = load_seeds(config.bot.seeds_dir)
     store = open_store(config)
-    client = make_client(config.polling.timeout_seconds)
+    settings = fetch_settings(config)
+    client = make_client(settings)
+    parser = FeedParser(config.fetch.parse_processes)
     discord: DiscordRuntime | None = None
     slack: SlackRuntime | None = None
     if judge is None:
@@ -210,37 +279,31 @@ async def run_bot(
     try:
         feed_admin = FeedAdmin(
             default_interval=config.polling.interval_minutes,
-            probe=_feed_probe(client, config.polling.max_body_bytes),
+            probe=_feed_probe(Fetcher(client, settings), parser),
         )
         commands = Commands(store, utc_now, feed_admin=feed_admin)
         discord = _build_discord(config, secrets, store, commands)
-        slack = _build_slack(config, secrets, store, commands, client)
+        opml_settings = dataclasses.replace(settings, max_body_bytes=1_000_000)
+        slack = _build_slack(config, secrets, store, commands, Fetcher(client, opml_settings))
         destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
         delivery = Delivery(store, destinations, utc_now)
+        fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
             store,
-            Fetcher(client, max_body_bytes=config.polling.max_body_bytes),
+            fetcher,
             judge,
             [d.name for d in destinations],
             utc_now,
             on_alert=delivery.wake,
+            settings=poll_settings(config),
+            parser=parser,
+            article_text=build_full_text(config, fetcher),
         )
         added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
         log.info(
             "seed corpus: %d articles (%d new) from %s", len(seeds), added, config.bot.seeds_dir
         )
-        store.sync_feeds(
-            [
-                {
-                    "url": f.url,
-                    "name": f.name,
-                    "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
-                    "backfill": f.backfill,
-                }
-                for f in config.feeds
-            ],
-            utc_now(),
-        )
+        sync_config_feeds(config, store)
         log.info(
             "destinations: %s; feeds: %d; database: %s",
             ", ".join(d.name for d in destinations) or "none",
@@ -264,6 +327,7 @@ async def run_bot(
         if slack is not None:
             await slack.close()
         await client.aclose()
+        parser.close()
         store.close()
         log.info("stopped; database closed")
 
@@ -284,20 +348,20 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    feeds = [(f["url"], int(f["interval_minutes"] or 30)) for f in store.feeds()]
     from bot.ops import OpsServices  # here, so `health` (every 30 s in Docker) stays light
 
     ops = OpsServices(config, store, utc_now)
     await ops.start()
-    scheduler = build_scheduler(
-        feeds,
+    scheduler = FeedScheduler(
+        store,
         ops.timed(pipeline.poll_feed),
+        utc_now,
+        default_interval_minutes=config.polling.interval_minutes,
         jitter_seconds=config.polling.jitter_seconds,
-        first_run=utc_now(),
     )
     scheduler.start()
     if feed_admin is not None:
-        feed_admin.changed = _job_resync(scheduler, store, pipeline, config)
+        feed_admin.changed = _job_resync(scheduler)
     connection = discord.start() if discord is not None else None
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
@@ -311,7 +375,7 @@ async def _serve(
         log.info("stopping")
         if slack is not None:
             await slack.close()
-        scheduler.shutdown(wait=False)
+        await scheduler.stop()
         await delivery.shutdown(delivering)
         if discord is not None:
             await discord.close()
@@ -386,7 +450,7 @@ def _check_slack(config: Config, secrets: Secrets) -> str | None:
 
 
 def _build_slack(
-    config: Config, secrets: Secrets, store: Store, commands: Commands, client: httpx.AsyncClient
+    config: Config, secrets: Secrets, store: Store, commands: Commands, fetcher: Fetcher
 ) -> SlackRuntime | None:
     """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
     if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
@@ -403,7 +467,7 @@ def _build_slack(
         store=store,
         commands=commands,
         clock=utc_now,
-        fetch_opml=opml_fetcher(Fetcher(client, max_body_bytes=1_000_000)),
+        fetch_opml=opml_fetcher(fetcher),
     )
 
 
@@ -417,21 +481,16 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
         stop.set()
 
 
-def _feed_probe(client: httpx.AsyncClient, max_body_bytes: int) -> FeedProbe:
+def _feed_probe(fetcher: Fetcher, parser: FeedParser) -> FeedProbe:
     """Checks that a URL serves a feed before /news feeds add accepts it."""
-    fetcher = Fetcher(client, max_body_bytes=max_body_bytes)
 
     async def probe(url: str) -> tuple[str | None, str | None]:
         fetched = await fetcher.fetch(FetchState(url=url))
         if fetched.status != "ok":
             return None, fetched.error or "no answer"
         try:
-            parsed = await asyncio.to_thread(
-                parse_feed,
-                fetched.body,
-                url=fetched.url,
-                headers=fetched.headers,
-                fetched_at=utc_now(),
+            parsed = await parser.parse(
+                fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=utc_now()
             )
         except FeedError as exc:
             return None, str(exc)
@@ -440,28 +499,11 @@ def _feed_probe(client: httpx.AsyncClient, max_body_bytes: int) -> FeedProbe:
     return probe
 
 
-def _job_resync(
-    scheduler: AsyncIOScheduler, store: Store, pipeline: Pipeline, config: Config
-) -> Callable[[], Awaitable[None]]:
+def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
     """After /news feeds add|remove|import: one polling job per feed in the database."""
 
     async def resync() -> None:
-        feeds = {f["url"]: f for f in await asyncio.to_thread(store.feeds)}
-        jobs = {job.id for job in scheduler.get_jobs()}
-        for url in jobs - feeds.keys():
-            scheduler.remove_job(url)
-        for url in feeds.keys() - jobs:
-            minutes = int(feeds[url]["interval_minutes"] or config.polling.interval_minutes)
-            scheduler.add_job(
-                pipeline.poll_feed,
-                "interval",
-                args=[url],
-                id=url,
-                name=f"poll {url}",
-                minutes=minutes,
-                jitter=config.polling.jitter_seconds,
-                next_run_time=utc_now(),
-            )
+        scheduler.sync()
 
     return resync
 
@@ -566,6 +608,130 @@ def run_ops_command(command: str, args: argparse.Namespace, config: Config, out:
     if restored.previous is not None:
         out.write(f"the previous database was kept as {restored.previous}\n")
     return EXIT_OK
+
+
+# ------------------------------------------------------------------ feeds commands
+
+
+def add_feeds_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`newsbot feeds add|remove|list|import|export`."""
+    feeds = sub.add_parser("feeds", parents=[common], help="manage the watched feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", metavar="SUBCOMMAND", required=True)
+    add = feeds_sub.add_parser("add", parents=[common], help="fetch a feed once and watch it")
+    add.add_argument("url", help="the feed's address (RSS, Atom or JSON Feed)")
+    add.add_argument("--name", default="", help="how alerts name the source")
+    add.add_argument("--interval", type=int, default=None, help="minutes between polls")
+    add.add_argument(
+        "--backfill", type=int, default=0, help="analyse the newest N items on the first poll"
+    )
+    remove = feeds_sub.add_parser("remove", parents=[common], help="stop watching a feed")
+    remove.add_argument("url")
+    feeds_sub.add_parser(
+        "list", parents=[common], help="watched feeds with their health and next check"
+    )
+    imp = feeds_sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
+    imp.add_argument("file", type=Path, help="an OPML file")
+    feeds_sub.add_parser("export", parents=[common], help="print the watched feeds as OPML")
+
+
+def run_feeds_command(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    store = open_store(config)
+    try:
+        sync_config_feeds(config, store)
+        action = args.feeds_command
+        if action == "add":
+            return asyncio.run(cmd_feeds_add(config, store, args, out))
+        if action == "remove":
+            return cmd_feeds_remove(store, args.url, out, err)
+        if action == "list":
+            return cmd_feeds_list(store, out)
+        if action == "import":
+            return cmd_feeds_import(config, store, args.file, out)
+        out.write(export_opml(store, utc_now()))
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+async def cmd_feeds_add(config: Config, store: Store, args: argparse.Namespace, out: TextIO) -> int:
+    if args.interval is not None and args.interval < 1:
+        raise FeedManagementError("--interval must be at least 1 minute")
+    if args.backfill < 0:
+        raise FeedManagementError("--backfill must not be negative")
+    settings = fetch_settings(config)
+    parser = FeedParser()
+    async with make_client(settings) as client:
+        added = await add_feed(
+            store,
+            Fetcher(client, settings),
+            parser,
+            args.url,
+            utc_now(),
+            name=args.name,
+            interval_minutes=args.interval or config.polling.interval_minutes,
+            backfill=args.backfill,
+        )
+    out.write(f"added {added.url}: {added.title or '(untitled)'}, {added.items} items now\n")
+    if added.warning:
+        out.write(f"warning: {added.warning}\n")
+    out.write(
+        "the first poll records what is there without alerting"
+        + (f" (except the newest {args.backfill})" if args.backfill else "")
+        + "\n"
+    )
+    return EXIT_OK
+
+
+def cmd_feeds_remove(store: Store, url: str, out: TextIO, err: TextIO) -> int:
+    feed = remove_feed(store, url)
+    out.write(f"removed {feed['url']}; its articles stay searchable\n")
+    if feed.get("origin") == "config":
+        err.write(
+            "note: this feed is listed in the config file and comes back at the next start;"
+            " remove it there too\n"
+        )
+    return EXIT_OK
+
+
+def cmd_feeds_list(store: Store, out: TextIO) -> int:
+    rows = feed_health(store)
+    if not rows:
+        out.write("no feeds yet: add one with `newsbot feeds add URL`\n")
+        return EXIT_OK
+    for h in rows:
+        out.write(f"{h.url}  [{h.state}]\n")
+        if h.name:
+            out.write(f"    name: {h.name} · from {h.origin} · every {h.interval_minutes} min\n")
+        if h.fetch_url and h.fetch_url != h.url:
+            out.write(f"    moved to: {h.fetch_url}\n")
+        out.write(f"    last success: {_when(h.last_success_at)}\n")
+        if h.last_error:
+            out.write(f"    last error: {_when(h.last_error_at)}: {h.last_error}\n")
+        out.write(f"    next check: {_when(h.next_check_at)}\n")
+    failing = sum(1 for h in rows if h.consecutive_failures)
+    out.write(f"{len(rows)} feeds, {failing} failing\n")
+    return EXIT_OK
+
+
+def cmd_feeds_import(config: Config, store: Store, path: Path, out: TextIO) -> int:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedManagementError(f"cannot read {path}: {exc.strerror}") from None
+    report = import_opml(store, data, utc_now(), interval_minutes=config.polling.interval_minutes)
+    for url in report.added:
+        out.write(f"added {url}\n")
+    for url in report.invalid:
+        out.write(f"skipped {url!r}: not an http(s) address\n")
+    out.write(
+        f"{len(report.added)} added, {len(report.already_known)} already watched,"
+        f" {len(report.invalid)} skipped\n"
+    )
+    return EXIT_OK
+
+
+def _when(value: str | None) -> str:
+    return value[:16].replace("T", " ") + " UTC" if value else "never"
 
 
 def analyze_lines(
@@ -740,6 +906,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_search(config, args.query, args.limit, sys.stdout)
         if command in OPS_COMMANDS:
             return run_ops_command(command, args, config, sys.stdout)
+        if command == "feeds":
+            return run_feeds_command(config, args, sys.stdout, sys.stderr)
         if command == "analyze":
             return cmd_analyze(config, args, sys.stdout, sys.stderr)
         if command == "eval":
@@ -752,6 +920,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SearchQueryError as exc:
         sys.stderr.write(f"newsbot: search: {exc}\n")
+        return EXIT_USAGE
+    except FeedManagementError as exc:
+        sys.stderr.write(f"newsbot: feeds: {exc}\n")
         return EXIT_USAGE
     except StoreError as exc:
         sys.stderr.write(f"newsbot: database: {exc}\n")

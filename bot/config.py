@@ -67,6 +67,34 @@ class PollingConfig:
     jitter_seconds: int = 60
     timeout_seconds: float = 20.0
     max_body_bytes: int = 5_000_000
+    # Feed ingestion: bounds on when a feed is checked next, and failure handling.
+    min_interval_minutes: int = 5
+    max_interval_minutes: int = 1440
+    backoff_cap_hours: float = 24.0
+    failure_notice_after: int = 5
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """How feeds and article pages are fetched over HTTP."""
+
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 20.0
+    max_connections: int = 50
+    max_connections_per_host: int = 4
+    allow_private_addresses: bool = False
+    user_agent_contact: str = ""
+    parse_processes: int = 0
+
+
+@dataclass(frozen=True)
+class FullTextConfig:
+    """Fetching an article's page when its feed item carries only a teaser."""
+
+    enabled: bool = True
+    teaser_chars: int = 600
+    max_page_bytes: int = 2_000_000
+    robots_cache_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,8 @@ class DiscordSettings:
 class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     polling: PollingConfig = field(default_factory=PollingConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    full_text: FullTextConfig = field(default_factory=FullTextConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
@@ -160,6 +190,22 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "polling.jitter_seconds": (lambda v: v >= 0, "must not be negative"),
     "polling.timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
     "polling.max_body_bytes": (lambda v: v >= 1024, "must be at least 1024"),
+    "polling.min_interval_minutes": (lambda v: v >= 1, "must be at least 1"),
+    "polling.max_interval_minutes": (lambda v: v >= 1, "must be at least 1"),
+    "polling.backoff_cap_hours": (lambda v: 0 < v <= 168, "must be between 0 and 168"),
+    "polling.failure_notice_after": (lambda v: v >= 1, "must be at least 1"),
+    "fetch.connect_timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
+    "fetch.read_timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
+    "fetch.max_connections": (lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
+    "fetch.max_connections_per_host": (lambda v: 1 <= v <= 100, "must be between 1 and 100"),
+    "fetch.user_agent_contact": (
+        lambda v: all(c.isprintable() and c not in "()" for c in v),
+        "must be printable text without parentheses",
+    ),
+    "fetch.parse_processes": (lambda v: 0 <= v <= 64, "must be between 0 and 64"),
+    "full_text.teaser_chars": (lambda v: v >= 0, "must not be negative"),
+    "full_text.max_page_bytes": (lambda v: v >= 1024, "must be at least 1024"),
+    "full_text.robots_cache_hours": (lambda v: v > 0, "must be greater than 0"),
     "analysis.relevance_threshold": (lambda v: 0 <= v <= 1, "must be between 0 and 1"),
     "discord.channel_id": (lambda v: v >= 0, "must be a channel id (a positive number)"),
     "discord.guild_id": (lambda v: v >= 0, "must be a server id (a positive number)"),
@@ -222,6 +268,10 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
     """Turn a TOML document (already parsed) into a Config, or raise ConfigError."""
     config = _convert(raw, Config, "")
     assert isinstance(config, Config)
+    if config.polling.min_interval_minutes > config.polling.max_interval_minutes:
+        raise ConfigError(
+            "polling.min_interval_minutes: must not be greater than polling.max_interval_minutes"
+        )
     urls = [f.url for f in config.feeds]
     for url in urls:
         if urls.count(url) > 1:

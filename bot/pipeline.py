@@ -6,21 +6,29 @@ Each feed's outcome is a FeedResult value; a failing feed never stops the others
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import json
 import logging
+import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import FeedError
-from bot.feeds.fetch import Fetcher, FetchState
+from bot.feeds.fetch import Fetcher, FetchResult, FetchState
+from bot.feeds.fulltext import PageText
 from bot.feeds.identity import article_id, canonical_url
-from bot.feeds.parse import parse_feed
+from bot.feeds.parse import ParsedFeed
+from bot.feeds.schedule import CheckBounds, next_check_after_failure, next_check_after_success
+from bot.feeds.workers import FeedParser
 from bot.models import Alert, Article, Claim, FeedItem, Verdict, alert_to_payload
 from bot.seeds import Seed
 from bot.store import Store
+from bot.store.batch import BatchWriter
 from bot.store.store import iso
 
 log = logging.getLogger(__name__)
@@ -45,6 +53,40 @@ class FeedResult:
     new_articles: int = 0
     alerts: int = 0
     error: str | None = None
+    warning: str | None = None
+    next_check_at: datetime | None = None
+    notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    """How the pipeline schedules and reports feeds (from the [polling] config)."""
+
+    default_interval_minutes: int = 30
+    bounds: CheckBounds = field(default_factory=CheckBounds)
+    failure_notice_after: int = 5
+
+
+class ArticleText(Protocol):
+    """Where the text to analyse comes from: the feed, or the article page when allowed."""
+
+    async def text_for(self, url: str | None, feed_text: str) -> PageText: ...
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A new article on its way to the judge, with the row fields only the store needs."""
+
+    article: Article
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A poll's new items: those only recorded (first poll) and those to judge."""
+
+    record: tuple[tuple[str, FeedItem], ...]
+    judge: tuple[_Pending, ...]
 
 
 class Pipeline:
@@ -59,6 +101,10 @@ class Pipeline:
         clock: Callable[[], datetime],
         *,
         on_alert: Callable[[], None] | None = None,
+        settings: PollSettings | None = None,
+        parser: FeedParser | None = None,
+        article_text: ArticleText | None = None,
+        rng: random.Random | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -66,44 +112,81 @@ class Pipeline:
         self._destinations = list(destinations)
         self._clock = clock
         self._on_alert = on_alert
-        self._write_lock = asyncio.Lock()
+        self._settings = settings or PollSettings()
+        self._parser = parser or FeedParser()
+        self._article_text = article_text
+        self._rng = rng or random.Random()
+        self._writes = BatchWriter(store)  # one transaction for many polls' writes
 
     # -------------------------------------------------------------- feeds
 
     async def run_once(self) -> list[FeedResult]:
-        """Poll every known feed once, concurrently; one result per feed."""
-        feeds = await asyncio.to_thread(self._store.feeds)
-        return list(await asyncio.gather(*(self.poll_feed(f["url"]) for f in feeds)))
+        """Poll every known feed once, concurrently; one result per feed.
 
-    async def poll_feed(self, url: str) -> FeedResult:
-        """Fetch, parse and process one feed. Never raises for a feed's own failures."""
-        feed = await asyncio.to_thread(self._store.get_feed, url)
+        At most two polls per allowed connection are under way at once, so parsed feeds
+        waiting for the database never pile up in memory."""
+        feeds = await asyncio.to_thread(self._store.feeds)
+        slots = asyncio.Semaphore(2 * self._fetcher.settings.max_connections)
+
+        async def poll(row: dict[str, Any]) -> FeedResult:
+            async with slots:
+                return await self.poll_feed(row["url"], row)
+
+        return list(await asyncio.gather(*(poll(f) for f in feeds)))
+
+    async def poll_feed(self, url: str, row: dict[str, Any] | None = None) -> FeedResult:
+        """Fetch, parse and process one feed. Never raises for a feed's own failures.
+
+        `row` is the feed's stored row when the caller has just read it."""
+        try:
+            return await self._poll(url, row)
+        except Exception as exc:  # a bug must not stop the other feeds or the scheduler
+            log.exception("poll failed unexpectedly", extra={"feed": url})
+            feed = await asyncio.to_thread(self._store.get_feed, url)
+            if feed is None:
+                return FeedResult(url, ok=False, error=f"internal error: {exc}")
+            return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}", None)
+
+    async def _poll(self, url: str, row: dict[str, Any] | None) -> FeedResult:
+        feed = row or await asyncio.to_thread(self._store.get_feed, url)
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
         started = self._clock()
-        state = FetchState(url=url, etag=feed.get("etag"), last_modified=feed.get("last_modified"))
+        state = FetchState(
+            url=feed.get("fetch_url") or url,
+            etag=feed.get("etag"),
+            last_modified=feed.get("last_modified"),
+        )
         fetched = await self._fetcher.fetch(state)
+        if fetched.permanent_url and fetched.permanent_url != state.url:
+            log.warning(
+                "feed moved permanently to %s; fetching from there from now on",
+                fetched.permanent_url,
+                extra={"feed": url},
+            )
+            moved = {"fetch_url": fetched.permanent_url}
+            await self._writes.run(lambda: self._store.update_feed(url, moved))
         if fetched.status == "error":
-            return await self._failed(feed, fetched.error or "unknown error", started)
+            return await self._failed(feed, fetched.error or "unknown error", fetched)
         if fetched.status == "not_modified":
-            await self._succeeded(url, started, fetched.etag, fetched.last_modified)
-            log.debug("not modified", extra={"feed": url})
-            return FeedResult(url, ok=True, not_modified=True)
+            return await self._succeeded(feed, started, fetched, None, status="not_modified")
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if digest == feed.get("content_hash") and feed.get("first_poll_done"):
+            # The server ignores conditional requests but sent the same bytes: nothing new.
+            return await self._succeeded(feed, started, fetched, None, status="unchanged")
         try:
-            parsed = await asyncio.to_thread(
-                parse_feed,
-                fetched.body,
-                url=fetched.url,
-                headers=fetched.headers,
-                fetched_at=started,
+            parsed = await self._parser.parse(
+                fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=started
             )
         except FeedError as exc:
-            return await self._failed(feed, str(exc), started)
+            return await self._failed(feed, str(exc), fetched)
         if parsed.warning:
             log.warning(parsed.warning, extra={"feed": url})
-        async with self._write_lock:
-            new, alerts = await asyncio.to_thread(self._process_items, feed, parsed.items)
-            await self._succeeded(url, started, fetched.etag, fetched.last_modified)
+        plan = await self._plan_items(feed, parsed.items)
+        result = await self._succeeded(
+            feed, started, fetched, parsed, status="ok", content_hash=digest, plan=plan
+        )
+        new, alerts = result.new_articles, result.alerts
         if alerts and self._on_alert:
             self._on_alert()
         log.info(
@@ -113,107 +196,275 @@ class Pipeline:
             alerts,
             extra={"feed": url},
         )
-        return FeedResult(url, ok=True, items=len(parsed.items), new_articles=new, alerts=alerts)
+        return dataclasses.replace(result, items=len(parsed.items))
 
-    async def _failed(self, feed: dict[str, Any], error: str, now: datetime) -> FeedResult:
+    async def _failed(
+        self, feed: dict[str, Any], error: str, fetched: FetchResult | None
+    ) -> FeedResult:
+        now = self._clock()
+        url = feed["url"]
         failures = int(feed.get("consecutive_failures") or 0) + 1
-        await asyncio.to_thread(
-            self._store.update_feed,
-            feed["url"],
-            {
-                "last_checked_at": iso(now),
-                "last_error": error,
-                "last_error_at": iso(now),
-                "consecutive_failures": failures,
-            },
+        next_check = next_check_after_failure(
+            now,
+            failures=failures,
+            interval_minutes=self._interval(feed),
+            bounds=self._settings.bounds,
+            rng=self._rng,
+            retry_after_seconds=fetched.retry_after if fetched else None,
         )
-        log.warning("feed failed (%d in a row): %s", failures, error, extra={"feed": feed["url"]})
-        return FeedResult(feed["url"], ok=False, error=error)
+        changes: dict[str, Any] = {
+            "last_checked_at": iso(now),
+            "last_error": error[:500],
+            "last_error_at": iso(now),
+            "last_status": "error",
+            "consecutive_failures": failures,
+            "next_check_at": iso(next_check),
+        }
+        notice = None
+        if failures >= self._settings.failure_notice_after and not feed.get("failing_notified"):
+            since = feed.get("last_success_at")
+            notice = (
+                f"Feed {_feed_label(feed)} is failing: {failures} checks in a row went wrong"
+                f" (last error: {error[:200]})."
+                + (f" Last good check: {since[:16].replace('T', ' ')} UTC." if since else "")
+                + f" It keeps being retried; next try {next_check:%Y-%m-%d %H:%M} UTC."
+            )
+            changes["failing_notified"] = 1
+        await self._writes.run(lambda: self._save_state(url, changes, notice, now))
+        log.warning(
+            "feed failed (%d in a row): %s; next check %s",
+            failures,
+            error,
+            next_check.isoformat(timespec="minutes"),
+            extra={"feed": url},
+        )
+        return FeedResult(url, ok=False, error=error, next_check_at=next_check, notice=notice)
 
     async def _succeeded(
-        self, url: str, now: datetime, etag: str | None, last_modified: str | None
-    ) -> None:
-        await asyncio.to_thread(
-            self._store.update_feed,
-            url,
-            {
-                "last_checked_at": iso(now),
-                "last_success_at": iso(now),
-                "consecutive_failures": 0,
-                "etag": etag,
-                "last_modified": last_modified,
-                "first_poll_done": 1,
-            },
-        )
-
-    def _process_items(self, feed: dict[str, Any], items: Sequence[FeedItem]) -> tuple[int, int]:
-        """Store every new item; analyse and queue alerts for those that deserve one."""
+        self,
+        feed: dict[str, Any],
+        now: datetime,
+        fetched: FetchResult,
+        parsed: ParsedFeed | None,
+        *,
+        status: str,
+        content_hash: str | None = None,
+        plan: _Plan | None = None,
+    ) -> FeedResult:
+        """Record a good poll: the feed's new articles (`plan`) and its state, together."""
         url = feed["url"]
-        first_poll = not feed.get("first_poll_done")
-        backfill = int(feed.get("backfill") or 0)
-        fresh = [
-            (article_id(item, url), item)
-            for item in items
-            if not self._already_known(article_id(item, url), item)
-        ]
-        # Newest first, so a backfill analyses the newest N.
-        fresh.sort(key=lambda pair: pair[1].published, reverse=True)
-        alerts = 0
-        for index, (aid, item) in enumerate(fresh):
-            article = _article(aid, item, feed)
-            if first_poll and index >= backfill:
-                self._record_unjudged(article)
-                continue
-            verdict = self._judge.judge(article)
-            if self._record(article, verdict):
-                alerts += 1
-        return len(fresh), alerts
-
-    def _already_known(self, aid: str, item: FeedItem) -> bool:
-        if self._store.has_article(aid):
-            return True
-        return bool(item.link and self._store.find_article_by_url(canonical_url(item.link)))
-
-    def _record_unjudged(self, article: Article) -> None:
-        self._store.save_article(
-            {
-                **_article_row(article, self._clock()),
-                "status": "recorded",
-                "reason": "already in the feed when it was added (first poll records, no alert)",
-            }
+        next_check = next_check_after_success(
+            now,
+            interval_minutes=self._interval(feed),
+            bounds=self._settings.bounds,
+            headers=fetched.headers,
+            ttl_minutes=parsed.ttl_minutes if parsed else None,
+            retry_after_seconds=fetched.retry_after,
+        )
+        changes: dict[str, Any] = {
+            "last_checked_at": iso(now),
+            "last_success_at": iso(now),
+            "last_status": status,
+            "consecutive_failures": 0,
+            "etag": fetched.etag,
+            "last_modified": fetched.last_modified,
+            "next_check_at": iso(next_check),
+            "failing_notified": 0,
+        }
+        if parsed is not None:
+            changes["last_warning"] = parsed.warning[:500] if parsed.warning else None
+            changes["first_poll_done"] = 1
+            changes["content_hash"] = content_hash
+            if parsed.title:
+                changes["title"] = parsed.title
+        notice = None
+        if feed.get("failing_notified"):
+            notice = f"Feed {_feed_label(feed)} has recovered and is being read again."
+        new, alerts = await self._writes.run(
+            lambda: self._save_state(url, changes, notice, now, feed, plan)
+        )
+        if status != "ok":
+            log.debug("%s", status.replace("_", " "), extra={"feed": url})
+        return FeedResult(
+            url,
+            ok=True,
+            not_modified=status != "ok",
+            new_articles=new,
+            alerts=alerts,
+            next_check_at=next_check,
+            warning=parsed.warning if parsed else None,
+            notice=notice,
         )
 
-    def _record(self, article: Article, verdict: Verdict) -> bool:
-        """Store the verdict and, when it deserves one, queue an alert per destination."""
-        alert = verdict.relevant and verdict.novel
-        status = "alerted" if alert else ("nothing_new" if verdict.relevant else "not_relevant")
-        now = self._clock()
+    def _save_state(
+        self,
+        url: str,
+        changes: dict[str, Any],
+        notice: str | None,
+        now: datetime,
+        feed: dict[str, Any] | None = None,
+        plan: _Plan | None = None,
+    ) -> tuple[int, int]:
+        """One transaction: the poll's articles (if any), the feed's state, a notice."""
+        counts = (0, 0)
         with self._store.transaction():
-            self._store.save_article(
-                {
-                    **_article_row(article, now),
-                    "status": status,
-                    "reason": verdict.reason,
-                    "relevant": int(verdict.relevant),
-                    "relevance": verdict.relevance,
-                    "category": verdict.category,
-                    "story_id": verdict.story,
-                    "duplicate_of": verdict.duplicate_of,
-                    "verdict": verdict_json(verdict),
-                }
-            )
-            self._store.save_claims(article.id, _claim_rows(verdict, article.published))
-            if alert:
-                payload = alert_to_payload(_alert(article, verdict))
+            if plan is not None and feed is not None and (plan.record or plan.judge):
+                counts = self._store_items(feed, plan.record, plan.judge)
+            self._store.update_feed(url, changes)
+            if notice:
                 for destination in self._destinations:
                     self._store.enqueue(
-                        kind="alert",
-                        article_id=article.id,
-                        destination=destination,
-                        payload=payload,
-                        now=now,
+                        kind="notice", destination=destination, payload={"text": notice}, now=now
                     )
+        return counts
+
+    def _interval(self, feed: dict[str, Any]) -> int:
+        return int(feed.get("interval_minutes") or self._settings.default_interval_minutes)
+
+    async def _plan_items(self, feed: dict[str, Any], items: Sequence[FeedItem]) -> _Plan:
+        """Which items are new, which to record and which to judge (with their text)."""
+        fresh = await self._writes.run(lambda: self._fresh_items(feed, items))
+        if not fresh:
+            return _Plan((), ())
+        first_poll = not feed.get("first_poll_done")
+        backfill = int(feed.get("backfill") or 0)
+        to_judge = fresh if not first_poll else fresh[:backfill]
+        to_record = [] if not first_poll else fresh[backfill:]
+        pending = [await self._with_text(aid, item, feed) for aid, item in to_judge]
+        return _Plan(tuple(to_record), tuple(pending))
+
+    def _fresh_items(
+        self, feed: dict[str, Any], items: Sequence[FeedItem]
+    ) -> list[tuple[str, FeedItem]]:
+        """New items, newest first, each once; known ones are found by id, by guid in this
+        feed, or by canonical link in any feed."""
+        url = feed["url"]
+        guid_counts = Counter(item.guid for item in items if item.guid)
+        keyed = [
+            (article_id(item, url, use_guid=guid_counts[item.guid or ""] == 1), item)
+            for item in items
+        ]
+        known_ids, known_urls, known_guids = self._store.known_items(
+            url,
+            [aid for aid, _ in keyed],
+            [canonical_url(i.link) for _, i in keyed if i.link],
+            [i.guid for _, i in keyed if i.guid],
+        )
+        fresh: dict[str, FeedItem] = {}
+        seen_urls: set[str] = set()
+        for aid, item in keyed:
+            link = canonical_url(item.link) if item.link else None
+            if aid in known_ids or aid in fresh or (link and link in known_urls | seen_urls):
+                continue
+            if item.guid and guid_counts[item.guid] == 1 and item.guid in known_guids:
+                continue
+            fresh[aid] = item
+            if link:
+                seen_urls.add(link)
+        # Newest first, so a backfill analyses the newest N.
+        return sorted(fresh.items(), key=lambda pair: pair[1].published, reverse=True)
+
+    async def _with_text(self, aid: str, item: FeedItem, feed: dict[str, Any]) -> _Pending:
+        article = _article(aid, item, feed)
+        extra: dict[str, Any] = {"guid": item.guid, "text_source": "feed"}
+        if self._article_text is None:
+            return _Pending(article, extra)
+        page = await self._article_text.text_for(item.link, article.text)
+        extra.update(text_source=page.source, text_note=page.note)
+        return _Pending(dataclasses.replace(article, text=page.text), extra)
+
+    def _store_items(
+        self,
+        feed: dict[str, Any],
+        to_record: Sequence[tuple[str, FeedItem]],
+        to_judge: Sequence[_Pending],
+    ) -> tuple[int, int]:
+        """Write a feed's new articles, the judged ones with verdicts and alerts;
+        returns how many were stored and how many alerts were queued."""
+        now = self._clock()
+        # Another feed may have stored the same link while we fetched article pages.
+        candidates = [p.article for p in to_judge] + [
+            _article(aid, item, feed) for aid, item in to_record
+        ]
+        ids, known_urls, _ = self._store.known_items(
+            feed["url"], [a.id for a in candidates], [a.url for a in candidates if a.url], []
+        )
+
+        def still_new(article: Article) -> bool:
+            return article.id not in ids and article.url not in known_urls
+
+        to_judge = [p for p in to_judge if still_new(p.article)]
+        to_record = [(aid, item) for aid, item in to_record if still_new(_article(aid, item, feed))]
+        rows = [
+            {
+                **_article_row(_article(aid, item, feed), now),
+                "guid": item.guid,
+                "status": "recorded",
+                "reason": "already in the feed when it was added (first poll records, no alert)",
+                "text_source": "feed",
+            }
+            for aid, item in to_record
+        ]
+        judged: list[tuple[_Pending, Verdict]] = []
+        for pending in to_judge:
+            try:
+                judged.append((pending, self._judge.judge(pending.article)))
+            except Exception as exc:  # one article must not stop the feed
+                log.exception("analysis failed", extra={"feed": feed["url"]})
+                rows.append(
+                    {
+                        **_article_row(pending.article, now),
+                        **pending.extra,
+                        "status": "error",
+                        "reason": f"analysis failed: {type(exc).__name__}: {exc}"[:500],
+                    }
+                )
+        alerts = 0
+        # One transaction per feed poll: its articles, claims and alerts land together.
+        with self._store.transaction():
+            rows.extend(_verdict_row(p.article, v, now, p.extra) for p, v in judged)
+            if rows:
+                self._store.save_articles(rows)
+            for pending, verdict in judged:
+                alerts += self._queue(pending.article, verdict, now)
+        return len(rows), alerts
+
+    def _queue(self, article: Article, verdict: Verdict, now: datetime) -> bool:
+        """Store the claims and, when the verdict deserves one, queue an alert per destination
+        (inside the caller's transaction, after the article row is written)."""
+        if verdict.claims:
+            self._store.save_claims(article.id, _claim_rows(verdict, article.published))
+        alert = verdict.relevant and verdict.novel
+        if alert:
+            payload = alert_to_payload(_alert(article, verdict))
+            for destination in self._destinations:
+                self._store.enqueue(
+                    kind="alert",
+                    article_id=article.id,
+                    destination=destination,
+                    payload=payload,
+                    now=now,
+                )
         return alert
+
+
+def _verdict_row(
+    article: Article, verdict: Verdict, now: datetime, extra: dict[str, Any]
+) -> dict[str, Any]:
+    alert = verdict.relevant and verdict.novel
+    status = "alerted" if alert else ("nothing_new" if verdict.relevant else "not_relevant")
+    return {
+        **_article_row(article, now),
+        **extra,
+        "status": status,
+        "reason": verdict.reason,
+        "relevant": int(verdict.relevant),
+        "relevance": verdict.relevance,
+        "category": verdict.category,
+        "story_id": verdict.story,
+        "duplicate_of": verdict.duplicate_of,
+        "verdict": verdict_json(verdict),
+    }
 
 
 def record_seeds(store: Store, judge: Judge, seeds: Sequence[Seed], now: datetime) -> int:
@@ -292,6 +543,11 @@ def _article_row(article: Article, now: datetime) -> dict[str, Any]:
         "feed_url": article.feed_url,
         "body": article.text,
     }
+
+
+def _feed_label(feed: dict[str, Any]) -> str:
+    name = feed.get("name") or feed.get("title")
+    return f"{name} ({feed['url']})" if name else str(feed["url"])
 
 
 def _alert(article: Article, verdict: Verdict) -> Alert:

@@ -1,39 +1,157 @@
-"""Wiring only: one APScheduler interval job per feed, each polling through the pipeline."""
+"""Wiring only: one APScheduler job per feed, each polling through the pipeline.
+
+Each job has the feed's own interval and jitter, coalesces missed runs and never overlaps
+itself. After every poll the job is moved to the feed's computed next check (Cache-Control,
+<ttl>, Retry-After, backoff), so the interval is a floor, not a promise. At start, a failing
+feed waits for its stored next check (its backoff survives restarts); healthy feeds are
+polled within the first minute. A sync job picks up
+feeds added or removed while the bot runs (e.g. with `newsbot feeds add`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+log = logging.getLogger(__name__)
 
-def build_scheduler(
-    feeds: Sequence[tuple[str, int]],
-    poll: Callable[[str], Awaitable[object]],
-    *,
-    jitter_seconds: int,
-    first_run: datetime,
-) -> AsyncIOScheduler:
-    """A scheduler with a job per (feed url, interval minutes); call .start() inside the loop.
+SYNC_JOB_ID = "sync-feeds"
 
-    Jobs coalesce missed runs and never overlap for the same feed. The first runs are
-    spread over the first minute so a restart does not hit every site at once.
-    """
-    scheduler = AsyncIOScheduler(
-        timezone="UTC",
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-    )
-    count = max(1, len(feeds))
-    for index, (url, minutes) in enumerate(feeds):
-        scheduler.add_job(
-            poll,
-            "interval",
-            args=[url],
-            id=url,
-            name=f"poll {url}",
-            minutes=minutes,
-            jitter=jitter_seconds,
-            next_run_time=first_run + timedelta(seconds=60 * index / count),
+
+class PollOutcome(Protocol):
+    @property
+    def next_check_at(self) -> datetime | None: ...
+
+
+class FeedSource(Protocol):
+    def feeds(self) -> list[dict[str, Any]]: ...
+
+
+class FeedScheduler:
+    """A job per feed on an AsyncIOScheduler; start() inside the running loop."""
+
+    def __init__(
+        self,
+        store: FeedSource,
+        poll: Callable[[str], Awaitable[PollOutcome]],
+        clock: Callable[[], datetime],
+        *,
+        default_interval_minutes: int,
+        jitter_seconds: int,
+        sync_seconds: int = 60,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._poll = poll
+        self._clock = clock
+        self._default_interval = default_interval_minutes
+        self._jitter = jitter_seconds
+        self._sync_seconds = sync_seconds
+        self._rng = rng or random.Random()
+        self._running: set[asyncio.Task[Any]] = set()
+        self.scheduler = AsyncIOScheduler(
+            timezone="UTC",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
-    return scheduler
+
+    def start(self) -> None:
+        """Add a job per stored feed and start; call from inside the running event loop."""
+        self.sync(spread=True)
+        self.scheduler.add_job(
+            self.sync, "interval", seconds=self._sync_seconds, id=SYNC_JOB_ID, name="sync feeds"
+        )
+        self.scheduler.start()
+
+    async def stop(self, grace_seconds: float = 30.0) -> None:
+        """Stop scheduling and let polls in progress finish (cancelled after a grace time),
+        so no poll is cut off halfway through writing a feed's articles."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # the asyncio scheduler shuts down on the loop's next turn
+        running = [task for task in self._running if not task.done()]
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    def feed_jobs(self) -> dict[str, datetime | None]:
+        """Feed URL -> next run time, for every feed job."""
+        return {
+            job.id: job.next_run_time for job in self.scheduler.get_jobs() if job.id != SYNC_JOB_ID
+        }
+
+    def sync(self, *, spread: bool = False) -> None:
+        """Add jobs for new feeds, drop jobs of removed feeds, follow interval changes."""
+        feeds = {f["url"]: f for f in self._store.feeds()}
+        jobs = {job.id: job for job in self.scheduler.get_jobs() if job.id != SYNC_JOB_ID}
+        for url in jobs.keys() - feeds.keys():
+            self.scheduler.remove_job(url)
+            log.info("feed removed; its job stopped", extra={"feed": url})
+        now = self._clock()
+        new = sorted(feeds.keys() - jobs.keys())
+        for index, url in enumerate(new):
+            feed = feeds[url]
+            # A failing feed keeps its backoff across restarts; a healthy one is polled
+            # soon after start (a conditional GET, so cheap for both sides).
+            first = _parse_time(feed.get("next_check_at"))
+            if not feed.get("consecutive_failures"):
+                first = None
+            if first is None or first < now:
+                # Spread first runs over a minute so a restart does not hit every site at once.
+                offset = 60 * index / max(1, len(new)) if spread else 0.0
+                first = now + timedelta(seconds=offset)
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                args=[url],
+                id=url,
+                name=f"poll {url}",
+                minutes=self._interval(feed),
+                jitter=self._jitter,
+                next_run_time=first,
+            )
+        for url in feeds.keys() & jobs.keys():
+            wanted = timedelta(minutes=self._interval(feeds[url]))
+            if getattr(jobs[url].trigger, "interval", wanted) != wanted:
+                self.scheduler.reschedule_job(
+                    url, trigger="interval", minutes=self._interval(feeds[url]), jitter=self._jitter
+                )
+
+    async def _run(self, url: str) -> None:
+        # The poll runs in a task of its own, shielded: APScheduler cancels its jobs at
+        # shutdown, and stop() lets a poll in progress finish instead.
+        task = asyncio.create_task(self._poll_then_reschedule(url), name=f"poll {url}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.shield(task)
+
+    async def _poll_then_reschedule(self, url: str) -> None:
+        outcome = await self._poll(url)
+        next_check = outcome.next_check_at
+        if next_check is None:
+            return
+        jitter = timedelta(seconds=self._rng.uniform(0, self._jitter)) if self._jitter else None
+        with contextlib.suppress(JobLookupError):  # removed while it ran
+            self.scheduler.modify_job(url, next_run_time=next_check + (jitter or timedelta()))
+
+    def _interval(self, feed: dict[str, Any]) -> int:
+        return int(feed.get("interval_minutes") or self._default_interval)
+
+
+def _parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None

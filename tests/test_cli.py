@@ -80,6 +80,9 @@ async def test_run_once_polls_stores_and_prints_alerts(tmp_path: Path) -> None:
             {
                 "bot": {"database": str(tmp_path / "db.sqlite"), "seeds_dir": str(REPO / "seeds")},
                 "feeds": [{"url": url, "backfill": 5}, {"url": dead}],
+                # The feed server is on 127.0.0.1; the test needs no network at all.
+                "fetch": {"allow_private_addresses": True},
+                "full_text": {"enabled": False},
             }
         )
         out = io.StringIO()

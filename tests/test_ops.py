@@ -391,6 +391,8 @@ async def test_running_bot_beats_serves_metrics_and_records_its_stop(tmp_path: P
             {
                 "bot": {"database": str(database), "seeds_dir": str(REPO / "seeds")},
                 "polling": {"jitter_seconds": 0},
+                "fetch": {"allow_private_addresses": True},
+                "full_text": {"enabled": False},
                 "health": {"heartbeat_seconds": 1, "max_age_seconds": 30},
                 "metrics": {"enabled": True, "host": "127.0.0.1", "port": port},
                 "feeds": [{"url": url, "backfill": 5}],

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from bot.feeds.fetch import Fetcher
+from bot.feeds.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline, record_seeds
 from bot.seeds import load_seeds
 from bot.store import Store
@@ -41,13 +41,17 @@ def server() -> Iterator[FeedServer]:
 
 
 async def _pipeline(store: Store, judge: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
-    return Pipeline(store, Fetcher(client, max_body_bytes=100_000), judge, ["console"], lambda: NOW)
+    return Pipeline(
+        store,
+        Fetcher(client, FetchSettings(max_body_bytes=100_000)),
+        judge,
+        ["console"],
+        lambda: NOW,
+    )
 
 
 def _add_feed(store: Store, url: str, backfill: int = 0, first_poll_done: bool = True) -> None:
-    store.sync_feeds(
-        [{"url": url, "name": "Example", "interval_minutes": 30, "backfill": backfill}], NOW
-    )
+    store.add_feed(url, now=NOW, name="Example", interval_minutes=30, backfill=backfill)
     if first_poll_done:
         store.update_feed(url, {"first_poll_done": 1})
 
@@ -117,11 +121,13 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
             r.url: r for r in await (await _pipeline(store, KeywordJudge(), client)).run_once()
         }
     assert results[good].ok and results[good].alerts == 1
-    assert not results[bad].ok and results[bad].error == "HTTP 500"
+    assert not results[bad].ok and results[bad].error == "HTTP 500 Internal Server Error"
     assert not results[html].ok and "not a feed" in (results[html].error or "")
     feed = store.get_feed(bad)
     assert (
-        feed is not None and feed["consecutive_failures"] == 1 and feed["last_error"] == "HTTP 500"
+        feed is not None
+        and feed["consecutive_failures"] == 1
+        and feed["last_error"].startswith("HTTP 500")
     )
 
 

@@ -43,6 +43,8 @@ def test_run_prints_an_alert_then_stops_cleanly(tmp_path: Path, sig: signal.Sign
         config.write_text(
             f'[bot]\ndatabase = "{tmp_path / "bot.db"}"\nseeds_dir = "{REPO / "seeds"}"\n'
             f"[polling]\njitter_seconds = 0\n"
+            # The feed server is on 127.0.0.1, and the test reaches nothing else.
+            "[fetch]\nallow_private_addresses = true\n[full_text]\nenabled = false\n"
             f'[[feeds]]\nurl = "{url}"\nbackfill = 5\n'
         )
         out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"

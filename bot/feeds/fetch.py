@@ -1,16 +1,63 @@
-"""Fetch a feed over HTTP with httpx: conditional GET, timeouts and a body size cap."""
+"""Fetch feeds and pages over HTTP, politely and safely, through one shared httpx client.
+
+- conditional GET (ETag / Last-Modified); 304 is "not modified", not an error;
+- connect, read and total timeouts; the body is streamed and capped; gzip/deflate decoded;
+- redirects followed by hand (at most 5): each hop is checked, a chain of permanent
+  redirects is reported so the caller can store the new URL, a loop is a clear error;
+- a global and a per-host limit on requests in flight;
+- private, loopback and link-local addresses refused at connect time, after DNS
+  resolution, for the first request and every redirect (unless the config allows them;
+  enforced by the transport, transport.py).
+
+Every outcome is a FetchResult value; nothing here raises for a server's misbehaviour.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from bot import PROJECT_URL, __version__
+from bot.feeds.transport import AiohttpTransport
 
-USER_AGENT = f"newsbot/{__version__} (+{PROJECT_URL})"
+MAX_REDIRECTS = 5
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECT_CODES = frozenset({301, 308})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9,"
+    " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+
+
+def user_agent(contact: str = "") -> str:
+    """Names the bot and its project page, plus an operator contact when configured."""
+    extra = f"; {contact.strip()}" if contact.strip() else ""
+    return f"newsbot/{__version__} (+{PROJECT_URL}{extra})"
+
+
+USER_AGENT = user_agent()
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """Limits for one Fetcher; built from the config by the composition root."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 20.0
+    max_body_bytes: int = 5_000_000
+    max_connections: int = 50
+    max_connections_per_host: int = 4
+    allow_private_addresses: bool = False
+    user_agent: str = USER_AGENT
 
 
 @dataclass(frozen=True)
@@ -24,7 +71,12 @@ class FetchState:
 
 @dataclass(frozen=True)
 class FetchResult:
-    """The outcome of one fetch; errors are values, never exceptions."""
+    """The outcome of one fetch; errors are values, never exceptions.
+
+    `url` is where the body finally came from; `permanent_url` is set when every hop to it
+    was a permanent redirect (301/308), i.e. the address to remember from now on.
+    `retry_after` (seconds) is the server's Retry-After, when it sent one.
+    """
 
     url: str
     status: Literal["ok", "not_modified", "error"]
@@ -33,60 +85,209 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    http_status: int | None = None
+    permanent_url: str | None = None
+    retry_after: float | None = None
+
+
+def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+    """The one HTTP client the bot shares for feeds, robots.txt and article pages.
+
+    Its transport is aiohttp (see transport.py): same httpx API, a fraction of the CPU per
+    request; the private-address guard lives there, at connect time.
+    """
+    transport = AiohttpTransport(
+        max_connections=settings.max_connections,
+        allow_private_addresses=settings.allow_private_addresses,
+    )
+    return httpx.AsyncClient(
+        transport=transport,
+        timeout=httpx.Timeout(
+            settings.read_timeout,
+            connect=settings.connect_timeout,
+            pool=settings.total_timeout,
+        ),
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+class _HostLimits:
+    """A semaphore per host, created on first use."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._sems: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        parts = urlsplit(url)
+        key = f"{parts.hostname}:{parts.port or ''}"
+        sem = self._sems.setdefault(key, asyncio.Semaphore(self._per_host))
+        async with sem:
+            yield
 
 
 class Fetcher:
-    """Fetches feeds through one shared httpx.AsyncClient."""
+    """Fetches feeds (and other pages) through one shared httpx.AsyncClient."""
 
-    def __init__(self, client: httpx.AsyncClient, *, max_body_bytes: int) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: FetchSettings | None = None) -> None:
         self._client = client
-        self._max_body_bytes = max_body_bytes
+        self.settings = settings or FetchSettings()
+        self._global = asyncio.Semaphore(self.settings.max_connections)
+        self._hosts = _HostLimits(self.settings.max_connections_per_host)
 
-    async def fetch(self, state: FetchState) -> FetchResult:
-        headers = {}
+    async def fetch(
+        self,
+        state: FetchState,
+        *,
+        max_bytes: int | None = None,
+        accept: str = FEED_ACCEPT,
+    ) -> FetchResult:
+        """GET `state.url`, conditionally; never raises for network or server trouble."""
+        cap = max_bytes or self.settings.max_body_bytes
+        total = self.settings.total_timeout
+        try:
+            async with self._global, asyncio.timeout(total):
+                return await self._follow(state, cap, accept)
+        except TimeoutError:
+            return _error(state.url, f"timed out: no complete response within {total:g} s")
+        except httpx.ConnectTimeout:
+            return _error(
+                state.url, f"timed out connecting (after {self.settings.connect_timeout:g} s)"
+            )
+        except httpx.ReadTimeout:
+            return _error(
+                state.url,
+                f"timed out: the server sent nothing for {self.settings.read_timeout:g} s",
+            )
+        except httpx.TimeoutException as exc:
+            return _error(state.url, f"timed out ({type(exc).__name__})")
+        except httpx.ConnectError as exc:
+            return _error(state.url, f"could not connect: {exc}")
+        except httpx.RemoteProtocolError as exc:
+            return _error(state.url, f"the server broke off the response: {exc}")
+        except httpx.DecodingError as exc:
+            return _error(state.url, f"could not decompress the response: {exc}")
+        except httpx.HTTPError as exc:
+            return _error(state.url, f"{type(exc).__name__}: {exc}")
+
+    async def _follow(self, state: FetchState, cap: int, accept: str) -> FetchResult:
+        headers = {"Accept": accept}
         if state.etag:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
-        try:
-            async with self._client.stream("GET", state.url, headers=headers) as response:
-                if response.status_code == 304:
-                    return FetchResult(
-                        state.url,
-                        "not_modified",
-                        etag=state.etag,
-                        last_modified=state.last_modified,
-                    )
-                if response.status_code >= 400:
-                    return FetchResult(state.url, "error", error=f"HTTP {response.status_code}")
-                body = bytearray()
-                async for chunk in response.aiter_bytes():
-                    body.extend(chunk)
-                    if len(body) > self._max_body_bytes:
-                        return FetchResult(
-                            state.url,
-                            "error",
-                            error=f"response larger than {self._max_body_bytes} bytes",
+        url = state.url
+        chain = [url]
+        permanent: str | None = None
+        all_permanent = True
+        while True:
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
+            async with (
+                self._hosts.hold(url),
+                self._client.stream("GET", url, headers=headers) as response,
+            ):
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_CODES or response.status_code == 304:
+                    await _drain(response)  # so the connection can be reused
+                if response.status_code in REDIRECT_CODES and location:
+                    target = urljoin(str(response.url), location.strip())
+                    if target in chain:
+                        loop = " → ".join([*chain[chain.index(target) :], target])
+                        return _error(state.url, f"redirect loop: {loop}", response)
+                    if len(chain) > MAX_REDIRECTS:
+                        return _error(
+                            state.url, f"too many redirects (more than {MAX_REDIRECTS})", response
                         )
-                return FetchResult(
-                    str(response.url),
-                    "ok",
-                    body=bytes(body),
-                    headers=dict(response.headers),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                )
-        except httpx.TimeoutException:
-            return FetchResult(state.url, "error", error="timed out")
-        except httpx.HTTPError as exc:
-            return FetchResult(state.url, "error", error=f"{type(exc).__name__}: {exc}")
+                    if response.status_code in PERMANENT_REDIRECT_CODES and all_permanent:
+                        permanent = target
+                    else:
+                        all_permanent = False
+                    chain.append(target)
+                    url = target
+                    continue
+                return await self._finish(state, response, cap, permanent)
+
+    async def _finish(
+        self, state: FetchState, response: httpx.Response, cap: int, permanent: str | None
+    ) -> FetchResult:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        status = response.status_code
+        common: dict[str, Any] = {
+            "headers": headers,
+            "http_status": status,
+            "permanent_url": permanent,
+            "retry_after": parse_retry_after(headers.get("retry-after")),
+        }
+        if status == 304:
+            return FetchResult(
+                str(response.url),
+                "not_modified",
+                etag=headers.get("etag") or state.etag,
+                last_modified=headers.get("last-modified") or state.last_modified,
+                **common,
+            )
+        if status >= 400 or status < 200:
+            await _drain(response)
+            reason = response.reason_phrase or ""
+            return FetchResult(
+                state.url, "error", error=f"HTTP {status} {reason}".strip(), **common
+            )
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and "content-encoding" not in headers:
+            return FetchResult(state.url, "error", error=_too_big(cap, int(declared)), **common)
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body.extend(chunk)
+            if len(body) > cap:
+                return FetchResult(state.url, "error", error=_too_big(cap), **common)
+        return FetchResult(
+            str(response.url),
+            "ok",
+            body=bytes(body),
+            etag=headers.get("etag"),
+            last_modified=headers.get("last-modified"),
+            **common,
+        )
 
 
-def make_client(timeout_seconds: float) -> httpx.AsyncClient:
-    """The one HTTP client the bot shares for feeds."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(timeout_seconds, connect=min(10.0, timeout_seconds)),
-        headers={"User-Agent": USER_AGENT},
-        follow_redirects=True,
-        max_redirects=5,
-    )
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a short body we do not need, so the connection goes back to the pool; a long
+    one is left unread and the connection is closed instead."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > limit:
+            break
+
+
+def _too_big(cap: int, declared: int | None = None) -> str:
+    size = f" ({declared:,} bytes announced)" if declared else ""
+    return f"response larger than the {cap:,}-byte limit{size}"
+
+
+def _error(url: str, message: str, response: httpx.Response | None = None) -> FetchResult:
+    if response is None:
+        return FetchResult(url, "error", error=message)
+    return FetchResult(url, "error", error=message, http_status=response.status_code)
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    delta = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, delta)

@@ -1,62 +1,157 @@
-"""Parse feed bytes into FeedItems with feedparser; titles and summaries become plain text."""
+"""Parse feed bytes into FeedItems: RSS 0.9x/1.0/2.0 and Atom with feedparser, JSON Feed 1.x.
+
+Titles and summaries become plain text; links are resolved against the feed's address;
+dates become UTC, and an item without one gets the fetch time, flagged. A malformed feed
+is parsed as far as possible and comes back with a warning; bytes that are not a feed at
+all raise FeedError. Parsing is CPU work: callers run it off the event loop.
+"""
 
 from __future__ import annotations
 
 import calendar
-import html
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
 from bot.errors import FeedError
+from bot.feeds.fastparse import fast_parse
 from bot.models import FeedItem
 
-_TAG = re.compile(r"<[^>]+>")
-_BLOCK = re.compile(r"</?(p|div|br|li|h[1-6]|blockquote|tr)\b[^>]*>", re.IGNORECASE)
+JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
+_BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
+_MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True)
 class ParsedFeed:
+    """A parsed feed: its own title and link, its items, a warning when it was malformed."""
+
     title: str
     items: tuple[FeedItem, ...]
     warning: str | None = None
+    link: str | None = None
+    ttl_minutes: int | None = None
+    kind: str = ""  # rss20, atom10, rdf, json11, ... (feedparser's version names, plus json)
 
 
 def parse_feed(
-    body: bytes, *, url: str, headers: Mapping[str, str], fetched_at: datetime
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str],
+    fetched_at: datetime,
+    fast: bool = True,
 ) -> ParsedFeed:
-    """Parse a feed document; raises FeedError when the bytes are not a feed at all."""
+    """Parse a feed document; raises FeedError when the bytes are not a feed at all.
+
+    Well-formed RSS 2.0 / Atom 1.0 in UTF-8 takes the lxml fast path (same output);
+    `fast=False` forces feedparser.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if _looks_like_json(body, lowered.get("content-type", "")):
+        return parse_json_feed(body, url=url, fetched_at=fetched_at)
+    lowered.setdefault("content-location", url)
+    body, lowered["content-type"] = normalise_encoding(body, lowered.get("content-type", ""))
+    if fast:
+        quick = fast_parse(
+            body, url=url, content_type=lowered["content-type"], fetched_at=fetched_at
+        )
+        if quick is not None:
+            title, link, ttl, kind, quick_items = quick
+            return ParsedFeed(title, tuple(quick_items), None, link, ttl, kind)
     parsed = feedparser.parse(
-        body, response_headers={k.lower(): v for k, v in headers.items()}, sanitize_html=True
+        body,
+        response_headers=lowered,
+        # We turn all markup into plain text ourselves; feedparser's sanitizer and
+        # relative-URI pass over embedded HTML would only cost time (links are still resolved).
+        sanitize_html=False,
+        resolve_relative_uris=False,
     )
-    if not parsed.entries and not parsed.feed.get("title"):
+    if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
-        raise FeedError(f"not a feed ({reason})" if reason else "not a feed")
+        hint = "; it looks like a web page" if _looks_like_html(body) else ""
+        raise FeedError(f"not a feed{hint}" + (f" ({_short(reason)})" if reason else ""))
     warning = None
     if parsed.get("bozo"):
-        warning = f"malformed feed, parsed as far as possible: {parsed.get('bozo_exception')}"
-    items = tuple(_item(entry, fetched_at) for entry in parsed.entries)
-    return ParsedFeed(title=clean_text(parsed.feed.get("title", "")), items=items, warning=warning)
+        warning = (
+            f"malformed feed, parsed as far as possible: {_short(parsed.get('bozo_exception'))}"
+        )
+    feed = parsed.feed
+    link = feed.get("link") or None
+    items = tuple(
+        item for item in (_item(e, url, fetched_at) for e in parsed.entries) if _has_substance(item)
+    )
+    if len(items) < len(parsed.entries):
+        dropped = f"{len(parsed.entries) - len(items)} empty item(s) skipped"
+        warning = f"{warning}; {dropped}" if warning else f"malformed feed: {dropped}"
+    return ParsedFeed(
+        title=clean_text(feed.get("title", ""))[:_MAX_TITLE_CHARS],
+        items=items,
+        warning=warning,
+        link=link,
+        ttl_minutes=_int(feed.get("ttl")),
+        kind=parsed.get("version") or "unknown",
+    )
 
 
-def _item(entry: Any, fetched_at: datetime) -> FeedItem:
+def _item(entry: Any, feed_url: str, fetched_at: datetime) -> FeedItem:
     published, fallback = _date(entry, fetched_at)
     content = ""
     if entry.get("content"):
         content = clean_text(" ".join(c.get("value", "") for c in entry["content"]))
+    link = entry.get("link") or None
     return FeedItem(
-        guid=entry.get("id") or None,
-        link=entry.get("link") or None,
-        title=clean_text(entry.get("title", "")),
+        guid=_text_or_none(entry.get("id")),
+        link=urljoin(feed_url, link.strip()) if link else None,
+        title=clean_text(entry.get("title", ""))[:_MAX_TITLE_CHARS],
         summary=clean_text(entry.get("summary", "")),
         content=content,
         published=published,
         published_is_fallback=fallback,
-        author=entry.get("author") or None,
+        author=_text_or_none(entry.get("author")),
     )
 
 
@@ -64,13 +159,281 @@ def _date(entry: Any, fetched_at: datetime) -> tuple[datetime, bool]:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), UTC), False
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), UTC), False
+            except (OverflowError, ValueError, OSError):
+                continue
     return fetched_at, True
 
 
+def _has_substance(item: FeedItem) -> bool:
+    return bool(item.title or item.link or item.guid or item.summary or item.content)
+
+
+# ------------------------------------------------------------------ encodings
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_PROLOG_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
+_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([\w.:-]+)[\"']?", re.IGNORECASE)
+
+
+def normalise_encoding(body: bytes, content_type: str) -> tuple[bytes, str]:
+    """Settle the encoding before feedparser sees the bytes, for the common lies:
+
+    - bytes that are valid UTF-8 (and not plain ASCII) are UTF-8, whatever the HTTP header
+      or the XML prolog claims (a legacy single-byte text is practically never valid UTF-8);
+    - a document that says it is UTF-8 (BOM, header or prolog) but has stray invalid bytes
+      keeps its UTF-8 and reads each stray byte as Windows-1252 (a Latin-1 "ñ" pasted in).
+
+    Anything else (declared legacy encodings, UTF-16, no declaration) is left to feedparser,
+    which uses the declarations and then chardet.
+    """
+    media = content_type.split(";", 1)[0].strip() or "application/xml"
+    if media.startswith("text/"):
+        media = "application/xml"  # RFC 3023 would make text/* without charset US-ASCII
+    declared = _declared_charset(body, content_type)
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return body, media
+    if body.isascii():
+        return body, _with_charset(media, declared)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        says_utf8 = body.startswith(_UTF8_BOM) or (declared or "").lower() in ("utf-8", "utf8")
+        if not says_utf8:
+            return body, _with_charset(media, declared)
+        mended = _mend_utf8(body)
+        if mended is None:
+            return body, _with_charset(media, declared)
+        return mended, f"{media}; charset=utf-8"
+    return body, f"{media}; charset=utf-8"
+
+
+def _declared_charset(body: bytes, content_type: str) -> str | None:
+    header = _CHARSET.search(content_type)
+    if header:
+        return header.group(1)
+    prolog = _PROLOG_ENCODING.match(body.removeprefix(_UTF8_BOM)[:200])
+    return prolog.group(1).decode("ascii") if prolog else None
+
+
+def _with_charset(media: str, charset: str | None) -> str:
+    return f"{media}; charset={charset}" if charset else media
+
+
+def _mend_utf8(body: bytes, max_repairs: int = 200) -> bytes | None:
+    """UTF-8 with each invalid byte read as Windows-1252; None when too broken to mend."""
+    parts: list[str] = []
+    view = body.removeprefix(_UTF8_BOM)
+    for _ in range(max_repairs):
+        try:
+            parts.append(view.decode("utf-8"))
+            return "".join(parts).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            parts.append(view[: exc.start].decode("utf-8"))
+            parts.append(view[exc.start : exc.end].decode("cp1252", errors="replace"))
+            view = view[exc.end :]
+    return None
+
+
+# ------------------------------------------------------------------ JSON Feed
+
+
+def parse_json_feed(body: bytes, *, url: str, fetched_at: datetime) -> ParsedFeed:
+    """JSON Feed 1.0 / 1.1 (https://jsonfeed.org/version/1.1), tolerant of wrong types."""
+    try:
+        data = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except ValueError as exc:
+        raise FeedError(f"not a feed (invalid JSON: {exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+        raise FeedError("not a feed (JSON without an items list)")
+    problems: list[str] = []
+    version = data.get("version")
+    if version not in JSON_FEED_VERSIONS:
+        problems.append(f"unknown version {version!r}")
+    base = _str(data.get("feed_url")) or url
+    items = []
+    for index, raw in enumerate(data["items"]):
+        if not isinstance(raw, dict):
+            problems.append(f"item {index} is not an object")
+            continue
+        items.append(_json_item(raw, base, fetched_at, problems, index))
+    title = data.get("title")
+    if not isinstance(title, str):
+        problems.append("title is not a string")
+    warning = None
+    if problems:
+        more = f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
+        warning = "malformed feed, parsed as far as possible: " + "; ".join(problems[:3]) + more
+    home = _str(data.get("home_page_url"))
+    return ParsedFeed(
+        title=clean_text(title if isinstance(title, str) else "")[:_MAX_TITLE_CHARS],
+        items=tuple(items),
+        warning=warning,
+        link=urljoin(url, home) if home else None,
+        kind="json11" if version == JSON_FEED_VERSIONS[1] else "json10",
+    )
+
+
+def _json_item(
+    raw: dict[str, Any], base: str, fetched_at: datetime, problems: list[str], index: int
+) -> FeedItem:
+    guid = raw.get("id")
+    if isinstance(guid, int | float) and not isinstance(guid, bool):
+        guid = str(guid)  # 1.0 feeds sometimes use numbers; 1.1 says "string"
+    link = _str(raw.get("url")) or _str(raw.get("external_url"))
+    published = fallback = None
+    for key in ("date_published", "date_modified"):
+        value = raw.get(key)
+        if value is None:
+            continue
+        when = _rfc3339(value)
+        if when is None:
+            problems.append(f"item {index}: {key} is not a date")
+            continue
+        published = when
+        break
+    if published is None:
+        published, fallback = fetched_at, True
+    html = _str(raw.get("content_html"))
+    text = _str(raw.get("content_text"))
+    listed = raw.get("authors")
+    authors: list[Any] = listed if isinstance(listed, list) else [raw.get("author")]
+    names = [a["name"] for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+    return FeedItem(
+        guid=guid if isinstance(guid, str) and guid.strip() else None,
+        link=urljoin(base, link.strip()) if link else None,
+        title=clean_text(_str(raw.get("title")))[:_MAX_TITLE_CHARS],
+        summary=clean_text(_str(raw.get("summary"))),
+        content=clean_text(html) if html else clean_text(text),
+        published=published,
+        published_is_fallback=bool(fallback),
+        author=", ".join(names) or None,
+    )
+
+
+def _rfc3339(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # the spec requires an offset; assume UTC
+    return when.astimezone(UTC)
+
+
+# ------------------------------------------------------------------ text
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+_MARKUP = re.compile(r"<[A-Za-z/!?]|&(#?\w+);")
+
+
 def clean_text(markup: str) -> str:
-    """HTML to plain text: block tags become line breaks, entities are decoded."""
-    text = _BLOCK.sub("\n", markup)
-    text = html.unescape(_TAG.sub("", text))
+    """HTML to plain text: scripts and styles dropped, block tags become line breaks,
+    entities decoded, runs of white space collapsed."""
+    if not markup:
+        return ""
+    if _MARKUP.search(markup):
+        extractor = _TextExtractor()
+        extractor.feed(markup)
+        extractor.close()
+        text = "".join(extractor.parts)
+    else:
+        text = markup
+    text = text.replace("\u00a0", " ").replace("\u200b", "")
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _looks_like_json(body: bytes, content_type: str) -> bool:
+    if "json" in content_type.lower():
+        return True
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{")
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:1024].lower()
+    return b"<html" in head or b"<!doctype html" in head
+
+
+def _short(exc: object) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _text_or_none(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+# ------------------------------------------------------------------ discovery
+
+_FEED_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
+)
+
+
+class _AlternateLinks(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        values = {k.lower(): (v or "") for k, v in attrs}
+        rels = values.get("rel", "").lower().split()
+        feed_type = values.get("type", "").lower() in _FEED_TYPES
+        if "alternate" in rels and feed_type and values.get("href"):
+            self.links.append(values["href"].strip())
+
+
+def discover_feed_links(body: bytes, base_url: str) -> list[str]:
+    """Feed addresses a web page announces with <link rel="alternate" type="...">."""
+    finder = _AlternateLinks()
+    finder.feed(body[:500_000].decode("utf-8", errors="replace"))
+    return list(dict.fromkeys(urljoin(base_url, href) for href in finder.links))

@@ -125,6 +125,23 @@ def build_migrations() -> Migrations:
             ["kind", "article_id", "destination"], unique=True
         )
 
+    # ------------------------------------------------------------ feeds area
+
+    @migrations()
+    def m010_feeds_health(db: Database) -> None:
+        """Fetch URL after permanent redirects, body hash, where a feed came from; item guids."""
+        feeds = db["feeds"]
+        feeds.add_column("fetch_url", str)  # type: ignore[union-attr]
+        feeds.add_column("content_hash", str)  # type: ignore[union-attr]
+        feeds.add_column("origin", str, not_null_default="config")  # type: ignore[union-attr]
+        feeds.add_column("last_status", str)  # type: ignore[union-attr]
+        feeds.add_column("last_warning", str)  # type: ignore[union-attr]  # malformed, parsed
+        articles = db["articles"]
+        articles.add_column("guid", str)  # type: ignore[union-attr]
+        articles.add_column("text_source", str)  # type: ignore[union-attr]  # feed | page
+        articles.add_column("text_note", str)  # type: ignore[union-attr]  # why that source
+        articles.create_index(["feed_url", "guid"])  # type: ignore[union-attr]
+
     # ------------------------------------------------------------ chat (bot/chat/)
 
     @migrations()

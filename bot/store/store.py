@@ -92,6 +92,9 @@ class Store:
             db = Database(conn)
             if target != ":memory:":
                 db.enable_wal()
+                # WAL + NORMAL: commits stay atomic and consistent; only a power cut can
+                # lose the last moments. FULL would fsync every feed poll.
+                db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA busy_timeout = 5000")
             build_migrations().apply(db)
@@ -124,6 +127,22 @@ class Store:
         """Insert or replace one article row (see migrations for the columns)."""
         with self._lock:
             self.db["articles"].upsert(row, pk="id")  # type: ignore[union-attr]
+
+    def save_articles(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or update many article rows in one transaction, one statement per shape of
+        row (a feed poll writes thousands; sqlite-utils' per-row upsert costs ~15 queries)."""
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in rows:
+            shapes.setdefault(tuple(row), []).append(row)
+        with self.transaction():
+            for columns, group in shapes.items():
+                names = ", ".join(f'"{c}"' for c in columns)
+                updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
+                sql = (
+                    f"INSERT INTO articles ({names}) VALUES ({', '.join('?' * len(columns))})"
+                    f" ON CONFLICT(id) DO UPDATE SET {updates}"
+                )
+                self.db.conn.executemany(sql, [[r[c] for c in columns] for r in group])
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -183,17 +202,64 @@ class Store:
             return self.db[table].count
 
     # --------------------------------------------------------------- feeds
+    # The `feeds` row is keyed by the URL the feed was added with; `fetch_url` is where it is
+    # fetched from after permanent redirects, so ids scoped to a feed never change.
 
     def sync_feeds(self, feeds: Sequence[dict[str, Any]], now: datetime) -> None:
-        """Make sure every configured feed has a row; keeps fetch state of known feeds."""
+        """Make the config's feeds match the store: add new ones, update settings, keep fetch
+        state; feeds that came from the config earlier and are no longer in it are removed.
+        Feeds added from the command line or chat (origin "cli") are left alone."""
+        wanted = {f["url"] for f in feeds}
         with self.transaction():
+            table = self.db["feeds"]
             for feed in feeds:
-                table = self.db["feeds"]
                 existing = list(table.rows_where("url = ?", [feed["url"]]))
+                changes = {k: v for k, v in feed.items() if k != "url"}
                 if existing:
-                    table.update(feed["url"], {k: v for k, v in feed.items() if k != "url"})  # type: ignore[union-attr]
+                    table.update(feed["url"], {**changes, "origin": "config"})  # type: ignore[union-attr]
                 else:
-                    table.insert({**feed, "added_at": iso(now)})  # type: ignore[union-attr]
+                    table.insert({**feed, "origin": "config", "added_at": iso(now)})  # type: ignore[union-attr]
+            for row in list(table.rows_where("origin = 'config'")):
+                if row["url"] not in wanted:
+                    table.delete(row["url"])  # type: ignore[union-attr]
+
+    def add_feed(
+        self,
+        url: str,
+        name: str = "",
+        interval_minutes: int = 30,
+        now: datetime | None = None,
+        *,
+        title: str = "",
+        backfill: int = 0,
+        origin: str = "cli",
+    ) -> bool:
+        """Add one feed (from the command line or chat); False when a feed with that URL,
+        or fetched from it after a redirect, exists."""
+        now = now or utc_now()
+        with self.transaction():
+            if self.find_feed(url) is not None:
+                return False
+            self.db["feeds"].insert(  # type: ignore[union-attr]
+                {
+                    "url": url,
+                    "name": name,
+                    "title": title,
+                    "interval_minutes": interval_minutes,
+                    "backfill": backfill,
+                    "origin": origin,
+                    "added_at": iso(now),
+                }
+            )
+        return True
+
+    def remove_feed(self, url: str) -> dict[str, Any] | None:
+        """Remove a feed (by its URL or where it is fetched from); its articles stay."""
+        with self.transaction():
+            feed = self.find_feed(url)
+            if feed is not None:
+                self.db["feeds"].delete(feed["url"])  # type: ignore[union-attr]
+        return feed
 
     def feeds(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -201,12 +267,63 @@ class Store:
 
     def get_feed(self, url: str) -> dict[str, Any] | None:
         with self._lock:
-            rows = list(self.db["feeds"].rows_where("url = ?", [url]))
+            cursor = self.db.conn.execute("SELECT * FROM feeds WHERE url = ?", [url])
+            row = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        return dict(zip(names, row, strict=True)) if row else None
+
+    def find_feed(self, url: str) -> dict[str, Any] | None:
+        """A feed by the URL it was added with or the URL it is now fetched from."""
+        with self._lock:
+            rows = list(
+                self.db["feeds"].rows_where("url = ? OR fetch_url = ?", [url, url], limit=1)
+            )
         return rows[0] if rows else None
 
     def update_feed(self, url: str, changes: dict[str, Any]) -> None:
+        """Change some columns of one feed (called after every poll, so plain SQL)."""
+        if not changes:
+            return
+        columns = ", ".join(f'"{name}" = ?' for name in changes)
         with self._lock:
-            self.db["feeds"].update(url, changes)  # type: ignore[union-attr]
+            self.db.conn.execute(
+                f"UPDATE feeds SET {columns} WHERE url = ?", [*changes.values(), url]
+            )
+
+    def known_items(
+        self, feed_url: str, ids: Sequence[str], urls: Sequence[str], guids: Sequence[str]
+    ) -> tuple[set[str], set[str], set[str]]:
+        """Which of these article ids, canonical URLs (any feed) and guids (this feed) are
+        already stored: one query per kind, for a whole feed at a time."""
+        found: list[set[str]] = []
+        with self._lock:
+            for sql, values in (
+                ("SELECT id FROM articles WHERE id IN ({})", list(ids)),
+                ("SELECT url FROM articles WHERE url IN ({})", list(urls)),
+                (
+                    "SELECT guid FROM articles WHERE feed_url = ? AND guid IN ({})",
+                    list(guids),
+                ),
+            ):
+                hits: set[str] = set()
+                for start in range(0, len(values), 500):
+                    chunk = values[start : start + 500]
+                    if not chunk:
+                        continue
+                    query = sql.format(", ".join("?" * len(chunk)))
+                    args = [feed_url, *chunk] if "feed_url" in sql else chunk
+                    hits.update(r[0] for r in self.db.execute(query, args).fetchall())
+                found.append(hits)
+        return found[0], found[1], found[2]
+
+    def find_article_by_guid(self, feed_url: str, guid: str) -> dict[str, Any] | None:
+        with self._lock:
+            rows = list(
+                self.db["articles"].rows_where(
+                    "feed_url = ? AND guid = ?", [feed_url, guid], limit=1
+                )
+            )
+        return rows[0] if rows else None
 
     # -------------------------------------------------------------- outbox
 
@@ -411,28 +528,6 @@ class Store:
                 [_like_prefix(prefix), limit],
             ).fetchall()
         return [r[0] for r in rows if r[0]]
-
-    def add_feed(self, url: str, name: str, interval_minutes: int, now: datetime) -> bool:
-        """Add a feed; False when it is already there."""
-        with self.transaction():
-            if self.get_feed(url) is not None:
-                return False
-            self.db["feeds"].insert(  # type: ignore[union-attr]
-                {
-                    "url": url,
-                    "name": name,
-                    "interval_minutes": interval_minutes,
-                    "backfill": 0,
-                    "added_at": iso(now),
-                }
-            )
-        return True
-
-    def remove_feed(self, url: str) -> bool:
-        """Stop watching a feed (its articles stay); False when it was not there."""
-        with self._lock:
-            cursor = self.db.execute("DELETE FROM feeds WHERE url = ?", [url])
-            return cursor.rowcount > 0
 
     # -------------------------------------------------------------- search
 

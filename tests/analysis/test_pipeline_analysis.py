@@ -39,6 +39,9 @@ async def test_poll_cycle_with_the_real_analysis(tmp_path: Path) -> None:
             {
                 "bot": {"database": str(tmp_path / "db.sqlite"), "seeds_dir": str(REPO / "seeds")},
                 "feeds": [{"url": url, "backfill": 5}],
+                # The feed server is on 127.0.0.1; the test reaches no other host.
+                "fetch": {"allow_private_addresses": True},
+                "full_text": {"enabled": False},
             }
         )
         out = io.StringIO()

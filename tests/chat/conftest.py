@@ -55,6 +55,9 @@ def bot_config(
             "console": {"enabled": "never"},
             "discord": {"channel_id": int(CHANNEL), "guild_id": 0, **discord},
             "feeds": [{"url": u, "name": "Example News", "backfill": backfill} for u in feed_urls],
+            # The feed server is on 127.0.0.1, and tests reach nothing else.
+            "fetch": {"allow_private_addresses": True},
+            "full_text": {"enabled": False},
         }
     )
     return config

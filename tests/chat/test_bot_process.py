@@ -32,6 +32,13 @@ jitter_seconds = 0
 [console]
 enabled = "never"
 
+# The feed server is on 127.0.0.1, and tests reach nothing else.
+[fetch]
+allow_private_addresses = true
+
+[full_text]
+enabled = false
+
 [discord]
 channel_id = {CHANNEL}
 backlog_digest_at = 0

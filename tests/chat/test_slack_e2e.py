@@ -61,6 +61,9 @@ def _config(tmp_path: Path, feed_url: str, **slack: Any) -> Config:
             "discord": {"channel_id": int(CHANNEL), "guild_id": 0},
             "slack": {"channel": SLACK_CHANNEL, **slack},
             "feeds": [{"url": feed_url, "name": "Example News", "backfill": 50}],
+            # The feed server is on 127.0.0.1, and tests reach nothing else.
+            "fetch": {"allow_private_addresses": True},
+            "full_text": {"enabled": False},
         }
     )
 
@@ -151,6 +154,8 @@ async def test_slack_alone_with_a_webhook_posts_alerts(
             "bot": {"database": str(tmp_path / "bot.db"), "seeds_dir": str(REPO / "seeds")},
             "console": {"enabled": "never"},
             "feeds": [{"url": url, "backfill": 50}],
+            "fetch": {"allow_private_addresses": True},
+            "full_text": {"enabled": False},
         }
     )
     secrets = Secrets({"SLACK_WEBHOOK_URL": Secret(f"{slack.base}/webhook/T1")})

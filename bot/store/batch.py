@@ -1,0 +1,66 @@
+"""Group commit: database work from many concurrent polls runs in one worker-thread call
+and one transaction, instead of a thread hop and a commit each.
+
+Each job runs in its own savepoint: a job that raises is rolled back alone, and its caller
+gets the exception; the others commit together. Jobs run in the order they were submitted,
+one batch at a time, so callers need no lock of their own. A batch holds at most
+`max_jobs` jobs, so the store is never held for long (chat commands read it too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from bot.store.store import Store
+
+T = TypeVar("T")
+
+
+class BatchWriter:
+    """Runs submitted store jobs in batches, off the event loop."""
+
+    def __init__(self, store: Store, max_jobs: int = 32) -> None:
+        self._store = store
+        self._max_jobs = max_jobs
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._draining: asyncio.Task[None] | None = None
+
+    async def run(self, job: Callable[[], T]) -> T:
+        """Run `job` (a function of the store) in the next batch; returns its result."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, future))
+        if self._draining is None or self._draining.done():
+            self._draining = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._max_jobs]
+            del self._pending[: self._max_jobs]
+            try:
+                outcomes = await asyncio.to_thread(self._run_batch, [job for job, _ in batch])
+            except BaseException as exc:  # the batch itself failed (e.g. database gone)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller was cancelled
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _run_batch(self, jobs: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        with self._store.transaction():
+            for job in jobs:
+                try:
+                    with self._store.transaction():  # a savepoint per job
+                        outcomes.append((True, job()))
+                except Exception as exc:
+                    outcomes.append((False, exc))
+        return outcomes

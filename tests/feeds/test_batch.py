@@ -1,0 +1,43 @@
+"""Group commit: jobs of many polls in one transaction; a failing job is rolled back alone."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.store import Store
+from bot.store.batch import BatchWriter
+
+NOW = datetime(2025, 11, 6, tzinfo=UTC)
+
+
+async def test_jobs_run_together_and_a_failure_stays_its_own(store: Store) -> None:
+    writer = BatchWriter(store)
+
+    def add(url: str) -> str:
+        store.add_feed(url, now=NOW)
+        return url
+
+    def add_then_fail() -> None:
+        store.add_feed("https://broken.example/feed", now=NOW)
+        raise ValueError("bad job")
+
+    results = await asyncio.gather(
+        writer.run(lambda: add("https://a.example/feed")),
+        writer.run(add_then_fail),
+        writer.run(lambda: add("https://b.example/feed")),
+        return_exceptions=True,
+    )
+    assert results[0] == "https://a.example/feed" and results[2] == "https://b.example/feed"
+    assert isinstance(results[1], ValueError)
+    assert [f["url"] for f in store.feeds()] == ["https://a.example/feed", "https://b.example/feed"]
+
+
+async def test_results_come_back_in_order_across_batches(store: Store) -> None:
+    writer = BatchWriter(store, max_jobs=7)
+    values = await asyncio.gather(*(writer.run(lambda i=i: i * i) for i in range(50)))
+    assert values == [i * i for i in range(50)]
+    with pytest.raises(ZeroDivisionError):
+        await writer.run(lambda: 1 // 0)

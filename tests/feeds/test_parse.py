@@ -1,0 +1,502 @@
+"""Parsing: the real-world files in ../shared/feeds and our own fixtures for each quirk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import FeedError
+from bot.feeds.parse import ParsedFeed, clean_text, discover_feed_links, parse_feed
+from bot.feeds.workers import FeedParser
+from tests.conftest import REPO, shared_dir
+
+FETCHED = datetime(2030, 1, 1, tzinfo=UTC)
+DATA = REPO / "tests" / "data" / "feeds"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What a file must parse to. `first`/`last` are (title, link, ISO date or None for
+    "no date in the feed: fetch time, flagged")."""
+
+    kind: str
+    count: int
+    title: str
+    first: tuple[str, str | None, str | None] | None = None
+    last: tuple[str, str | None, str | None] | None = None
+    warning: bool = False
+
+
+def _parse(path: Path, url: str) -> ParsedFeed:
+    content_type = "application/feed+json" if path.suffix == ".json" else "application/xml"
+    return parse_feed(
+        path.read_bytes(), url=url, headers={"Content-Type": content_type}, fetched_at=FETCHED
+    )
+
+
+def _check(parsed: ParsedFeed, expect: Expect) -> None:
+    assert parsed.kind == expect.kind
+    assert len(parsed.items) == expect.count
+    assert parsed.title == expect.title
+    assert bool(parsed.warning) is expect.warning, parsed.warning
+    for item, wanted in ((parsed.items[:1], expect.first), (parsed.items[-1:], expect.last)):
+        if wanted is None:
+            continue
+        title, link, date = wanted
+        assert item[0].title == title
+        assert item[0].link == link
+        if date is None:
+            assert item[0].published == FETCHED and item[0].published_is_fallback
+        else:
+            assert item[0].published.isoformat() == date and not item[0].published_is_fallback
+            assert item[0].published.tzinfo == UTC
+    for item in parsed.items:
+        assert "<" not in item.title or "&lt;" in item.title  # markup became text
+
+
+HUFF = "http://www.huffingtonpost.ca/"
+GOOGLE = "https://www.google.com/url?rct=j&sa=t&url="
+GA = "&ct=ga&cd=CAIyHGU4ZTJkZjQ3OTVkYmIzMTc6Y28uanA6ZW46SlA&usg="
+HEISE = "https://www.heise.de/newsticker/meldung/"
+PSY = "https://le-cercle-psy.scienceshumaines.com/"
+
+SHARED: dict[str, Expect] = {
+    "feedjira_feedjira__HuffPostCanada.xml": Expect(
+        "rss20",
+        2,
+        "HuffPost Canada - Athena2 - All Posts",
+        (
+            "Winnipeg High School Orders Custom Hijabs For Muslim Athletes",
+            HUFF + "2017/10/17/winnipeg-high-school-orders-custom-hijabs-for-muslim-athletes"
+            "_a_23246627/",
+            "2017-10-17T22:17:00+00:00",
+        ),
+        (
+            "The Once-In-A-Lifetime Thrill Of Opening For Tom Petty",
+            HUFF + "adrian-sutherland/the-once-in-a-lifetime-thrill-of-opening-for-tom-petty"
+            "_a_23234370/",
+            "2017-10-17T21:38:00+00:00",
+        ),
+    ),
+    "feedjira_feedjira__TechCrunch.xml": Expect(
+        "rss20",
+        20,
+        "TechCrunch",
+        (
+            "Angie\u2019s List Sets Price Range IPO At $11 To $13 Per Share; Valued At Over $600M",
+            "http://feedproxy.google.com/~r/Techcrunch/~3/kTeeGj4FnwU/",
+            "2011-11-02T17:25:27+00:00",
+        ),
+        (
+            "Ooma Invades Canada, US Premier Subscribers Can Now Talk To Their Northern Cousins"
+            " For Free",
+            "http://feedproxy.google.com/~r/Techcrunch/~3/ADadXkNtM_0/",
+            "2011-11-02T12:34:07+00:00",
+        ),
+        warning=True,  # a newline before the XML declaration
+    ),
+    "feedjira_feedjira__google_alerts_atom.xml": Expect(
+        "atom10",
+        20,
+        "Google Alert - Slack",
+        (
+            "Report offers Prediction of Automotive Slack Market by Top key players like Haldex,"
+            " Meritor, Bendix ...",
+            GOOGLE + "https://www.aglobalmarketresearch.com/report-offers-prediction-of-automotive"
+            "-slack-market-by-top-key-players-like-haldex-meritor-bendix-mei-wabco-accuride-stemco"
+            "-tbk-febi-aydinsan/" + GA + "AFQjCNHUcRGtHY1ygcMDkVS68IgpYs7Wpg",
+            "2019-07-10T11:53:37+00:00",
+        ),
+        (
+            "Latest research shows Microsoft Teams is stomping Slack",
+            GOOGLE + "https://mspoweruser.com/latest-research-shows-microsoft-teams-is-stomping"
+            "-slack/" + GA + "AFQjCNHlMxJk51Ai598ebVkCpaKE2uStCw",
+            "2019-07-09T23:59:57+00:00",
+        ),
+    ),
+    "feedjira_feedjira__json_feed.json": Expect(
+        "json10",
+        20,
+        "inessential.com",
+        (
+            "James Dempsey and the Breakpoints Benefit App Camp for Girls",
+            "http://inessential.com/2017/06/02/james_dempsey_and_the_breakpoints_benefi",
+            "2017-06-03T05:05:47+00:00",
+        ),
+        (
+            "My CocoaConf Yosemite 2017 Talk",
+            "http://inessential.com/2017/03/25/my_cocoaconf_yosemite_2017_talk",
+            "2017-03-25T18:55:21+00:00",
+        ),
+    ),
+    "kurtmckee_feedparser__big5.xml": Expect(
+        "atom10",
+        0,
+        "我希望??很容易?其翻?成中文，并有助于改??件。 感?您??本文。",
+        warning=True,  # no declaration: detected as Big5
+    ),
+    "kurtmckee_feedparser__bozo_invalid-bytes-with-bom.xml": Expect(
+        "rss20", 0, "Valid UTF8: \u0468Invalid UTF8: Espa\u00f1a", warning=True
+    ),
+    "kurtmckee_feedparser__rss_incomplete_cdata.xml": Expect(
+        "rss20", 0, "can feedparser read this xml", warning=True
+    ),
+    "kurtmckee_feedparser__utf-16le-bom.xml": Expect("rss", 0, ""),
+    "lemon24_reader__invalid.json": Expect(
+        "json11", 8, "", ("", None, None), ("", None, None), warning=True
+    ),
+    "miniflux_v2__encoding_WINDOWS-1251.xml": Expect(
+        "rss20",
+        50,
+        "iBash.Org.Ru",
+        (
+            "Цитата #17703",
+            "http://ibash.org.ru/quote.php?id=17703",
+            "2018-03-21T07:27:32+00:00",
+        ),
+        ("Цитата #17220", "http://ibash.org.ru/quote.php?id=17220", "2018-03-15T06:16:48+00:00"),
+    ),
+    "miniflux_v2__large_rss.xml": Expect(
+        "rss20",
+        25,
+        "Artificial truth",
+        (
+            "Using vale with vim",
+            "https://dustri.org/b/using-vale-with-vim.html",
+            "2024-03-10T16:15:00+00:00",
+        ),
+        (
+            "A sneaky Golang bug",
+            "https://dustri.org/b/a-sneaky-golang-bug.html",
+            "2023-08-02T11:15:00+00:00",
+        ),
+    ),
+    "miniflux_v2__no_encoding_ISO-8859-1.xml": Expect(
+        "rss20",
+        9,  # the tenth item is empty (no title, link or text) and is skipped
+        "Flux RSS du magazine de psychologie Le Cercle Psy",
+        (
+            "Perturbateurs endocriniens : quels effets sur le cerveau ?",
+            PSY + "perturbateurs-endocriniens-quels-effets-sur-le-cerveau_sh_39995",
+            "2018-10-17T10:30:00+00:00",
+        ),
+        (
+            "Psychologue à domicile : de la clinique à l'état brut",
+            PSY + "psychologue-a-domicile-de-la-clinique-a-l-etat-brut_sh_35540",
+            "2018-10-17T10:30:00+00:00",
+        ),
+        warning=True,
+    ),
+    "miniflux_v2__rdf_UTF8.xml": Expect(
+        "rss090",
+        60,
+        "heise online News",
+        (
+            "OLED-TVs: Vorsichtsmaßnahmen gegen Einbrennen",
+            HEISE + "OLED-TVs-Vorsichtsmassnahmen-gegen-Einbrennen-4205274.html"
+            "?wt_mc=rss.ho.beitrag.rdf",
+            None,  # RSS 0.9 has no dates
+        ),
+        (
+            "Mi Mix 3: Xiaomi-Flaggschiff mit Kamera-Slider und 10 GByte RAM",
+            HEISE + "Mi-Mix-3-Xiaomi-Flaggschiff-mit-Kamera-Slider-und-10-GByte-RAM-4204655.html"
+            "?wt_mc=rss.ho.beitrag.rdf",
+            None,
+        ),
+    ),
+    "miniflux_v2__urdu_UTF8.xml": Expect(
+        "rss20",
+        26,
+        "BBC News اردو - پاکستان کے لیے امریکی امداد کی بہار و خزاں",
+        (
+            "امریکی عسکری امداد کی بندش کی وجوہات: انڈیا سے جنگ، جوہری پروگرام اور اب دہشت گردوں کی"
+            " پشت پناہی",
+            "http://www.bbc.com/urdu/pakistan-42575603",
+            "2018-01-05T16:51:00+00:00",
+        ),
+        (
+            "پاکستان امریکہ تعلقات میں ’ڈو مور‘ کا نیا ایڈیشن جو آج تک چل رہا",
+            "http://www.bbc.com/urdu/pakistan-42422392",
+            "2017-12-20T12:23:23+00:00",
+        ),
+    ),
+    "miniflux_v2__windows-1252-incorrect-prolog.xml": Expect("rss20", 0, "Euro €"),
+}
+
+
+def test_every_shared_file_has_an_expectation() -> None:
+    folder = shared_dir("feeds")
+    files = {p.name for p in folder.iterdir() if p.suffix in (".xml", ".json")}
+    assert files == set(SHARED)
+    assert len(files) == 15
+
+
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_shared_feed_parses_to_expected_output(name: str) -> None:
+    path = shared_dir("feeds") / name
+    _check(_parse(path, f"https://feeds.example/{name}"), SHARED[name])
+
+
+OURS: dict[str, Expect] = {
+    "leading_newline.xml": Expect(
+        "rss20",
+        2,
+        "Court Watch",
+        (
+            "Judge hears fair-use arguments in training case",
+            "https://courtwatch.example/2025/11/fair-use-hearing",
+            "2025-11-04T14:30:00+00:00",  # +0100 became UTC
+        ),
+        ("Second story", "https://courtwatch.example/2025/11/second", "2025-11-04T09:00:00+00:00"),
+        warning=True,
+    ),
+    "cdata_padded.xml": Expect(
+        "rss20",
+        1,
+        "Padded Times",
+        (
+            "Licensing talks stall over archive access",
+            "https://padded.example/news/licensing-talks",
+            "2025-11-05T13:00:00+00:00",
+        ),
+    ),
+    "atom_html_titles.xml": Expect(
+        "atom10",
+        2,
+        "Alert - training data",
+        (
+            "New suit over training data & lyrics",
+            "https://alerts.example/url?url=https://news.example/suit&utm_source=alert",
+            "2025-11-05T09:59:00+00:00",
+        ),
+        (
+            "Plain & simple",
+            "https://fixtures.example/relative/path",  # resolved against the feed URL
+            "2025-11-04T06:00:00+00:00",
+        ),
+    ),
+    "json_feed_1_1.json": Expect(
+        "json11",
+        2,
+        "Data Rights Daily",
+        (
+            "The \u201copt-out\u201d fight moves to Brussels",
+            "https://datarights.example/2025/11/opt-out",  # relative to feed_url
+            "2025-11-05T11:00:00+00:00",
+        ),
+        ("", "https://datarights.example/2025/11/numbers", "2025-11-04T08:00:00+00:00"),
+    ),
+    "json_wrong_types.json": Expect(
+        "json11",
+        3,
+        "",
+        ("Good item", "https://wrong.example/1", "2025-11-03T10:00:00+00:00"),
+        ("No id but a link", "https://wrong.example/3", None),
+        warning=True,
+    ),
+    "rdf_no_dates.xml": Expect(
+        "rss090",
+        2,
+        "Ticker",
+        ("Große Klage gegen KI-Firma", "https://ticker.example/meldung/1?wt_mc=rss.feed", None),
+        ("Zweite Meldung", "https://ticker.example/meldung/2", None),
+    ),
+    "windows_1251.xml": Expect(
+        "rss20",
+        1,
+        "Новости права",
+        ("Суд и обучающие данные", "https://pravo.example/1", "2025-11-03T07:00:00+00:00"),
+    ),
+    "latin1_no_declaration.xml": Expect(
+        "rss20",
+        1,
+        "Revue de presse",
+        (
+            "Données d'entraînement : la société répond",
+            "https://revue.example/a",
+            "2025-11-03T10:00:00+00:00",
+        ),
+        warning=True,
+    ),
+    "rtl_cdata.xml": Expect(
+        "rss20",
+        1,
+        "أخبار التقنية",
+        ("دعوى جديدة بشأن بيانات التدريب", "https://akhbar.example/1", "2025-11-03T10:00:00+00:00"),
+    ),
+    "utf8_declared_1252.xml": Expect(
+        "rss20",
+        1,
+        "Prix en €",
+        ("Licence à 5 € par œuvre", "https://prix.example/1", "2025-11-03T10:00:00+00:00"),
+    ),
+    "big5_undeclared.xml": Expect(
+        "atom10",
+        1,
+        "科技新聞",
+        (
+            "人工智慧訓練資料著作權訴訟，出版社要求賠",
+            "https://big5.example/1",
+            "2025-11-03T10:00:00+00:00",
+        ),
+        warning=True,
+    ),
+    "bom_invalid_bytes.xml": Expect(
+        "rss20",
+        1,
+        "Mixed \u0468 and España",
+        ("Señal de entrenamiento", "https://mixed.example/1", None),
+        warning=True,
+    ),
+    "incomplete_cdata.xml": Expect(
+        "rss20", 1, "Cut short", ("Complete item", "https://cut.example/1", None), warning=True
+    ),
+    "utf16le_bom.xml": Expect(
+        "rss20",
+        1,
+        "Wide feed",
+        ("Ünïcödé in UTF-16", "https://wide.example/1", "2025-11-03T10:00:00+00:00"),
+    ),
+}
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    files = {p.name for p in DATA.iterdir() if p.suffix in (".xml", ".json")}
+    assert files == set(OURS)
+
+
+@pytest.mark.parametrize("name", sorted(OURS))
+def test_our_fixture_parses_to_expected_output(name: str) -> None:
+    _check(_parse(DATA / name, f"https://fixtures.example/feeds/{name}"), OURS[name])
+
+
+def test_html_becomes_clean_text() -> None:
+    parsed = _parse(DATA / "cdata_padded.xml", "https://padded.example/feed")
+    assert parsed.items[0].summary == "Negotiators met again."  # the script is gone
+    content = _parse(DATA / "leading_newline.xml", "https://x.example/").items[0].content
+    assert content == "The hearing ran for three hours.\nBoth sides cited earlier rulings."
+    assert clean_text("a&nbsp;b &amp; <b>c</b><style>x{}</style>") == "a b & c"
+    assert clean_text("AT&T buys X") == "AT&T buys X"
+    assert clean_text("<p>one</p><p>two</p>") == "one\ntwo"
+
+
+def test_a_big_feed_parses_every_item() -> None:
+    items = "".join(
+        f"<item><title>Story {i} &amp; more</title><link>/s/{i}</link><guid>g{i}</guid>"
+        f"<description>{'&lt;p&gt;Paragraph &lt;b&gt;bold&lt;/b&gt;&lt;/p&gt;' * 40}</description>"
+        f"<pubDate>Mon, 03 Nov 2025 10:{i % 60:02d}:00 GMT</pubDate></item>"
+        for i in range(500)
+    )
+    body = f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+    parsed = parse_feed(body, url="https://big.example/feed", headers={}, fetched_at=FETCHED)
+    assert len(parsed.items) == 500 and len(body) > 900_000
+    assert parsed.items[499].title == "Story 499 & more"
+    assert parsed.items[499].link == "https://big.example/s/499"
+    assert parsed.items[0].summary.startswith("Paragraph bold")
+
+
+def test_rss_ttl_is_read() -> None:
+    body = b'<rss version="2.0"><channel><title>T</title><ttl>90</ttl></channel></rss>'
+    parsed = parse_feed(body, url="https://t.example/", headers={}, fetched_at=FETCHED)
+    assert parsed.ttl_minutes == 90 and parsed.items == ()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"<!doctype html><html><body>Hi</body></html>", "not a feed; it looks like a web page"),
+        (b"", "not a feed"),
+        (b"just text", "not a feed"),
+        (b'{"no": "items"}', "not a feed (JSON without an items list)"),
+        (b"{broken json", "not a feed (invalid JSON"),
+    ],
+)
+def test_things_that_are_not_feeds(body: bytes, message: str) -> None:
+    with pytest.raises(FeedError) as info:
+        parse_feed(body, url="https://x.example/", headers={}, fetched_at=FETCHED)
+    assert str(info.value).startswith(message)
+
+
+def test_feed_links_are_discovered_on_a_web_page() -> None:
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml">'
+        b'<link rel="alternate" type="application/atom+xml" href="https://o.example/atom">'
+        b'<link rel="stylesheet" href="/x.css"></head></html>'
+    )
+    assert discover_feed_links(page, "https://site.example/blog/") == [
+        "https://site.example/feed.xml",
+        "https://o.example/atom",
+    ]
+
+
+async def test_parsing_in_worker_processes_gives_the_same_result() -> None:
+    body = (DATA / "windows_1251.xml").read_bytes()
+    pool = FeedParser(processes=1)
+    try:
+        remote = await pool.parse(body, url="https://p.example/", headers={}, fetched_at=FETCHED)
+        with pytest.raises(FeedError):
+            await pool.parse(
+                b"<html></html>", url="https://p.example/", headers={}, fetched_at=FETCHED
+            )
+        assert pool.worker_pids()
+    finally:
+        pool.close()
+    local = parse_feed(body, url="https://p.example/", headers={}, fetched_at=FETCHED)
+    assert remote == local
+
+
+def _all_documents() -> list[tuple[Path, str]]:
+    docs = [(p, f"https://fixtures.example/feeds/{p.name}") for p in sorted(DATA.iterdir())]
+    shared = REPO.parent / "shared" / "feeds"
+    if shared.is_dir():
+        docs += [(p, f"https://feeds.example/{p.name}") for p in sorted(shared.iterdir())]
+    return [(p, u) for p, u in docs if p.suffix in (".xml", ".json")]
+
+
+def test_fast_path_gives_exactly_what_feedparser_gives() -> None:
+    used = 0
+    extra = [
+        (
+            rss_doc.encode(),
+            "https://gen.example/feed.xml",
+        )
+        for rss_doc in (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>A &amp;'
+            " B</title><link>https://gen.example/</link><ttl>45</ttl>"
+            "<item><title>x &lt; y &amp; &lt;b&gt;z&lt;/b&gt;</title><guid>rel/1</guid>"
+            "<description>&lt;p&gt;One&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;</description>"
+            "<pubDate>Tue, 04 Nov 2025 15:30:00 +0100</pubDate></item>"
+            "<item><title>No date</title><link>/two</link><guid isPermaLink='false'>t</guid>"
+            "<content:encoded xmlns:content='http://purl.org/rss/1.0/modules/content/'>"
+            "<![CDATA[<p>Body</p>]]></content:encoded>"
+            "<dc:creator xmlns:dc='http://purl.org/dc/elements/1.1/'>Ann</dc:creator>"
+            "<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2025-11-03T10:00:00Z</dc:date>"
+            "</item></channel></rss>",
+            '<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">T &lt;i&gt;i&lt;/i&gt;'
+            '</title><link href="/home"/><entry><id>e1</id><title>E</title>'
+            '<link rel="self" href="/self"/><link href="/e1"/>'
+            "<updated>2025-11-04T08:00:00+02:00</updated><author><name>Bo</name></author>"
+            '<content type="html">&lt;p&gt;C&lt;/p&gt;</content></entry></feed>',
+        )
+    ]
+    documents = [(p.read_bytes(), u) for p, u in _all_documents()] + extra
+    for body, url in documents:
+        content_type = "application/feed+json" if body.lstrip().startswith(b"{") else "text/xml"
+        headers = {"Content-Type": content_type}
+        try:
+            slow = parse_feed(body, url=url, headers=headers, fetched_at=FETCHED, fast=False)
+        except FeedError:
+            continue
+        quick = parse_feed(body, url=url, headers=headers, fetched_at=FETCHED)
+        if quick.warning is None and slow.warning is None:
+            used += 1
+        assert quick.items == slow.items, url
+        assert (quick.title, quick.ttl_minutes, quick.kind) == (
+            slow.title,
+            slow.ttl_minutes,
+            slow.kind,
+        ), url
+    assert used >= 8  # the fast path really ran on the well-formed documents

@@ -1,0 +1,130 @@
+"""The scheduler: a job per feed, started in the loop, honouring each feed's next check."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from bot.scheduler import FeedScheduler
+from bot.store import Store
+
+NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Outcome:
+    next_check_at: datetime | None
+
+
+class Poller:
+    def __init__(self, next_check: datetime | None) -> None:
+        self.calls: list[str] = []
+        self.running = 0
+        self.max_running = 0
+        self.next_check = next_check
+
+    async def __call__(self, url: str) -> Outcome:
+        self.calls.append(url)
+        self.running += 1
+        self.max_running = max(self.max_running, self.running)
+        await asyncio.sleep(0.05)
+        self.running -= 1
+        return Outcome(self.next_check)
+
+
+def _clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_a_job_per_feed_honours_stored_next_check(store: Store) -> None:
+    now = _clock()
+    store.add_feed("https://a.example/feed", now=NOW, interval_minutes=15)
+    store.add_feed("https://b.example/feed", now=NOW, interval_minutes=60)
+    later = now + timedelta(hours=3)
+    # b is failing: its backoff survives the restart. a is healthy: polled soon after start.
+    store.update_feed(
+        "https://b.example/feed",
+        {"next_check_at": later.isoformat(), "consecutive_failures": 3},
+    )
+    store.update_feed("https://a.example/feed", {"next_check_at": later.isoformat()})
+    sched = FeedScheduler(
+        store, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=30
+    )
+    sched.start()
+    try:
+        jobs = sched.feed_jobs()
+        assert set(jobs) == {"https://a.example/feed", "https://b.example/feed"}
+        a, b = jobs["https://a.example/feed"], jobs["https://b.example/feed"]
+        assert a is not None and a <= now + timedelta(seconds=61)
+        assert b is not None and abs((b - later).total_seconds()) < 1
+        job = sched.scheduler.get_job("https://a.example/feed")
+        assert job.trigger.interval == timedelta(minutes=15) and job.trigger.jitter == 30
+        assert job.coalesce and job.max_instances == 1
+    finally:
+        await sched.stop()
+    assert not sched.scheduler.running
+
+
+async def test_stop_waits_for_a_poll_in_progress(store: Store) -> None:
+    store.add_feed("https://g.example/feed", now=NOW)
+    later = (_clock() + timedelta(hours=1)).isoformat()
+    store.update_feed("https://g.example/feed", {"next_check_at": later, "consecutive_failures": 1})
+    poller = Poller(None)
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    task = asyncio.create_task(sched._run("https://g.example/feed"))
+    await asyncio.sleep(0.01)
+    assert poller.running == 1
+    await sched.stop()
+    assert poller.running == 0 and poller.calls == ["https://g.example/feed"]
+    await task
+
+
+async def test_after_a_poll_the_job_moves_to_the_computed_next_check(store: Store) -> None:
+    store.add_feed("https://c.example/feed", now=NOW)
+    target = _clock() + timedelta(hours=5)
+    poller = Poller(target)
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    try:
+        await sched._run("https://c.example/feed")
+        when = sched.feed_jobs()["https://c.example/feed"]
+        assert when is not None and abs((when - target).total_seconds()) < 1
+    finally:
+        await sched.stop()
+
+
+async def test_jobs_run_and_never_overlap_per_feed(store: Store) -> None:
+    store.add_feed("https://d.example/feed", now=NOW)
+    poller = Poller(None)
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    try:
+        for _ in range(100):
+            if poller.calls:
+                break
+            await asyncio.sleep(0.02)
+        assert poller.calls == ["https://d.example/feed"]
+        assert poller.max_running == 1
+    finally:
+        await sched.stop()
+
+
+async def test_sync_follows_feeds_added_and_removed_while_running(store: Store) -> None:
+    store.add_feed("https://e.example/feed", now=NOW)
+    sched = FeedScheduler(
+        store, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=0
+    )
+    sched.start()
+    try:
+        store.add_feed("https://f.example/feed", now=NOW, interval_minutes=45)
+        store.remove_feed("https://e.example/feed")
+        sched.sync()
+        assert set(sched.feed_jobs()) == {"https://f.example/feed"}
+        store.update_feed("https://f.example/feed", {"interval_minutes": 90})
+        sched.sync()
+        job = sched.scheduler.get_job("https://f.example/feed")
+        assert job.trigger.interval == timedelta(minutes=90)
+    finally:
+        await sched.stop()
