@@ -473,8 +473,8 @@ def record_seeds(store: Store, judge: Judge, seeds: Sequence[Seed], now: datetim
     for seed in seeds:
         if store.has_article(seed.id):
             continue
-        verdict = judge.judge_seed(seed)
-        with store.transaction():
+        with store.transaction():  # the analysis's memory of the seed commits with it
+            verdict = judge.judge_seed(seed)
             store.save_article(
                 {
                     "id": seed.id,
