@@ -6,7 +6,9 @@
 # Dependencies come only from requirements.lock (exact versions with hashes; `make lock`).
 ARG BASE_IMAGE=python:3.12-slim
 
-# ---- build: a virtualenv with the pinned dependencies, then without pip itself
+# ---- build: a virtualenv with the pinned dependencies, then without pip and setuptools.
+# babel comes in through trafilatura (courlan) and is 32 MB of locale data; only its
+# URL-language filter uses it, which newsbot does not call, so English and root data suffice.
 FROM ${BASE_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -16,7 +18,9 @@ COPY requirements.lock /tmp/requirements.lock
 RUN python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: \
         -r /tmp/requirements.lock \
-    && /opt/venv/bin/python -m pip uninstall --yes pip \
+    && /opt/venv/bin/python -m pip uninstall --yes pip setuptools \
+    && find /opt/venv/lib/python3*/site-packages/babel/locale-data -type f \
+        ! -name 'root.dat' ! -name 'en.dat' ! -name 'en_*.dat' -delete \
     && rm -f /tmp/requirements.lock
 
 # ---- runtime: the venv, the bot and the seed corpus; no compilers, no pip cache
