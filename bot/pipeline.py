@@ -14,7 +14,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -500,7 +500,11 @@ def record_seeds(store: Store, judge: Judge, seeds: Sequence[Seed], now: datetim
 
 
 def verdict_json(verdict: Verdict) -> str:
-    return json.dumps(asdict(verdict), ensure_ascii=False)
+    """The whole Verdict as JSON (the same keys as dataclasses.asdict, built without its
+    deep copies: a cold poll serialises thousands of verdicts)."""
+    data = {f.name: getattr(verdict, f.name) for f in fields(Verdict)}
+    data["claims"] = [{f.name: getattr(c, f.name) for f in fields(Claim)} for c in verdict.claims]
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _claim_rows(verdict: Verdict, published: datetime | None) -> list[dict[str, Any]]:

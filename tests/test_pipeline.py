@@ -140,3 +140,26 @@ async def test_seeds_are_recorded_once(store: Store) -> None:
     assert store.count("claims") == sum(len(s.claims) for s in seeds)
     hits = store.search("Sora")
     assert hits and all(h.kind == "seed" for h in hits)
+
+
+def test_verdict_json_matches_the_dataclass_form() -> None:
+    import json
+    from dataclasses import asdict
+
+    from bot.models import Claim, Verdict
+    from bot.pipeline import verdict_json
+
+    verdict = Verdict(
+        article_id="a",
+        relevant=True,
+        relevance=0.9,
+        category="lawsuit",
+        signals=("ai-term: OpenAI",),
+        story="s",
+        duplicate_of=None,
+        novel=True,
+        claims=(Claim(text="x", novel=True, entities=("OpenAI",), numbers=("20",)),),
+        summary="sum",
+        reason="new",
+    )
+    assert json.loads(verdict_json(verdict)) == json.loads(json.dumps(asdict(verdict)))

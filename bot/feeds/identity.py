@@ -9,6 +9,7 @@ link; the same story in two feeds shares the link.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.models import FeedItem
@@ -38,6 +39,7 @@ TRACKING_PARAMS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)  # a poll asks for the same item's link several times
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
     parts = urlsplit(url.strip())
