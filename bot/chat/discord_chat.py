@@ -35,13 +35,12 @@ from bot.chat.commands import Answer, Commands
 from bot.chat.discord_commands import SearchPageButton, build_news_group, send_answer
 from bot.chat.discord_render import (
     NO_MENTIONS,
-    EarlierItem,
-    EarlierLookup,
     alert_embed,
     digest_embed,
     notice_embed,
     thread_name,
 )
+from bot.chat.earlier import EarlierLookup, earlier_from_store
 from bot.config import DiscordSettings
 from bot.errors import ChatError, ConfigError
 from bot.models import Alert, alert_from_payload
@@ -341,18 +340,6 @@ def _digest(messages: Sequence[OutgoingMessage]) -> discord.Embed:
     notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
     ref = marker(messages[0].id, messages[-1].id)
     return digest_embed(alerts, notices, ref, reason="digest")
-
-
-def earlier_from_store(store: Store) -> EarlierLookup:
-    """Earlier-coverage links from the articles table."""
-
-    def lookup(article_id: str) -> EarlierItem | None:
-        row = store.get_article(article_id)
-        if row is None:
-            return None
-        return EarlierItem(title=row["title"] or article_id, url=row["url"], source=row["source"])
-
-    return lookup
 
 
 # ================================================================== client

@@ -9,12 +9,12 @@ as well, so nothing here can ever ping anyone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 
+from bot.chat.earlier import EarlierLookup
 from bot.chat.render import one_line
 from bot.models import Alert, Claim
 
@@ -51,18 +51,6 @@ DEFAULT_COLOUR = 0x7F8C8D
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _MENTION_START = re.compile(r"<(?=[@#/:]|a:|t:)")
-
-
-@dataclass(frozen=True)
-class EarlierItem:
-    """An earlier article, as a link in "earlier coverage"."""
-
-    title: str
-    url: str | None
-    source: str | None = None
-
-
-EarlierLookup = Callable[[str], EarlierItem | None]
 
 
 # ------------------------------------------------------------------ text

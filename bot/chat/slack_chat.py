@@ -29,6 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker
 from bot.chat.commands import Commands
+from bot.chat.earlier import EarlierLookup, earlier_from_store
 from bot.chat.slack_render import SlackMessage, render_digest, render_slack
 from bot.config import SlackConfig
 from bot.errors import ChatError, ConfigError
@@ -36,7 +37,6 @@ from bot.models import alert_from_payload
 from bot.store import Store
 
 if TYPE_CHECKING:
-    from bot.chat.discord_render import EarlierLookup
     from bot.chat.slack_commands import OpmlFetch, SlackCommandApp
 
 log = logging.getLogger(__name__)
@@ -504,7 +504,7 @@ def build_slack(
         digest_minutes=settings.digest_minutes,
         backlog_digest_at=settings.backlog_digest_at,
     )
-    earlier = _earlier_from_store(store)
+    earlier = earlier_from_store(store)
     if not bot_token:
         assert webhook_url is not None
         return SlackRuntime(SlackWebhookDestination(webhook_url, policy=policy, earlier=earlier))
@@ -534,16 +534,3 @@ def build_slack(
         api_url=api_url,
     )
     return SlackRuntime(destination, app)
-
-
-def _earlier_from_store(store: Store) -> EarlierLookup:
-    """Earlier coverage as links, from the articles table (same lookup as on Discord)."""
-    from bot.chat.discord_render import EarlierItem
-
-    def lookup(article_id: str) -> EarlierItem | None:
-        row = store.get_article(article_id)
-        if row is None:
-            return None
-        return EarlierItem(title=row["title"] or article_id, url=row["url"], source=row["source"])
-
-    return lookup

@@ -19,15 +19,13 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.chat.commands import Answer, Item
+from bot.chat.earlier import EarlierLookup
 from bot.chat.render import one_line
 from bot.models import Alert, Claim, alert_from_payload
-
-if TYPE_CHECKING:  # a type only: rendering for Slack never loads discord.py
-    from bot.chat.discord_render import EarlierLookup
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

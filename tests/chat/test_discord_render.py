@@ -6,13 +6,13 @@ import re
 from datetime import UTC, datetime
 
 from bot.chat.discord_render import (
-    EarlierItem,
     alert_embed,
     digest_embed,
     safe,
     thread_name,
     trim,
 )
+from bot.chat.earlier import EarlierItem
 from bot.models import Alert, Claim
 
 WHEN = datetime(2025, 11, 6, tzinfo=UTC)

@@ -183,7 +183,7 @@ def test_safe_url_refuses_other_schemes_and_quotes_link_breakers() -> None:
 
 
 def test_earlier_coverage_links_come_from_the_lookup() -> None:
-    from bot.chat.discord_render import EarlierItem
+    from bot.chat.earlier import EarlierItem
 
     known = {
         "old1": EarlierItem(title="Getty sues <@U1>", url="https://old.example/1", source="BBC")
