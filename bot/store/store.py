@@ -316,15 +316,6 @@ class Store:
                 found.append(hits)
         return found[0], found[1], found[2]
 
-    def find_article_by_guid(self, feed_url: str, guid: str) -> dict[str, Any] | None:
-        with self._lock:
-            rows = list(
-                self.db["articles"].rows_where(
-                    "feed_url = ? AND guid = ?", [feed_url, guid], limit=1
-                )
-            )
-        return rows[0] if rows else None
-
     # -------------------------------------------------------------- outbox
 
     def enqueue(

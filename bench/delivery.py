@@ -1,24 +1,26 @@
-"""Benchmark: delivering alerts through the outbox to the local fake Slack over real HTTP
-(intent, Block Kit, chat.postMessage, thread_ts per story, mark sent) vs Discord's path
-to its fake, in the same run.
+"""Benchmark: delivering alerts through the outbox to the console, to a local fake Discord
+and to a local fake Slack, over real HTTP, in the same run (intent, render, send, a thread
+per story, mark sent).
 
-Prints one JSON line: alerts delivered per second by each, and their ratio.
-Run: PYTHONPATH=. .venv/bin/python bench/slack_delivery.py (it uses the test fakes)
+Prints one JSON line: alerts delivered per second to each destination, and the ratios.
+Run: PYTHONPATH=. .venv/bin/python bench/delivery.py (it uses the test fakes)
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import discord
 import discord.http
 
+from bot.chat.base import Destination
+from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.chat.discord_chat import DiscordDestination
 from bot.chat.slack_chat import SlackDestination, make_web_client
@@ -31,15 +33,18 @@ COUNT = 300
 DISCORD_CHANNEL = 555
 
 
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 def fill(store: Store, destination: str) -> None:
-    now = datetime.now(UTC)
     for n in range(COUNT):
         alert = Alert(
             article_id=f"a{n}",
             title=f"Case {n}: ruling on training data",
             url=f"https://news.example/{n}",
             source="Example",
-            published=now,
+            published=now(),
             category="lawsuit",
             story=f"story-{n % 30}",
             summary="The court ruled. " * 5,
@@ -50,11 +55,14 @@ def fill(store: Store, destination: str) -> None:
             article_id=alert.article_id,
             destination=destination,
             payload=alert_to_payload(alert),
-            now=now,
+            now=now(),
         )
 
 
-async def timed(store: Store, delivery: Delivery) -> float:
+async def rate(store: Store, destination: Destination) -> float:
+    """Alerts per second to drain COUNT queued alerts to one destination."""
+    fill(store, destination.name)
+    delivery = Delivery(store, [destination], now)
     start = time.perf_counter()
     while store.outbox_length():
         await delivery.deliver_due()
@@ -62,7 +70,6 @@ async def timed(store: Store, delivery: Delivery) -> float:
 
 
 async def main() -> None:
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
     slack = await FakeSlack().start()
     fake_discord = await FakeDiscord().start()
     fake_discord.channels[str(DISCORD_CHANNEL)] = []
@@ -70,30 +77,36 @@ async def main() -> None:
     client = discord.Client(intents=discord.Intents.none())
     await client.login("fake-token")
     with tempfile.TemporaryDirectory() as folder:
-        slack_store = Store.open(Path(folder) / "s.db")
-        discord_store = Store.open(Path(folder) / "d.db")
-        fill(slack_store, "slack")
-        fill(discord_store, "discord")
-        dest = SlackDestination(
-            make_web_client("xoxb-bench", slack.api_url), "C1", slack_store, now
+        stores = {n: Store.open(Path(folder) / f"{n}.db") for n in ("console", "discord", "slack")}
+        console_rate = await rate(stores["console"], ConsoleDestination(io.StringIO()))
+        discord_rate = await rate(
+            stores["discord"],
+            DiscordDestination(client, DISCORD_CHANNEL, stores["discord"], now),
         )
-        slack_rate = await timed(slack_store, Delivery(slack_store, [dest], now))
-        other = DiscordDestination(client, DISCORD_CHANNEL, discord_store, now)
-        discord_rate = await timed(discord_store, Delivery(discord_store, [other], now))
-        replies = sum(1 for p in slack.posts() if "thread_ts" in p)
-        slack_store.close()
-        discord_store.close()
+        slack_rate = await rate(
+            stores["slack"],
+            SlackDestination(
+                make_web_client("xoxb-bench", slack.api_url), "C1", stores["slack"], now
+            ),
+        )
+        for store in stores.values():
+            store.close()
+    threads = len(fake_discord.threads)
+    replies = sum(1 for p in slack.posts() if "thread_ts" in p)
     await client.close()
     await fake_discord.stop()
     await slack.stop()
     print(
         json.dumps(
             {
-                "bench": "slack_delivery",
+                "bench": "delivery",
                 "alerts": COUNT,
+                "discord_threads_opened": threads,
                 "slack_thread_replies": replies,
-                "slack_alerts_per_s": round(slack_rate),
+                "console_alerts_per_s": round(console_rate),
                 "discord_alerts_per_s": round(discord_rate),
+                "slack_alerts_per_s": round(slack_rate),
+                "ratio_discord_vs_console": round(discord_rate / console_rate, 3),
                 "ratio_slack_vs_discord": round(slack_rate / discord_rate, 3),
             }
         )

@@ -1,8 +1,9 @@
-"""Benchmark: Slack Block Kit for alerts (hostile, oversized text) vs Discord embeds.
+"""Benchmark: rendering alerts (hostile, oversized text) as console text, Discord embeds and
+Slack Block Kit, in the same run.
 
-Prints one JSON line: alerts rendered per second by each renderer, their ratio, and the
-largest message seen (blocks, characters), which must stay inside Slack's limits.
-Run: .venv/bin/python bench/slack_render.py
+Prints one JSON line: alerts rendered per second by each renderer, the ratios, and the
+largest Slack message seen (blocks, characters), which must stay inside Slack's limits.
+Run: .venv/bin/python bench/render.py
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.chat.discord_render import alert_embed
+from bot.chat.render import render_alert_text
 from bot.chat.slack_render import block_chars, render_alert
 from bot.models import Alert, Claim
 
@@ -52,14 +54,17 @@ def main() -> None:
     alerts = [sample(n) for n in range(COUNT)]
     slack_rate = rate(render_alert, alerts)
     discord_rate = rate(lambda a: alert_embed(a, "ref 1").to_dict(), alerts)
+    console_rate = rate(render_alert_text, alerts)
     rendered = [render_alert(a).blocks for a in alerts]
     print(
         json.dumps(
             {
-                "bench": "slack_render",
+                "bench": "render",
                 "alerts": COUNT,
-                "slack_per_s": round(slack_rate),
+                "console_per_s": round(console_rate),
                 "discord_per_s": round(discord_rate),
+                "slack_per_s": round(slack_rate),
+                "ratio_discord_vs_console": round(discord_rate / console_rate, 3),
                 "ratio_slack_vs_discord": round(slack_rate / discord_rate, 3),
                 "max_blocks": max(len(b) for b in rendered),
                 "max_chars": max(sum(block_chars(x) for x in b) for b in rendered),
