@@ -44,6 +44,7 @@ from bot.feeds.workers import FeedParser
 from bot.logs import setup_logging
 from bot.models import Article, Verdict
 from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
+from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: exit codes)
 
 
 def utc_now() -> datetime:
@@ -130,10 +132,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
-    search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    search.add_argument(
+        "--limit",
+        type=search_limit,
+        default=10,
+        help=f"how many results, 1 to {MAX_SEARCH_LIMIT} (default 10)",
+    )
     add_ops_commands(sub, common)
     add_feeds_commands(sub, common)
     return parser
+
+
+MAX_SEARCH_LIMIT = 100
+
+
+def search_limit(text: str) -> int:
+    """`search --limit`: a whole number from 1 to MAX_SEARCH_LIMIT (argparse exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_SEARCH_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_SEARCH_LIMIT}, got {value}")
+    return value
 
 
 def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Config:
@@ -317,6 +338,9 @@ async def run_bot(
             await delivery.deliver_due()
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+            if results and len(failed) == len(results):
+                log.error("every feed failed this cycle (exit code %d)", EXIT_ALL_FEEDS_FAILED)
+                return EXIT_ALL_FEEDS_FAILED
             return EXIT_OK
         return await _serve(
             config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
@@ -538,7 +562,7 @@ def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
     store = open_store(config)
     try:
         record_seeds(store, build_judge(config, store), seeds, utc_now())
-        hits = store.search(query, limit=max(1, min(limit, 100)))
+        hits = store.search(query, limit=limit)
     finally:
         store.close()
     if not hits:
@@ -885,6 +909,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
 # ------------------------------------------------------------------ entry point
 
 
+@exits_quietly_when_stdout_closes
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
