@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,7 +47,7 @@ from bot.models import Article, Verdict
 from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
 from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
-from bot.seeds import load_seeds
+from bot.seeds import Seed, load_seeds
 from bot.store import Store
 from bot.store.store import iso
 
@@ -214,6 +215,17 @@ def open_store(config: Config) -> Store:
     return Store.open(config.bot.database)
 
 
+def load_config_seeds(config: Config) -> list[Seed]:
+    """The seed corpus the config names; every command (and check-config) loads it here."""
+    folder = config.bot.seeds_dir
+    if not folder.is_dir():
+        raise SeedError(
+            f"bot.seeds_dir: {folder}: seed folder not found (relative paths resolve against"
+            " the config file's folder; set bot.seeds_dir or pass --seeds)"
+        )
+    return load_seeds(folder)
+
+
 # ------------------------------------------------------------------ feeds (building)
 
 
@@ -288,7 +300,7 @@ async def run_bot(
     """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
     closes the database and the chat connections. `judge` None means the real analysis
     over this run's store."""
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = open_store(config)
     settings = fetch_settings(config)
     client = make_client(settings)
@@ -533,15 +545,47 @@ def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
 
 
 def cmd_check_config(config: Config, out: TextIO) -> int:
+    """What `run` needs before it starts: the seeds load, the database can be opened or
+    created (chat settings are checked by the caller). Nothing is written anywhere."""
+    seeds = load_config_seeds(config)
+    check_database_path(config.bot.database)
     out.write(
         f"config OK: {len(config.feeds)} feeds, database {config.bot.database},"
-        f" seeds {config.bot.seeds_dir}\n"
+        f" seeds {config.bot.seeds_dir} ({len(seeds)} articles)\n"
     )
     return EXIT_OK
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database_path(path: Path) -> None:
+    """ConfigError unless `path` is an SQLite file the bot may write, or can be created."""
+    where = f"bot.database: {path}"
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a folder; name a file inside it")
+    if path.exists():
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read ({exc.strerror})") from None
+        if header and header != SQLITE_HEADER:
+            raise ConfigError(f"{where}: not an SQLite database")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise ConfigError(f"{where}: not writable by this user")
+    folder = path.parent
+    while not folder.exists():  # Store.open creates the missing folders
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: cannot be created, {folder} is a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        # WAL mode keeps two files beside the database, so the folder must be writable
+        raise ConfigError(f"{where}: cannot write in {folder}")
+
+
 def cmd_seeds_list(config: Config, out: TextIO) -> int:
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = Store.open(":memory:")
     try:
         record_seeds(store, build_judge(config, store), seeds, utc_now())
@@ -558,7 +602,7 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
 
 
 def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = open_store(config)
     try:
         record_seeds(store, build_judge(config, store), seeds, utc_now())
@@ -766,7 +810,7 @@ def analyze_lines(
     from bot.analysis.analyzer import verdict_to_dict
 
     judge = build_judge(config, store)
-    record_seeds(store, judge, load_seeds(config.bot.seeds_dir), utc_now())
+    record_seeds(store, judge, load_config_seeds(config), utc_now())
     out: list[dict[str, object] | None] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
