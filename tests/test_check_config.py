@@ -17,9 +17,7 @@ def _newsbot(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     base = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DISCORD_", "SLACK_", "NEWSBOT_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "NEWSBOT_"))
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
