@@ -449,15 +449,15 @@ def _build_discord(
     )
 
 
-def _check_chat(config: Config, secrets: Secrets) -> None:
-    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+def _check_chat(config: Config, secrets: Secrets) -> str | None:
+    """check-config: one line on what the Discord side will be, or raise ConfigError."""
     token = secrets.get("DISCORD_TOKEN")
     webhook = secrets.get("DISCORD_WEBHOOK_URL")
     if token is None and webhook is None:
-        return
-    from bot.chat.discord_chat import validate_discord
+        return None
+    from bot.chat.discord_chat import describe_discord
 
-    validate_discord(
+    return describe_discord(
         config.discord,
         token=token.reveal() if token else None,
         webhook_url=webhook.reveal() if webhook else None,
@@ -542,6 +542,13 @@ def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
         scheduler.sync()
 
     return resync
+
+
+def _no_chat_line(config: Config) -> str:
+    where = "nowhere (console.enabled is never)"
+    if config.console.enabled != "never":
+        where = "to the console (stdout)"
+    return f"chat: no Discord or Slack secret in the environment; alerts go {where}"
 
 
 def cmd_check_config(config: Config, out: TextIO) -> int:
@@ -963,11 +970,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
             secrets = load_secrets(environment())
-            _check_chat(config, secrets)
-            slack = _check_slack(config, secrets)
+            chat = [_check_chat(config, secrets), _check_slack(config, secrets)]
             code = cmd_check_config(config, sys.stdout)
-            if slack:
-                sys.stdout.write(slack + "\n")
+            sys.stdout.writelines(f"{line}\n" for line in chat if line)
+            if not any(chat):
+                sys.stdout.write(_no_chat_line(config) + "\n")
             return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

@@ -153,6 +153,7 @@ class SlackConfig:
     rate_per_minute: int = 20
     digest_minutes: int = 0
     backlog_digest_at: int = 10
+    digest_size: int = 20
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class DiscordSettings:
     rate_per_minute: int = 20
     digest_minutes: int = 0
     backlog_digest_at: int = 10
+    digest_size: int = 20
     webhook_username: str = "newsbot"
 
 
@@ -217,6 +219,7 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "discord.rate_per_minute": (lambda v: 0 <= v <= 120, "must be between 0 (no cap) and 120"),
     "discord.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
     "discord.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "discord.digest_size": (lambda v: 2 <= v <= 200, "must be between 2 and 200"),
     "discord.webhook_username": (lambda v: 1 <= len(v) <= 80, "must be 1 to 80 characters"),
     "feeds.interval_minutes": (lambda v: v is None or v >= 1, "must be at least 1"),
     "feeds.backfill": (lambda v: v >= 0, "must not be negative"),
@@ -236,6 +239,7 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "slack.rate_per_minute": (lambda v: 0 <= v <= 60, "must be between 0 (no cap) and 60"),
     "slack.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
     "slack.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "slack.digest_size": (lambda v: 2 <= v <= 200, "must be between 2 and 200"),
     "slack.http_port": (lambda v: 1 <= v <= 65535, "must be between 1 and 65535"),
     "slack.http_path": (lambda v: v.startswith("/"), "must start with /"),
     "slack.admin_user_ids": (
