@@ -8,6 +8,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -44,8 +45,9 @@ from bot.feeds.workers import FeedParser
 from bot.logs import setup_logging
 from bot.models import Article, Verdict
 from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
+from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
-from bot.seeds import load_seeds
+from bot.seeds import Seed, load_seeds
 from bot.store import Store
 from bot.store.store import iso
 
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: exit codes)
 
 
 def utc_now() -> datetime:
@@ -130,10 +133,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
-    search.add_argument("--limit", type=int, default=10, help="how many results (default 10)")
+    search.add_argument(
+        "--limit",
+        type=search_limit,
+        default=10,
+        help=f"how many results, 1 to {MAX_SEARCH_LIMIT} (default 10)",
+    )
     add_ops_commands(sub, common)
     add_feeds_commands(sub, common)
     return parser
+
+
+MAX_SEARCH_LIMIT = 100
+
+
+def search_limit(text: str) -> int:
+    """`search --limit`: a whole number from 1 to MAX_SEARCH_LIMIT (argparse exits 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= MAX_SEARCH_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_SEARCH_LIMIT}, got {value}")
+    return value
 
 
 def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = None) -> Config:
@@ -191,6 +213,17 @@ def build_destinations(
 
 def open_store(config: Config) -> Store:
     return Store.open(config.bot.database)
+
+
+def load_config_seeds(config: Config) -> list[Seed]:
+    """The seed corpus the config names; every command (and check-config) loads it here."""
+    folder = config.bot.seeds_dir
+    if not folder.is_dir():
+        raise SeedError(
+            f"bot.seeds_dir: {folder}: seed folder not found (relative paths resolve against"
+            " the config file's folder; set bot.seeds_dir or pass --seeds)"
+        )
+    return load_seeds(folder)
 
 
 # ------------------------------------------------------------------ feeds (building)
@@ -267,7 +300,7 @@ async def run_bot(
     """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
     closes the database and the chat connections. `judge` None means the real analysis
     over this run's store."""
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = open_store(config)
     settings = fetch_settings(config)
     client = make_client(settings)
@@ -317,6 +350,9 @@ async def run_bot(
             await delivery.deliver_due()
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+            if results and len(failed) == len(results):
+                log.error("every feed failed this cycle (exit code %d)", EXIT_ALL_FEEDS_FAILED)
+                return EXIT_ALL_FEEDS_FAILED
             return EXIT_OK
         return await _serve(
             config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
@@ -413,15 +449,15 @@ def _build_discord(
     )
 
 
-def _check_chat(config: Config, secrets: Secrets) -> None:
-    """check-config: the chat secrets and settings fit together (raises ConfigError)."""
+def _check_chat(config: Config, secrets: Secrets) -> str | None:
+    """check-config: one line on what the Discord side will be, or raise ConfigError."""
     token = secrets.get("DISCORD_TOKEN")
     webhook = secrets.get("DISCORD_WEBHOOK_URL")
     if token is None and webhook is None:
-        return
-    from bot.chat.discord_chat import validate_discord
+        return None
+    from bot.chat.discord_chat import describe_discord
 
-    validate_discord(
+    return describe_discord(
         config.discord,
         token=token.reveal() if token else None,
         webhook_url=webhook.reveal() if webhook else None,
@@ -508,16 +544,55 @@ def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
     return resync
 
 
+def _no_chat_line(config: Config) -> str:
+    where = "nowhere (console.enabled is never)"
+    if config.console.enabled != "never":
+        where = "to the console (stdout)"
+    return f"chat: no Discord or Slack secret in the environment; alerts go {where}"
+
+
 def cmd_check_config(config: Config, out: TextIO) -> int:
+    """What `run` needs before it starts: the seeds load, the database can be opened or
+    created (chat settings are checked by the caller). Nothing is written anywhere."""
+    seeds = load_config_seeds(config)
+    check_database_path(config.bot.database)
     out.write(
         f"config OK: {len(config.feeds)} feeds, database {config.bot.database},"
-        f" seeds {config.bot.seeds_dir}\n"
+        f" seeds {config.bot.seeds_dir} ({len(seeds)} articles)\n"
     )
     return EXIT_OK
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database_path(path: Path) -> None:
+    """ConfigError unless `path` is an SQLite file the bot may write, or can be created."""
+    where = f"bot.database: {path}"
+    if path.is_dir():
+        raise ConfigError(f"{where}: is a folder; name a file inside it")
+    if path.exists():
+        try:
+            with path.open("rb") as file:
+                header = file.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read ({exc.strerror})") from None
+        if header and header != SQLITE_HEADER:
+            raise ConfigError(f"{where}: not an SQLite database")
+        if not os.access(path, os.R_OK | os.W_OK):
+            raise ConfigError(f"{where}: not writable by this user")
+    folder = path.parent
+    while not folder.exists():  # Store.open creates the missing folders
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ConfigError(f"{where}: cannot be created, {folder} is a file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        # WAL mode keeps two files beside the database, so the folder must be writable
+        raise ConfigError(f"{where}: cannot write in {folder}")
+
+
 def cmd_seeds_list(config: Config, out: TextIO) -> int:
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = Store.open(":memory:")
     try:
         record_seeds(store, build_judge(config, store), seeds, utc_now())
@@ -534,11 +609,11 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
 
 
 def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
-    seeds = load_seeds(config.bot.seeds_dir)
+    seeds = load_config_seeds(config)
     store = open_store(config)
     try:
         record_seeds(store, build_judge(config, store), seeds, utc_now())
-        hits = store.search(query, limit=max(1, min(limit, 100)))
+        hits = store.search(query, limit=limit)
     finally:
         store.close()
     if not hits:
@@ -742,7 +817,7 @@ def analyze_lines(
     from bot.analysis.analyzer import verdict_to_dict
 
     judge = build_judge(config, store)
-    record_seeds(store, judge, load_seeds(config.bot.seeds_dir), utc_now())
+    record_seeds(store, judge, load_config_seeds(config), utc_now())
     out: list[dict[str, object] | None] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -885,6 +960,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
 # ------------------------------------------------------------------ entry point
 
 
+@exits_quietly_when_stdout_closes
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -894,11 +970,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
             secrets = load_secrets(environment())
-            _check_chat(config, secrets)
-            slack = _check_slack(config, secrets)
+            chat = [_check_chat(config, secrets), _check_slack(config, secrets)]
             code = cmd_check_config(config, sys.stdout)
-            if slack:
-                sys.stdout.write(slack + "\n")
+            sys.stdout.writelines(f"{line}\n" for line in chat if line)
+            if not any(chat):
+                sys.stdout.write(_no_chat_line(config) + "\n")
             return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import ConfigError
+from bot.redact import looks_like_secret, redact
 
 
 class Secret:
@@ -152,6 +153,7 @@ class SlackConfig:
     rate_per_minute: int = 20
     digest_minutes: int = 0
     backlog_digest_at: int = 10
+    digest_size: int = 20
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class DiscordSettings:
     rate_per_minute: int = 20
     digest_minutes: int = 0
     backlog_digest_at: int = 10
+    digest_size: int = 20
     webhook_username: str = "newsbot"
 
 
@@ -183,6 +186,10 @@ class Config:
     feeds: tuple[FeedConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
 
+
+# A Slack conversation id: C (public channel), G (private), D (direct message); the
+# Web API wants the id, and a name would be one more thing a token could be pasted into.
+SLACK_CHANNEL_ID = re.compile(r"[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{6,20}")
 
 # Value checks beyond the type: key path -> (predicate, message).
 _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
@@ -212,6 +219,7 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "discord.rate_per_minute": (lambda v: 0 <= v <= 120, "must be between 0 (no cap) and 120"),
     "discord.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
     "discord.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "discord.digest_size": (lambda v: 2 <= v <= 200, "must be between 2 and 200"),
     "discord.webhook_username": (lambda v: 1 <= len(v) <= 80, "must be 1 to 80 characters"),
     "feeds.interval_minutes": (lambda v: v is None or v >= 1, "must be at least 1"),
     "feeds.backfill": (lambda v: v >= 0, "must not be negative"),
@@ -224,12 +232,14 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "metrics.host": (lambda v: bool(v.strip()), "must not be empty"),
     "metrics.port": (lambda v: 0 <= v <= 65535, "must be between 0 and 65535"),
     "slack.channel": (
-        lambda v: v == "" or re.fullmatch(r"#?[\w.-]{1,80}", v) is not None,
-        "must be a channel id such as C0123456789 (or #name)",
+        lambda v: v == "" or SLACK_CHANNEL_ID.fullmatch(v) is not None,
+        "must be a channel id such as C0123456789, not a name (in Slack: open the channel's"
+        " details; the id is at the bottom of the About tab)",
     ),
     "slack.rate_per_minute": (lambda v: 0 <= v <= 60, "must be between 0 (no cap) and 60"),
     "slack.digest_minutes": (lambda v: 0 <= v <= 1440, "must be between 0 (off) and 1440"),
     "slack.backlog_digest_at": (lambda v: v == 0 or v >= 2, "must be 0 (off) or at least 2"),
+    "slack.digest_size": (lambda v: 2 <= v <= 200, "must be between 2 and 200"),
     "slack.http_port": (lambda v: 1 <= v <= 65535, "must be between 1 and 65535"),
     "slack.http_path": (lambda v: v.startswith("/"), "must start with /"),
     "slack.admin_user_ids": (
@@ -275,7 +285,7 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
     urls = [f.url for f in config.feeds]
     for url in urls:
         if urls.count(url) > 1:
-            raise ConfigError(f"feeds.url: {url!r} is listed twice")
+            raise ConfigError(f"feeds.url: {_shown(url)} is listed twice")
     if config.health.max_age_seconds < 2 * config.health.heartbeat_seconds:
         raise ConfigError(
             "health.max_age_seconds: must be at least twice health.heartbeat_seconds"
@@ -301,7 +311,7 @@ def _convert(value: Any, tp: Any, key: str) -> Any:
     if origin is Literal:
         if value not in args:
             choices = ", ".join(repr(a) for a in args)
-            raise ConfigError(f"{key}: must be one of {choices}, got {value!r}")
+            raise ConfigError(f"{key}: must be one of {choices}, got {_shown(value)}")
         return value
     if origin is tuple:
         if not isinstance(value, list):
@@ -309,23 +319,23 @@ def _convert(value: Any, tp: Any, key: str) -> Any:
         return tuple(_convert(item, args[0], f"{key}[{i}]") for i, item in enumerate(value))
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+            raise ConfigError(f"{key}: expected true or false, got {_shown(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+            raise ConfigError(f"{key}: expected an integer, got {_shown(value)}")
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key}: expected a number, got {value!r}")
+            raise ConfigError(f"{key}: expected a number, got {_shown(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"{key}: expected a string, got {value!r}")
+            raise ConfigError(f"{key}: expected a string, got {_shown(value)}")
         return value
     if tp is Path:
         if not isinstance(value, str) or not value:
-            raise ConfigError(f"{key}: expected a path string, got {value!r}")
+            raise ConfigError(f"{key}: expected a path string, got {_shown(value)}")
         return Path(value)
     raise TypeError(f"unsupported config type {tp!r} at {key}")  # a bug in this module
 
@@ -338,7 +348,7 @@ def _convert_table(value: Any, cls: type, key: str) -> Any:
     for name in value:
         if name not in fields:
             known = ", ".join(sorted(fields))
-            where = f"{key}.{name}" if key else name
+            where = redact(f"{key}.{name}" if key else name, entropy=True)
             raise ConfigError(f"{where}: unknown key (known keys here: {known})")
     kwargs: dict[str, Any] = {}
     for name, f in fields.items():
@@ -354,7 +364,7 @@ def _convert_table(value: Any, cls: type, key: str) -> Any:
         converted = _convert(value[name], hints[name], path)
         check = _CHECKS.get(check_path)
         if check is not None and not check[0](converted):
-            raise ConfigError(f"{path}: {check[1]}, got {value[name]!r}")
+            raise ConfigError(f"{path}: {check[1]}, got {_shown(value[name])}")
         kwargs[name] = converted
     return cls(**kwargs)
 
@@ -370,7 +380,19 @@ def _kind(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "a list"
-    return repr(value)
+    return _shown(value)
+
+
+SECRET_NOT_SHOWN = (
+    "a value that looks like a secret (not shown; secrets go in environment variables,"
+    " never in the config file)"
+)
+
+
+def _shown(value: Any) -> str:
+    """How an error quotes a bad value: its repr, unless that looks like a secret."""
+    text = repr(value)
+    return SECRET_NOT_SHOWN if looks_like_secret(text) else text
 
 
 def config_keys(cls: type = Config, prefix: str = "") -> list[str]:

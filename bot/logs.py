@@ -1,4 +1,8 @@
-"""Logging set-up: one line per event, as text or JSON, with the feed URL where there is one."""
+"""Logging set-up: one line per event, as text or JSON, with the feed URL where there is one.
+
+Every line passes through `bot.redact`, so a token that reached a message (say, pasted into
+the wrong config key) is hidden rather than logged.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
+
+from bot.redact import redact
 
 CONTEXT_FIELDS = ("feed", "article", "destination")
 
@@ -23,7 +29,7 @@ class TextFormatter(logging.Formatter):
                 line += f" {name}={value}"
         if record.exc_info and record.levelno >= logging.ERROR:
             line += " | " + self.formatException(record.exc_info).replace("\n", " | ")
-        return line
+        return redact(line)
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,14 +40,14 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for name in CONTEXT_FIELDS:
             value = getattr(record, name, None)
             if value:
-                data[name] = value
+                data[name] = redact(str(value))
         if record.exc_info and record.levelno >= logging.ERROR:
-            data["exception"] = self.formatException(record.exc_info)
+            data["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(data, ensure_ascii=False)
 
 

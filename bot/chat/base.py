@@ -53,7 +53,7 @@ class DeliveryPolicy:
     rate_per_minute: int = 0
     digest_minutes: int = 0
     backlog_digest_at: int = 0
-    digest_size: int = 200
+    digest_size: int = 20  # discord.digest_size / slack.digest_size
 
 
 class Destination(Protocol):

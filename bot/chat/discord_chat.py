@@ -357,6 +357,10 @@ class NewsClient(discord.Client):
         sync_commands: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
+        # The bot never joins voice, so discord.py's warnings that the voice libraries
+        # (PyNaCl, davey) are missing are noise nobody can act on.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True
         super().__init__(
@@ -464,8 +468,11 @@ def build_discord(
         rate_per_minute=settings.rate_per_minute,
         digest_minutes=settings.digest_minutes,
         backlog_digest_at=settings.backlog_digest_at,
+        digest_size=settings.digest_size,
     )
-    validate_discord(settings, token=token, webhook_url=webhook_url)
+    described = describe_discord(settings, token=token, webhook_url=webhook_url)
+    if described is not None:
+        log.info("%s", described)
     earlier = earlier_from_store(store)
     if token:
         client = NewsClient(
@@ -489,6 +496,26 @@ def build_discord(
             webhook_url, username=settings.webhook_username, policy=policy, earlier=earlier
         )
         return DiscordRuntime(destination=hook)
+    return None
+
+
+def describe_discord(
+    settings: DiscordSettings, *, token: str | None, webhook_url: str | None
+) -> str | None:
+    """What the Discord side will be, in one line (None: no Discord secret is set); raises
+    ConfigError as validate_discord does."""
+    validate_discord(settings, token=token, webhook_url=webhook_url)
+    if token:
+        threads = "story threads" if settings.threads else "no threads"
+        where = f"in server {settings.guild_id}" if settings.guild_id else "globally"
+        line = f"discord: alerts in channel {settings.channel_id} ({threads}), /news {where}"
+        if not settings.sync_commands:
+            line += " (not registered at start: sync_commands = false)"
+        if webhook_url:
+            line += "; DISCORD_WEBHOOK_URL is not used in bot mode"
+        return line
+    if webhook_url:
+        return "discord: alerts through the channel webhook (no /news commands, no threads)"
     return None
 
 

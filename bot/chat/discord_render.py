@@ -129,7 +129,7 @@ def alert_embed(
         timestamp=alert.published,
     )
     if alert.source:
-        embed.set_author(name=trim(one_line(alert.source, AUTHOR_MAX * 2), AUTHOR_MAX))
+        embed.set_author(name=safe(alert.source, AUTHOR_MAX))
     parts: list[str] = []
     if alert.summary and not follow_up:
         parts.append(safe(alert.summary, SUMMARY_CHARS))

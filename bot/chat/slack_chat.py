@@ -503,6 +503,7 @@ def build_slack(
         rate_per_minute=settings.rate_per_minute,
         digest_minutes=settings.digest_minutes,
         backlog_digest_at=settings.backlog_digest_at,
+        digest_size=settings.digest_size,
     )
     earlier = earlier_from_store(store)
     if not bot_token:

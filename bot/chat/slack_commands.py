@@ -55,6 +55,17 @@ def unwrap_link(text: str) -> str:
     return match.group(1) if match else text
 
 
+class _UnusedTokenWarning(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning: Bolt reads SLACK_BOT_TOKEN from the
+    environment itself, sees the client this module builds with that same token, and warns
+    at every start about a conflict there is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 class SlackCommandApp:
     """`/news` on a Bolt AsyncApp, over Socket Mode (default) or HTTP.
 
@@ -96,11 +107,14 @@ class SlackCommandApp:
         self._runner: web.AppRunner | None = None
         self._connecting: asyncio.Task[None] | None = None
         self.port: int | None = None
+        bolt_log = logging.getLogger("bot.chat.slack_bolt")
+        if not any(isinstance(f, _UnusedTokenWarning) for f in bolt_log.filters):
+            bolt_log.addFilter(_UnusedTokenWarning())
         self.app = AsyncApp(
             client=AsyncWebClient(token=bot_token, base_url=api_url, timeout=REQUEST_TIMEOUT),
             signing_secret=signing_secret or "",
             request_verification_enabled=mode == "http",
-            logger=logging.getLogger("bot.chat.slack_bolt"),
+            logger=bolt_log,
         )
         self.app.command("/news")(self._on_news)
         self.app.action(re.compile(rf"^{SEARCH_ACTION}_\d+$"))(self._on_search_page)

@@ -13,6 +13,7 @@ from bot.chat.discord_chat import DiscordDestination, WebhookDestination, build_
 from bot.config import DiscordSettings, parse_config
 from bot.errors import ConfigError
 from bot.store import Store
+from tests.conftest import REPO
 
 HOOK = "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68
 
@@ -71,5 +72,7 @@ def test_check_config_reports_a_missing_channel(
     monkeypatch.setenv("DISCORD_TOKEN", "t")
     assert main(["check-config", "--config", str(config)]) == 2
     assert "discord.channel_id: required when DISCORD_TOKEN is set" in capsys.readouterr().err
-    config.write_text("[discord]\nchannel_id = 5\n", encoding="utf-8")
+    config.write_text(
+        f'[bot]\nseeds_dir = "{REPO / "seeds"}"\n[discord]\nchannel_id = 5\n', encoding="utf-8"
+    )
     assert main(["check-config", "--config", str(config)]) == 0

@@ -123,3 +123,22 @@ def test_digest_lists_each_alert_within_limits() -> None:
 def test_thread_names_are_short_and_inert() -> None:
     name = thread_name("@everyone " * 50)
     assert len(name) <= 100 and "@everyone" not in name
+
+
+def test_the_feed_title_as_embed_author_is_inert() -> None:
+    hostile = "@everyone <@&123> **Breaking** [click](https://evil.example)\n<#555> news"
+    alert = Alert(
+        article_id="a1",
+        title="t",
+        url="https://news.example/1",
+        source=hostile,
+        published=WHEN,
+        category="lawsuit",
+        story="s",
+        summary="",
+        new_claims=(),
+    )
+    author = alert_embed(alert, "ref 1").author.name or ""
+    assert author == safe(hostile, 256)
+    assert not re.search(r"@(everyone|here)|<[@#]", author)
+    assert "\\*\\*Breaking\\*\\*" in author and "\n" not in author

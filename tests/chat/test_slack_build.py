@@ -13,6 +13,7 @@ from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, build
 from bot.config import SlackConfig
 from bot.errors import ConfigError
 from bot.store import Store
+from tests.conftest import REPO
 
 NOW = datetime(2025, 11, 6, tzinfo=UTC)
 
@@ -89,7 +90,7 @@ def test_check_config_describes_slack_or_names_the_bad_secret(
     from bot.__main__ import main
 
     config = tmp_path / "config.toml"
-    config.write_text('[slack]\nchannel = "C0ALERTS"\n')
+    config.write_text(f'[bot]\nseeds_dir = "{REPO / "seeds"}"\n[slack]\nchannel = "C0ALERTS"\n')
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_WEBHOOK_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
