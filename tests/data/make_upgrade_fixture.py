@@ -41,6 +41,7 @@ from tests.feedserver import rss, running_feed_server  # noqa: E402
 
 TARGET = REPO / "tests" / "data" / f"upgrade-{__version__}.db"
 DESTINATIONS = ("discord", "slack")
+DISCORD_CHANNEL, SLACK_CHANNEL = "1300000000000000000", "C0NEWS"
 START = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 ACME = (
@@ -151,14 +152,17 @@ def settle_deliveries(store: Store, now: datetime) -> None:
     for n, (story, aid) in enumerate(sorted(first_alerts.items())):
         for dest in DESTINATIONS:
             oid = by_key[("alert", aid, dest)]
+            # As the destinations record them: Discord opens a thread on the alert's message
+            # (the thread's id is the message's); Slack replies under the message's ts.
             if dest == "discord":
-                ref, thread = f"13{n}0000000000000001", f"13{n}0000000000000001"
-                channel = "1300000000000000000"
+                channel, message = DISCORD_CHANNEL, f"13{n + 1}0000000000000001"
+                ref = thread = message
             else:
-                ref, thread, channel = f"1764000{n}00.000100", f"1764000{n}00.000100", "C0NEWS"
+                channel, message = SLACK_CHANNEL, f"1763630{n + 1}00.000100"
+                ref, thread = f"{channel}/{message}", message
             store.mark_sent(oid, now, ref)
             store.save_story_thread(
-                dest, story, channel_id=channel, message_id=ref, thread_id=thread, now=now
+                dest, story, channel_id=channel, message_id=message, thread_id=thread, now=now
             )
     pending = [
         (oid, dest)
