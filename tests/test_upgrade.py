@@ -26,6 +26,7 @@ import discord.http
 import pytest
 from sqlite_utils import Database
 
+from bot.chat.base import Destination
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
 from bot.chat.discord_chat import DiscordDestination
@@ -211,7 +212,7 @@ async def test_pending_rows_are_delivered_once_into_the_old_threads(
     client = discord.Client(intents=discord.Intents.none())
     await client.login("fake-token")
     try:
-        destinations = [
+        destinations: list[Destination] = [
             DiscordDestination(client, int(DISCORD_CHANNEL), upgraded, lambda: NOW),
             SlackDestination(
                 make_web_client("xoxb-test", slack_fake.api_url),
@@ -252,7 +253,7 @@ async def test_pending_rows_are_delivered_once_into_the_old_threads(
         else:
             assert "thread_ts" not in post
     # Nothing sent before, and nothing refused for good, went out again.
-    final = {r["id"]: r["status"] for r in upgraded.db["outbox"].rows}  # type: ignore[union-attr]
+    final = {r["id"]: r["status"] for r in upgraded.db.table("outbox").rows}
     assert final == {r["id"]: ("dead" if r["status"] == "dead" else "sent") for r in outbox}
 
 
