@@ -25,9 +25,17 @@ RUN python3 -m venv /opt/venv \
 
 # ---- runtime: the venv, the bot and the seed corpus; no compilers, no pip cache
 FROM ${BASE_IMAGE}
+# The release this image is: bot/__init__.py's __version__ (a test keeps them equal).
+# A release build also names its commit: --build-arg REVISION=$(git rev-parse HEAD)
+ARG VERSION=0.2.0
+ARG REVISION=unknown
 LABEL org.opencontainers.image.title="newsbot" \
       org.opencontainers.image.description="Reports only the new claims in news about AI training-data disputes" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="https://github.com/newsbot-project/newsbot" \
+      org.opencontainers.image.documentation="https://github.com/newsbot-project/newsbot#readme"
 ARG UID=10001
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -42,9 +50,10 @@ COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY bot/ bot/
 COPY seeds/ seeds/
-COPY config.example.toml ./
+COPY config.example.toml .env.example ./
 RUN python -m compileall -q bot
-# Relative paths resolve against /app: data/newsbot.db is /data/newsbot.db, seeds is /app/seeds.
+# Relative paths resolve against /app: data/newsbot.db is /data/newsbot.db; the default seeds
+# (bot/resources/seeds) are /app/seeds.
 # Mount your config at /app/config.toml (or set NEWSBOT_CONFIG); secrets come from the environment.
 USER ${UID}:${UID}
 VOLUME ["/data"]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test lint typecheck unit clean lock docker-smoke
+.PHONY: run test lint typecheck unit clean lock docker-smoke dist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ unit: $(VENV)/.installed-dev
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+
+# The wheel to install anywhere (pipx install dist/newsbot-*.whl); README, "Install".
+dist: | $(BIN)/python
+	rm -rf build
+	$(BIN)/python -m pip wheel --quiet --no-deps -w dist .
+	@ls -l dist/*.whl
 
 # ---- ops: pinned dependencies for the images, and the Docker proof (needs root; ~2-5 min)
 

@@ -42,6 +42,7 @@ from bot.feeds.manage import (
 )
 from bot.feeds.schedule import CheckBounds
 from bot.feeds.workers import FeedParser
+from bot.init import add_init_command, cmd_init
 from bot.logs import setup_logging
 from bot.models import Article, Verdict
 from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_ops_commands(sub, common)
     add_feeds_commands(sub, common)
+    add_init_command(sub)
     return parser
 
 
@@ -965,6 +967,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "run"
+    if command == "init":  # before any config is read: it writes the first one
+        return cmd_init(args.folder, sys.stdout, sys.stderr)
     try:
         config = resolve_config(args)
         setup_logging(config.bot.log_level, config.bot.log_format)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import ConfigError
+from bot.packaged import packaged_seeds
 from bot.redact import looks_like_secret, redact
 
 
@@ -57,7 +58,7 @@ class FeedConfig:
 @dataclass(frozen=True)
 class BotConfig:
     database: Path = Path("data/newsbot.db")
-    seeds_dir: Path = Path("seeds")
+    seeds_dir: Path = field(default_factory=packaged_seeds)  # the corpus shipped with newsbot
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 

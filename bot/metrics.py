@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import platform
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -18,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -53,6 +54,10 @@ class Metrics:
         )
         for outcome in ("ok", "not_modified", "error"):
             self.polls.labels(outcome)  # export zeros before the first poll
+        # newsbot_build_info{version, python} 1: what is running, even when the database is not
+        Info(
+            "newsbot_build", "Version of the running bot and of its Python.", registry=registry
+        ).info({"version": __version__, "python": platform.python_version()})
 
     def observe_poll(self, result: FeedResult, seconds: float) -> None:
         outcome = "error" if not result.ok else ("not_modified" if result.not_modified else "ok")
@@ -143,11 +148,6 @@ class DatabaseCollector(Collector):
         )
         for destination, count in pending:
             g.add_metric([str(destination)], count)
-        families.append(g)
-        g = GaugeMetricFamily(
-            "newsbot_build_info", "Version of the running bot.", labels=["version"]
-        )
-        g.add_metric([__version__], 1)
         families.append(g)
         return families
 

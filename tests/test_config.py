@@ -30,13 +30,17 @@ def test_empty_config_gives_defaults() -> None:
 def test_example_config_loads_and_paths_resolve_against_its_folder() -> None:
     config = load_config(REPO / "config.example.toml")
     assert config.bot.database == REPO / "data" / "newsbot.db"
-    assert config.bot.seeds_dir == REPO / "seeds"
+    assert config.bot.seeds_dir == REPO / "bot" / "resources" / "seeds"  # the packaged corpus
+    assert sorted(p.name for p in config.bot.seeds_dir.iterdir()) == sorted(
+        p.name for p in (REPO / "seeds").iterdir()
+    )
     assert len(config.feeds) >= 5
     assert all(f.url.startswith("https://") for f in config.feeds)
 
 
 def _documented_keys(text: str) -> set[str]:
-    """Keys set in the example plus those documented in comments of the [[feeds]] block."""
+    """Keys set in the example, those documented in comments of the [[feeds]] block, and
+    those shown commented out (`# key = value`) where the default is best left alone."""
     data = tomllib.loads(text)
     keys: set[str] = set()
     for section, value in data.items():
@@ -44,6 +48,12 @@ def _documented_keys(text: str) -> set[str]:
         for row in rows:
             keys.update(f"{section}.{k}" for k in row)
     keys.update("feeds." + m for m in re.findall(r"^#\s{3}(\w+)\s", text, re.MULTILINE))
+    section = ""
+    for line in text.splitlines():
+        if header := re.match(r"^\[(\w+)\]$", line):
+            section = header.group(1)
+        elif section and (commented := re.match(r"^# (\w+) = \S", line)):
+            keys.add(f"{section}.{commented.group(1)}")
     return keys
 
 

@@ -106,3 +106,21 @@ def test_archive_metadata_names_real_tables_and_its_queries_run(tmp_path: Path) 
             assert query["title"], name
     finally:
         store.close()
+
+
+def test_image_and_compose_carry_the_project_version() -> None:
+    from bot import PROJECT_URL, __version__
+
+    text = (REPO / "Dockerfile").read_text()
+    runtime = text.rsplit("\nFROM ", 1)[1]  # the labels belong to the final stage
+    assert re.search(rf"^ARG VERSION={re.escape(__version__)}$", runtime, re.MULTILINE)
+    labels = dict(re.findall(r'(org\.opencontainers\.image\.[a-z]+)="([^"]*)"', runtime))
+    assert labels["org.opencontainers.image.version"] == "${VERSION}"
+    assert labels["org.opencontainers.image.revision"] == "${REVISION}"
+    assert labels["org.opencontainers.image.source"] == PROJECT_URL
+    assert labels["org.opencontainers.image.licenses"] == "MIT"
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    bot = compose["services"]["newsbot"]
+    assert bot["image"] == f"newsbot:${{NEWSBOT_VERSION:-{__version__}}}"
+    assert bot["build"] == "."  # the fallback when the tag cannot be pulled
+    assert compose["services"]["archive"]["image"].endswith(f":${{NEWSBOT_VERSION:-{__version__}}}")

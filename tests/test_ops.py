@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import io
 import os
+import platform
 import signal
 import socket
 import sqlite3
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot import __version__
 from bot.__main__ import main, run_bot
 from bot.backup import BackupError, backup_database, restore_database
 from bot.config import Config, HealthConfig, MetricsConfig, Secrets, parse_config
@@ -202,6 +204,8 @@ async def test_metrics_and_healthz_over_real_http(tmp_path: Path) -> None:
     assert _value(text, 'newsbot_polls_total{outcome="ok"}') == 1
     assert _value(text, 'newsbot_polls_total{outcome="error"}') == 1
     assert _value(text, "newsbot_poll_duration_seconds_count") == 2
+    build = f'newsbot_build_info{{python="{platform.python_version()}",version="{__version__}"}}'
+    assert _value(text, build) == 1
     assert healthy.status_code == 200 and healthy.json()["healthy"] is True
     assert stale.status_code == 503 and "last heartbeat" in stale.json()["problems"][0]
     assert missing.status_code == 404
@@ -235,6 +239,7 @@ def test_metrics_say_so_when_the_database_is_unreadable(tmp_path: Path) -> None:
     registry, _ = build_registry(tmp_path / "missing.db")
     text = generate_latest(registry).decode()
     assert _value(text, "newsbot_database_up") == 0
+    assert f'version="{__version__}"' in text  # what is running, even without a database
     assert "newsbot_feeds " not in text
     assert _value(text, 'newsbot_polls_total{outcome="ok"}') == 0
 

@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from bot.analysis.memory import ClaimQuery, KnownClaim, KnownStory, MemoryRecord, StoryQuery
 from bot.errors import SearchQueryError, StoreError
 from bot.store.migrations import build_migrations
+from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 500
@@ -76,17 +77,21 @@ class Store:
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
+    def open(cls, path: Path | str, *, keep_backups: int = KEEP_UPGRADE_BACKUPS) -> Store:
         """Open (creating if needed) the database at `path` and bring its schema up to date.
 
-        `":memory:"` gives a private in-memory database that is gone on close.
+        A database with an older schema is first backed up beside itself (bot.store.upgrade;
+        the newest `keep_backups` such backups are kept). `":memory:"` gives a private
+        in-memory database that is gone on close.
         """
         target = str(path)
+        migrations = build_migrations()
         if target != ":memory:":
             try:
                 Path(target).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the folder for {target}: {exc.strerror}") from None
+            prepare_upgrade(Path(target), migrations, utc_now(), keep=keep_backups)
         try:
             conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
             db = Database(conn)
@@ -97,7 +102,7 @@ class Store:
                 db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA busy_timeout = 5000")
-            build_migrations().apply(db)
+            migrations.apply(db)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database {target}: {exc}") from None
         return cls(db)
