@@ -36,10 +36,10 @@ def _write_config(folder: Path, bot: str) -> Path:
     return path
 
 
-def test_a_config_outside_the_repository_without_seeds_fails_check_config_like_run(
+def test_a_config_outside_the_repository_naming_missing_seeds_fails_check_config_like_run(
     tmp_path: Path,
 ) -> None:
-    config = _write_config(tmp_path / "etc", 'database = "data/bot.db"')
+    config = _write_config(tmp_path / "etc", 'database = "data/bot.db"\nseeds_dir = "seeds"')
     checked = _newsbot("check-config", "--config", str(config), cwd=tmp_path)
     ran = _newsbot("run", "--once", "--config", str(config), cwd=tmp_path)
     assert checked.returncode == 2
@@ -49,6 +49,17 @@ def test_a_config_outside_the_repository_without_seeds_fails_check_config_like_r
     assert str(tmp_path / "etc" / "seeds") in line
     assert ran.returncode == 2
     assert ran.stderr.strip().splitlines()[-1] == line
+
+
+def test_a_config_outside_the_repository_without_seeds_dir_uses_the_packaged_corpus(
+    tmp_path: Path,
+) -> None:
+    config = _write_config(tmp_path / "etc", 'database = "data/bot.db"')
+    checked = _newsbot("check-config", "--config", str(config), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "(5 articles)" in checked.stdout
+    ran = _newsbot("run", "--once", "--config", str(config), cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
 
 
 def test_a_config_outside_the_repository_that_check_config_accepts_runs(tmp_path: Path) -> None:
@@ -69,7 +80,7 @@ def test_a_seed_file_that_does_not_parse_fails_check_config(tmp_path: Path) -> N
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "one.md").write_text("---\ntitle: [unclosed\n---\nBody text.\n")
-    config = _write_config(tmp_path, 'database = "bot.db"')
+    config = _write_config(tmp_path, 'database = "bot.db"\nseeds_dir = "seeds"')
     result = _newsbot("check-config", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().endswith("one.md: front matter is not valid YAML (line 2)")
