@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import FeedError
+from bot.feeds import parse as parse_module
 from bot.feeds.parse import ParsedFeed, clean_text, discover_feed_links, parse_feed
 from bot.feeds.workers import FeedParser
 from tests.conftest import REPO, shared_dir
@@ -360,6 +361,13 @@ OURS: dict[str, Expect] = {
         "Wide feed",
         ("Ünïcödé in UTF-16", "https://wide.example/1", "2025-11-03T10:00:00+00:00"),
     ),
+    "broken_items.xml": Expect(
+        "rss20",
+        3,
+        "Broken Items Weekly",
+        ("A half-open marked section", "https://broken.example/1", "2025-11-03T10:00:00+00:00"),
+        ("A good item after the bad ones", "https://broken.example/3", "2025-11-03T12:00:00+00:00"),
+    ),
 }
 
 
@@ -371,6 +379,51 @@ def test_every_fixture_has_an_expectation() -> None:
 @pytest.mark.parametrize("name", sorted(OURS))
 def test_our_fixture_parses_to_expected_output(name: str) -> None:
     _check(_parse(DATA / name, f"https://fixtures.example/feeds/{name}"), OURS[name])
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_one_bad_item_never_fails_its_feed(fast: bool) -> None:
+    body = (DATA / "broken_items.xml").read_bytes()
+    parsed = parse_feed(
+        body, url="https://broken.example/feed", headers={}, fetched_at=FETCHED, fast=fast
+    )
+    first, unjoinable, good = parsed.items
+    assert first.summary == "a <![ b and <![foo[ c ]]>"  # kept as text, not an AssertionError
+    assert unjoinable.title == "A link no parser can join" and unjoinable.link is None
+    assert good.link == "https://broken.example/3"
+
+
+def test_markup_html_parser_cannot_read_is_kept_as_text() -> None:
+    assert clean_text("a &lt;![ b") == "a <![ b"
+    assert clean_text("a <![ b") == "a <![ b"
+    assert clean_text("<p>x</p><![foo[ y ]]>") == "x\n<![foo[ y ]]>"
+    assert (
+        discover_feed_links(
+            b'<link rel="alternate" type="application/rss+xml" href="http://[oops/x">',
+            "https://s.example/",
+        )
+        == []
+    )
+
+
+def test_an_item_that_raises_is_skipped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = parse_module.clean_text
+
+    def choking(markup: str) -> str:  # stands in for any fault we have not met yet
+        if "marked section" in markup:
+            raise RuntimeError("cannot read this")
+        return real(markup)
+
+    monkeypatch.setattr(parse_module, "clean_text", choking)
+    body = (DATA / "broken_items.xml").read_bytes()
+    parsed = parse_feed(
+        body, url="https://broken.example/feed", headers={}, fetched_at=FETCHED, fast=False
+    )
+    assert [i.title for i in parsed.items] == [
+        "A link no parser can join",
+        "A good item after the bad ones",
+    ]
+    assert parsed.warning and "item 0 skipped (RuntimeError: cannot read this)" in parsed.warning
 
 
 def test_html_becomes_clean_text() -> None:
