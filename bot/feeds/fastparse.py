@@ -32,6 +32,8 @@ DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
 DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 WFW = "{http://wellformedweb.org/CommentAPI/}"
 SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
+SY = "{http://purl.org/rss/1.0/modules/syndication/}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XML_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
 )
@@ -49,7 +51,18 @@ RSS_CHANNEL = {
     "generator": (),
     "docs": (),
     "category": ("domain",),
+    "managingEditor": (),
+    "webMaster": (),
+    DC_CREATOR: (),
+    f"{SY}updatePeriod": (),
+    f"{SY}updateFrequency": (),
+    f"{SY}updateBase": (),
+    f"{ATOM}link": ("href", "rel", "type", "title", "hreflang", "length"),
+    "image": (),
 }
+RSS_IMAGE = {"url": (), "title": (), "link": (), "width": (), "height": (), "description": ()}
+# rel values of an atom:link inside an RSS channel that never become the feed's link
+RSS_ATOM_LINK_RELS = frozenset({"self", "hub", "next", "previous", "first", "last"})
 RSS_ITEM = {
     "title": (),
     "link": (),
@@ -93,10 +106,13 @@ ATOM_ENTRY = {
     f"{ATOM}rights": _TEXT_TYPE,
 }
 REPEATABLE = frozenset({"category", f"{ATOM}category", f"{ATOM}link"})
+NESTED = frozenset({f"{ATOM}author", "image"})  # checked by their own rules
 ATOM_TEXT_TYPES = frozenset({"text", "html"})
 ATOM_LINK_RELS = frozenset({"alternate", "self", "related", "enclosure", "replies", "via"})
 # A plain name: feedparser rewrites authors that hold an e-mail address or brackets.
 _PLAIN_NAME = re.compile(r"[^@()<>\[\]&;]*")
+_PLAIN_EMAIL = re.compile(r"[^\s()<>\[\]&;]*")
+ATOM_PERSON = {f"{ATOM}name": (), f"{ATOM}email": (), f"{ATOM}uri": ()}
 _PROLOG = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
 _CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
@@ -143,7 +159,7 @@ def fast_parse(
         root = etree.fromstring(body, parser)
         if root.tag == "rss" and dict(root.attrib) == {"version": "2.0"}:
             return _rss(root, url, base, fetched_at)
-        if root.tag == f"{ATOM}feed" and not root.attrib:
+        if root.tag == f"{ATOM}feed" and set(root.attrib) <= {XML_LANG}:
             return _atom(root, url, base, fetched_at)
     except (UnicodeDecodeError, etree.XMLSyntaxError, ValueError, _NotPlain):
         return None
@@ -158,20 +174,35 @@ def _rss(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
 
     children = list(root)
     if len(children) != 1 or children[0].tag != "channel" or children[0].attrib:
-        raise _NotPlain
+        raise _NotPlain("not one plain <channel>")
     channel = children[0]
     _check_text(channel)
-    items: list[FeedItem] = []
+    item_elements: list[Any] = []
     fields: dict[str, Any] = {}
     for child in channel:
         if child.tag == "item":
             if child.attrib:
-                raise _NotPlain
-            items.append(_rss_item(child, url, base, fetched_at))
+                raise _NotPlain("item attributes")
+            item_elements.append(child)
         else:
             _take(fields, child, RSS_CHANNEL)
     if "title" not in fields or not _value(fields["title"]):
-        raise _NotPlain  # feedparser looks for a title elsewhere
+        raise _NotPlain("no channel title")  # feedparser looks for one elsewhere
+    if "image" in fields:
+        image = fields["image"]
+        if image.attrib:
+            raise _NotPlain("image attributes")
+        image_fields: dict[str, Any] = {}
+        for child in image:
+            _take(image_fields, child, RSS_IMAGE)
+    for link_el in fields.get(f"{ATOM}link", []):
+        if link_el.get("rel") not in RSS_ATOM_LINK_RELS:
+            raise _NotPlain("atom:link that may be the feed's link")
+    authors = [_value(fields[key]) for key in ("managingEditor", DC_CREATOR) if key in fields]
+    if len(authors) > 1 or not all(_PLAIN_NAME.fullmatch(a) for a in authors):
+        raise _NotPlain("channel author that feedparser rewrites")
+    feed_author = authors[0] if authors and authors[0] else None
+    items = tuple(_rss_item(e, url, base, fetched_at, feed_author) for e in item_elements)
     ttl = _value(fields.get("ttl"))
     link = _value(fields.get("link"))
     if link:
@@ -181,25 +212,29 @@ def _rss(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
         link=link or None,
         ttl_minutes=int(ttl) if ttl.isdigit() and int(ttl) > 0 else None,
         kind="rss20",
-        items=tuple(items),
+        items=items,
     )
 
 
-def _rss_item(item: Any, url: str, base: str, fetched_at: datetime) -> FeedItem:
+def _rss_item(
+    item: Any, url: str, base: str, fetched_at: datetime, feed_author: str | None
+) -> FeedItem:
     from bot.feeds.parse import clean_text, resolve_link, title_text
 
     fields: dict[str, Any] = {}
     for child in item:
         _take(fields, child, RSS_ITEM)
     if "link" in fields and not _value(fields["link"]):
-        raise _NotPlain  # an empty <link> overrides a permalink guid, depending on order
+        raise _NotPlain(
+            "an empty <link>"
+        )  # an empty <link> overrides a permalink guid, depending on order
     authors = [_value(fields[key]) for key in ("author", DC_CREATOR) if key in fields]
     if len(authors) > 1 or not all(_PLAIN_NAME.fullmatch(a) for a in authors):
-        raise _NotPlain
+        raise _NotPlain("an author feedparser rewrites")
     guid = _value(fields.get("guid"))
     permalink = "guid" in fields and fields["guid"].get("isPermaLink", "true") == "true"
     if "guid" in fields and fields["guid"].get("isPermaLink", "true") not in ("true", "false"):
-        raise _NotPlain
+        raise _NotPlain("isPermaLink neither true nor false")
     if guid and permalink:  # feedparser resolves permalink guids like links
         guid = _resolve(base, guid)
     link = _value(fields.get("link"))
@@ -221,7 +256,7 @@ def _rss_item(item: Any, url: str, base: str, fetched_at: datetime) -> FeedItem:
             content=clean_text(content or ""),
             published=published,
             published_is_fallback=fallback,
-            author=(authors[0] if authors else "") or None,
+            author=(authors[0] if authors else "") or feed_author,
         )
     )
 
@@ -238,12 +273,12 @@ def _atom(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
     for child in root:
         if child.tag == f"{ATOM}entry":
             if child.attrib:
-                raise _NotPlain
+                raise _NotPlain("entry attributes")
             entries.append(child)
         else:
             _take(fields, child, ATOM_FEED)
     if f"{ATOM}title" not in fields or not _value(fields[f"{ATOM}title"]):
-        raise _NotPlain  # feedparser looks for a title elsewhere
+        raise _NotPlain("no feed title")  # feedparser looks for a title elsewhere
     feed_author = _atom_author(fields.get(f"{ATOM}author"))
     items = tuple(_atom_entry(e, url, base, fetched_at, feed_author) for e in entries)
     feed_id = _value(fields.get(f"{ATOM}id"))
@@ -297,22 +332,27 @@ def _atom_text(element: Any) -> str:
         return ""
     kind = element.get("type", "text")
     if kind not in ATOM_TEXT_TYPES:
-        raise _NotPlain  # xhtml, MIME types, base64: feedparser's rules
+        raise _NotPlain(
+            "text type feedparser reads its own way"
+        )  # xhtml, MIME types, base64: feedparser's rules
     return as_text(_value(element), plain=kind == "text")
 
 
 def _atom_author(author: Any) -> str | None:
     if author is None:
         return None
-    if author.attrib or [child.tag for child in author] != [f"{ATOM}name"]:
-        raise _NotPlain  # an e-mail or uri changes feedparser's author string
-    name = author[0]
-    if name.attrib or len(name):
-        raise _NotPlain
-    value = _value(name)
-    if not _PLAIN_NAME.fullmatch(value):
-        raise _NotPlain
-    return value or None
+    if author.attrib:
+        raise _NotPlain("author attributes")
+    parts: dict[str, Any] = {}
+    for child in author:
+        _take(parts, child, ATOM_PERSON)
+    name = _value(parts.get(f"{ATOM}name"))
+    email = _value(parts.get(f"{ATOM}email"))
+    if not _PLAIN_NAME.fullmatch(name) or not _PLAIN_EMAIL.fullmatch(email):
+        raise _NotPlain("an author feedparser rewrites")
+    if name and email:  # feedparser's author string (feedparser.mixin._sync_author_detail)
+        return f"{name} ({email})"
+    return name or email or None
 
 
 def _alternate(links: list[Any], base: str) -> str | None:
@@ -321,10 +361,10 @@ def _alternate(links: list[Any], base: str) -> str | None:
     for link in links:
         rel = link.get("rel", "alternate")
         if rel not in ATOM_LINK_RELS or "href" not in link.attrib:
-            raise _NotPlain
+            raise _NotPlain("link without href or with another rel")
         if rel == "alternate":
             if link.get("type", "text/html") != "text/html" or chosen is not None:
-                raise _NotPlain
+                raise _NotPlain("several or non-HTML alternate links")
             chosen = _resolve(base, link.get("href"))
     return chosen
 
@@ -336,15 +376,15 @@ def _take(fields: dict[str, Any], element: Any, allowed: dict[str, tuple[str, ..
     """Record a child element, refusing anything outside the closed list."""
     tag = element.tag
     if not isinstance(tag, str) or tag not in allowed:
-        raise _NotPlain  # also comments and processing instructions
+        raise _NotPlain("element outside the list")  # also comments and processing instructions
     if any(key not in allowed[tag] for key in element.attrib):
-        raise _NotPlain
-    if tag != f"{ATOM}author" and len(element):
-        raise _NotPlain  # unescaped child markup: feedparser keeps it as markup
+        raise _NotPlain("attribute outside the list")
+    if tag not in NESTED and len(element):
+        raise _NotPlain("child markup")  # unescaped child markup: feedparser keeps it as markup
     if tag in REPEATABLE:
         fields.setdefault(tag, []).append(element)
     elif tag in fields:
-        raise _NotPlain  # feedparser's rules for repeats differ per element
+        raise _NotPlain("repeated element")  # feedparser's rules for repeats differ per element
     else:
         fields[tag] = element
 
@@ -352,7 +392,9 @@ def _take(fields: dict[str, Any], element: Any, allowed: dict[str, tuple[str, ..
 def _check_text(root: Any) -> None:
     for element in root.iter():
         if not isinstance(element.tag, str):
-            raise _NotPlain  # comments and processing instructions inside the document
+            raise _NotPlain(
+                "comment or processing instruction"
+            )  # comments and processing instructions inside the document
 
 
 def _value(element: Any) -> str:
@@ -367,7 +409,7 @@ def _value(element: Any) -> str:
 
 def _substantial(item: FeedItem) -> FeedItem:
     if not (item.title or item.link or item.guid or item.summary or item.content):
-        raise _NotPlain  # feedparser's path skips empty items with a warning
+        raise _NotPlain("empty item")  # feedparser's path skips empty items with a warning
     return item
 
 

@@ -195,13 +195,15 @@ def _field(element: Any, key: str, atom: bool) -> str:
 
 def _date(entry: Any, fetched_at: datetime) -> tuple[datetime, bool]:
     for key in ("published", "updated", "created"):
-        value = entry.get(f"{key}_parsed")
+        # dict.get: FeedParserDict's own get maps a missing "published" onto "updated",
+        # with a DeprecationWarning; the loop reads "updated" next anyway.
+        value = dict.get(entry, f"{key}_parsed")
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), UTC), False
             except (OverflowError, ValueError, OSError):
                 continue
-        when = _lenient_date(entry.get(key))
+        when = _lenient_date(dict.get(entry, key))
         if when is not None:
             return when, False
     return fetched_at, True

@@ -139,18 +139,33 @@ def _rss(rng: random.Random, n: int) -> str:
     channel.append(_el("description", "News"))
     if rng.random() < 0.3:
         channel.append(_el("ttl", rng.choice(["60", "0", "x", " 30 "])))
+    rel = rng.choice(["self", "self", "hub", "next", "alternate", ""])
+    atom_link = (
+        '<atom:link xmlns:atom="http://www.w3.org/2005/Atom"'
+        + (f' rel="{rel}"' if rel else "")
+        + f' href="{_pick(rng, "https://gen.example/f", LINKS, n, 0.3)}"/>'
+    )
+    image = (
+        f"<image><url>https://news.example/i.png</url><title>{_pick(rng, 'Img', TITLES, n)}"
+        f"</title><link>{_pick(rng, 'https://i.example/', LINKS, n)}</link>"
+        + ("<width>88</width>" if rng.random() < 0.5 else "")
+        + ("<bogus>x</bogus>" if rng.random() < 0.1 else "")
+        + "</image>"
+    )
     extras = [
-        _el("language", "en"),
-        _el("managingEditor", rng.choice(AUTHORS)),
-        _el("webMaster", "web@news.example"),
-        '<atom:link xmlns:atom="http://www.w3.org/2005/Atom" rel="self" href="https://gen.example/f"/>',
-        "<image><url>https://news.example/i.png</url><title>Img</title><link>https://i.example/</link></image>",
-        _el("dc:creator", "Chan", ' xmlns:dc="http://purl.org/dc/elements/1.1/"'),
-        "<!-- a comment -->",
-        _el("pubDate", rng.choice(DATES_822)),
+        (0.1, _el("language", "en")),
+        (0.25, _el("managingEditor", rng.choice(AUTHORS))),
+        (0.1, _el("webMaster", "web@news.example")),
+        (0.3, atom_link),
+        (0.3, image),
+        (0.15, _el("dc:creator", rng.choice(AUTHORS))),
+        (0.2, _el("sy:updatePeriod", "hourly")),
+        (0.2, _el("sy:updateFrequency", "1")),
+        (0.05, "<!-- a comment -->"),
+        (0.1, _el("pubDate", rng.choice(DATES_822))),
     ]
-    for extra in extras:
-        if rng.random() < 0.08:
+    for chance, extra in extras:
+        if rng.random() < chance:
             channel.append(extra)
     for i in range(rng.randint(0, 4)):
         channel.append(_rss_item(rng, n * 10 + i))
@@ -159,6 +174,7 @@ def _rss(rng: random.Random, n: int) -> str:
         ' xmlns:content="http://purl.org/rss/1.0/modules/content/"'
         ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
         ' xmlns:media="http://search.yahoo.com/mrss/"'
+        ' xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"'
     )
     version = "2.0" if rng.random() < 0.95 else "0.91"
     return f'<rss version="{version}"{ns}><channel>{"".join(channel)}</channel></rss>'
@@ -211,10 +227,17 @@ def _atom_text(rng: random.Random, tag: str, plain: str, n: int) -> str:
 
 
 def _atom_author(rng: random.Random) -> str:
-    name = rng.choice(["Ann Writer", "Bo", "", "Ann (AW)"])
-    email = "<email>ann@news.example</email>" if rng.random() < 0.2 else ""
-    uri = "<uri>https://news.example/ann</uri>" if rng.random() < 0.1 else ""
-    return f"<author><name>{name}</name>{email}{uri}</author>"
+    parts = []
+    if rng.random() < 0.9:
+        parts.append(_el("name", rng.choice(["Ann Writer", "Bo", "", "Ann (AW)", " Spaced "])))
+    if rng.random() < 0.3:
+        parts.append(_el("email", rng.choice(["ann@news.example", "", "a b@c"])))
+    if rng.random() < 0.3:
+        parts.append(_el("uri", "https://news.example/ann"))
+    if rng.random() < 0.03 and parts:
+        parts.append(parts[0])
+    rng.shuffle(parts)
+    return f"<author>{''.join(parts)}</author>"
 
 
 def _atom_links(rng: random.Random, n: int) -> list[str]:
@@ -246,7 +269,9 @@ def _atom(rng: random.Random, n: int) -> str:
     for i in range(rng.randint(0, 4)):
         feed.append(_atom_entry(rng, n * 10 + i))
     rng.shuffle(feed)
-    lang = ' xml:lang="en"' if rng.random() < 0.1 else ""
+    lang = (
+        rng.choice([' xml:lang="en"', ' xml:lang="en"', ' foo="bar"']) if rng.random() < 0.2 else ""
+    )
     return f'<feed xmlns="http://www.w3.org/2005/Atom"{lang}>{"".join(feed)}</feed>'
 
 

@@ -71,3 +71,77 @@ def test_fast_path_equals_feedparser_on_generated_feeds(seed: int) -> None:
         assert slow is not None
         assert differences(quick, slow) == [], doc.body.decode()
     assert accepted >= 100  # the fast path really ran on a good share of them
+
+
+RSS = (
+    '<?xml version="1.0" encoding="utf-8"?>'
+    '<rss version="2.0"><channel><title>T</title>{}</channel></rss>'
+)
+ATOM = '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>{}</feed>'
+
+
+@pytest.mark.parametrize(
+    ("document", "headers", "via"),
+    [
+        # feedparser maps Windows-1252 character references to the characters meant
+        (RSS.format("<item><title>&#147;Quoted&#148; &#150; dash</title></item>"), {}, "lxml"),
+        # UTF-8 that was read as Latin-1 and encoded again is repaired by feedparser
+        (
+            RSS.format("<item><title>DonnÃ©es</title><link>https://x.example/1</link></item>"),
+            {},
+            "lxml",
+        ),
+        (RSS.format("<item><link>https://x.example/?a=1&amp;amp;b=2</link></item>"), {}, "lxml"),
+        (
+            RSS.format("<item><link>rel/1</link></item>"),
+            {"Content-Location": "https://base.example/d/"},
+            "lxml",
+        ),
+        (
+            RSS.format("<item><author>ann@x.example (Ann)</author><title>A</title></item>"),
+            {},
+            "feedparser",
+        ),
+        (RSS.format("<Item><title>Upper</title></Item>"), {}, "feedparser"),
+        (RSS.format("<item><title>One</title><title>Two</title></item>"), {}, "feedparser"),
+        (
+            ATOM.format('<entry><id>e</id><link href="/a"/><link href="/b"/></entry>'),
+            {},
+            "feedparser",
+        ),
+        (
+            ATOM.format('<entry><id>e</id><link rel="ALTERNATE" href="/a"/></entry>'),
+            {},
+            "feedparser",
+        ),
+        (
+            ATOM.format('<entry><id>e</id><link rel="self" href="/s"/><link href="/a"/></entry>'),
+            {},
+            "lxml",
+        ),
+        (
+            ATOM.format(
+                '<entry><id>e</id><content type="text" mode="base64">SGk=</content></entry>'
+            ),
+            {},
+            "feedparser",
+        ),
+        (
+            ATOM.format(
+                "<author><name>A</name><email>a@x.example</email></author><entry><id>e</id></entry>"
+            ),
+            {},
+            "lxml",
+        ),
+    ],
+)
+def test_each_known_difference_is_equal_or_left_to_feedparser(
+    document: str, headers: dict[str, str], via: str
+) -> None:
+    body = document.encode()
+    quick = parse_feed(body, url="https://feed.example/f", headers=headers, fetched_at=FETCHED)
+    slow = parse_feed(
+        body, url="https://feed.example/f", headers=headers, fetched_at=FETCHED, fast=False
+    )
+    assert quick.via == via
+    assert differences(quick, slow) == []
