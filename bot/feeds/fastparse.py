@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -372,7 +373,7 @@ def _alternate(links: list[Any], base: str) -> str | None:
 # ------------------------------------------------------------------ shared rules
 
 
-def _take(fields: dict[str, Any], element: Any, allowed: dict[str, tuple[str, ...]]) -> None:
+def _take(fields: dict[str, Any], element: Any, allowed: Mapping[str, tuple[str, ...]]) -> None:
     """Record a child element, refusing anything outside the closed list."""
     tag = element.tag
     if not isinstance(tag, str) or tag not in allowed:
