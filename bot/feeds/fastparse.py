@@ -162,7 +162,7 @@ def fast_parse(
             return _rss(root, url, base, fetched_at)
         if root.tag == f"{ATOM}feed" and set(root.attrib) <= {XML_LANG}:
             return _atom(root, url, base, fetched_at)
-    except (UnicodeDecodeError, etree.XMLSyntaxError, ValueError, _NotPlain):
+    except Exception:  # _NotPlain, XML errors, or any surprise: feedparser decides
         return None
     return None
 

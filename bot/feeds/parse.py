@@ -99,6 +99,7 @@ def parse_feed(
         return parse_json_feed(body, url=url, fetched_at=fetched_at)
     lowered["content-location"] = _base_uri(url, lowered.get("content-location"))
     body, lowered["content-type"] = normalise_encoding(body, lowered.get("content-type", ""))
+    body = mend_surrogate_references(body)
     if fast:
         quick = fast_parse(
             body,
@@ -111,14 +112,18 @@ def parse_feed(
             return ParsedFeed(
                 quick.title, quick.items, None, quick.link, quick.ttl_minutes, quick.kind, "lxml"
             )
-    parsed = feedparser.parse(
-        body,
-        response_headers=lowered,
-        # We turn all markup into plain text ourselves; feedparser's sanitizer and
-        # relative-URI pass over embedded HTML would only cost time (links are still resolved).
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed = feedparser.parse(
+            body,
+            response_headers=lowered,
+            # We turn all markup into plain text ourselves; feedparser's sanitizer and
+            # relative-URI pass over embedded HTML would only cost time (links are still
+            # resolved).
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser's own faults on hostile input: a parse error
+        raise FeedError(f"unreadable feed ({type(exc).__name__}: {_short(exc)})") from None
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         hint = "; it looks like a web page" if _looks_like_html(body) else ""
@@ -310,6 +315,45 @@ def _mend_utf8(body: bytes, max_repairs: int = 200) -> bytes | None:
     return None
 
 
+_MAYBE_SURROGATE = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
+_NUMERIC_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,8});")
+
+
+def mend_surrogate_references(body: bytes) -> bytes:
+    """Character references to UTF-16 surrogates ("&#55357;&#56832;", written by generators
+    that count in UTF-16) as the character meant; a lone one as U+FFFD. XML forbids them,
+    and feedparser raises UnicodeEncodeError on them."""
+    if b"&#" not in body or not _MAYBE_SURROGATE.search(body):
+        return body
+    refs = list(_NUMERIC_REF.finditer(body))
+    parts: list[bytes] = []
+    done = index = 0
+    while index < len(refs):
+        ref = refs[index]
+        value = _ref_value(ref.group(1))
+        index += 1
+        if not 0xD800 <= value <= 0xDFFF:
+            continue
+        parts.append(body[done : ref.start()])
+        done = ref.end()
+        low = refs[index] if index < len(refs) else None
+        if value <= 0xDBFF and low is not None and low.start() == ref.end():
+            low_value = _ref_value(low.group(1))
+            if 0xDC00 <= low_value <= 0xDFFF:
+                code = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
+                parts.append(b"&#%d;" % code)
+                done = low.end()
+                index += 1
+                continue
+        parts.append(b"&#65533;")
+    parts.append(body[done:])
+    return b"".join(parts)
+
+
+def _ref_value(digits: bytes) -> int:
+    return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
+
+
 # ------------------------------------------------------------------ JSON Feed
 
 
@@ -332,7 +376,10 @@ def parse_json_feed(body: bytes, *, url: str, fetched_at: datetime) -> ParsedFee
         if not isinstance(raw, dict):
             problems.append(f"item {index} is not an object")
             continue
-        items.append(_json_item(raw, base, fetched_at, problems, index, feed_author))
+        try:
+            items.append(_json_item(raw, base, fetched_at, problems, index, feed_author))
+        except Exception as exc:  # one bad item never fails its feed: skip it, say which
+            problems.append(f"item {index} skipped ({type(exc).__name__}: {_short(exc)})")
     title = data.get("title")
     if not isinstance(title, str):
         problems.append("title is not a string")

@@ -5,6 +5,7 @@ same counts."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -145,3 +146,54 @@ def test_each_known_difference_is_equal_or_left_to_feedparser(
     )
     assert quick.via == via
     assert differences(quick, slow) == []
+
+
+_JUNK = [b"<", b"&", b"&#", b"<![", b"]]>", b"\x00", b"\xff", b"<!--", b"&lt;![", b"http://["]
+_JUNK += [
+    b"<iframe>",
+    b"\xe2\x80",
+    b"&#xD800;",
+    b"&#0;",
+    b"<width></width>",
+    b"<a href='http://[x'>",
+]
+
+
+def test_mangled_feeds_give_a_feed_or_a_feed_error_never_another_exception() -> None:
+    """Generated feeds with bytes inserted, cut out or truncated (deterministic)."""
+    rng = random.Random(7)
+    for doc in documents(300, seed=99):
+        for _ in range(4):
+            body = bytearray(doc.body)
+            for _ in range(rng.randint(1, 4)):
+                at = rng.randrange(len(body) + 1)
+                roll = rng.random()
+                if roll < 0.5:
+                    body[at:at] = rng.choice(_JUNK)
+                elif roll < 0.8:
+                    del body[at : at + rng.randint(1, 20)]
+                else:
+                    del body[at:]
+            for fast in (True, False):
+                try:
+                    parse_feed(
+                        bytes(body), url=doc.url, headers=doc.headers, fetched_at=FETCHED, fast=fast
+                    )
+                except FeedError as exc:
+                    assert "\n" not in str(exc)  # one clear line
+
+
+def test_feedparser_faults_become_one_line_feed_errors() -> None:
+    prolog = b'<?xml version="1.0" encoding="iso-8859\x00-1"?>'
+    body = prolog + b'<rss version="2.0"><channel><title>T</title></channel></rss>'
+    with pytest.raises(FeedError, match=r"^unreadable feed \(ValueError: embedded null"):
+        parse_feed(body, url="https://x.example/", headers={}, fetched_at=FETCHED)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_surrogate_character_references_are_mended(fast: bool) -> None:
+    body = RSS.format("<item><title>&#55357;&#56832; and &#xD800; &#55000;</title></item>")
+    parsed = parse_feed(
+        body.encode(), url="https://x.example/", headers={}, fetched_at=FETCHED, fast=fast
+    )
+    assert parsed.items[0].title == "\U0001f600 and \ufffd \ud6d8"  # the pair, a lone one, Hangul
