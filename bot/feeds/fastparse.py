@@ -35,6 +35,9 @@ WFW = "{http://wellformedweb.org/CommentAPI/}"
 SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
 SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+WORDPRESS = "{com-wordpress:feed-additions:1}"
+ANY = ("*",)  # any attributes (media elements: feedparser keeps them aside)
 XML_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
 )
@@ -60,6 +63,7 @@ RSS_CHANNEL = {
     f"{SY}updateBase": (),
     f"{ATOM}link": ("href", "rel", "type", "title", "hreflang", "length"),
     "image": (),
+    f"{WORDPRESS}site": (),
 }
 RSS_IMAGE = {"url": (), "title": (), "link": (), "width": (), "height": (), "description": ()}
 # rel values of an atom:link inside an RSS channel that never become the feed's link
@@ -78,7 +82,11 @@ RSS_ITEM = {
     DC_CREATOR: (),
     DC_DATE: (),
     f"{WFW}commentRss": (),
+    f"{WFW}comment": (),
     f"{SLASH}comments": (),
+    f"{MEDIA}content": ANY,  # empty only: a media:title or media:description inside would
+    f"{MEDIA}thumbnail": ANY,  # become the item's title or summary in feedparser
+    f"{WORDPRESS}post-id": (),
 }
 _TEXT_TYPE = ("type",)
 ATOM_FEED = {
@@ -106,7 +114,9 @@ ATOM_ENTRY = {
     f"{ATOM}category": ATOM_FEED[f"{ATOM}category"],
     f"{ATOM}rights": _TEXT_TYPE,
 }
-REPEATABLE = frozenset({"category", f"{ATOM}category", f"{ATOM}link"})
+REPEATABLE = frozenset(
+    {"category", f"{ATOM}category", f"{ATOM}link", f"{MEDIA}content", f"{MEDIA}thumbnail"}
+)
 NESTED = frozenset({f"{ATOM}author", "image"})  # checked by their own rules
 ATOM_TEXT_TYPES = frozenset({"text", "html"})
 ATOM_LINK_RELS = frozenset({"alternate", "self", "related", "enclosure", "replies", "via"})
@@ -378,7 +388,10 @@ def _take(fields: dict[str, Any], element: Any, allowed: Mapping[str, tuple[str,
     tag = element.tag
     if not isinstance(tag, str) or tag not in allowed:
         raise _NotPlain("element outside the list")  # also comments and processing instructions
-    if any(key not in allowed[tag] for key in element.attrib):
+    if allowed[tag] == ANY:
+        if element.text and element.text.strip():
+            raise _NotPlain("text in a media element")
+    elif any(key not in allowed[tag] for key in element.attrib):
         raise _NotPlain("attribute outside the list")
     if tag not in NESTED and len(element):
         raise _NotPlain("child markup")  # unescaped child markup: feedparser keeps it as markup

@@ -162,6 +162,7 @@ def _rss(rng: random.Random, n: int) -> str:
         (0.2, _el("sy:updatePeriod", "hourly")),
         (0.2, _el("sy:updateFrequency", "1")),
         (0.05, "<!-- a comment -->"),
+        (0.1, '<site xmlns="com-wordpress:feed-additions:1">1234</site>'),
         (0.1, _el("pubDate", rng.choice(DATES_822))),
     ]
     for chance, extra in extras:
@@ -175,6 +176,7 @@ def _rss(rng: random.Random, n: int) -> str:
         ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
         ' xmlns:media="http://search.yahoo.com/mrss/"'
         ' xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"'
+        ' xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
     )
     version = "2.0" if rng.random() < 0.95 else "0.91"
     return f'<rss version="{version}"{ns}><channel>{"".join(channel)}</channel></rss>'
@@ -206,8 +208,23 @@ def _rss_item(rng: random.Random, n: int) -> str:
         parts.append(_el("category", "Law"))
     if rng.random() < 0.1:
         parts.append('<enclosure url="https://news.example/a.mp3" length="1" type="audio/mpeg"/>')
-    if rng.random() < 0.05:
-        parts.append('<media:content url="https://news.example/v.mp4"/>')
+    if rng.random() < 0.2:
+        parts.append(
+            rng.choice(
+                [
+                    '<media:content url="https://news.example/v.mp4" medium="video"/>',
+                    '<media:thumbnail url="https://news.example/t.jpg" width="120"/>',
+                    '<media:content url="https://news.example/i.jpg"><media:title>Media '
+                    "title</media:title></media:content>",
+                    "<media:description>Media words</media:description>",
+                    '<media:thumbnail url="https://news.example/t.jpg">text</media:thumbnail>',
+                ]
+            )
+        )
+    if rng.random() < 0.15:
+        parts.append('<post-id xmlns="com-wordpress:feed-additions:1">123</post-id>')
+    if rng.random() < 0.1:
+        parts.append(_el("wfw:comment", "https://news.example/c"))
     if rng.random() < 0.05:
         parts.append(_el("source", "Other", ' url="https://other.example/rss"'))
     if rng.random() < 0.05 and parts:

@@ -360,6 +360,16 @@ OURS: dict[str, Expect] = {
         "Wide feed",
         ("Ünïcödé in UTF-16", "https://wide.example/1", "2025-11-03T10:00:00+00:00"),
     ),
+    "wordpress_shaped.xml": Expect(
+        "rss20",
+        1,
+        "Example Blog",
+        (
+            "Court rules on training data",
+            "https://blog.example/2025/11/03/court-rules/",
+            "2025-11-03T10:00:00+00:00",
+        ),
+    ),
     "broken_items.xml": Expect(
         "rss20",
         3,
@@ -452,6 +462,14 @@ def _both(name: str, url: str) -> list[ParsedFeed]:
     quick = parse_feed(body, url=url, headers={}, fetched_at=FETCHED)
     slow = parse_feed(body, url=url, headers={}, fetched_at=FETCHED, fast=False)
     return [quick, slow]
+
+
+def test_a_wordpress_shaped_feed_takes_the_fast_path_with_the_same_result() -> None:
+    quick, slow = _both("wordpress_shaped.xml", "https://blog.example/feed/")
+    assert quick.via == "lxml" and slow.via == "feedparser"
+    assert quick == slow
+    assert quick.items[0].author == "Ann Writer"
+    assert quick.items[0].summary == "The court ruled today … Read more"
 
 
 def test_atom_text_is_text_on_both_paths() -> None:
