@@ -1,0 +1,123 @@
+"""Claim and summary quality on the English dev streams, with the scorer's claim agreement.
+
+    .venv/bin/python bench/claim_quality.py [--streams articles,stream2,stream3] [--show]
+
+For each stream of ../shared/eval-dev (read in place) it runs the README's recipe: the
+stream's article fields written to a temporary file, `python -m bot analyze --input ...
+--seeds ../shared/seeds`, then `score.py LABELS DECISIONS --json`. It counts, over the emitted
+claims of relevant verdicts, each defect kind of `bot.analysis.claim_quality.claim_defects`
+(a claim ending in an abbreviation, without a verb, a fragment, ...), and over the summaries
+of verdicts with new claims, how many repeat a new claim word for word and the longest one.
+Prints one JSON line per stream and one for the total; `--show` also lists the defective
+claims and repeating summaries on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.analysis.claim_quality import claim_defects, summary_repeats  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+FIELDS = ("id", "title", "url", "source", "published", "text")
+
+
+def run_stream(name: str, show: bool) -> dict[str, object]:
+    labels = SHARED / "eval-dev" / f"{name}.jsonl"
+    records = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
+    titles = {r["id"]: r.get("title") for r in records}
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        inp.write_text(
+            "".join(json.dumps({k: r.get(k) for k in FIELDS}) + "\n" for r in records),
+            encoding="utf-8",
+        )
+        with out.open("w", encoding="utf-8") as fh:
+            subprocess.run(
+                [sys.executable, "-m", "bot", "analyze", "--input", str(inp), "--seeds",
+                 str(SHARED / "seeds")],
+                cwd=ROOT, stdout=fh, check=True,
+            )  # fmt: skip
+        scorer = SHARED / "eval-dev" / "score.py"
+        scored = subprocess.run(
+            [sys.executable, str(scorer), str(labels), str(out), "--json"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    score = json.loads(scored.stdout)
+    kinds: Counter[str] = Counter()
+    defective = claims = 0
+    repeating = 0
+    longest = 0
+    for v in verdicts:
+        longest = max(longest, len(v.get("summary") or ""))
+        if not v.get("relevant"):
+            continue
+        for c in v.get("claims", []):
+            claims += 1
+            found = claim_defects(c["text"], title=titles.get(v["id"]))
+            kinds.update(found)
+            defective += bool(found)
+            if found and show:
+                print(f"{name} {v['id']} {','.join(found)}: {c['text']}", file=sys.stderr)
+        new = [c["text"] for c in v.get("claims", []) if c.get("novel")]
+        repeated = summary_repeats(v.get("summary") or "", new)
+        repeating += bool(repeated)
+        if repeated and show:
+            print(f"{name} {v['id']} summary repeats: {repeated[0][:100]}", file=sys.stderr)
+    return {
+        "stream": name,
+        "claims": claims,
+        "defective_claims": defective,
+        "defects": dict(sorted(kinds.items())),
+        "summaries_repeating_a_claim": repeating,
+        "summary_chars_max": longest,
+        "claim_agreement": score["claim_novelty_agreement"],
+        "seed_dispute_claim_agreement": score["seed_dispute_claim_agreement"],
+        "claims_aligned": score["claims_aligned"],
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--streams", default="articles,stream2,stream3")
+    ap.add_argument("--show", action="store_true", help="list defective claims on stderr")
+    args = ap.parse_args()
+    if not (SHARED / "eval-dev").is_dir():
+        print(f"error: {SHARED / 'eval-dev'} is absent", file=sys.stderr)
+        return 2
+    rows = [run_stream(name, args.show) for name in args.streams.split(",") if name]
+    for row in rows:
+        print(json.dumps(row))
+    total: Counter[str] = Counter()
+    for row in rows:
+        total.update(row["defects"])  # type: ignore[arg-type]
+    print(
+        json.dumps(
+            {
+                "stream": "total",
+                "claims": sum(int(r["claims"]) for r in rows),  # type: ignore[call-overload]
+                "defective_claims": sum(int(r["defective_claims"]) for r in rows),  # type: ignore[call-overload]
+                "defects": dict(sorted(total.items())),
+                "summaries_repeating_a_claim": sum(
+                    int(r["summaries_repeating_a_claim"])  # type: ignore[call-overload]
+                    for r in rows
+                ),
+                "summary_chars_max": max(int(r["summary_chars_max"]) for r in rows),  # type: ignore[call-overload]
+            }
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
