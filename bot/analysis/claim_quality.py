@@ -187,7 +187,7 @@ def has_verb(text: str) -> bool:
     tokens = [t.replace("’", "'") for t in _WORD.findall(text)]
     for i, tok in enumerate(tokens):
         low = tok.lower()
-        if low in _VERB_FORMS:
+        if low in _VERB_FORMS and (i == 0 or tok[0].islower() or tok.isupper()):
             return True
         if tok[0].islower() and len(low) > 4 and low.endswith("ed") and low not in _NOT_PAST:
             return True
