@@ -35,6 +35,7 @@ from bot.analysis.claim_quality import (
 from bot.analysis.text import clean, entities, numbers, words
 
 MIN_WORDS = 6
+MIN_CUT_WORDS = 8  # what is left of a sentence the text stops in, to be worth a claim
 MAX_CLAIM_CHARS = 400
 MAX_SENTENCES = 80
 
@@ -253,12 +254,12 @@ def trim_cut(sentence: str) -> str:
     """A sentence the text stops in the middle of, without its last (perhaps partial) word and
     any function words before it, marked with an ellipsis ("The court ruled for the guild
     and ordered Acme to pa" -> "The court ruled for the guild and ordered Acme…"); "" when
-    too little with a verb is left."""
+    fewer than MIN_CUT_WORDS words with a verb are left."""
     tokens = sentence.split()[:-1]
     while tokens and tokens[-1].lower().strip("\"'(") in _TRAILING_FUNCTION_WORDS:
         tokens.pop()
     head = " ".join(tokens).rstrip(' ,;:-–—("')
-    if len(words(head)) < MIN_WORDS or not has_verb(head):
+    if len(words(head)) < MIN_CUT_WORDS or not has_verb(head):
         return ""
     return head + "…"
 
@@ -275,6 +276,19 @@ def reads_alone(claim: str, title: str | None = None) -> bool:
     )
 
 
+def without_headline(text: str, title: str) -> str:
+    """The text without the headline it opens with, where a page glued the headline onto the
+    first sentence ("Harbor Post sues Quillon AI Harbor Post filed suit on Monday ...")."""
+    head = " ".join(title.split())
+    body = clean(text)
+    if len(head.split()) < 4 or not body.lower().startswith(head.lower()):
+        return text
+    rest = body[len(head) :]
+    if rest[:1].isalnum():  # the headline's last word runs on: not a headline at the start
+        return text
+    return rest.lstrip(" .:-–—|\n")
+
+
 def extract_claims(
     text: str, *, loose: bool = False, title: str | None = None
 ) -> list[ExtractedClaim]:
@@ -284,6 +298,8 @@ def extract_claims(
     reads = is_substantive if loose else _reads_as_claim
     out: list[ExtractedClaim] = []
     seen: set[str] = set()
+    if title and not loose:
+        text = without_headline(text, title)
     for sent in split_sentences(text):
         if not reads(sent.text.strip()):
             continue

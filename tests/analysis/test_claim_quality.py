@@ -131,6 +131,18 @@ def test_headline_again_is_a_defect_and_is_not_extracted() -> None:
     ]
 
 
+def test_a_headline_glued_onto_the_first_sentence_is_not_part_of_a_claim() -> None:
+    title = "Harbor Post sues Quillon AI over scraped archive"
+    text = (
+        "Harbor Post sues Quillon AI over scraped archive Harbor Post filed the suit in Boston "
+        "on Monday, saying 40,000 articles were copied."
+    )
+    claims = [c.text for c in extract_claims(text, title=title)]
+    assert claims == [
+        "Harbor Post filed the suit in Boston on Monday, saying 40,000 articles were copied."
+    ]
+
+
 def test_dangling_openers_are_dropped_from_the_claim() -> None:
     assert tidy("However, the judge rejected the motion on Friday.") == (
         "The judge rejected the motion on Friday."
@@ -154,6 +166,7 @@ def test_a_sentence_the_text_stops_in_is_trimmed_and_marked() -> None:
         == "The label says Quillon AI copied 3,000 songs to train its model and then sold…"
     )
     assert trim_cut("The label said that it") == ""
+    assert trim_cut("The label's decision to drop most of") == ""
 
 
 def test_fragments_and_stubs_are_not_extracted() -> None:
