@@ -60,6 +60,15 @@ _QUOTED = re.compile(r'"[^"]{0,400}"')
 # "JAKARTA - ", "NEW YORK (AP) - ", "CALIFORNIA, UNITED STATES - ": where a story was filed
 DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
 _DATELINE = DATELINE
+# other dateline shapes, dropped from claims only: "LONDON: ", "SEATTLE, Washington: ",
+# "Tokyo, Aug. 8 (Wire Service)--", "Paris, 23 December (AB): ", "July 2, 2025 - "
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_CLAIM_DATELINE = re.compile(
+    r"^(?:[A-Z]{2,}(?:[ ,.'-]+[A-Z][A-Za-z.]*){0,3}:\s+(?=[A-Z\"])"
+    rf"|[A-Z][a-z]+(?: [A-Z][a-z]+)?, (?:{_MONTH} \d{{1,2}}|\d{{1,2}} {_MONTH})"
+    r"(?: \([^()]{1,40}\))?\s*(?:--|[-–—:])\s*(?=[A-Z\"])"
+    rf"|{_MONTH} \d{{1,2}}, \d{{4}}\s+[-–—]+\s+(?=[A-Z\"]))"
+)
 # "TL;DR:", "Key points:", "Summary:" label a paragraph of claims; the label is not one
 _LABEL = re.compile(r"^(?:tl;\s?dr|key (?:points|takeaways)|in brief|summary)\s*[:-]\s+", re.I)
 _BULLET = re.compile(r"^\s*(?:[-•*·▪●]|\d{1,2}[.)])\s+")
@@ -176,6 +185,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     for p_index, line in _unwrapped_lines(cleaned):
         line = _DATELINE.sub("", _BULLET.sub("", line).strip(), count=1)
+        line = _CLAIM_DATELINE.sub("", line, count=1)
         line = _LABEL.sub("", line, count=1)
         if not line or _is_headline(line):
             continue

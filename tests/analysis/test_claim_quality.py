@@ -64,6 +64,20 @@ def test_hard_wrapped_lines_are_joined_back() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "BOSTON: Harbor Post sued Quillon AI on Monday over 40,000 articles.",
+        "PORTLAND, Maine: Harbor Post sued Quillon AI on Monday over 40,000 articles.",
+        "Boston, Mar. 3 (Wire)--Harbor Post sued Quillon AI on Monday over 40,000 articles.",
+        "Boston, 3 March (WS): Harbor Post sued Quillon AI on Monday over 40,000 articles.",
+        "March 3, 2025 - Harbor Post sued Quillon AI on Monday over 40,000 articles.",
+    ],
+)
+def test_datelines_are_not_part_of_a_claim(line: str) -> None:
+    assert sentences(line) == ["Harbor Post sued Quillon AI on Monday over 40,000 articles."]
+
+
 def test_a_timestamp_aside_is_not_glued_to_the_story_or_emitted() -> None:
     text = "(March 3, 2025, 4:10 PM EDT) -- Quillon AI asked an appeals court to pause the order."
     claims = [c.text for c in extract_claims(text)]
