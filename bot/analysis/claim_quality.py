@@ -123,7 +123,9 @@ _BOILERPLATE = re.compile(
     r"copyright ©|all rights reserved)"
     r"|\((?:photo|image|picture)s?\b[^)]*\)\s*$"
     r"|\b(?:getty images|afp via getty|reuters/\w+|ap photo|shutterstock)\s*\)?\.?\s*$"
-    r"|\bis an? \w+ publication|\bsign up for (?:our|the) \w+ newsletter",
+    r"|\bis an? \w+ publication|\bsign up for (?:our|the) \w+ newsletter"
+    r"|^if you (?:have any questions|need (?:any )?(?:advice|help|support))"
+    r"|\b(?:contact|call|email) (?:us|our team)\b|\bget in touch\b",
     re.IGNORECASE,
 )
 _FRAGMENT_START = re.compile(r"^(?:[a-z]|[.,;:)\]-])")

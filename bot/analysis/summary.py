@@ -22,6 +22,9 @@ PART_CHARS = 220  # one compressed claim at most
 TARGET_CHARS = 300  # stop adding parts past this length: one line, not a digest
 MIN_PART_WORDS = 5
 CLIP_MIN_WORDS = 16  # a claim with no clause to cut at is cut to words only when this long
+INTRO_WORDS = (
+    25  # an opening phrase ("Following the ruling in X v. Y, ...") left out at most this long
+)
 
 _BRACKETS = re.compile(r"\s*\([^()]{0,160}\)|\s*\[[^\[\]]{0,160}\]")
 _LEAD_ATTRIBUTION = re.compile(
@@ -53,10 +56,18 @@ _TAIL = re.compile(
 _APPOSITIVE_TAIL = re.compile(r",\s+(?:a|an|the)\s[^,;\"]{3,120}$")
 _SUBORDINATOR = re.compile(
     r"^(?:if|when|while|although|though|because|since|unless|whereas|once|for|during|after|"
-    r"before|following|despite|in|on|at|under|with)\b",
+    r"before|following|despite|in|on|at|under|with|yesterday|today|last|earlier|later|now|"
+    r"meanwhile|separately)\b",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r",\s|\s[-–—]\s|;\s|:\s")
+# words that open a phrase a claim can be cut before ("... chat logs | in connection with ...")
+_INTRO_END = re.compile(r",\s+(?!\d)")  # the comma after an opening phrase, not "May 2, 2025"
+_PHRASE_STARTS = wordset(
+    """in for with to that which who when after before by over on at from as because since
+    while under against about into through amid including despite without"""
+)
+_PRONOUN_OPENERS = wordset("it its this that these those they he she we then there such")
 _FUNCTION_WORDS = wordset(
     "a an the of to and or but by for with in on at from that which who its their as"
 )
@@ -111,8 +122,9 @@ def compress(claim: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
-    """The text cut to its first clauses (at most `limit` characters, at least five words),
-    or to whole words, and marked "…"."""
+    """The text cut to its first clauses (at most `limit` characters, at least five words), or
+    before a preposition or conjunction in its first two thirds, and marked "…"; "" when it
+    is too short to cut."""
     body = text.rstrip(".!? ")
     cuts = [
         m.start()
@@ -123,20 +135,40 @@ def _clip(text: str, limit: int) -> str:
         head = body[: cuts[-1]]
     elif len(_words(body)) >= CLIP_MIN_WORDS:
         toks = body[:limit].split()
-        toks = toks[: (len(toks) * 2) // 3]
-        while toks and toks[-1].lower() in _FUNCTION_WORDS:
-            toks.pop()
-        head = " ".join(toks)
+        ends = [
+            i
+            for i in range(MIN_PART_WORDS, (len(toks) * 2) // 3 + 1)
+            if toks[i].lower() in _PHRASE_STARTS and _whole_clause(" ".join(toks[:i]))
+        ]
+        if not ends:
+            return ""
+        head = " ".join(toks[: ends[-1]])
     else:  # a short claim with nothing to leave out: it is not cut, the bullet says it
         return ""
     head = head.rstrip(",;:-–— ")
     return head + "…" if head else ""
 
 
+def _without_intro(text: str) -> str:
+    """The text without a short opening phrase set off by a comma ("On Nov. 11, the court
+    ruled ..." -> "The court ruled ..."), or "" when there is none to drop."""
+    comma = _INTRO_END.search(text)
+    if not comma:
+        return ""
+    head, rest = text[: comma.start()], text[comma.end() :]
+    if not _SUBORDINATOR.match(head) or len(_words(head)) > INTRO_WORDS or head.count('"') % 2:
+        return ""  # only an opening phrase goes, never the subject ("Jane Roe, the CEO, said")
+    if not _whole_clause(rest):
+        return ""
+    return rest[:1].upper() + rest[1:]
+
+
 def summary_part(claim: str) -> str:
     """A claim as it goes into the summary: compressed, never the claim word for word and
-    never longer than PART_CHARS."""
+    never longer than PART_CHARS; "" when it cannot be shortened."""
     part = compress(claim)
+    if _norm(part) == _norm(claim) or len(part) > PART_CHARS:
+        part = _without_intro(part) or part
     if _norm(part) == _norm(claim) or len(part) > PART_CHARS:
         part = _clip(part, PART_CHARS)
     return part
@@ -157,15 +189,29 @@ def _fit(parts: Sequence[str], prefix: str, limit: int) -> str:
     return out[:limit]
 
 
-def new_claims_line(new: Sequence[str], limit: int = LIMIT) -> str:
-    """'New: ...' from the first new claims, each compressed, none repeated word for word."""
+def _leads(claim: Claim) -> bool:
+    """Whether a claim can open the summary: it names someone, and is neither a quote nor
+    about someone only a pronoun refers to."""
+    first = claim.text.split(maxsplit=1)[0].lower() if claim.text.split() else ""
+    return (
+        bool(claim.entities)
+        and not claim.text.startswith(('"', "“", "'", "‘"))
+        and first not in _PRONOUN_OPENERS
+    )
+
+
+def new_claims_line(new: Sequence[Claim], limit: int = LIMIT) -> str:
+    """'New: ...' from the first new claims that name someone, each compressed, none
+    repeated word for word."""
+    texts = [c.text for c in new]
+    ordered = [c.text for c in new if _leads(c)] + [c.text for c in new if not _leads(c)]
     parts: list[str] = []
     length = len("New:")
-    for text in new:
+    for text in ordered:
         if len(parts) >= SUMMARY_PARTS or length >= TARGET_CHARS:
             break
         part = summary_part(text)
-        if not part or summary_repeats(" ".join([*parts, part]), new):
+        if not part or summary_repeats(" ".join([*parts, part]), texts):
             continue
         if length + 1 + len(part) > limit:
             continue
@@ -186,11 +232,12 @@ def summarize(
     earliest_title: str | None,
     limit: int = LIMIT,
 ) -> str:
-    """New claims first (in article order, compressed); when nothing is new, say so and point
+    """New claims first (in article order, those naming someone first, compressed); when
+    nothing is new, say so and point
     at the earliest coverage; for an article that is off topic, the reason."""
     if not relevant:
         return _fit([reason], "", limit)
-    new = [c.text for c in claims if c.novel]
+    new = [c for c in claims if c.novel]
     if new:
         return new_claims_line(new, limit)
     if not claims:

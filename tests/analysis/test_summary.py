@@ -102,3 +102,35 @@ def test_nothing_new_points_at_the_earliest_coverage() -> None:
     text = summary_of("Harbor Post sued Quillon AI in Boston on Monday.", novel=False)
     assert text.startswith("Nothing new: every claim here was first reported in dev-007")
     assert "Harbor Post takes Quillon AI to court" in text
+
+
+def test_an_opening_phrase_goes_but_never_the_subject() -> None:
+    assert summary_part(
+        "On March 3, 2025, Harbor Post filed its suit against Quillon AI in Boston."
+    ) == ("Harbor Post filed its suit against Quillon AI in Boston.")
+    kept = summary_part("Jane Roe, the chief executive, told staff the deal reflects its plans.")
+    assert not kept.startswith("The chief executive")
+
+
+def test_claims_that_name_someone_lead_the_summary() -> None:
+    claims = [
+        Claim(
+            text="It is not clear from the filing whether the firm kept any of the copies.",
+            novel=True,
+        ),
+        Claim(
+            text="Harbor Post sued Quillon AI in Boston on Monday, saying 4,000 works were copied.",
+            novel=True,
+            entities=("Harbor Post", "Quillon AI"),
+        ),
+    ]
+    text = summarize(
+        relevant=True,
+        reason="",
+        claims=claims,
+        title="",
+        earliest=None,
+        earliest_title=None,
+    )
+    assert text.startswith("New: Harbor Post sued Quillon AI in Boston on Monday.")
+    assert summary_repeats(text, [c.text for c in claims]) == []
