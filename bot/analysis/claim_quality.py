@@ -185,7 +185,11 @@ def _third_person(tokens: list[str], i: int) -> bool:
 
 def has_verb(text: str) -> bool:
     """A light check for a finite verb: an auxiliary, a listed verb form, a lower-case word
-    with a past-tense ending, or an -s word right after its subject."""
+    with a past-tense ending, or an -s word right after its subject. Text mostly in another
+    script passes (the check knows English only)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) < len(letters) / 2:
+        return True  # not in Latin script: an English word list says nothing about it
     tokens = [t.replace("’", "'") for t in _WORD.findall(text)]
     for i, tok in enumerate(tokens):
         low = tok.lower()

@@ -205,6 +205,7 @@ def test_light_verb_check() -> None:
     assert has_verb("It reduces the cost of crawling.")
     assert not has_verb("Harbor Post LLC and Dune Media Inc. (the Publishers).")
     assert not has_verb("(March 3, 2025, 4:10 PM EDT)")
+    assert has_verb("出版社団体はAI企業に学習の停止を求めた。")  # not English: not judged
     assert ends_in_abbreviation("He met Gov.") and not ends_in_abbreviation("He met the governor.")
 
 
