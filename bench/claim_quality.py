@@ -25,13 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.analysis.claim_quality import claim_defects, summary_repeats  # noqa: E402
+from bot.analysis.claim_quality import QualityMeasures, measure  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 FIELDS = ("id", "title", "url", "source", "published", "text")
 
 
-def run_stream(name: str, show: bool) -> dict[str, object]:
+def run_stream(name: str, show: bool) -> tuple[dict[str, object], QualityMeasures]:
     labels = SHARED / "eval-dev" / f"{name}.jsonl"
     records = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
     titles = {r["id"]: r.get("title") for r in records}
@@ -54,37 +54,22 @@ def run_stream(name: str, show: bool) -> dict[str, object]:
         )  # fmt: skip
         verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     score = json.loads(scored.stdout)
-    kinds: Counter[str] = Counter()
-    defective = claims = 0
-    repeating = 0
-    longest = 0
-    for v in verdicts:
-        longest = max(longest, len(v.get("summary") or ""))
-        if not v.get("relevant"):
-            continue
-        for c in v.get("claims", []):
-            claims += 1
-            found = claim_defects(c["text"], title=titles.get(v["id"]))
-            kinds.update(found)
-            defective += bool(found)
-            if found and show:
-                print(f"{name} {v['id']} {','.join(found)}: {c['text']}", file=sys.stderr)
-        new = [c["text"] for c in v.get("claims", []) if c.get("novel")]
-        repeated = summary_repeats(v.get("summary") or "", new)
-        repeating += bool(repeated)
-        if repeated and show:
-            print(f"{name} {v['id']} summary repeats: {repeated[0][:100]}", file=sys.stderr)
-    return {
+    quality = measure(verdicts, titles)
+    if show:
+        for article, kind, text in quality.examples:
+            print(f"{name} {article} {kind}: {text}", file=sys.stderr)
+    row: dict[str, object] = {
         "stream": name,
-        "claims": claims,
-        "defective_claims": defective,
-        "defects": dict(sorted(kinds.items())),
-        "summaries_repeating_a_claim": repeating,
-        "summary_chars_max": longest,
+        "claims": quality.claims,
+        "defective_claims": quality.defective_claims,
+        "defects": quality.defects,
+        "summaries_repeating_a_claim": quality.summaries_repeating_a_claim,
+        "summary_chars_max": quality.summary_chars_max,
         "claim_agreement": score["claim_novelty_agreement"],
         "seed_dispute_claim_agreement": score["seed_dispute_claim_agreement"],
         "claims_aligned": score["claims_aligned"],
     }
+    return row, quality
 
 
 def main() -> int:
@@ -95,24 +80,21 @@ def main() -> int:
     if not (SHARED / "eval-dev").is_dir():
         print(f"error: {SHARED / 'eval-dev'} is absent", file=sys.stderr)
         return 2
-    rows = [run_stream(name, args.show) for name in args.streams.split(",") if name]
-    for row in rows:
+    runs = [run_stream(name, args.show) for name in args.streams.split(",") if name]
+    for row, _ in runs:
         print(json.dumps(row))
     total: Counter[str] = Counter()
-    for row in rows:
-        total.update(row["defects"])  # type: ignore[arg-type]
+    for _, quality in runs:
+        total.update(quality.defects)
     print(
         json.dumps(
             {
                 "stream": "total",
-                "claims": sum(int(r["claims"]) for r in rows),  # type: ignore[call-overload]
-                "defective_claims": sum(int(r["defective_claims"]) for r in rows),  # type: ignore[call-overload]
+                "claims": sum(q.claims for _, q in runs),
+                "defective_claims": sum(q.defective_claims for _, q in runs),
                 "defects": dict(sorted(total.items())),
-                "summaries_repeating_a_claim": sum(
-                    int(r["summaries_repeating_a_claim"])  # type: ignore[call-overload]
-                    for r in rows
-                ),
-                "summary_chars_max": max(int(r["summary_chars_max"]) for r in rows),  # type: ignore[call-overload]
+                "summaries_repeating_a_claim": sum(q.summaries_repeating_a_claim for _, q in runs),
+                "summary_chars_max": max((q.summary_chars_max for _, q in runs), default=0),
             }
         )
     )

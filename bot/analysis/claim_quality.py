@@ -16,14 +16,18 @@ reads as a whole sentence. The kinds, in the order they are reported:
 * ``boilerplate``: a byline, a photo credit or caption, "Read more", a newsletter plug;
 * ``headline``: it repeats the article's headline.
 
-`summary_repeats(summary, claims)` tells which claims a summary repeats word for word.
-Pure functions; the same checks the extractor applies, so `eval` and the bench can count them.
+`summary_repeats(summary, claims)` tells which claims a summary repeats word for word, and
+`measure(verdicts, titles)` counts both over the verdicts of a run (what `eval` reports).
+Pure functions; the same checks the extractor applies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 
 def wordset(text: str) -> frozenset[str]:
@@ -246,3 +250,54 @@ def summary_repeats(summary: str, claims: Sequence[str]) -> list[str]:
     """The claims a summary repeats word for word (the claim's words, in order, inside it)."""
     padded = f" {_norm(summary)} "
     return [c for c in claims if _norm(c) and f" {_norm(c)} " in padded]
+
+
+@dataclass(frozen=True)
+class QualityMeasures:
+    """Claim and summary quality over the verdicts of one run."""
+
+    claims: int = 0  # claims emitted for relevant articles
+    defective_claims: int = 0  # claims with at least one defect
+    defects: dict[str, int] = field(default_factory=dict)  # claims per defect kind
+    summaries_repeating_a_claim: int = 0  # summaries that contain one of their new claims
+    summary_chars_max: int = 0
+    examples: tuple[tuple[str, str, str], ...] = ()  # (article id, defect or "summary", text)
+
+
+def measure(
+    verdicts: Sequence[Mapping[str, Any]], titles: Mapping[str, str | None] | None = None
+) -> QualityMeasures:
+    """Count claim defects and summaries that repeat a new claim over `analyze` verdict dicts
+    (`id`, `relevant`, `claims` [`text`, `novel`], `summary`); `titles` maps an article id
+    to its headline for the headline check."""
+    kinds: Counter[str] = Counter()
+    claims = defective = repeating = longest = 0
+    examples: list[tuple[str, str, str]] = []
+    for v in verdicts:
+        article = str(v.get("id"))
+        summary = str(v.get("summary") or "")
+        longest = max(longest, len(summary))
+        if not v.get("relevant"):
+            continue
+        emitted = [c for c in v.get("claims") or [] if isinstance(c, Mapping)]
+        for c in emitted:
+            claims += 1
+            found = claim_defects(str(c.get("text", "")), title=(titles or {}).get(article))
+            kinds.update(found)
+            defective += bool(found)
+            if found:
+                examples.append((article, ",".join(found), str(c.get("text", ""))))
+        repeated = summary_repeats(
+            summary, [str(c.get("text", "")) for c in emitted if c.get("novel")]
+        )
+        repeating += bool(repeated)
+        if repeated:
+            examples.append((article, "summary", repeated[0]))
+    return QualityMeasures(
+        claims=claims,
+        defective_claims=defective,
+        defects=dict(sorted(kinds.items())),
+        summaries_repeating_a_claim=repeating,
+        summary_chars_max=longest,
+        examples=tuple(examples),
+    )

@@ -7,6 +7,7 @@ from bot.analysis.claim_quality import (
     claim_defects,
     ends_in_abbreviation,
     has_verb,
+    measure,
     summary_repeats,
 )
 from bot.analysis.claims import extract_claims, split_sentences, tidy, trim_cut
@@ -215,3 +216,34 @@ def test_summary_repeats_finds_a_claim_inside_the_summary() -> None:
         "New: Redwood Records sued Quillon AI on Tuesday. More soon.", claims
     ) == [claims[0]]
     assert summary_repeats("New: Redwood Records v. Quillon AI, damages sought.", claims) == []
+
+
+def test_measure_counts_defects_and_repeating_summaries_over_verdicts() -> None:
+    verdicts = [
+        {
+            "id": "a1",
+            "relevant": True,
+            "summary": "New: Redwood Records sued Quillon AI on Tuesday in Boston.",
+            "claims": [
+                {"text": "Redwood Records sued Quillon AI on Tuesday in Boston.", "novel": True},
+                {"text": "We can now add Warner Bros.", "novel": True},
+                {"text": "Harbor Post sues Quillon AI over scraped archive", "novel": False},
+            ],
+        },
+        {"id": "a2", "relevant": False, "summary": "x" * 80, "claims": []},
+        {
+            "id": "a3",
+            "relevant": True,
+            "summary": "New: Harbor Post sued Quillon AI.",
+            "claims": [
+                {"text": "Harbor Post filed suit against Quillon AI on Monday.", "novel": True}
+            ],
+        },
+    ]
+    m = measure(verdicts, {"a1": "Harbor Post sues Quillon AI over scraped archive"})
+    assert m.claims == 4
+    assert m.defective_claims == 2
+    assert m.defects == {"abbreviation": 1, "headline": 1, "unfinished": 1}
+    assert m.summaries_repeating_a_claim == 1
+    assert m.summary_chars_max == 80
+    assert ("a1", "summary", "Redwood Records sued Quillon AI on Tuesday in Boston.") in m.examples
