@@ -48,8 +48,9 @@ NAME_ABBREVIATIONS: frozenset[str] = wordset(
     ala ariz ark calif colo conn del fla ga ill ind kan ky la md mass mich minn miss mo
     mont neb nev okla ore pa tenn tex vt va wash wis wyo"""
 )
-_LAST_TOKEN = re.compile(r"([A-Za-z][A-Za-z.\-]*)\.[\"')\]”’]*\s*$")
-_INITIAL = re.compile(r"(?:^|[\s(])[A-Z]\.\s*$")
+_LAST_TOKEN = re.compile(r"(?:^|[\s(\[\"'“‘])([A-Za-z][A-Za-z.\-]*)\.[\"')\]”’]*\s*$")
+# an initial after a name or another initial ("by J." / "J. K."), not "4.5 V." or "Plan B"
+_INITIAL = re.compile(r"(?:\b[A-Z][a-z]+|\b[A-Z]\.)\s[A-Z]\.\s*$")
 _PARTY_STATE = re.compile(r"\b[RDI]-[A-Z][a-z]{1,4}\.\s*$")
 
 # The light verb check: auxiliaries, modals and the verbs news copy leans on, in every form.
@@ -109,7 +110,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 # A connective that points back at a sentence the reader of one claim is not shown: a
 # conjunction ("But the court ...") or an adverb set off by a comma ("However, the court ...").
 DANGLING_OPENER = re.compile(
-    r"^(?:(?:but|and|or|yet|nor)\s+(?=\S)"
+    r"^(?:(?:but|and|or|yet|nor)(?:\s*,)?\s+(?=\S)"
     r"|(?:however|instead|still|meanwhile|moreover|furthermore|nevertheless|nonetheless|"
     r"conversely|likewise|similarly|otherwise|thus|hence|therefore|also|besides|plus|then|"
     r"rather|even so|by contrast|in contrast|in addition|on the other hand|as a result|"
@@ -123,7 +124,7 @@ _BOILERPLATE = re.compile(
     r"^(?-i:By\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|/-]|$|and\b))"
     r"|^(?:see also|read more|read next|related:|more:|also read|published by|advertisement|"
     r"subscribe|sign up|click here|share this|follow us|photo:|photo by|image:|image credit|"
-    r"credit:|caption:|pictured:|file photo|reporting by|editing by|writing by|"
+    r"credit:|caption:|pictured:|file photo|reporting by|editing by|writing by|disclosure:|"
     r"copyright ©|all rights reserved)"
     r"|\((?:photo|image|picture)s?\b[^)]*\)\s*$"
     r"|\b(?:getty images|afp via getty|reuters/\w+|ap photo|shutterstock)\s*\)?\.?\s*$"
@@ -132,7 +133,8 @@ _BOILERPLATE = re.compile(
     r"|\b(?:contact|call|email) (?:us|our team)\b|\bget in touch\b",
     re.IGNORECASE,
 )
-_FRAGMENT_START = re.compile(r"^(?:[a-z]|[.,;:)\]-])")
+# lower case or stray punctuation first; a name such as "xAI" or "eBay" is no fragment
+_FRAGMENT_START = re.compile(r"^(?:[a-z](?![a-z]*[A-Z])|[.,;:)\]-])")
 _CLOSING = re.compile(r"[.!?…][\"')\]”’»]*\s*$|[\"”»]\s*$")
 
 
@@ -144,6 +146,8 @@ def ends_in_abbreviation(text: str) -> bool:
     m = _LAST_TOKEN.search(s)
     if not m:
         return False
+    if m.group(1) in {"V", "Vs"}:
+        return False  # "4.5 V.": volts; "v." between parties is written in lower case
     token = m.group(1).lower()
     last = token.rsplit("-", 1)[-1]
     return last in TITLE_ABBREVIATIONS or last in NAME_ABBREVIATIONS
@@ -206,6 +210,12 @@ def has_verb(text: str) -> bool:
     return False
 
 
+def starts_as_fragment(text: str) -> bool:
+    """Whether a claim starts in lower case or with stray punctuation: the tail of a sentence
+    split in the wrong place, or a list item ("bazaar, making it work on ...")."""
+    return bool(_FRAGMENT_START.match(text.strip()))
+
+
 def is_boilerplate(text: str) -> bool:
     """A byline, a photo credit or caption, "Read more" and other page furniture."""
     return bool(_BOILERPLATE.search(text.strip()))
@@ -233,7 +243,7 @@ def claim_defects(text: str, *, title: str | None = None) -> tuple[str, ...]:
         found.append("unfinished")
     if not has_verb(s):
         found.append("no-verb")
-    if _FRAGMENT_START.match(s):
+    if starts_as_fragment(s):
         found.append("fragment-start")
     if DANGLING_OPENER.match(s):
         found.append("dangling-opener")

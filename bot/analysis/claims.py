@@ -30,6 +30,7 @@ from bot.analysis.claim_quality import (
     has_verb,
     is_boilerplate,
     repeats_headline,
+    starts_as_fragment,
     wordset,
 )
 from bot.analysis.text import clean, entities, numbers, words
@@ -242,8 +243,10 @@ def tidy(claim: str) -> str:
     from a dateline or timestamp, a list item's ";" or
     "," closed with a full stop, and closing punctuation where a line had none."""
     s = claim.strip().lstrip("-–—:;,.|>•·* ")
-    m = DANGLING_OPENER.match(s)
-    if m and len(words(s[m.end() :])) >= MIN_WORDS:
+    for _ in range(3):  # "That is, of course, if ..." has two
+        m = DANGLING_OPENER.match(s)
+        if not m or len(words(s[m.end() :])) < MIN_WORDS:
+            break
         s = s[m.end() :]
         s = s[0].upper() + s[1:]
     m = _THAT_CLAUSE.match(s)
@@ -275,11 +278,13 @@ def trim_cut(sentence: str) -> str:
 
 
 def reads_alone(claim: str, title: str | None = None) -> bool:
-    """Whether a claim reads as a sentence in an alert: it has a verb, it is not a list's
-    opening line ("... stating:"), not a byline, caption or plug, and not the headline."""
+    """Whether a claim reads as a sentence in an alert: it has a verb, does not start in lower
+    case (a sentence's tail, a list item), is not a list's opening line ("... stating:"), not
+    a byline, caption or plug, and not the headline."""
     s = claim.strip()
     return (
         has_verb(s)
+        and not starts_as_fragment(s)
         and not s.endswith(":")
         and not is_boilerplate(s)
         and not repeats_headline(s, title)

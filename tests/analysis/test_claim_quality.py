@@ -101,6 +101,8 @@ def test_a_timestamp_aside_is_not_glued_to_the_story_or_emitted() -> None:
         ("the authors want the court to limit the firm's messages to them.", "fragment-start"),
         (". The customers said the crawler still reached their pages.", "fragment-start"),
         ("But the guild says it will appeal the ruling next month.", "dangling-opener"),
+        ("Yet, by suing, the guild made the studio's licensing plans public.", "dangling-opener"),
+        ("Disclosure: Harbor Post is the parent company of this site.", "boilerplate"),
         ("In its letter to the company, the association wrote:", "list-stub"),
         ("By Jane Marlow, Reuters", "boilerplate"),
         ("Read more: the full text of the ruling against Quillon AI.", "boilerplate"),
@@ -125,6 +127,10 @@ def test_claim_defects_name_the_defect(claim: str, kind: str) -> None:
         "In addition to Marsh, four other novelists joined the suit in May.",
         "The court ruled for the guild and ordered Quillon AI to pay damages…",
         "The deal was signed with Brightline Media Inc. on Monday.",
+        "xAI sued Quillon AI in Texas over the training of its chatbot.",
+        "The board's pin supplies 3.3V.",
+        "The reading on the second pin is typically around 4.5 V.",
+        "The filing was made on March 1st.",
     ],
 )
 def test_sentences_that_read_have_no_defects(claim: str) -> None:
@@ -164,6 +170,9 @@ def test_dangling_openers_are_dropped_from_the_claim() -> None:
     )
     assert tidy("And that Quillon AI kept training on the works after 2024;") == (
         "Quillon AI kept training on the works after 2024."
+    )
+    assert tidy("That is, of course, if the court agrees to hear the appeal in May.") == (
+        "If the court agrees to hear the appeal in May."
     )
     assert tidy("Instead of suing, Harbor Post signed a deal.") == (
         "Instead of suing, Harbor Post signed a deal."
