@@ -10,6 +10,12 @@ claims of relevant verdicts, each defect kind of `bot.analysis.claim_quality.cla
 of verdicts with new claims, how many repeat a new claim word for word and the longest one.
 Prints one JSON line per stream and one for the total; `--show` also lists the defective
 claims and repeating summaries on stderr.
+
+`--feeds DIR` also checks text the rules were not written for: every entry of every feed
+file under DIR (e.g. ../shared/feeds-corpus, read in place), parsed by the bot's own feed
+parser, has its claims extracted the way a relevant article's are, and their defects are
+counted (one more JSON line). These texts are mostly off topic, so only claim shape is
+judged, not relevance or novelty.
 """
 
 from __future__ import annotations
@@ -20,12 +26,16 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.analysis.claim_quality import QualityMeasures, measure  # noqa: E402
+from bot.analysis.claim_quality import QualityMeasures, claim_defects, measure  # noqa: E402
+from bot.analysis.claims import extract_claims  # noqa: E402
+from bot.errors import NewsbotError  # noqa: E402
+from bot.feeds.parse import parse_feed  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 FIELDS = ("id", "title", "url", "source", "published", "text")
@@ -72,10 +82,50 @@ def run_stream(name: str, show: bool) -> tuple[dict[str, object], QualityMeasure
     return row, quality
 
 
+FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json"}
+MIN_ENTRY_CHARS = 300  # shorter entries are teasers, not article text
+
+
+def run_feeds(folder: Path, show: bool) -> dict[str, object]:
+    """Claim defects over the entries of every feed file under `folder`."""
+    kinds: Counter[str] = Counter()
+    files = entries = claims = defective = 0
+    now = datetime.now(UTC)
+    for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in FEED_SUFFIXES):
+        try:
+            parsed = parse_feed(
+                path.read_bytes(), url=path.resolve().as_uri(), headers={}, fetched_at=now
+            )
+        except (NewsbotError, ValueError):
+            continue
+        files += 1
+        for item in parsed.items:
+            text = item.content if len(item.content) > len(item.summary) else item.summary
+            if len(text) < MIN_ENTRY_CHARS:
+                continue
+            entries += 1
+            for claim in extract_claims(text, title=item.title):
+                claims += 1
+                found = claim_defects(claim.text, title=item.title)
+                kinds.update(found)
+                defective += bool(found)
+                if found and show:
+                    print(f"{path.name} {','.join(found)}: {claim.text}", file=sys.stderr)
+    return {
+        "feeds": str(folder),
+        "files": files,
+        "entries": entries,
+        "claims": claims,
+        "defective_claims": defective,
+        "defects": dict(sorted(kinds.items())),
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--streams", default="articles,stream2,stream3")
     ap.add_argument("--show", action="store_true", help="list defective claims on stderr")
+    ap.add_argument("--feeds", type=Path, help="also check the entries of feed files under DIR")
     args = ap.parse_args()
     if not (SHARED / "eval-dev").is_dir():
         print(f"error: {SHARED / 'eval-dev'} is absent", file=sys.stderr)
@@ -98,6 +148,8 @@ def main() -> int:
             }
         )
     )
+    if args.feeds:
+        print(json.dumps(run_feeds(args.feeds, args.show)))
     return 0
 
 
