@@ -19,7 +19,7 @@ from bot.models import Claim
 LIMIT = 500
 SUMMARY_PARTS = 2  # new claims compressed into the summary line
 PART_CHARS = 220  # one compressed claim at most
-TARGET_CHARS = 300  # stop adding parts past this length: one line, not a digest
+LINE_CHARS = 300  # a second part joins only while the line stays this short: a line, not a digest
 MIN_PART_WORDS = 5
 CLIP_MIN_WORDS = 16  # a claim with no clause to cut at is cut to words only when this long
 INTRO_WORDS = (
@@ -208,12 +208,12 @@ def new_claims_line(new: Sequence[Claim], limit: int = LIMIT) -> str:
     parts: list[str] = []
     length = len("New:")
     for text in ordered:
-        if len(parts) >= SUMMARY_PARTS or length >= TARGET_CHARS:
+        if len(parts) >= SUMMARY_PARTS:
             break
         part = summary_part(text)
         if not part or summary_repeats(" ".join([*parts, part]), texts):
             continue
-        if length + 1 + len(part) > limit:
+        if length + 1 + len(part) > (min(limit, LINE_CHARS) if parts else limit):
             continue
         parts.append(part)
         length += 1 + len(part)
