@@ -138,19 +138,29 @@ _FRAGMENT_START = re.compile(r"^(?:[a-z](?![a-z]*[A-Z])|[.,;:)\]-])")
 _CLOSING = re.compile(r"[.!?…][\"')\]”’»]*\s*$|[\"”»]\s*$")
 
 
+def abbreviation_kind(token: str) -> str | None:
+    """ "title" for an abbreviation that never closes a sentence ("Rep", "Sept", "v"), "name"
+    for one that sits inside a name ("Bros", "Inc", "Mich"), else None; `token` as written,
+    without its full stop. "v"/"vs" count in lower case only ("4.5 V" is volts), the others
+    capitalised only ("the answer was no." ends a sentence)."""
+    last = token.rsplit("-", 1)[-1]
+    low = last.lower()
+    if low in {"v", "vs"}:
+        return "title" if last == low else None
+    if not last[:1].isupper():
+        return None
+    if low in TITLE_ABBREVIATIONS:
+        return "title"
+    return "name" if low in NAME_ABBREVIATIONS else None
+
+
 def ends_in_abbreviation(text: str) -> bool:
     """Whether the text ends in an abbreviation that does not close a sentence."""
     s = text.rstrip()
     if _INITIAL.search(s) or _PARTY_STATE.search(s):
         return True
     m = _LAST_TOKEN.search(s)
-    if not m:
-        return False
-    if m.group(1) in {"V", "Vs"}:
-        return False  # "4.5 V.": volts; "v." between parties is written in lower case
-    token = m.group(1).lower()
-    last = token.rsplit("-", 1)[-1]
-    return last in TITLE_ABBREVIATIONS or last in NAME_ABBREVIATIONS
+    return m is not None and abbreviation_kind(m.group(1)) is not None
 
 
 _DETERMINERS = wordset(

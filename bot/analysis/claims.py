@@ -25,8 +25,7 @@ import syntok.segmenter as segmenter
 
 from bot.analysis.claim_quality import (
     DANGLING_OPENER,
-    NAME_ABBREVIATIONS,
-    TITLE_ABBREVIATIONS,
+    abbreviation_kind,
     has_verb,
     is_boilerplate,
     repeats_headline,
@@ -119,10 +118,8 @@ def _joins_next(piece: str, following: str) -> bool:
     m = _ABBREVIATED_END.search(piece)
     if not m:
         return False
-    last = m.group(1).lower().rsplit("-", 1)[-1]
-    if last in TITLE_ABBREVIATIONS:
-        return True
-    return last in NAME_ABBREVIATIONS and not opens
+    kind = abbreviation_kind(m.group(1))
+    return kind == "title" or (kind == "name" and not opens)
 
 
 def _segment(paragraph: str) -> list[str]:

@@ -42,6 +42,13 @@ def test_abbreviations_still_end_sentences_before_a_sentence_opener() -> None:
     ]
 
 
+def test_a_plain_word_that_spells_an_abbreviation_still_ends_a_sentence() -> None:
+    assert sentences("The answer was no. Harbor Post then sued the firm in May.") == [
+        "The answer was no.",
+        "Harbor Post then sued the firm in May.",
+    ]
+
+
 def test_a_list_split_at_semicolons_stays_one_sentence() -> None:
     text = (
         "The suit was filed by eight outlets, including Harbor Post LLC; Dune Media Inc.; "
