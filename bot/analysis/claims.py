@@ -156,7 +156,7 @@ def _is_headline(line: str) -> bool:
     return len(words(stripped)) < 16
 
 
-_CONTINUES = re.compile(r"^[a-z.,;:)]")
+_CONTINUES = re.compile(r"^(?:[a-z](?![a-z]*[A-Z])|[.,;:)])")  # not "xAI sued ..."
 
 
 def _unwrapped_lines(text: str) -> list[tuple[int, str]]:

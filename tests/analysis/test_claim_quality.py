@@ -86,6 +86,11 @@ def test_datelines_are_not_part_of_a_claim(line: str) -> None:
     assert sentences(line) == ["Harbor Post sued Quillon AI on Monday over 40,000 articles."]
 
 
+def test_a_line_opening_with_a_lower_case_name_is_not_a_wrapped_line() -> None:
+    text = "Startup takes rival to court\nxAI sued Quillon AI in Texas on Monday over its chatbot."
+    assert sentences(text) == ["xAI sued Quillon AI in Texas on Monday over its chatbot."]
+
+
 def test_a_timestamp_aside_is_not_glued_to_the_story_or_emitted() -> None:
     text = "(March 3, 2025, 4:10 PM EDT) -- Quillon AI asked an appeals court to pause the order."
     claims = [c.text for c in extract_claims(text)]
