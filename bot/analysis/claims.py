@@ -236,9 +236,9 @@ _THAT_CLAUSE = re.compile(rf"^[Tt]hat\s+(?=[A-Z])(?!(?:{_OPENER_WORDS})\b)")
 
 def tidy(claim: str) -> str:
     """A claim as it reads on its own: without a connective pointing back at a sentence the
-    reader is not shown ("However, the court ..." -> "The court ..."), without a dash left over
-    from a dateline or timestamp, a list item's ";" or
-    "," closed with a full stop, and closing punctuation where a line had none."""
+    reader is not shown ("However, the court ..." -> "The court ..."), without a dash left
+    over from a dateline or timestamp, with a list item's ";" or "," closed with a full stop,
+    and with closing punctuation where a line had none."""
     s = claim.strip().lstrip("-–—:;,.|>•·* ")
     for _ in range(3):  # "That is, of course, if ..." has two
         m = DANGLING_OPENER.match(s)
