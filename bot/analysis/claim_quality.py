@@ -6,8 +6,8 @@ reads as a whole sentence. The kinds, in the order they are reported:
 * ``abbreviation``: it ends in an abbreviation that does not end sentences ("Warner Bros.",
   "Rep.", "R-Mich.", "Bartz v.", "Sept.", an initial): the splitter cut a sentence in two;
 * ``unfinished``: it stops without closing punctuation, mid-sentence (a cut-off text);
-* ``no-verb``: no finite verb by a light check (a word list of common verbs and auxiliaries
-  plus past-tense endings), so a caption, a label or a stub;
+* ``no-verb``: no finite verb by a light check (a word list of common verbs and auxiliaries,
+  past-tense endings, an -s word after its subject), so a caption, a label or a stub;
 * ``fragment-start``: it starts in lower case or with stray punctuation, the tail of a
   sentence split in the wrong place;
 * ``dangling-opener``: it opens with a connective ("But", "However,", "Instead,") that refers
@@ -139,10 +139,10 @@ _CLOSING = re.compile(r"[.!?…][\"')\]”’»]*\s*$|[\"”»]\s*$")
 
 
 def abbreviation_kind(token: str) -> str | None:
-    """ "title" for an abbreviation that never closes a sentence ("Rep", "Sept", "v"), "name"
-    for one that sits inside a name ("Bros", "Inc", "Mich"), else None; `token` as written,
-    without its full stop. "v"/"vs" count in lower case only ("4.5 V" is volts), the others
-    capitalised only ("the answer was no." ends a sentence)."""
+    """What kind of abbreviation `token` (as written, without its full stop) is: "title" for
+    one that never closes a sentence ("Rep", "Sept", "v"), "name" for one that sits inside a
+    name ("Bros", "Inc", "Mich"), else None. "v"/"vs" count in lower case only ("4.5 V" is
+    volts), the others capitalised only ("the answer was no." ends a sentence)."""
     last = token.rsplit("-", 1)[-1]
     low = last.lower()
     if low in {"v", "vs"}:
