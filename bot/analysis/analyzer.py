@@ -270,7 +270,7 @@ class Analyzer:
             return self._irrelevant(
                 article, title, rel.reason, rel.signals, rel.score, rel.category
             )
-        extracted = extract_claims(text)
+        extracted = extract_claims(text, title=title)
         return self._judge(
             article_id=article.id,
             title=title,

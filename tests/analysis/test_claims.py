@@ -71,8 +71,8 @@ def test_empty_and_huge_input() -> None:
         (
             "The guild filed its complaint in New York; the company denies every allegation made.",
             [
-                "The guild filed its complaint in New York",
-                "the company denies every allegation made.",
+                "The guild filed its complaint in New York.",
+                "The company denies every allegation made.",
             ],
         ),
         ("The company, which declined to comment, is based in London.", None),
