@@ -5,7 +5,8 @@
 - redirects followed by hand (at most 5): each hop is checked, a chain of permanent
   redirects is reported so the caller can store the new URL, a loop is a clear error;
 - a global and a per-host limit on requests in flight;
-- private, loopback and link-local addresses refused at connect time, after DNS
+- every address that is not global (private, carrier-grade NAT, loopback, link-local,
+  site-local, and IPv6 forms embedding one) refused at connect time, after DNS
   resolution, for the first request and every redirect (unless the config allows them;
   enforced by the transport, transport.py).
 
@@ -24,6 +25,7 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from aiohttp.abc import AbstractResolver
 
 from bot import PROJECT_URL, __version__
 from bot.feeds.transport import AiohttpTransport
@@ -90,15 +92,17 @@ class FetchResult:
     retry_after: float | None = None
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) -> httpx.AsyncClient:
     """The one HTTP client the bot shares for feeds, robots.txt and article pages.
 
     Its transport is aiohttp (see transport.py): same httpx API, a fraction of the CPU per
-    request; the private-address guard lives there, at connect time.
+    request; the private-address guard lives there, at connect time. `dns` replaces the
+    system's name lookup (the guard still vets its answers).
     """
     transport = AiohttpTransport(
         max_connections=settings.max_connections,
         allow_private_addresses=settings.allow_private_addresses,
+        dns=dns,
     )
     return httpx.AsyncClient(
         transport=transport,
@@ -165,7 +169,10 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             return _error(state.url, f"timed out ({type(exc).__name__})")
         except httpx.ConnectError as exc:
-            return _error(state.url, f"could not connect: {exc}")
+            text = str(exc)  # the address guard's refusals say so themselves
+            return _error(
+                state.url, text if text.startswith("refused:") else f"could not connect: {text}"
+            )
         except httpx.RemoteProtocolError as exc:
             return _error(state.url, f"the server broke off the response: {exc}")
         except httpx.DecodingError as exc:
