@@ -1,7 +1,9 @@
 """Fetch feeds and pages over HTTP, politely and safely, through one shared httpx client.
 
 - conditional GET (ETag / Last-Modified); 304 is "not modified", not an error;
-- connect, read and total timeouts; the body is streamed and capped; gzip/deflate decoded;
+- connect, read and total timeouts; the body is streamed and capped, and gzip/deflate
+  are decoded with the cap checked inside the decoder (decode.py: compression bombs stop
+  at the cap);
 - redirects followed by hand (at most 5): each hop is checked, a chain of permanent
   redirects is reported so the caller can store the new URL, a loop is a clear error;
 - a global and a per-host limit on requests in flight;
@@ -28,6 +30,7 @@ import httpx
 from aiohttp.abc import AbstractResolver
 
 from bot import PROJECT_URL, __version__
+from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, UnsupportedEncoding
 from bot.feeds.transport import AiohttpTransport
 
 MAX_REDIRECTS = 5
@@ -247,11 +250,16 @@ class Fetcher:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap and "content-encoding" not in headers:
             return FetchResult(state.url, "error", error=_too_big(cap, int(declared)), **common)
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body.extend(chunk)
-            if len(body) > cap:
-                return FetchResult(state.url, "error", error=_too_big(cap), **common)
+        try:
+            body = await _read_capped(response, headers.get("content-encoding", ""), cap)
+        except BodyTooLarge:
+            await response.aclose()
+            return FetchResult(state.url, "error", error=_too_big(cap), **common)
+        except (UnsupportedEncoding, CorruptEncoding) as exc:
+            await response.aclose()
+            return FetchResult(
+                state.url, "error", error=f"could not decode the response: {exc}", **common
+            )
         return FetchResult(
             str(response.url),
             "ok",
@@ -260,6 +268,20 @@ class Fetcher:
             last_modified=headers.get("last-modified"),
             **common,
         )
+
+
+async def _read_capped(response: httpx.Response, content_encoding: str, cap: int) -> bytes:
+    """The body, decoded, or BodyTooLarge once it (or any layer of its encoding) passes
+    `cap`. Decoding goes in bounded steps, yielding to the event loop after each chunk."""
+    decoder = BoundedDecoder(content_encoding, cap)
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        for piece in decoder.decode(chunk):
+            body.extend(piece)
+            if len(body) > cap:
+                raise BodyTooLarge
+        await asyncio.sleep(0)
+    return bytes(body)
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:

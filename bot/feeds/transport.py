@@ -26,7 +26,6 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-
 # IPv6 ranges whose embedded IPv4 address is where a packet really goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
 # Never global, whatever the running Python's `is_global` says (3.11 calls fec0::/10 global).
