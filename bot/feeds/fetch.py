@@ -6,7 +6,8 @@
   at the cap);
 - redirects followed by hand (at most 5): each hop is checked, a chain of permanent
   redirects is reported so the caller can store the new URL, a loop is a clear error;
-- a global and a per-host limit on requests in flight;
+- a global and a per-host limit on requests in flight; the total timeout counts only
+  while a request is under way, never while it waits for a slot;
 - every address that is not global (private, carrier-grade NAT, loopback, link-local,
   site-local, and IPv6 forms embedding one) refused at connect time, after DNS
   resolution, for the first request and every redirect (unless the config allows them;
@@ -136,6 +137,25 @@ class _HostLimits:
             yield
 
 
+class _Budget:
+    """The total time one fetch may take, spent only while a request is under way: time
+    spent waiting for a connection slot (behind a slow feed of the same host) is free."""
+
+    def __init__(self, seconds: float) -> None:
+        self._left = seconds
+
+    @asynccontextmanager
+    async def spend(self) -> AsyncIterator[None]:
+        if self._left <= 0:
+            raise TimeoutError
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self._left):
+                yield
+        finally:
+            self._left -= time.monotonic() - started
+
+
 class Fetcher:
     """Fetches feeds (and other pages) through one shared httpx.AsyncClient."""
 
@@ -156,8 +176,8 @@ class Fetcher:
         cap = max_bytes or self.settings.max_body_bytes
         total = self.settings.total_timeout
         try:
-            async with self._global, asyncio.timeout(total):
-                return await self._follow(state, cap, accept)
+            async with self._global:  # queueing for a slot is not request time
+                return await self._follow(state, cap, accept, _Budget(total))
         except TimeoutError:
             return _error(state.url, f"timed out: no complete response within {total:g} s")
         except httpx.ConnectTimeout:
@@ -183,7 +203,9 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return _error(state.url, f"{type(exc).__name__}: {exc}")
 
-    async def _follow(self, state: FetchState, cap: int, accept: str) -> FetchResult:
+    async def _follow(
+        self, state: FetchState, cap: int, accept: str, budget: _Budget
+    ) -> FetchResult:
         headers = {"Accept": accept}
         if state.etag:
             headers["If-None-Match"] = state.etag
@@ -199,6 +221,7 @@ class Fetcher:
                 return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
             async with (
                 self._hosts.hold(url),
+                budget.spend(),
                 self._client.stream("GET", url, headers=headers) as response,
             ):
                 location = response.headers.get("location")
