@@ -216,6 +216,10 @@ class Fetcher:
         permanent: str | None = None
         all_permanent = True
         while True:
+            problem = invalid_url(url)
+            if problem:
+                where = "redirected to an invalid address" if len(chain) > 1 else "invalid URL"
+                return _error(state.url, f"refused: {where} ({url[:200]!r}: {problem})")
             scheme = urlsplit(url).scheme.lower()
             if scheme not in ("http", "https"):
                 return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
@@ -228,7 +232,11 @@ class Fetcher:
                 if response.status_code in REDIRECT_CODES or response.status_code == 304:
                     await _drain(response)  # so the connection can be reused
                 if response.status_code in REDIRECT_CODES and location:
-                    target = urljoin(str(response.url), location.strip())
+                    try:
+                        target = urljoin(str(response.url), location.strip())
+                    except ValueError as exc:  # e.g. "http://[oops/"
+                        where = f"({location[:200]!r}: {exc})"
+                        return _error(state.url, f"refused: redirected to an invalid address {where}", response)
                     if target in chain:
                         loop = " → ".join([*chain[chain.index(target) :], target])
                         return _error(state.url, f"redirect loop: {loop}", response)
@@ -291,6 +299,20 @@ class Fetcher:
             last_modified=headers.get("last-modified"),
             **common,
         )
+
+
+def invalid_url(url: str) -> str | None:
+    """Why `url` cannot be requested (a port out of range, no host, bad IPv6 brackets), or
+    None when it can."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for "http://a:99999/"
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return str(exc)
+    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        return "no host name"
+    return None
 
 
 async def _read_capped(response: httpx.Response, content_encoding: str, cap: int) -> bytes:

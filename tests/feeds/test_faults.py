@@ -153,6 +153,31 @@ async def test_redirect_loop_and_too_many_redirects_are_clear_errors(rig: Rig) -
         assert feed is not None and feed["consecutive_failures"] == 1
 
 
+@pytest.mark.parametrize(
+    ("location", "why"),
+    [
+        ("http://a:99999/", "Port out of range"),
+        ("http://[oops/x", "Invalid IPv6 URL"),
+        ("http://a:-1/", "Port could not be cast"),
+    ],
+)
+async def test_a_redirect_to_an_invalid_address_is_one_clear_error_line(
+    rig: Rig, location: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.server.redirect("/bad-hop", location)
+    bad = rig.add("/bad-hop")
+    for _ in range(2):  # every poll: a clean failure, never a traceback
+        (result,) = await rig.pipeline.run_once()
+        rig.clock.advance(hours=30)
+        assert not result.ok
+        assert (result.error or "").startswith("refused: redirected to an invalid address")
+        assert why in (result.error or "")
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert not [r for r in caplog.records if "unexpectedly" in r.getMessage()]
+    feed = rig.store.get_feed(bad)
+    assert feed is not None and feed["consecutive_failures"] == 2
+
+
 async def test_permanent_redirect_updates_the_fetch_url_and_keeps_ids(rig: Rig) -> None:
     url = rig.add("/old.xml", rss(GOOD_ITEM))
     first = await rig.pipeline.poll_feed(url)
