@@ -2,7 +2,8 @@
 
 An item whose feed text is shorter than `teaser_chars` gets its article page fetched and its
 main text extracted with trafilatura, but only when:
-- the site's robots.txt (RFC 9309, cached per host) allows our user agent the page, and
+- the site's robots.txt (RFC 9309 as Protego reads it: `*`, `$`, longest match; cached
+  per host) allows our user agent the page, and
 - the page carries no AI / text-and-data-mining opt-out: `X-Robots-Tag` or
   `<meta name="robots">` (or `<meta name="newsbot">`) with `noai` / `noimageai`, or a W3C
   TDMRep `tdm-reservation: 1` header or `<meta name="tdm-reservation" content="1">`.
@@ -15,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import urllib.robotparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urlsplit
+
+from protego import Protego
 
 from bot.feeds.fetch import Fetcher, FetchState
 
@@ -52,7 +54,7 @@ class FullTextSettings:
 
 @dataclass
 class _Robots:
-    parser: urllib.robotparser.RobotFileParser | None  # None: no rules, everything allowed
+    parser: Protego | None  # None: no rules, everything allowed
     disallow_all: bool
     fetched_at: datetime
     note: str = ""
@@ -114,7 +116,7 @@ class FullText:
                 self._robots[origin] = entry
         if entry.disallow_all:
             return False, entry.note
-        if entry.parser is not None and not entry.parser.can_fetch(ROBOTS_AGENT, url):
+        if entry.parser is not None and not entry.parser.can_fetch(url, ROBOTS_AGENT):
             return False, f"robots.txt of {parts.netloc} does not allow {ROBOTS_AGENT} this page"
         return True, ""
 
@@ -129,8 +131,9 @@ class FullText:
         )
         status = fetched.http_status or 0
         if fetched.status == "ok":
-            parser = urllib.robotparser.RobotFileParser()
-            parser.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+            # Protego: RFC 9309 matching (`*` and `$`, the longest rule wins, Allow on a tie),
+            # which urllib.robotparser does not do.
+            parser = Protego.parse(fetched.body.decode("utf-8", errors="replace"))
             return _Robots(parser, False, now)
         if 400 <= status < 500:  # RFC 9309 2.3.1.3: "unavailable" means no restrictions
             return _Robots(None, False, now)

@@ -69,6 +69,47 @@ async def test_robots_txt_decides(
         assert "/news/2" not in server.hits  # the page itself was never fetched
 
 
+RFC_9309 = (
+    "User-agent: *\n"
+    "Disallow: /\n"
+    "Allow: /public\n"
+    "Disallow: /public/drafts\n"
+    "\n"
+    "User-agent: newsbot\n"
+    "Allow: /\n"
+    "Disallow: /*.pdf$\n"
+    "Disallow: /*/print\n"
+    "Disallow: /news\n"
+    "Allow: /news/open\n"
+)
+LONGEST_MATCH = "User-agent: *\nDisallow: /\nAllow: /public\nDisallow: /public/drafts\n"
+
+
+@pytest.mark.parametrize(
+    ("robots", "path", "allowed"),
+    [
+        # `$` anchors the end of the path; `*` matches any run of characters
+        (RFC_9309, "/files/report.pdf", False),
+        (RFC_9309, "/files/report.pdf?download=1", True),
+        (RFC_9309, "/files/report.pdfx", True),
+        (RFC_9309, "/2025/story/print", False),
+        (RFC_9309, "/print-edition", True),
+        # the longest matching rule wins, whichever comes first in the file
+        (RFC_9309, "/news/closed", False),
+        (RFC_9309, "/news/open/today", True),
+        (LONGEST_MATCH, "/public/story", True),  # Allow: /public under Disallow: /
+        (LONGEST_MATCH, "/public/drafts/story", False),
+        (LONGEST_MATCH, "/private/story", False),
+    ],
+)
+async def test_robots_txt_follows_rfc_9309(
+    server: FeedServer, full_text: FullText, robots: str, path: str, allowed: bool
+) -> None:
+    server.serve("/robots.txt", robots, content_type="text/plain")
+    url = server.url(path)
+    assert (await full_text.robots_allows(url))[0] is allowed
+
+
 async def test_missing_robots_allows_and_unreachable_robots_forbids(
     server: FeedServer, full_text: FullText
 ) -> None:
