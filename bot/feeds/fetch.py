@@ -236,7 +236,11 @@ class Fetcher:
                         target = urljoin(str(response.url), location.strip())
                     except ValueError as exc:  # e.g. "http://[oops/"
                         where = f"({location[:200]!r}: {exc})"
-                        return _error(state.url, f"refused: redirected to an invalid address {where}", response)
+                        return _error(
+                            state.url,
+                            f"refused: redirected to an invalid address {where}",
+                            response,
+                        )
                     if target in chain:
                         loop = " → ".join([*chain[chain.index(target) :], target])
                         return _error(state.url, f"redirect loop: {loop}", response)

@@ -7,7 +7,9 @@ main text extracted with trafilatura, but only when:
 - the page carries no AI / text-and-data-mining opt-out: `X-Robots-Tag` or
   `<meta name="robots">` (or `<meta name="newsbot">`) with `noai` / `noimageai`, or a W3C
   TDMRep `tdm-reservation: 1` header or `<meta name="tdm-reservation" content="1">`.
-Otherwise the feed's own text is used, and `PageText.note` says why.
+Otherwise the feed's own text is used, and `PageText.note` says why. One poll of a feed
+fetches at most `max_pages_per_poll` pages, `max_pages_per_host` from any one host (a
+PageBudget); an item over budget waits for a later poll.
 The fetch goes through the shared Fetcher: same private-address guard, timeouts and a cap.
 """
 
@@ -16,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Literal
@@ -50,6 +53,25 @@ class FullTextSettings:
     teaser_chars: int = 600
     max_page_bytes: int = 2_000_000
     robots_cache: timedelta = timedelta(hours=24)
+    max_pages_per_poll: int = 30
+    max_pages_per_host: int = 20
+
+
+@dataclass
+class PageBudget:
+    """How many article pages one poll of a feed may still fetch, in all and per host, so
+    a feed of thousands of teasers cannot turn one poll into thousands of page requests."""
+
+    per_poll: int
+    per_host: int
+    spent: Counter[str] = field(default_factory=Counter)
+
+    def allows(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return self.spent.total() < self.per_poll and self.spent[host] < self.per_host
+
+    def spend(self, url: str) -> None:
+        self.spent[urlsplit(url).hostname or ""] += 1
 
 
 @dataclass
@@ -77,16 +99,28 @@ class FullText:
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
-    async def text_for(self, url: str | None, feed_text: str) -> PageText:
+    def page_budget(self) -> PageBudget:
+        """A fresh budget of page fetches for one poll of a feed."""
+        return PageBudget(self._settings.max_pages_per_poll, self._settings.max_pages_per_host)
+
+    async def text_for(
+        self, url: str | None, feed_text: str, budget: PageBudget | None = None
+    ) -> PageText | None:
+        """The text to analyse; None when the page is wanted but `budget` is spent (the
+        item then waits for a later poll)."""
         if not self._settings.enabled:
             return PageText(feed_text, "feed", "full-text fetching is turned off")
         if len(feed_text) >= self._settings.teaser_chars:
             return PageText(feed_text, "feed")
         if not url or urlsplit(url).scheme not in ("http", "https"):
             return PageText(feed_text, "feed", "teaser only, and the item has no web link")
+        if budget is not None and not budget.allows(url):
+            return None
         allowed, why = await self.robots_allows(url)
         if not allowed:
             return PageText(feed_text, "feed", why)
+        if budget is not None:
+            budget.spend(url)
         fetched = await self._fetcher.fetch(
             FetchState(url), max_bytes=self._settings.max_page_bytes, accept=PAGE_ACCEPT
         )

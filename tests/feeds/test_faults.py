@@ -11,7 +11,9 @@ import pytest
 
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
-from tests.feeds.conftest import Rig
+from bot.feeds.fetch import Fetcher
+from bot.pipeline import Pipeline, PollSettings
+from tests.feeds.conftest import TEST_FETCH, Rig
 from tests.feedserver import ENTITY_BOMB, rss
 
 GOOD_ITEM = ("Authors sue over training", "https://news.example/a", "A suit over training data.")
@@ -247,3 +249,27 @@ def _notices(rig: Rig) -> list[str]:
         "SELECT payload FROM outbox WHERE kind = 'notice' ORDER BY id"
     ).fetchall()
     return [json.loads(r[0])["text"] for r in rows]
+
+
+async def test_items_over_the_per_poll_cap_wait_for_later_polls(rig: Rig) -> None:
+    # The feed never changes (ETag, same bytes): the items left over must still be seen.
+    items = [(f"Training item {i}", f"https://many.example/{i}", "x" * 700) for i in range(25)]
+    feed = rig.add("/many.xml", rss(*items))
+    pipeline = Pipeline(
+        rig.store,
+        Fetcher(rig.client, TEST_FETCH),
+        rig.judge,
+        ["console"],
+        rig.clock,
+        settings=PollSettings(max_items_per_poll=10),
+    )
+    news = []
+    for _ in range(3):
+        result = await pipeline.poll_feed(feed)
+        news.append((result.new_articles, result.waiting))
+        rig.clock.advance(hours=1)
+    assert news == [(10, 15), (10, 5), (5, 0)]
+    again = await pipeline.poll_feed(feed)
+    assert again.not_modified and again.new_articles == 0  # conditional GET again once done
+    urls = [r["url"] for r in rig.store.articles(kind="feed")]
+    assert sorted(urls) == sorted(i[1] for i in items)
