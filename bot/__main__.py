@@ -254,6 +254,7 @@ def poll_settings(config: Config) -> PollSettings:
             backoff_cap_hours=polling.backoff_cap_hours,
         ),
         failure_notice_after=polling.failure_notice_after,
+        max_items_per_poll=polling.max_items_per_poll,
     )
 
 
@@ -266,6 +267,8 @@ def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
             teaser_chars=full.teaser_chars,
             max_page_bytes=full.max_page_bytes,
             robots_cache=timedelta(hours=full.robots_cache_hours),
+            max_pages_per_poll=full.max_pages_per_poll,
+            max_pages_per_host=full.max_pages_per_host,
         ),
         utc_now,
     )

@@ -74,6 +74,7 @@ class PollingConfig:
     max_interval_minutes: int = 1440
     backoff_cap_hours: float = 24.0
     failure_notice_after: int = 5
+    max_items_per_poll: int = 100
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class FullTextConfig:
     teaser_chars: int = 600
     max_page_bytes: int = 2_000_000
     robots_cache_hours: float = 24.0
+    max_pages_per_poll: int = 30
+    max_pages_per_host: int = 20
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "polling.max_interval_minutes": (lambda v: v >= 1, "must be at least 1"),
     "polling.backoff_cap_hours": (lambda v: 0 < v <= 168, "must be between 0 and 168"),
     "polling.failure_notice_after": (lambda v: v >= 1, "must be at least 1"),
+    "polling.max_items_per_poll": (lambda v: v >= 1, "must be at least 1"),
     "fetch.connect_timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
     "fetch.read_timeout_seconds": (lambda v: v > 0, "must be greater than 0"),
     "fetch.max_connections": (lambda v: 1 <= v <= 1000, "must be between 1 and 1000"),
@@ -214,6 +218,8 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "full_text.teaser_chars": (lambda v: v >= 0, "must not be negative"),
     "full_text.max_page_bytes": (lambda v: v >= 1024, "must be at least 1024"),
     "full_text.robots_cache_hours": (lambda v: v > 0, "must be greater than 0"),
+    "full_text.max_pages_per_poll": (lambda v: v >= 1, "must be at least 1"),
+    "full_text.max_pages_per_host": (lambda v: v >= 1, "must be at least 1"),
     "analysis.relevance_threshold": (lambda v: 0 <= v <= 1, "must be between 0 and 1"),
     "discord.channel_id": (lambda v: v >= 0, "must be a channel id (a positive number)"),
     "discord.guild_id": (lambda v: v >= 0, "must be a server id (a positive number)"),

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher, FetchResult, FetchState
-from bot.feeds.fulltext import PageText
+from bot.feeds.fulltext import PageBudget, PageText
 from bot.feeds.identity import article_id, canonical_url
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.schedule import CheckBounds, next_check_after_failure, next_check_after_success
@@ -56,6 +56,7 @@ class FeedResult:
     warning: str | None = None
     next_check_at: datetime | None = None
     notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
+    waiting: int = 0  # new items left for a later poll (over the per-poll caps)
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,17 @@ class PollSettings:
     default_interval_minutes: int = 30
     bounds: CheckBounds = field(default_factory=CheckBounds)
     failure_notice_after: int = 5
+    max_items_per_poll: int = 100  # new items analysed per poll of a feed; the rest wait
 
 
 class ArticleText(Protocol):
     """Where the text to analyse comes from: the feed, or the article page when allowed."""
 
-    async def text_for(self, url: str | None, feed_text: str) -> PageText: ...
+    def page_budget(self) -> PageBudget: ...
+
+    async def text_for(
+        self, url: str | None, feed_text: str, budget: PageBudget | None = None
+    ) -> PageText | None: ...
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,12 @@ class _Pending:
 
 @dataclass(frozen=True)
 class _Plan:
-    """A poll's new items: those only recorded (first poll) and those to judge."""
+    """A poll's new items: those only recorded (first poll), those to judge, and how many
+    wait for a later poll (over the items or page-fetch caps)."""
 
     record: tuple[tuple[str, FeedItem], ...]
     judge: tuple[_Pending, ...]
+    waiting: int = 0
 
 
 class Pipeline:
@@ -190,10 +198,11 @@ class Pipeline:
         if alerts and self._on_alert:
             self._on_alert()
         log.info(
-            "polled: %d items, %d new, %d alerts",
+            "polled: %d items, %d new, %d alerts%s",
             len(parsed.items),
             new,
             alerts,
+            f"; {result.waiting} new items wait for a later poll" if result.waiting else "",
             extra={"feed": url},
         )
         return dataclasses.replace(result, items=len(parsed.items))
@@ -277,6 +286,10 @@ class Pipeline:
             changes["content_hash"] = content_hash
             if parsed.title:
                 changes["title"] = parsed.title
+        if plan is not None and plan.waiting:
+            # Items wait for a later poll: fetch and parse in full next time, so they are
+            # seen again even if the feed does not change.
+            changes.update(etag=None, last_modified=None, content_hash=None)
         notice = None
         if feed.get("failing_notified"):
             notice = f"Feed {_feed_label(feed)} has recovered and is being read again."
@@ -294,6 +307,7 @@ class Pipeline:
             next_check_at=next_check,
             warning=parsed.warning if parsed else None,
             notice=notice,
+            waiting=plan.waiting if plan else 0,
         )
 
     def _save_state(
@@ -330,8 +344,19 @@ class Pipeline:
         backfill = int(feed.get("backfill") or 0)
         to_judge = fresh if not first_poll else fresh[:backfill]
         to_record = [] if not first_poll else fresh[backfill:]
-        pending = [await self._with_text(aid, item, feed) for aid, item in to_judge]
-        return _Plan(tuple(to_record), tuple(pending))
+        # Caps per poll: a feed of 10,000 new teasers is worked off over several polls
+        # instead of making 10,000 page requests in one.
+        taken = to_judge[: self._settings.max_items_per_poll]
+        waiting = len(to_judge) - len(taken)
+        budget = self._article_text.page_budget() if self._article_text else None
+        pending: list[_Pending] = []
+        for aid, item in taken:
+            with_text = await self._with_text(aid, item, feed, budget)
+            if with_text is None:  # its page is wanted, but this poll's budget is spent
+                waiting += 1
+            else:
+                pending.append(with_text)
+        return _Plan(tuple(to_record), tuple(pending), waiting)
 
     def _fresh_items(
         self, feed: dict[str, Any], items: Sequence[FeedItem]
@@ -364,12 +389,16 @@ class Pipeline:
         # Newest first, so a backfill analyses the newest N.
         return sorted(fresh.items(), key=lambda pair: pair[1].published, reverse=True)
 
-    async def _with_text(self, aid: str, item: FeedItem, feed: dict[str, Any]) -> _Pending:
+    async def _with_text(
+        self, aid: str, item: FeedItem, feed: dict[str, Any], budget: PageBudget | None
+    ) -> _Pending | None:
         article = _article(aid, item, feed)
         extra: dict[str, Any] = {"guid": item.guid, "text_source": "feed"}
         if self._article_text is None:
             return _Pending(article, extra)
-        page = await self._article_text.text_for(item.link, article.text)
+        page = await self._article_text.text_for(item.link, article.text, budget)
+        if page is None:
+            return None
         extra.update(text_source=page.source, text_note=page.note)
         return _Pending(dataclasses.replace(article, text=page.text), extra)
 

@@ -57,6 +57,7 @@ class FeedScheduler:
         self._sync_seconds = sync_seconds
         self._rng = rng or random.Random()
         self._running: set[asyncio.Task[Any]] = set()
+        self._stopping = False
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -72,7 +73,9 @@ class FeedScheduler:
 
     async def stop(self, grace_seconds: float = 30.0) -> None:
         """Stop scheduling and let polls in progress finish (cancelled after a grace time),
-        so no poll is cut off halfway through writing a feed's articles."""
+        so no poll is cut off halfway through writing a feed's articles. Quietly: the jobs
+        APScheduler cancels at shutdown end without an error."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # the asyncio scheduler shuts down on the loop's next turn
@@ -83,6 +86,12 @@ class FeedScheduler:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+                log.info(
+                    "%d polls still running after %g s were stopped; they run again on the"
+                    " next start",
+                    len(pending),
+                    grace_seconds,
+                )
 
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
@@ -133,7 +142,14 @@ class FeedScheduler:
         task = asyncio.create_task(self._poll_then_reschedule(url), name=f"poll {url}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Shutdown cancels the job, not the poll: stop() waits for the poll (or cancels
+            # it after the grace time). Ending quietly keeps APScheduler from logging a
+            # "raised an exception" traceback per feed in flight.
 
     async def _poll_then_reschedule(self, url: str) -> None:
         outcome = await self._poll(url)

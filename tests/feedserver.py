@@ -5,7 +5,8 @@ Routes answer conditional requests (ETag / If-None-Match and Last-Modified /
 If-Modified-Since with 304), can compress with gzip, add latency, and fail in these ways:
 any status (500, 429 or 503 with Retry-After), a hang (timeout), a slow drip, a truncated
 body, an over-size body, redirects (chains, loops), a lying charset, invalid XML, an XML
-entity bomb, an HTML page instead of a feed. Tests change a route's behaviour between polls.
+entity bomb, a compression bomb (`gzip_bomb`), an HTML page instead of a feed. Tests
+change a route's behaviour between polls.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import gzip
 import hashlib
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -201,3 +203,21 @@ ENTITY_BOMB = (
     + ']>\n<rss version="2.0"><channel><title>bomb</title>'
     "<item><title>&j;</title><link>https://bomb.example/1</link></item></channel></rss>"
 )
+
+
+def gzip_bomb(size: int, layers: int = 1) -> bytes:
+    """`size` zero bytes gzipped `layers` times, built without holding them in memory:
+    serve it with `Content-Encoding: gzip` (or `gzip, gzip` for two layers)."""
+    data = b""
+    for layer in range(layers):
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        parts: list[bytes] = []
+        if layer == 0:
+            block = bytes(1_000_000)
+            for start in range(0, size, len(block)):
+                parts.append(packer.compress(block[: size - start]))
+        else:
+            parts.append(packer.compress(data))
+        parts.append(packer.flush())
+        data = b"".join(parts)
+    return data

@@ -73,3 +73,46 @@ def test_run_prints_an_alert_then_stops_cleanly(tmp_path: Path, sig: signal.Sign
         assert store.outbox_length() == 0
     finally:
         store.close()
+
+
+def test_sigterm_under_load_stops_quietly(tmp_path: Path) -> None:
+    # 400 feeds (first polls spread over a minute) whose server answers only after 5 s: the
+    # signal arrives with dozens of polls in flight. Shutdown waits for them and says
+    # nothing alarming (it used to log a CancelledError traceback per poll in flight).
+    with running_feed_server() as server:
+        feeds = "".join(
+            f'[[feeds]]\nurl = "{server.serve(f"/slow{i}.xml", rss(ITEM), delay=5.0)}"\n'
+            for i in range(400)
+        )
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[bot]\ndatabase = "{tmp_path / "bot.db"}"\nseeds_dir = "{REPO / "seeds"}"\n'
+            "[polling]\njitter_seconds = 0\n"
+            "[fetch]\nallow_private_addresses = true\nmax_connections_per_host = 50\n"
+            "[full_text]\nenabled = false\n" + feeds
+        )
+        err = tmp_path / "stderr.txt"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        with err.open("w") as stderr:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "--config", str(config), "run"],
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=env,
+            )
+            try:
+                deadline = time.monotonic() + 60
+                while server.in_flight < 20 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert server.in_flight >= 20, err.read_text()[-2000:]
+                proc.send_signal(signal.SIGTERM)
+                code = proc.wait(timeout=60)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+    log = err.read_text()
+    assert code == 0, log[-2000:]
+    assert "Traceback" not in log and "CancelledError" not in log, log[-2000:]
+    assert " ERROR " not in log and " WARNING " not in log, log[-2000:]
+    assert "database closed" in log

@@ -1,8 +1,9 @@
 """Slack's /news command: a Bolt AsyncApp over Socket Mode (default) or HTTP.
 
 Parsing `/news <text>`, who is an admin, acknowledging within Slack's 3 s and answering
-through `respond`; what each command knows lives in the platform-neutral
-bot/chat/commands.py and how answers look in bot/chat/slack_render.py.
+through `respond` (in HTTP mode each request first passes slack_http's replay guard); what
+each command knows lives in the platform-neutral bot/chat/commands.py and how answers look
+in bot/chat/slack_render.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.commands import MAX_RECENT, Answer, Commands, error
 from bot.chat.slack_chat import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
+from bot.chat.slack_http import ReplayGuard, guard_middleware
 from bot.chat.slack_render import SEARCH_ACTION, render_answer
 from bot.errors import ChatError, ConfigError
 from bot.feeds.fetch import Fetcher, FetchState
@@ -102,6 +104,7 @@ class SlackCommandApp:
         self._app_token = app_token
         self._api_url = api_url
         self._http = (http_host, http_port, http_path)
+        self._replays = ReplayGuard(signing_secret or "-")  # HTTP mode only
         self._fetch_opml = fetch_opml
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
@@ -126,7 +129,9 @@ class SlackCommandApp:
         network failure keeps retrying in the background."""
         if self.mode == "http":
             host, port, path = self._http
-            self._runner = web.AppRunner(self.app.web_app(path=path, port=port))
+            web_app = self.app.web_app(path=path, port=port)
+            web_app.middlewares.append(guard_middleware(self._replays, path))
+            self._runner = web.AppRunner(web_app)
             await self._runner.setup()
             await web.TCPSite(self._runner, host, port).start()
             self.port = int(self._runner.addresses[0][1])

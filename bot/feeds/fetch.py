@@ -1,11 +1,15 @@
 """Fetch feeds and pages over HTTP, politely and safely, through one shared httpx client.
 
 - conditional GET (ETag / Last-Modified); 304 is "not modified", not an error;
-- connect, read and total timeouts; the body is streamed and capped; gzip/deflate decoded;
+- connect, read and total timeouts; the body is streamed and capped, and gzip/deflate
+  are decoded with the cap checked inside the decoder (decode.py: compression bombs stop
+  at the cap);
 - redirects followed by hand (at most 5): each hop is checked, a chain of permanent
   redirects is reported so the caller can store the new URL, a loop is a clear error;
-- a global and a per-host limit on requests in flight;
-- private, loopback and link-local addresses refused at connect time, after DNS
+- a global and a per-host limit on requests in flight; the total timeout counts only
+  while a request is under way, never while it waits for a slot;
+- every address that is not global (private, carrier-grade NAT, loopback, link-local,
+  site-local, and IPv6 forms embedding one) refused at connect time, after DNS
   resolution, for the first request and every redirect (unless the config allows them;
   enforced by the transport, transport.py).
 
@@ -24,8 +28,10 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from aiohttp.abc import AbstractResolver
 
 from bot import PROJECT_URL, __version__
+from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, UnsupportedEncoding
 from bot.feeds.transport import AiohttpTransport
 
 MAX_REDIRECTS = 5
@@ -90,15 +96,17 @@ class FetchResult:
     retry_after: float | None = None
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) -> httpx.AsyncClient:
     """The one HTTP client the bot shares for feeds, robots.txt and article pages.
 
     Its transport is aiohttp (see transport.py): same httpx API, a fraction of the CPU per
-    request; the private-address guard lives there, at connect time.
+    request; the private-address guard lives there, at connect time. `dns` replaces the
+    system's name lookup (the guard still vets its answers).
     """
     transport = AiohttpTransport(
         max_connections=settings.max_connections,
         allow_private_addresses=settings.allow_private_addresses,
+        dns=dns,
     )
     return httpx.AsyncClient(
         transport=transport,
@@ -129,6 +137,25 @@ class _HostLimits:
             yield
 
 
+class _Budget:
+    """The total time one fetch may take, spent only while a request is under way: time
+    spent waiting for a connection slot (behind a slow feed of the same host) is free."""
+
+    def __init__(self, seconds: float) -> None:
+        self._left = seconds
+
+    @asynccontextmanager
+    async def spend(self) -> AsyncIterator[None]:
+        if self._left <= 0:
+            raise TimeoutError
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self._left):
+                yield
+        finally:
+            self._left -= time.monotonic() - started
+
+
 class Fetcher:
     """Fetches feeds (and other pages) through one shared httpx.AsyncClient."""
 
@@ -149,8 +176,8 @@ class Fetcher:
         cap = max_bytes or self.settings.max_body_bytes
         total = self.settings.total_timeout
         try:
-            async with self._global, asyncio.timeout(total):
-                return await self._follow(state, cap, accept)
+            async with self._global:  # queueing for a slot is not request time
+                return await self._follow(state, cap, accept, _Budget(total))
         except TimeoutError:
             return _error(state.url, f"timed out: no complete response within {total:g} s")
         except httpx.ConnectTimeout:
@@ -165,7 +192,10 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             return _error(state.url, f"timed out ({type(exc).__name__})")
         except httpx.ConnectError as exc:
-            return _error(state.url, f"could not connect: {exc}")
+            text = str(exc)  # the address guard's refusals say so themselves
+            return _error(
+                state.url, text if text.startswith("refused:") else f"could not connect: {text}"
+            )
         except httpx.RemoteProtocolError as exc:
             return _error(state.url, f"the server broke off the response: {exc}")
         except httpx.DecodingError as exc:
@@ -173,7 +203,9 @@ class Fetcher:
         except httpx.HTTPError as exc:
             return _error(state.url, f"{type(exc).__name__}: {exc}")
 
-    async def _follow(self, state: FetchState, cap: int, accept: str) -> FetchResult:
+    async def _follow(
+        self, state: FetchState, cap: int, accept: str, budget: _Budget
+    ) -> FetchResult:
         headers = {"Accept": accept}
         if state.etag:
             headers["If-None-Match"] = state.etag
@@ -184,18 +216,31 @@ class Fetcher:
         permanent: str | None = None
         all_permanent = True
         while True:
+            problem = invalid_url(url)
+            if problem:
+                where = "redirected to an invalid address" if len(chain) > 1 else "invalid URL"
+                return _error(state.url, f"refused: {where} ({url[:200]!r}: {problem})")
             scheme = urlsplit(url).scheme.lower()
             if scheme not in ("http", "https"):
                 return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
             async with (
                 self._hosts.hold(url),
+                budget.spend(),
                 self._client.stream("GET", url, headers=headers) as response,
             ):
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_CODES or response.status_code == 304:
                     await _drain(response)  # so the connection can be reused
                 if response.status_code in REDIRECT_CODES and location:
-                    target = urljoin(str(response.url), location.strip())
+                    try:
+                        target = urljoin(str(response.url), location.strip())
+                    except ValueError as exc:  # e.g. "http://[oops/"
+                        where = f"({location[:200]!r}: {exc})"
+                        return _error(
+                            state.url,
+                            f"refused: redirected to an invalid address {where}",
+                            response,
+                        )
                     if target in chain:
                         loop = " → ".join([*chain[chain.index(target) :], target])
                         return _error(state.url, f"redirect loop: {loop}", response)
@@ -240,11 +285,16 @@ class Fetcher:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap and "content-encoding" not in headers:
             return FetchResult(state.url, "error", error=_too_big(cap, int(declared)), **common)
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body.extend(chunk)
-            if len(body) > cap:
-                return FetchResult(state.url, "error", error=_too_big(cap), **common)
+        try:
+            body = await _read_capped(response, headers.get("content-encoding", ""), cap)
+        except BodyTooLarge:
+            await response.aclose()
+            return FetchResult(state.url, "error", error=_too_big(cap), **common)
+        except (UnsupportedEncoding, CorruptEncoding) as exc:
+            await response.aclose()
+            return FetchResult(
+                state.url, "error", error=f"could not decode the response: {exc}", **common
+            )
         return FetchResult(
             str(response.url),
             "ok",
@@ -253,6 +303,34 @@ class Fetcher:
             last_modified=headers.get("last-modified"),
             **common,
         )
+
+
+def invalid_url(url: str) -> str | None:
+    """Why `url` cannot be requested (a port out of range, no host, bad IPv6 brackets), or
+    None when it can."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for "http://a:99999/"
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        return str(exc)
+    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
+        return "no host name"
+    return None
+
+
+async def _read_capped(response: httpx.Response, content_encoding: str, cap: int) -> bytes:
+    """The body, decoded, or BodyTooLarge once it (or any layer of its encoding) passes
+    `cap`. Decoding goes in bounded steps, yielding to the event loop after each chunk."""
+    decoder = BoundedDecoder(content_encoding, cap)
+    body = bytearray()
+    async for chunk in response.aiter_raw():
+        for piece in decoder.decode(chunk):
+            body.extend(piece)
+            if len(body) > cap:
+                raise BodyTooLarge
+        await asyncio.sleep(0)
+    return bytes(body)
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:

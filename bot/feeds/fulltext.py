@@ -2,11 +2,14 @@
 
 An item whose feed text is shorter than `teaser_chars` gets its article page fetched and its
 main text extracted with trafilatura, but only when:
-- the site's robots.txt (RFC 9309, cached per host) allows our user agent the page, and
+- the site's robots.txt (RFC 9309 as Protego reads it: `*`, `$`, longest match; cached
+  per host) allows our user agent the page, and
 - the page carries no AI / text-and-data-mining opt-out: `X-Robots-Tag` or
   `<meta name="robots">` (or `<meta name="newsbot">`) with `noai` / `noimageai`, or a W3C
   TDMRep `tdm-reservation: 1` header or `<meta name="tdm-reservation" content="1">`.
-Otherwise the feed's own text is used, and `PageText.note` says why.
+Otherwise the feed's own text is used, and `PageText.note` says why. One poll of a feed
+fetches at most `max_pages_per_poll` pages, `max_pages_per_host` from any one host (a
+PageBudget); an item over budget waits for a later poll.
 The fetch goes through the shared Fetcher: same private-address guard, timeouts and a cap.
 """
 
@@ -15,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import urllib.robotparser
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Literal
 from urllib.parse import urlsplit
+
+from protego import Protego
 
 from bot.feeds.fetch import Fetcher, FetchState
 
@@ -48,11 +53,30 @@ class FullTextSettings:
     teaser_chars: int = 600
     max_page_bytes: int = 2_000_000
     robots_cache: timedelta = timedelta(hours=24)
+    max_pages_per_poll: int = 30
+    max_pages_per_host: int = 20
+
+
+@dataclass
+class PageBudget:
+    """How many article pages one poll of a feed may still fetch, in all and per host, so
+    a feed of thousands of teasers cannot turn one poll into thousands of page requests."""
+
+    per_poll: int
+    per_host: int
+    spent: Counter[str] = field(default_factory=Counter)
+
+    def allows(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return self.spent.total() < self.per_poll and self.spent[host] < self.per_host
+
+    def spend(self, url: str) -> None:
+        self.spent[urlsplit(url).hostname or ""] += 1
 
 
 @dataclass
 class _Robots:
-    parser: urllib.robotparser.RobotFileParser | None  # None: no rules, everything allowed
+    parser: Protego | None  # None: no rules, everything allowed
     disallow_all: bool
     fetched_at: datetime
     note: str = ""
@@ -75,16 +99,28 @@ class FullText:
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
 
-    async def text_for(self, url: str | None, feed_text: str) -> PageText:
+    def page_budget(self) -> PageBudget:
+        """A fresh budget of page fetches for one poll of a feed."""
+        return PageBudget(self._settings.max_pages_per_poll, self._settings.max_pages_per_host)
+
+    async def text_for(
+        self, url: str | None, feed_text: str, budget: PageBudget | None = None
+    ) -> PageText | None:
+        """The text to analyse; None when the page is wanted but `budget` is spent (the
+        item then waits for a later poll)."""
         if not self._settings.enabled:
             return PageText(feed_text, "feed", "full-text fetching is turned off")
         if len(feed_text) >= self._settings.teaser_chars:
             return PageText(feed_text, "feed")
         if not url or urlsplit(url).scheme not in ("http", "https"):
             return PageText(feed_text, "feed", "teaser only, and the item has no web link")
+        if budget is not None and not budget.allows(url):
+            return None
         allowed, why = await self.robots_allows(url)
         if not allowed:
             return PageText(feed_text, "feed", why)
+        if budget is not None:
+            budget.spend(url)
         fetched = await self._fetcher.fetch(
             FetchState(url), max_bytes=self._settings.max_page_bytes, accept=PAGE_ACCEPT
         )
@@ -114,7 +150,7 @@ class FullText:
                 self._robots[origin] = entry
         if entry.disallow_all:
             return False, entry.note
-        if entry.parser is not None and not entry.parser.can_fetch(ROBOTS_AGENT, url):
+        if entry.parser is not None and not entry.parser.can_fetch(url, ROBOTS_AGENT):
             return False, f"robots.txt of {parts.netloc} does not allow {ROBOTS_AGENT} this page"
         return True, ""
 
@@ -129,8 +165,9 @@ class FullText:
         )
         status = fetched.http_status or 0
         if fetched.status == "ok":
-            parser = urllib.robotparser.RobotFileParser()
-            parser.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+            # Protego: RFC 9309 matching (`*` and `$`, the longest rule wins, Allow on a tie),
+            # which urllib.robotparser does not do.
+            parser = Protego.parse(fetched.body.decode("utf-8", errors="replace"))
             return _Robots(parser, False, now)
         if 400 <= status < 500:  # RFC 9309 2.3.1.3: "unavailable" means no restrictions
             return _Robots(None, False, now)

@@ -5,8 +5,9 @@ warm poll cycle (1,000 conditional GETs) CPU-bound. aiohttp parses HTTP in C. Th
 its API and every rule above the transport stay httpx's (see fetch.py); this module only
 moves bytes, maps aiohttp's errors to httpx's, and enforces the address guard:
 
-- host names are resolved by a resolver that refuses private, loopback, link-local and
-  other non-public answers (aiohttp then connects to exactly those vetted addresses);
+- host names are resolved by a resolver that refuses every answer that is not a global
+  address (private, carrier-grade NAT, loopback, link-local, site-local, and IPv6 forms
+  that embed such an IPv4 address) (aiohttp then connects to exactly those vetted addresses);
 - IP literals, which aiohttp does not resolve, are checked before the request.
 """
 
@@ -25,28 +26,51 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
+# IPv6 ranges whose embedded IPv4 address is where a packet really goes.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+# Never global, whatever the running Python's `is_global` says (3.11 calls fec0::/10 global).
+_NOT_GLOBAL = (
+    ipaddress.ip_network("fec0::/10"),  # site-local (deprecated)
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+    ipaddress.ip_network("::/96"),  # IPv4-compatible (deprecated)
+)
+
 
 def is_public_address(address: str) -> bool:
-    """False for private, loopback, link-local, multicast, reserved and unspecified addresses."""
+    """True only for a global address: not private, carrier-grade NAT (100.64.0.0/10),
+    loopback, link-local, site-local, multicast, reserved or unspecified. An IPv6 address
+    that carries an IPv4 one (IPv4-mapped, NAT64, 6to4, Teredo) is judged by that too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _is_global(ip)
+    if ip.ipv4_mapped is not None:
+        return _is_global(ip.ipv4_mapped)
+    if ip in _NAT64:
+        return _is_global(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+    if any(ip in network for network in _NOT_GLOBAL):
+        return False
+    embedded = [ip.sixtofour] if ip.sixtofour is not None else list(ip.teredo or ())
+    return _is_global(ip) and all(_is_global(inner) for inner in embedded)
+
+
+def _is_global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (
         ip.is_private
         or ip.is_loopback
         or ip.is_link_local
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
     )
 
 
 def refusal(host: str, addresses: list[str]) -> str:
     allow = "set fetch.allow_private_addresses to allow it"
     if addresses == [host]:
-        return f"refused: {host} is a private, loopback or link-local address; {allow}"
+        return f"refused: {host} is not a public address (private, local or reserved); {allow}"
     return (
-        f"refused: {host} resolves to a private, loopback or link-local address"
+        f"refused: {host} resolves to an address that is not public"
         f" ({', '.join(addresses) or 'none'}); {allow}"
     )
 
@@ -54,8 +78,8 @@ def refusal(host: str, addresses: list[str]) -> str:
 class GuardedResolver(AbstractResolver):
     """Resolves names and refuses any answer that is not a public address."""
 
-    def __init__(self) -> None:
-        self._inner = ThreadedResolver()
+    def __init__(self, inner: AbstractResolver | None = None) -> None:
+        self._inner = inner or ThreadedResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -94,10 +118,16 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with one aiohttp session (created on first use, in the loop)."""
 
     def __init__(
-        self, *, max_connections: int, allow_private_addresses: bool, keepalive_seconds: float = 5
+        self,
+        *,
+        max_connections: int,
+        allow_private_addresses: bool,
+        keepalive_seconds: float = 5,
+        dns: AbstractResolver | None = None,
     ) -> None:
         self._max_connections = max_connections
         self._guard = not allow_private_addresses
+        self._dns = dns  # the name lookup below the guard (tests pass their own answers)
         self._keepalive = keepalive_seconds
         self._session: aiohttp.ClientSession | None = None
 
@@ -106,7 +136,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections,
                 limit_per_host=0,  # the Fetcher keeps its own per-host limit
-                resolver=GuardedResolver() if self._guard else None,
+                resolver=GuardedResolver(self._dns) if self._guard else self._dns,
                 ssl=ssl.create_default_context(cafile=certifi.where()),
                 keepalive_timeout=self._keepalive,
                 ttl_dns_cache=300,
@@ -121,7 +151,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
-        if self._guard and _is_ip(host) and not is_public_address(host):
+        if self._guard and _is_ip(host) and not is_public_address(host.strip("[]")):
             raise httpx.ConnectError(refusal(host, [host]), request=request)
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         timeout = aiohttp.ClientTimeout(

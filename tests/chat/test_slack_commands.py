@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.commands import Commands, FeedAdmin
 from bot.chat.slack_commands import SlackCommandApp
+from bot.chat.slack_http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.slack_fake import Call, FakeSlack
@@ -232,6 +233,64 @@ async def test_tampered_body_is_refused(asker: Asker, slack: FakeSlack) -> None:
             },
         )
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("timestamp", ["soon", "", "1e9", "-5", "12345678901234567890"])
+async def test_a_malformed_timestamp_is_a_clean_400(
+    asker: Asker, slack: FakeSlack, timestamp: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = asker.body("status", "UMEMBER")
+    signature = SignatureVerifier(SECRET).generate_signature(timestamp=timestamp, body=body)
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            asker.url,
+            content=body,
+            headers={
+                "content-type": "application/x-www-form-urlencoded",
+                "x-slack-request-timestamp": timestamp,
+                "x-slack-signature": signature or "v0=00",
+            },
+        )
+    assert response.status_code == 400
+    assert slack.responses == []
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+async def test_a_replayed_request_is_refused_and_not_run_again(
+    asker: Asker, slack: FakeSlack
+) -> None:
+    body = asker.body("search getty", "UMEMBER")
+    ts = str(int(time.time()))
+    first = await asker.post(body, timestamp=int(ts))
+    assert first.status_code == 200
+    await slack.wait_for(lambda: len(slack.responses) == 1)
+    again = await asker.post(body, timestamp=int(ts))  # the same bytes, inside the 5 minutes
+    assert again.status_code == 401
+    fresh = await asker.post(body, timestamp=int(ts) + 1)  # signed anew: a new request
+    assert fresh.status_code == 200
+    await slack.wait_for(lambda: len(slack.responses) == 2)
+    await asyncio.sleep(0.2)
+    assert len(slack.responses) == 2  # the replay never ran
+
+
+def test_remembered_signatures_expire_with_the_window_and_stay_bounded() -> None:
+    now = [1_000_000.0]
+    guard = ReplayGuard(SECRET, now=lambda: now[0], max_remembered=50)
+    verifier = SignatureVerifier(SECRET)
+
+    def send(body: str, at: float) -> tuple[int, str] | None:
+        ts = str(int(at))
+        sig = verifier.generate_signature(timestamp=ts, body=body)
+        return guard.refusal(ts, sig, body.encode())
+
+    assert send("a", now[0]) is None
+    assert send("a", now[0]) == (401, "replayed request")
+    for i in range(200):
+        assert send(f"b{i}", now[0]) is None
+    assert guard.remembered() <= 50
+    now[0] += WINDOW_SECONDS + 1
+    assert send("late", now[0]) is None
+    assert guard.remembered() == 1  # everything from before the window is forgotten
 
 
 # ------------------------------------------------------------------ every subcommand

@@ -11,7 +11,9 @@ import pytest
 
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
-from tests.feeds.conftest import Rig
+from bot.feeds.fetch import Fetcher
+from bot.pipeline import Pipeline, PollSettings
+from tests.feeds.conftest import TEST_FETCH, Rig
 from tests.feedserver import ENTITY_BOMB, rss
 
 GOOD_ITEM = ("Authors sue over training", "https://news.example/a", "A suit over training data.")
@@ -153,6 +155,31 @@ async def test_redirect_loop_and_too_many_redirects_are_clear_errors(rig: Rig) -
         assert feed is not None and feed["consecutive_failures"] == 1
 
 
+@pytest.mark.parametrize(
+    ("location", "why"),
+    [
+        ("http://a:99999/", "Port out of range"),
+        ("http://[oops/x", "Invalid IPv6 URL"),
+        ("http://a:-1/", "Port could not be cast"),
+    ],
+)
+async def test_a_redirect_to_an_invalid_address_is_one_clear_error_line(
+    rig: Rig, location: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.server.redirect("/bad-hop", location)
+    bad = rig.add("/bad-hop")
+    for _ in range(2):  # every poll: a clean failure, never a traceback
+        (result,) = await rig.pipeline.run_once()
+        rig.clock.advance(hours=30)
+        assert not result.ok
+        assert (result.error or "").startswith("refused: redirected to an invalid address")
+        assert why in (result.error or "")
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    assert not [r for r in caplog.records if "unexpectedly" in r.getMessage()]
+    feed = rig.store.get_feed(bad)
+    assert feed is not None and feed["consecutive_failures"] == 2
+
+
 async def test_permanent_redirect_updates_the_fetch_url_and_keeps_ids(rig: Rig) -> None:
     url = rig.add("/old.xml", rss(GOOD_ITEM))
     first = await rig.pipeline.poll_feed(url)
@@ -222,3 +249,27 @@ def _notices(rig: Rig) -> list[str]:
         "SELECT payload FROM outbox WHERE kind = 'notice' ORDER BY id"
     ).fetchall()
     return [json.loads(r[0])["text"] for r in rows]
+
+
+async def test_items_over_the_per_poll_cap_wait_for_later_polls(rig: Rig) -> None:
+    # The feed never changes (ETag, same bytes): the items left over must still be seen.
+    items = [(f"Training item {i}", f"https://many.example/{i}", "x" * 700) for i in range(25)]
+    feed = rig.add("/many.xml", rss(*items))
+    pipeline = Pipeline(
+        rig.store,
+        Fetcher(rig.client, TEST_FETCH),
+        rig.judge,
+        ["console"],
+        rig.clock,
+        settings=PollSettings(max_items_per_poll=10),
+    )
+    news = []
+    for _ in range(3):
+        result = await pipeline.poll_feed(feed)
+        news.append((result.new_articles, result.waiting))
+        rig.clock.advance(hours=1)
+    assert news == [(10, 15), (10, 5), (5, 0)]
+    again = await pipeline.poll_feed(feed)
+    assert again.not_modified and again.new_articles == 0  # conditional GET again once done
+    urls = [r["url"] for r in rig.store.articles(kind="feed")]
+    assert sorted(urls) == sorted(i[1] for i in items)

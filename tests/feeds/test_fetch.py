@@ -122,3 +122,19 @@ async def test_per_host_limit_holds(server: FeedServer) -> None:
 )
 def test_retry_after_parsing(value: str | None, seconds: float | None) -> None:
     assert parse_retry_after(value, now=100.0) == seconds
+
+
+async def test_waiting_for_a_host_slot_is_not_counted_as_request_time(server: FeedServer) -> None:
+    # One hanging feed holds the host's only slot until it times out; the healthy feeds of
+    # the same host queue behind it and must still get their full time once they start.
+    slow = server.serve("/slow.xml", rss(ITEM), delay=3.0)
+    fast = [server.serve(f"/fast{i}.xml", rss(ITEM)) for i in range(4)]
+    settings = dataclasses.replace(
+        TEST_FETCH, max_connections_per_host=1, total_timeout=1.0, read_timeout=5.0
+    )
+    async with make_client(settings) as client:
+        fetcher = Fetcher(client, settings)
+        results = await asyncio.gather(*(fetcher.fetch(FetchState(u)) for u in [slow, *fast]))
+    assert results[0].status == "error" and "timed out" in (results[0].error or "")
+    assert [r.status for r in results[1:]] == ["ok"] * 4
+    assert all(server.count(f"/fast{i}.xml") == 1 for i in range(4))

@@ -10,7 +10,7 @@ import pytest
 
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.fulltext import FullText, FullTextSettings, opt_out_reason
-from bot.pipeline import Pipeline
+from bot.pipeline import Pipeline, PollSettings
 from tests.feeds.conftest import TEST_FETCH, Clock, Rig
 from tests.feedserver import FeedServer, rss
 
@@ -67,6 +67,47 @@ async def test_robots_txt_decides(
     if not allowed:
         assert page.text == TEASER and "robots.txt" in (page.note or "")
         assert "/news/2" not in server.hits  # the page itself was never fetched
+
+
+RFC_9309 = (
+    "User-agent: *\n"
+    "Disallow: /\n"
+    "Allow: /public\n"
+    "Disallow: /public/drafts\n"
+    "\n"
+    "User-agent: newsbot\n"
+    "Allow: /\n"
+    "Disallow: /*.pdf$\n"
+    "Disallow: /*/print\n"
+    "Disallow: /news\n"
+    "Allow: /news/open\n"
+)
+LONGEST_MATCH = "User-agent: *\nDisallow: /\nAllow: /public\nDisallow: /public/drafts\n"
+
+
+@pytest.mark.parametrize(
+    ("robots", "path", "allowed"),
+    [
+        # `$` anchors the end of the path; `*` matches any run of characters
+        (RFC_9309, "/files/report.pdf", False),
+        (RFC_9309, "/files/report.pdf?download=1", True),
+        (RFC_9309, "/files/report.pdfx", True),
+        (RFC_9309, "/2025/story/print", False),
+        (RFC_9309, "/print-edition", True),
+        # the longest matching rule wins, whichever comes first in the file
+        (RFC_9309, "/news/closed", False),
+        (RFC_9309, "/news/open/today", True),
+        (LONGEST_MATCH, "/public/story", True),  # Allow: /public under Disallow: /
+        (LONGEST_MATCH, "/public/drafts/story", False),
+        (LONGEST_MATCH, "/private/story", False),
+    ],
+)
+async def test_robots_txt_follows_rfc_9309(
+    server: FeedServer, full_text: FullText, robots: str, path: str, allowed: bool
+) -> None:
+    server.serve("/robots.txt", robots, content_type="text/plain")
+    url = server.url(path)
+    assert (await full_text.robots_allows(url))[0] is allowed
 
 
 async def test_missing_robots_allows_and_unreachable_robots_forbids(
@@ -185,3 +226,45 @@ async def test_pipeline_stores_where_the_text_came_from(rig: Rig) -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         FullTextSettings().enabled = False  # type: ignore[misc]
+
+
+async def test_page_fetches_and_items_per_poll_are_capped_and_the_rest_waits(rig: Rig) -> None:
+    # 60 teasers: 40 on the feed's own host, 20 on another (localhost: same server, other
+    # host name). Caps: 25 items per poll, 10 pages per poll, 4 per host.
+    rig.server.serve("/robots.txt", "User-agent: *\nAllow: /\n", content_type="text/plain")
+    links = [_page(rig.server, f"/story/{i}") for i in range(60)]
+    links = [u.replace("127.0.0.1", "localhost") if i % 3 == 0 else u for i, u in enumerate(links)]
+    items = [(f"Training suit {i}", u, f"Teaser {i} about training.") for i, u in enumerate(links)]
+    feed = rig.add("/many.xml", rss(*items))
+    pipeline = Pipeline(
+        rig.store,
+        Fetcher(rig.client, TEST_FETCH),
+        rig.judge,
+        ["console"],
+        rig.clock,
+        settings=PollSettings(max_items_per_poll=25),
+        article_text=FullText(
+            Fetcher(rig.client, TEST_FETCH),
+            FullTextSettings(teaser_chars=200, max_pages_per_poll=10, max_pages_per_host=4),
+            rig.clock,
+        ),
+    )
+
+    def page_hits() -> int:
+        return sum(1 for hit in rig.server.hits if hit.startswith("/story/"))
+
+    per_poll: list[int] = []
+    for _ in range(20):
+        before = page_hits()
+        result = await pipeline.poll_feed(feed)
+        per_poll.append(page_hits() - before)
+        assert result.ok
+        if not result.waiting:
+            break
+        rig.clock.advance(hours=1)
+    assert per_poll[0] == 8  # 4 from each of the two hosts, under the 10-page cap
+    assert max(per_poll) <= 8
+    rows = rig.store.articles(kind="feed")
+    assert sorted(r["url"] for r in rows) == sorted(links)  # none lost, none twice
+    assert {r["text_source"] for r in rows} == {"page"}  # none analysed without its page
+    assert sum(per_poll) == 60  # each page fetched once

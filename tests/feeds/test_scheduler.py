@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.scheduler import FeedScheduler
 from bot.store import Store
@@ -128,3 +131,46 @@ async def test_sync_follows_feeds_added_and_removed_while_running(store: Store) 
         assert job.trigger.interval == timedelta(minutes=90)
     finally:
         await sched.stop()
+
+
+class StuckPoller:
+    """Polls that never finish by themselves (a feed server that hangs)."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.cancelled = 0
+
+    async def __call__(self, url: str) -> Outcome:
+        self.started += 1
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        return Outcome(None)
+
+
+async def test_stopping_under_load_is_quiet(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    # Many feeds in flight when the bot stops: APScheduler cancels each job at shutdown,
+    # and the polls still running after the grace time are cancelled by stop(). Neither
+    # may log an error or a traceback.
+    for i in range(40):
+        store.add_feed(f"https://slow{i}.example/feed", now=NOW)
+    poller = StuckPoller()
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    for job in sched.scheduler.get_jobs():
+        job.modify(next_run_time=_clock())
+    for _ in range(200):
+        if poller.started == 40:
+            break
+        await asyncio.sleep(0.02)
+    assert poller.started == 40
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        await sched.stop(grace_seconds=0.2)
+        await asyncio.sleep(0.05)  # let APScheduler's job callbacks run
+    assert poller.cancelled == 40
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert noisy == [], [r.getMessage()[:200] for r in noisy]
+    assert any("40 polls still running" in r.getMessage() for r in caplog.records)
