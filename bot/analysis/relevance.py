@@ -397,20 +397,29 @@ class HandSignals:
     owners: float  # the people and firms whose works are used: publishers, authors, artists
     deal: float  # deals, licences, payment
     rules: float  # laws, bills, regulators, codes
-    title_ai: bool
-    title_training: bool
-    title_dispute: bool
     negatives: tuple[tuple[str, float], ...]  # (family, weighted mentions)
-    penalty: float  # 1, or less when a look-alike topic outweighs the evidence of use of works
     category: str | None
-    hand_score: float  # the former hand-tuned score: geometric mean of families × penalties
     found: tuple[str, ...]  # readable hits, for `why`
 
-    def features(self) -> dict[str, float]:
+    @property
+    def evidence(self) -> float:
+        """Evidence that works are used: training-data terms, and half the owners of works."""
+        return self.training + 0.5 * self.owners
+
+    def penalty(self, power: float) -> float:
+        """1, or less for each look-alike topic that outweighs the evidence of use of works;
+        `power` (fitted, see bot/evaluation/fit.py) is how hard that counts."""
+        factor = 1.0
+        for _, w in self.negatives:
+            if w > self.evidence:
+                factor *= (self.evidence / w) ** power
+        return factor
+
+    def features(self, power: float) -> dict[str, float]:
         """The signals as model features in [0, 1] (bot/analysis/relevance_model.py)."""
         ai, td, dp = _saturate(self.ai), _saturate(self.training), _saturate(self.dispute)
         owners, deal, rules = _saturate(self.owners), _saturate(self.deal), _saturate(self.rules)
-        pen = self.penalty
+        pen = self.penalty(power)
         # The topic is a conjunction (AI, and the use of works, and a right or rule over it),
         # so the features are products; each carries the look-alike penalty, so that a topic
         # the training data never showed still counts against an article.
@@ -420,11 +429,12 @@ class HandSignals:
             "s:ai×owners×deal": (ai * owners * deal) ** (1 / 3) * pen,
             "s:ai×training×rules": (ai * td * rules) ** (1 / 3) * pen,
             "s:ai×training": (ai * td) ** 0.5 * pen,
-            "s:hand-score": self.hand_score,
+            # the former hand-made score: all three families, and the penalty
+            "s:hand-score": (ai * td * dp) ** (1 / 3) * pen,
         }
         for name, w in self.negatives:
             # how far the other topic outweighs the evidence of use of works
-            f[f"s:negative {name}"] = w / (w + self.training) if w else 0.0
+            f[f"s:negative {name}"] = w / (w + self.evidence) if w else 0.0
         return f
 
 
@@ -446,16 +456,12 @@ def hand_signals(title: str, text: str) -> HandSignals:
     found += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
     found += [f"dispute-term: {h}" for h in _top(dp_hits)]
     found += [f"owner-term: {h}" for h in _top(own_hits, 1)]
-    base = (_saturate(ai_w) * _saturate(td_w) * _saturate(dp_w)) ** (1 / 3)
-    factor = 1.0
     negatives: list[tuple[str, float]] = []
     for name, terms in NEGATIVE_TERMS.items():
         neg_w, neg_hits = _weighted(_family(terms), title, lead, body)
         negatives.append((name, neg_w))
-        evidence = td_w + 0.5 * own_w
-        if neg_w > evidence:
+        if neg_w > td_w + 0.5 * own_w:
             # another topic outweighs the evidence of use of works
-            factor *= evidence / neg_w
             found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
     category = None
     best = 0.0
@@ -471,22 +477,19 @@ def hand_signals(title: str, text: str) -> HandSignals:
         owners=own_w,
         deal=deal_w,
         rules=rule_w,
-        title_ai=bool(_family(AI_TERMS).search(title)),
-        title_training=bool(_family(TRAINING_TERMS).search(title)),
-        title_dispute=bool(_family(DISPUTE_TERMS).search(title)),
         negatives=tuple(negatives),
-        penalty=factor,
         category=category,
-        hand_score=round(base * factor, 3),
         found=tuple(found),
     )
 
 
-def relevance_features(title: str, text: str) -> tuple[HandSignals, dict[str, float]]:
+def relevance_features(
+    title: str, text: str, penalty_power: float
+) -> tuple[HandSignals, dict[str, float]]:
     """Everything the model looks at; the fitting uses exactly this too."""
     signals = hand_signals(title, text)
     features = word_features(title, text)
-    features.update(signals.features())
+    features.update(signals.features(penalty_power))
     return signals, features
 
 
@@ -500,7 +503,7 @@ def score_relevance(
     title: str, text: str, model: RelevanceModel, threshold: float = 0.5
 ) -> Relevance:
     """Score `title` + `text` (clean plain text) with the fitted `model`; `threshold` decides."""
-    signals, features = relevance_features(title, text)
+    signals, features = relevance_features(title, text, model.penalty_power)
     score = round(model.probability(features), 3)
     relevant = score >= threshold
     explained = [_describe(k, c) for k, c in model.strongest(features)]

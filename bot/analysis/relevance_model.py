@@ -151,6 +151,7 @@ def word_features(title: str, text: str) -> dict[str, float]:
 class RelevanceModel:
     bias: float
     weights: Mapping[str, float]
+    penalty_power: float  # how hard a look-alike topic counts (HandSignals.penalty)
     about: Mapping[str, Any]  # how it was fitted: data, regularisation, scores of the tuning
 
     def logit(self, features: Mapping[str, float]) -> float:
@@ -174,6 +175,7 @@ def model_to_json(model: RelevanceModel) -> str:
         "format": FORMAT,
         "about": model.about,
         "bias": round(model.bias, 5),
+        "penalty_power": model.penalty_power,
         "weights": {k: round(v, 5) for k, v in sorted(model.weights.items())},
     }
     return json.dumps(data, indent=0, sort_keys=True, ensure_ascii=False) + "\n"
@@ -189,13 +191,14 @@ def load_model(path: Path = BUNDLED_MODEL) -> RelevanceModel:
         raise ModelError(f"relevance model {path} is not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelError(f"relevance model {path} is not format {FORMAT}")
-    weights, bias = data.get("weights"), data.get("bias")
-    if not isinstance(weights, dict) or not isinstance(bias, int | float):
-        raise ModelError(f"relevance model {path} lacks 'bias' or 'weights'")
+    weights, bias, power = data.get("weights"), data.get("bias"), data.get("penalty_power")
+    if not isinstance(weights, dict) or not all(isinstance(x, int | float) for x in (bias, power)):
+        raise ModelError(f"relevance model {path} lacks 'bias', 'penalty_power' or 'weights'")
     if not all(isinstance(v, int | float) for v in weights.values()):
         raise ModelError(f"relevance model {path} has a weight that is not a number")
     return RelevanceModel(
-        bias=float(bias),
+        bias=float(bias),  # type: ignore[arg-type]
         weights={str(k): float(v) for k, v in weights.items()},
+        penalty_power=float(power),  # type: ignore[arg-type]
         about=data.get("about") or {},
     )

@@ -26,8 +26,13 @@ from typing import Any
 
 from bot.analysis.analyzer import text_problem
 from bot.analysis.judge import seed_document
-from bot.analysis.relevance import relevance_features
-from bot.analysis.relevance_model import SIGNAL_PREFIX, RelevanceModel, model_to_json
+from bot.analysis.relevance import HandSignals, hand_signals
+from bot.analysis.relevance_model import (
+    SIGNAL_PREFIX,
+    RelevanceModel,
+    model_to_json,
+    word_features,
+)
 from bot.analysis.text import clean
 from bot.errors import NewsbotError
 from bot.evaluation.streams import Stream, english_streams
@@ -35,6 +40,7 @@ from bot.seeds import load_seeds
 
 SEEDS = "seeds"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+POWER_GRID = (1.0, 2.0, 3.0, 4.0)  # how hard a look-alike topic counts (HandSignals.penalty)
 SIGNAL_SCALE = 3.0  # signals are few and dense: scaled up, the penalty bears on them less
 MIN_DF = 2  # a word seen in one training article only says nothing general
 MIN_WEIGHT = 0.001  # smaller weights move no score by a visible amount; left out of the file
@@ -43,8 +49,16 @@ MIN_WEIGHT = 0.001  # smaller weights move no score by a visible amount; left ou
 @dataclass(frozen=True)
 class Example:
     group: str  # the stream it comes from, or SEEDS
-    features: dict[str, float]
+    signals: HandSignals
+    words: dict[str, float]
     relevant: bool
+
+    def features(self, penalty_power: float) -> dict[str, float]:
+        return {**self.words, **self.signals.features(penalty_power)}
+
+
+def _example(group: str, title: str, text: str, relevant: bool) -> Example:
+    return Example(group, hand_signals(title, text), word_features(title, text), relevant)
 
 
 def stream_examples(stream: Stream) -> list[Example]:
@@ -52,8 +66,8 @@ def stream_examples(stream: Stream) -> list[Example]:
     for r in stream.labels:
         if text_problem(r.get("text") or "") is not None:
             continue
-        _, f = relevance_features(clean(r.get("title") or ""), clean(r.get("text") or ""))
-        out.append(Example(stream.name, f, bool(r["relevant"])))
+        title, text = clean(r.get("title") or ""), clean(r.get("text") or "")
+        out.append(_example(stream.name, title, text, bool(r["relevant"])))
     return out
 
 
@@ -63,26 +77,27 @@ def seed_examples(seeds_dir: Path) -> list[Example]:
     for seed in load_seeds(seeds_dir):
         doc = seed_document(seed)
         body = doc.text if doc.text is not None else " ".join(doc.claims)
-        _, f = relevance_features(clean(doc.title), clean(body))
-        out.append(Example(SEEDS, f, True))
+        out.append(_example(SEEDS, clean(doc.title), clean(body), True))
     return out
 
 
-def _vocabulary(examples: Sequence[Example]) -> list[str]:
-    df = Counter(k for e in examples for k in e.features)
+def _vocabulary(examples: Sequence[Example], power: float) -> list[str]:
+    df = Counter(k for e in examples for k in e.features(power))
     return sorted(k for k, n in df.items() if n >= MIN_DF or k.startswith(SIGNAL_PREFIX))
 
 
-def _fit_weights(examples: Sequence[Example], c: float) -> tuple[float, dict[str, float]]:
+def _fit_weights(
+    examples: Sequence[Example], c: float, power: float
+) -> tuple[float, dict[str, float]]:
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    vocab = _vocabulary(examples)
+    vocab = _vocabulary(examples, power)
     index = {k: i for i, k in enumerate(vocab)}
     rows, cols, vals = [], [], []
     for r, e in enumerate(examples):
-        for k, v in sorted(e.features.items()):
+        for k, v in sorted(e.features(power).items()):
             if k in index:
                 scale = SIGNAL_SCALE if k.startswith(SIGNAL_PREFIX) else 1.0
                 rows.append(r)
@@ -118,34 +133,47 @@ def _best_cut(scored: Sequence[tuple[float, bool]]) -> tuple[float, float]:
     return max((_f1(scored, c), -abs(c - 0.5), c) for c in cuts)[0::2]
 
 
-def _held_out_scores(examples: Sequence[Example], c: float) -> list[tuple[float, bool]]:
+def _held_out_scores(
+    examples: Sequence[Example], c: float, power: float
+) -> list[tuple[float, bool]]:
     groups = sorted({e.group for e in examples} - {SEEDS})
     scored: list[tuple[float, bool]] = []
     for held in groups:
         train = [e for e in examples if e.group != held]
         if len({e.relevant for e in train}) < 2:
             continue
-        bias, weights = _fit_weights(train, c)
-        model = RelevanceModel(bias, weights, {})
-        scored += [(model.probability(e.features), e.relevant) for e in examples if e.group == held]
+        bias, weights = _fit_weights(train, c, power)
+        model = RelevanceModel(bias, weights, power, {})
+        scored += [
+            (model.probability(e.features(power)), e.relevant) for e in examples if e.group == held
+        ]
     return scored
 
 
-def fit(examples: Sequence[Example], grid: Sequence[float] = C_GRID) -> RelevanceModel:
-    """Choose C and the cut by leave-one-stream-out over the examples' streams, then fit all."""
+def fit(
+    examples: Sequence[Example],
+    grid: Sequence[float] = C_GRID,
+    powers: Sequence[float] = POWER_GRID,
+) -> RelevanceModel:
+    """Choose C, the penalty's power and the cut by leave-one-stream-out over the examples'
+    streams (the seeds always train), then fit on all of them."""
     if len({e.relevant for e in examples}) < 2:
         raise ValueError("fitting needs both on-topic and off-topic articles")
     groups = sorted({e.group for e in examples} - {SEEDS})
     tuning: list[dict[str, Any]] = []
-    best: tuple[float, float, float] | None = None  # (F1, -C, cut)
+    best: tuple[float, float, float, float] | None = None  # (F1, -power, -C, cut)
     if len(groups) >= 2:
-        for c in grid:
-            f1, cut = _best_cut(_held_out_scores(examples, c))
-            tuning.append({"C": c, "held_out_f1": round(f1, 4), "cut": round(cut, 4)})
-            if best is None or (f1, -c) > best[:2]:
-                best = (f1, -c, cut)
-    c, cut = (-best[1], best[2]) if best else (1.0, 0.5)
-    bias, weights = _fit_weights(examples, c)
+        for power in powers:
+            for c in grid:
+                f1, cut = _best_cut(_held_out_scores(examples, c, power))
+                tuning.append(
+                    {"C": c, "power": power, "held_out_f1": round(f1, 4), "cut": round(cut, 4)}
+                )
+                # among equals, the gentler penalty and the stronger regularisation
+                if best is None or (f1, -power, -c) > best[:3]:
+                    best = (f1, -power, -c, cut)
+    power, c, cut = (-best[1], -best[2], best[3]) if best else (powers[0], 1.0, 0.5)
+    bias, weights = _fit_weights(examples, c, power)
     bias -= math.log(cut / (1 - cut))  # so that probability 0.5 is the tuned cut
     about = {
         "trained_on": {g: sum(e.group == g for e in examples) for g in [*groups, SEEDS]},
@@ -156,7 +184,7 @@ def fit(examples: Sequence[Example], grid: Sequence[float] = C_GRID) -> Relevanc
         "min_weight": MIN_WEIGHT,
         "tuning_leave_one_stream_out": tuning,
     }
-    return RelevanceModel(bias, weights, about)
+    return RelevanceModel(bias, weights, power, about)
 
 
 def examples_from(streams: Sequence[Stream], seeds_dir: Path | None) -> list[Example]:
@@ -188,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fit: {exc}", file=sys.stderr)
         return 2
     args.out.write_text(model_to_json(model), encoding="utf-8")
-    print(f"wrote {args.out}: {len(model.weights)} weights, C={model.about['C']}")
+    print(
+        f"wrote {args.out}: {len(model.weights)} weights, C={model.about['C']}, "
+        f"penalty power {model.penalty_power}"
+    )
     return 0
 
 

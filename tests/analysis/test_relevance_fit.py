@@ -117,8 +117,8 @@ def test_why_shows_score_and_strongest_features() -> None:
     [
         ("{oops", "is not JSON"),
         ('{"format": 99}', "is not format 1"),
-        ('{"format": 1, "bias": 0}', "lacks 'bias' or 'weights'"),
-        ('{"format": 1, "bias": 0, "weights": {"w:x": "big"}}', "not a number"),
+        ('{"format": 1, "bias": 0}', "lacks 'bias', 'penalty_power' or 'weights'"),
+        ('{"format": 1, "bias": 0, "penalty_power": 2, "weights": {"w:x": "big"}}', "not a number"),
     ],
 )
 def test_a_bad_model_file_is_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
