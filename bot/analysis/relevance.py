@@ -1,17 +1,21 @@
 """Relevance: is an article about an AI training-data dispute?
 
-The topic is described, not learned from the seeds: an article is on topic when it is about
-(1) AI systems or their makers, (2) the data they are trained on (training, scraping, crawling,
-text-and-data mining, opt-in/opt-out, licensing of content for AI), and (3) a rights or legal
-question over that data (copyright, infringement, permission, licences, lawsuits, rulings,
-demands, rules). All three families must be present; title and lead count more than the body.
+The hand-made half of the relevance model: families of terms counted in title, lead and body
+(title and lead weigh more). An article is on topic when it is about (1) AI systems or their
+makers, (2) the use of other people's works or data by them (training, scraping, crawling,
+text-and-data mining, opt-in/opt-out, content licensing; or the owners of the works:
+publishers, authors, artists, labels), and (3) a right or rule over that use (copyright,
+licences, lawsuits, rulings, demands, deals, laws). The topic is a conjunction, so the
+signals handed to the model are products of the families.
 
-Alternative topics that share vocabulary lower the score when they outweigh the training-data
-evidence: who owns AI *output* (copyrightability, registration, human authorship), earnings and
-funding, product launches, AI safety bills, and ISP piracy liability.
+Look-alike topics named by the scope's exclusions (who owns AI *output*, likeness and
+deepfakes, chatbot-safety suits, launches, earnings and funding, chips and compute, antitrust,
+privacy, AI safety bills, ISP piracy) scale every product down when they outweigh the evidence
+of use of works; the power of that penalty is fitted with the model.
 
-The score is the geometric mean of the three saturating family scores times a penalty factor,
-so it is 0 when a family is missing and near 1 when all three are strong.
+`score_relevance` combines these signals with word features through the fitted model
+(bot/analysis/relevance_model.py) and explains the verdict: the score, the features that moved
+it most, and the terms found.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Features of an article (all in [0, 1]):
 * `w:TERM` — words and word pairs of title and text (lower case, stop words dropped), each
   present term counting once, the vector scaled to unit length;
 * `t:TERM` — the same for the title alone;
-* `s:NAME` — the signals of bot/analysis/relevance.py (family scores, penalties, category).
+* `s:NAME` — the signals of bot/analysis/relevance.py (products of term families, scaled by
+  the look-alike penalty at the fitted `penalty_power`, and the look-alike ratios).
 
 The probability is the logistic of `bias + Σ weight × value`. Weights come from a JSON file in
 the repository (`relevance_model.json`, rebuilt by `make model`, see bot/evaluation/fit.py);
