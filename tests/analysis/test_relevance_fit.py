@@ -3,13 +3,19 @@
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.__main__ import analyze_lines
 from bot.analysis.relevance import score_relevance
 from bot.analysis.relevance_model import BUNDLED_MODEL, ModelError, load_model, model_to_json
+from bot.chat.commands import Commands
+from bot.config import BotConfig, Config
+from bot.store import Store
 from tests.conftest import REPO, SHARED, shared_dir
 
 ON_TOPIC = [
@@ -133,3 +139,16 @@ def test_a_bad_model_file_is_one_clear_error(tmp_path: Path, content: str, messa
 def test_model_file_round_trips() -> None:
     model = load_model()
     assert model_to_json(model) == BUNDLED_MODEL.read_text(encoding="utf-8")
+
+
+def test_news_why_shows_the_models_score_and_strongest_features(store: Store) -> None:
+    """An off-topic article through the real analysis and store: `/news why` explains it."""
+    title, text = OFF_TOPIC[1]
+    line = json.dumps({"id": "safety1", "title": title, "text": text + FILLER * 2})
+    config = Config(bot=BotConfig(seeds_dir=REPO / "seeds"))
+    verdicts = analyze_lines(config, [line], store, io.StringIO(), load_model())
+    assert verdicts[0] is not None and verdicts[0]["relevant"] is False
+    answer = Commands(store, lambda: datetime(2025, 11, 6, tzinfo=UTC)).why("safety1")
+    facts = dict(answer.facts)
+    assert facts["Relevance score"] == f"{verdicts[0]['relevance']:.2f}"
+    assert "signal '" in facts["Signals"] and "negative: chatbot safety" in facts["Signals"]
