@@ -897,12 +897,15 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
     from bot.evaluation.streams import Stream, StreamError, english_streams, read_stream
 
     where: Path = args.labelled or default_eval_dir()
-    if getattr(args, "seeds", None) is None and (where.parent / "seeds").is_dir():
-        where_seeds = where.parent if where.is_dir() else where.parent.parent
-        if (where_seeds / "seeds").is_dir():  # the raw seeds the streams were labelled against
-            config = dataclasses.replace(
-                config, bot=dataclasses.replace(config.bot, seeds_dir=where_seeds / "seeds")
-            )
+    if not where.exists():
+        err.write(f"newsbot: eval: no eval folder or labelled file at {where}\n")
+        return EXIT_USAGE
+    # the raw seeds the streams were labelled against sit beside the eval folder
+    raw_seeds = (where if where.is_dir() else where.parent).parent / "seeds"
+    if getattr(args, "seeds", None) is None and raw_seeds.is_dir():
+        config = dataclasses.replace(
+            config, bot=dataclasses.replace(config.bot, seeds_dir=raw_seeds)
+        )
     try:
         streams = english_streams(where) if where.is_dir() else [read_stream(where)]
     except StreamError as exc:

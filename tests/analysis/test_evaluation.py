@@ -88,7 +88,9 @@ def test_eval_prints_exactly_the_scorers_figures(tmp_path: Path) -> None:
     folder = shared_dir("eval-dev")
     res = _bot("eval", str(folder), "--json")
     assert res.returncode == 0, res.stderr
-    ours = json.loads(res.stdout)["figures"]
+    payload = json.loads(res.stdout)
+    assert Path(payload["seeds"]).resolve() == (SHARED / "seeds").resolve()  # the raw seeds
+    ours = payload["figures"]
     streams = english_streams(folder)
     assert set(ours) == {s.name for s in streams} | {"total"}
     for stream in streams:
@@ -123,6 +125,11 @@ def test_eval_of_one_file_and_bad_input(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert res.stderr.startswith(f"newsbot: eval: {bad}: line 2: not valid JSON")
     assert len(res.stderr.splitlines()) == 1
+    res = _bot("eval", str(tmp_path / "absent"))
+    assert res.returncode == 2
+    assert (
+        res.stderr == f"newsbot: eval: no eval folder or labelled file at {tmp_path / 'absent'}\n"
+    )
     res = _bot("eval", str(tmp_path / "one"), "--fold", "nosuch", "--seeds", str(REPO / "seeds"))
     assert res.returncode == 2 and "no stream named 'nosuch'" in res.stderr
 
