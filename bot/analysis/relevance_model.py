@@ -157,7 +157,8 @@ class RelevanceModel:
 
     def logit(self, features: Mapping[str, float]) -> float:
         w = self.weights
-        return self.bias + sum(v * w[k] for k, v in features.items() if k in w)
+        # fsum: the same result whatever order the features come in (sets vary per process)
+        return self.bias + math.fsum(v * w[k] for k, v in features.items() if k in w)
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.logit(features)
