@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test lint typecheck unit clean lock docker-smoke dist
+.PHONY: run test lint typecheck unit clean lock docker-smoke dist model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,17 @@ unit: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck unit
+
+# The fitted relevance model, rebuilt from the labelled streams (read in place) and the seeds.
+EVAL_DIR ?= ../shared/eval-dev
+EVAL_SEEDS ?= ../shared/seeds
+$(VENV)/.installed-model: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,model]'
+	touch $(VENV)/.installed $(VENV)/.installed-dev $@
+
+model: $(VENV)/.installed-model
+	$(BIN)/python -m bot.evaluation.fit --data $(EVAL_DIR) --seeds $(EVAL_SEEDS) \
+		--out bot/analysis/relevance_model.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist

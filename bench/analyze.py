@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.analysis.analyzer import Analyzer
 from bot.analysis.memory import MemoryRecord, StoredClaim
+from bot.analysis.relevance_model import load_model
 from bot.models import Article
 from bot.store import Store
 from bot.store.memory import StoreMemory
@@ -120,7 +121,7 @@ def run(size: int, articles: list[Article]) -> dict[str, float]:
     build_history(store, size, rng)
     built = time.perf_counter() - t0
     memory = StoreMemory(store)
-    analyzer = Analyzer()
+    analyzer = Analyzer(relevance_model=load_model())
     for a in test_articles(5, random.Random(size + 1), "warm-up"):  # regexes, caches
         memory.remember(analyzer.analyze_full(a, memory).record)
     t0, c0 = time.perf_counter(), time.process_time()

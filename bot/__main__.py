@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -53,6 +53,7 @@ from bot.store import Store
 from bot.store.store import iso
 
 if TYPE_CHECKING:
+    from bot.analysis.relevance_model import RelevanceModel
     from bot.chat.discord_chat import DiscordRuntime
     from bot.chat.slack_chat import SlackRuntime
 
@@ -128,9 +129,27 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "eval",
         parents=[common],
-        help="run analyze over a labelled JSON-lines file and print the measures",
+        help="run analyze over labelled streams and print the scorer's measures",
+        description=(
+            "Run every English stream of an eval folder (default: ../shared/eval-dev beside "
+            "the repository), each from the seeds (default: the folder's ../seeds), and print "
+            "the measures of the folder's score.py per stream and in total. With --fold, the "
+            "relevance model is fitted on the other streams only and the held-out one scored."
+        ),
     )
-    evaluate.add_argument("labelled", type=Path, help="labelled articles (eval-dev schema)")
+    evaluate.add_argument(
+        "labelled",
+        type=Path,
+        nargs="?",
+        help="an eval folder, or one labelled JSON-lines file (eval-dev schema)",
+    )
+    evaluate.add_argument(
+        "--fold",
+        action="append",
+        metavar="STREAM",
+        help="hold STREAM out: fit on the others, score it (repeatable; 'all' for every fold)",
+    )
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
 
     search = sub.add_parser("search", parents=[common], help="full-text search of stored articles")
     search.add_argument("query", help="words to look for (all must match)")
@@ -184,12 +203,17 @@ def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = No
 # ------------------------------------------------------------------ building
 
 
-def build_judge(config: Config, store: Store) -> Judge:
-    """The analysis the pipeline uses, looking things up in (and remembering to) `store`."""
+def build_judge(
+    config: Config, store: Store, relevance_model: RelevanceModel | None = None
+) -> Judge:
+    """The analysis the pipeline uses, looking things up in (and remembering to) `store`;
+    relevance is judged by `relevance_model`, by default the fitted file in the repository."""
     from bot.analysis.judge import build_judge as build
+    from bot.analysis.relevance_model import load_model
     from bot.store.memory import StoreMemory
 
-    judge: Judge = build(StoreMemory(store), config.analysis.relevance_threshold)
+    model = relevance_model or load_model()
+    judge: Judge = build(StoreMemory(store), config.analysis.relevance_threshold, model)
     return judge
 
 
@@ -815,13 +839,17 @@ def _when(value: str | None) -> str:
 
 
 def analyze_lines(
-    config: Config, lines: Sequence[str], store: Store, err: TextIO
+    config: Config,
+    lines: Sequence[str],
+    store: Store,
+    err: TextIO,
+    relevance_model: RelevanceModel | None = None,
 ) -> list[dict[str, object] | None]:
     """Judge each JSON line in order (seeds first); None, and a message on `err` naming the
     line, for a line that is not a valid article."""
     from bot.analysis.analyzer import verdict_to_dict
 
-    judge = build_judge(config, store)
+    judge = build_judge(config, store, relevance_model)
     record_seeds(store, judge, load_config_seeds(config), utc_now())
     out: list[dict[str, object] | None] = []
     for number, line in enumerate(lines, 1):
@@ -938,27 +966,74 @@ def cmd_analyze(config: Config, args: argparse.Namespace, out: TextIO, err: Text
     return EXIT_OK
 
 
-def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.analysis.evaluation import evaluate
+def default_eval_dir() -> Path:
+    """../shared/eval-dev beside the repository this code runs from."""
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "eval-dev"
 
-    try:
-        lines = [ln for ln in args.labelled.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        labels = [json.loads(ln) for ln in lines]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        err.write(f"newsbot: eval: cannot read {args.labelled}: {exc}\n")
+
+def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.analysis.relevance_model import load_model
+    from bot.evaluation.run import figures, folds, render, score_with
+    from bot.evaluation.streams import Stream, StreamError, english_streams, read_stream
+
+    where: Path = args.labelled or default_eval_dir()
+    if not where.exists():
+        err.write(f"newsbot: eval: no eval folder or labelled file at {where}\n")
         return EXIT_USAGE
-    store = Store.open(":memory:")
+    # the raw seeds the streams were labelled against sit beside the eval folder
+    raw_seeds = (where if where.is_dir() else where.parent).parent / "seeds"
+    if getattr(args, "seeds", None) is None and raw_seeds.is_dir():
+        config = dataclasses.replace(
+            config, bot=dataclasses.replace(config.bot, seeds_dir=raw_seeds)
+        )
     try:
-        verdicts = analyze_lines(config, lines, store, err)
-    finally:
-        store.close()
-    produced = [
-        v if v is not None else {"id": lab.get("id")}
-        for v, lab in zip(verdicts, labels, strict=True)
-    ]
-    result = evaluate(labels, produced)
-    result["seeds"] = str(config.bot.seeds_dir)
-    out.write(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        streams = english_streams(where) if where.is_dir() else [read_stream(where)]
+    except StreamError as exc:
+        err.write(f"newsbot: eval: {exc}\n")
+        return EXIT_USAGE
+
+    def analyse(stream: Stream, model: RelevanceModel) -> list[Mapping[str, Any]]:
+        store = Store.open(":memory:")
+        try:
+            verdicts = analyze_lines(config, stream.input_lines(), store, err, model)
+        finally:
+            store.close()
+        return [
+            v if v is not None else {"id": lab.get("id")}
+            for v, lab in zip(verdicts, stream.labels, strict=True)
+        ]
+
+    held = args.fold or []
+    if held:
+        if not where.is_dir():
+            err.write("newsbot: eval: --fold needs an eval folder of several streams\n")
+            return EXIT_USAGE
+        names = [s.name for s in streams] if "all" in held else list(dict.fromkeys(held))
+        try:
+            results = folds(streams, names, config.bot.seeds_dir, analyse)
+        except ImportError as exc:
+            err.write(
+                f"newsbot: eval: fitting needs the 'model' extra ({exc.name} missing): "
+                "pip install -e '.[model]'\n"
+            )
+            return EXIT_USAGE
+        except ValueError as exc:
+            err.write(f"newsbot: eval: {exc}\n")
+            return EXIT_USAGE
+        heading = "leave-one-stream-out: each column fitted on the other streams only"
+    else:
+        results = score_with(streams, load_model(), analyse)
+        heading = "the shipped model (fitted on these streams: not a measure of generalisation)"
+    if args.json:
+        payload = {
+            "mode": "folds" if held else "shipped model",
+            "seeds": str(config.bot.seeds_dir),
+            "figures": figures(results),
+        }
+        out.write(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
+    else:
+        out.write(render(results, heading))
+        out.write(f"seeds: {config.bot.seeds_dir}\n")
     return EXIT_OK
 
 

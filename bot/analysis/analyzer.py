@@ -25,6 +25,7 @@ from bot.analysis.novelty import (
     judge,
 )
 from bot.analysis.relevance import score_relevance
+from bot.analysis.relevance_model import RelevanceModel, load_model
 from bot.analysis.stories import StoryDecision, StorySettings, decide, weigh
 from bot.analysis.summary import summarize
 from bot.analysis.text import clean, entities, index_terms, numbers, words
@@ -250,8 +251,14 @@ def _lead(text: str) -> str:
 class Analyzer:
     WORD_CACHE_LIMIT = 50_000
 
-    def __init__(self, settings: AnalysisSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: AnalysisSettings | None = None,
+        relevance_model: RelevanceModel | None = None,
+    ) -> None:
         self.settings = settings or AnalysisSettings()
+        # the fitted relevance model; without one, the file shipped in the repository
+        self.relevance_model = relevance_model or load_model()
         # n-grams of words seen in earlier analyses: a pure memo, bounded, per Analyzer
         self._word_grams: dict[str, frozenset[str]] = {}
 
@@ -265,7 +272,7 @@ class Analyzer:
         problem = text_problem(article.text or "")
         if problem is not None:
             return self._irrelevant(article, title, f"not analysed: {problem}", (), 0.0, None)
-        rel = score_relevance(title, text, self.settings.relevance_threshold)
+        rel = score_relevance(title, text, self.relevance_model, self.settings.relevance_threshold)
         if not rel.relevant:
             return self._irrelevant(
                 article, title, rel.reason, rel.signals, rel.score, rel.category
@@ -298,7 +305,7 @@ class Analyzer:
         else:
             body = clean(seed.text or "")
             extracted = extract_claims(body, loose=True)
-        rel = score_relevance(title, body, 0.0)
+        rel = score_relevance(title, body, self.relevance_model, 0.0)
         return self._judge(
             article_id=seed.seed_id,
             title=title,

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from bot.analysis.analyzer import AnalysisSettings, Analyzer, SeedDocument
 from bot.analysis.memory import Memory, MemoryRecord
+from bot.analysis.relevance_model import RelevanceModel
 from bot.models import Article, Verdict
 
 
@@ -62,7 +63,10 @@ class AnalysisJudge:
         return analysis.verdict
 
 
-def build_judge(memory: RememberingMemory, relevance_threshold: float = 0.5) -> AnalysisJudge:
-    return AnalysisJudge(
-        Analyzer(AnalysisSettings(relevance_threshold=relevance_threshold)), memory
-    )
+def build_judge(
+    memory: RememberingMemory,
+    relevance_threshold: float = 0.5,
+    relevance_model: RelevanceModel | None = None,
+) -> AnalysisJudge:
+    settings = AnalysisSettings(relevance_threshold=relevance_threshold)
+    return AnalysisJudge(Analyzer(settings, relevance_model), memory)

@@ -1,17 +1,21 @@
 """Relevance: is an article about an AI training-data dispute?
 
-The topic is described, not learned from the seeds: an article is on topic when it is about
-(1) AI systems or their makers, (2) the data they are trained on (training, scraping, crawling,
-text-and-data mining, opt-in/opt-out, licensing of content for AI), and (3) a rights or legal
-question over that data (copyright, infringement, permission, licences, lawsuits, rulings,
-demands, rules). All three families must be present; title and lead count more than the body.
+The hand-made half of the relevance model: families of terms counted in title, lead and body
+(title and lead weigh more). An article is on topic when it is about (1) AI systems or their
+makers, (2) the use of other people's works or data by them (training, scraping, crawling,
+text-and-data mining, opt-in/opt-out, content licensing; or the owners of the works:
+publishers, authors, artists, labels), and (3) a right or rule over that use (copyright,
+licences, lawsuits, rulings, demands, deals, laws). The topic is a conjunction, so the
+signals handed to the model are products of the families.
 
-Alternative topics that share vocabulary lower the score when they outweigh the training-data
-evidence: who owns AI *output* (copyrightability, registration, human authorship), earnings and
-funding, product launches, AI safety bills, and ISP piracy liability.
+Look-alike topics named by the scope's exclusions (who owns AI *output*, likeness and
+deepfakes, chatbot-safety suits, launches, earnings and funding, chips and compute, antitrust,
+privacy, AI safety bills, ISP piracy) scale every product down when they outweigh the evidence
+of use of works; the power of that penalty is fitted with the model.
 
-The score is the geometric mean of the three saturating family scores times a penalty factor,
-so it is 0 when a family is missing and near 1 when all three are strong.
+`score_relevance` combines these signals with word features through the fitted model
+(bot/analysis/relevance_model.py) and explains the verdict: the score, the features that moved
+it most, and the terms found.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import cache
+
+from bot.analysis.relevance_model import RelevanceModel, word_features
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 2.0
@@ -149,6 +155,7 @@ NEGATIVE_TERMS: dict[str, tuple[str, ...]] = {
         r"shareholders?",
         r"valuation",
         r"funding\s+round",
+        r"rais(?:es|ed|ing)\s+(?:\w+\s+){0,2}\$[\d.,]+\s*(?:[mb]n?|million|billion)",
         r"investors?",
         r"stock",
     ),
@@ -175,7 +182,104 @@ NEGATIVE_TERMS: dict[str, tuple[str, ...]] = {
         r"repeat\s+infringers",
         r"bittorrent|torrent",
     ),
+    "chatbot safety": (
+        r"suicid(?:e|es|al)",
+        r"self[\s-]harm",
+        r"wrongful\s+death",
+        r"mental\s+health",
+        r"teen(?:s|ager|agers|age)?",
+        r"minors",
+        r"child\s+safety",
+        r"parental\s+controls?",
+    ),
+    "antitrust": (
+        r"antitrust",
+        r"anti-?competitive",
+        r"monopol(?:y|ies|ist|istic|i[sz]e|i[sz]ing)",
+        r"competition\s+(?:law|authority|regulators?|watchdog)",
+    ),
+    "likeness or deepfakes": (
+        r"deep\s?fakes?",
+        r"likeness(?:es)?",
+        r"digital\s+replicas?",
+        r"no\s+fakes",
+        r"right\s+of\s+publicity",
+        r"impersonat(?:e|es|ed|ion|ing)",
+        r"voice\s+clon(?:e|es|ing)",
+    ),
+    "chips or compute": (
+        r"export\s+controls?",
+        r"chips?",
+        r"semiconductors?",
+        r"(?-i:GPUs?)",
+        r"data\s+cent(?:er|re)s?",
+        r"cloud\s+(?:computing|deal|contract|capacity|services)",
+        r"compute",
+        r"gigawatts?",
+    ),
+    "privacy": (
+        r"personal\s+data",
+        r"(?-i:GDPR)",
+        r"data\s+protection\s+(?:authority|regulator|watchdog)",
+        r"privacy\s+(?:watchdog|regulator|authority|law|violations?)",
+        r"biometric",
+    ),
 }
+OWNER_TERMS = (
+    r"publish(?:er|ers|ing)",
+    r"newspapers?",
+    r"news\s+(?:organi[sz]ations?|outlets?|publishers?|media|sites?|agenc(?:y|ies)|content)",
+    r"media\s+(?:companies|company|groups?|outlets?|organi[sz]ations?)",
+    r"journalis(?:m|ts?)",
+    r"authors?",
+    r"writers?",
+    r"novelists?",
+    r"artists?",
+    r"illustrators?",
+    r"photographers?",
+    r"musicians?",
+    r"songwriters?",
+    r"(?:record|music)\s+labels?",
+    r"studios?",
+    r"creators?",
+    r"rights?[\s-]holders?",
+    r"copyright\s+(?:owners?|holders?)",
+    r"archives?",
+    r"articles",
+    r"content",
+    r"catalog(?:ue)?s?",
+    r"books",
+    r"lyrics",
+)
+DEAL_TERMS = (
+    r"deals?",
+    r"partner(?:s|ship|ships|ing|ed)?",
+    r"agreements?",
+    r"licen[cs](?:e|es|ed|ing)",
+    r"pa(?:y|ys|ying|id)",
+    r"revenue[\s-]shar(?:e|ing)",
+    r"compensat(?:e|es|ed|ing|ion)",
+    r"multi-?year",
+    r"inks?|inked|signs?|signed",
+    r"marketplace",
+)
+RULE_TERMS = (
+    r"(?:ai|eu)\s+act",
+    r"code\s+of\s+practice",
+    r"consultation",
+    r"bill",
+    r"legislation",
+    r"lawmakers",
+    r"parliament|congress|senate|lords|commons",
+    r"regulat(?:ion|ions|ors?|ory|e|es)",
+    r"exception",
+    r"transparency",
+    r"disclos(?:e|ure|ures)",
+    r"copyright\s+office",
+    r"register\s+of\s+copyrights",
+    r"government",
+    r"ministers?|ministry",
+)
 CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
     "ruling": (
         r"rul(?:ed|es|ing)",
@@ -286,8 +390,60 @@ def _top(hits: list[str], n: int = 2) -> list[str]:
     return [k for k, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
 
 
-def score_relevance(title: str, text: str, threshold: float = 0.5) -> Relevance:
-    """Score `title` + `text` (clean plain text) for the topic; `threshold` decides yes/no."""
+@dataclass(frozen=True)
+class HandSignals:
+    """The hand-made evidence: weighted mentions of each family, and what was found."""
+
+    ai: float
+    training: float
+    dispute: float
+    use_of_works: float
+    owners: float  # the people and firms whose works are used: publishers, authors, artists
+    deal: float  # deals, licences, payment
+    rules: float  # laws, bills, regulators, codes
+    negatives: tuple[tuple[str, float], ...]  # (family, weighted mentions)
+    category: str | None
+    found: tuple[str, ...]  # readable hits, for `why`
+
+    @property
+    def evidence(self) -> float:
+        """Evidence that works are used: training-data terms, and half the owners of works."""
+        return self.training + 0.5 * self.owners
+
+    def penalty(self, power: float) -> float:
+        """1, or less for each look-alike topic that outweighs the evidence of use of works;
+        `power` (fitted, see bot/evaluation/fit.py) is how hard that counts."""
+        factor = 1.0
+        for _, w in self.negatives:
+            if w > self.evidence:
+                factor *= (self.evidence / w) ** power
+        return factor
+
+    def features(self, power: float) -> dict[str, float]:
+        """The signals as model features in [0, 1] (bot/analysis/relevance_model.py)."""
+        ai, td, dp = _saturate(self.ai), _saturate(self.training), _saturate(self.dispute)
+        owners, deal, rules = _saturate(self.owners), _saturate(self.deal), _saturate(self.rules)
+        pen = self.penalty(power)
+        # The topic is a conjunction (AI, and the use of works, and a right or rule over it),
+        # so the features are products; each carries the look-alike penalty, so that a topic
+        # the training data never showed still counts against an article.
+        f = {
+            "s:ai×training×dispute": (ai * td * dp) ** (1 / 3) * pen,
+            "s:ai×owners×dispute": (ai * owners * dp) ** (1 / 3) * pen,
+            "s:ai×owners×deal": (ai * owners * deal) ** (1 / 3) * pen,
+            "s:ai×training×rules": (ai * td * rules) ** (1 / 3) * pen,
+            "s:ai×training": (ai * td) ** 0.5 * pen,
+            # the former hand-made score: all three families, and the penalty
+            "s:hand-score": (ai * td * dp) ** (1 / 3) * pen,
+        }
+        for name, w in self.negatives:
+            # how far the other topic outweighs the evidence of use of works
+            f[f"s:negative {name}"] = w / (w + self.evidence) if w else 0.0
+        return f
+
+
+def hand_signals(title: str, text: str) -> HandSignals:
+    """The term families of this module, counted in `title` + `text` (clean plain text)."""
     lead, body = text[:LEAD_CHARS], text[LEAD_CHARS:]
     ai_w, ai_hits = _weighted(_family(AI_TERMS), title, lead, body)
     td_w, td_hits = _weighted(_family(TRAINING_TERMS), title, lead, body)
@@ -296,40 +452,80 @@ def score_relevance(title: str, text: str, threshold: float = 0.5) -> Relevance:
     # article never says "training": it counts as half a training-data mention.
     use_w, use_hits = _weighted(_family(UNAUTHORISED_USE_TERMS), title, lead, body)
     td_w += 0.5 * use_w
-    signals = [f"ai-term: {h}" for h in _top(ai_hits)]
-    signals += [f"training-data-term: {h}" for h in _top(td_hits)]
-    signals += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
-    signals += [f"dispute-term: {h}" for h in _top(dp_hits)]
-    base = (_saturate(ai_w) * _saturate(td_w) * _saturate(dp_w)) ** (1 / 3)
-
-    factor = 1.0
+    own_w, own_hits = _weighted(_family(OWNER_TERMS), title, lead, body)
+    deal_w, _ = _weighted(_family(DEAL_TERMS), title, lead, body)
+    rule_w, _ = _weighted(_family(RULE_TERMS), title, lead, body)
+    found = [f"ai-term: {h}" for h in _top(ai_hits)]
+    found += [f"training-data-term: {h}" for h in _top(td_hits)]
+    found += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
+    found += [f"dispute-term: {h}" for h in _top(dp_hits)]
+    found += [f"owner-term: {h}" for h in _top(own_hits, 1)]
+    negatives: list[tuple[str, float]] = []
     for name, terms in NEGATIVE_TERMS.items():
         neg_w, neg_hits = _weighted(_family(terms), title, lead, body)
-        if neg_w > td_w:
-            # another topic outweighs the training-data evidence
-            factor *= 0.5 + 0.5 * td_w / neg_w
-            signals.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
-    score = round(base * factor, 3)
-
+        negatives.append((name, neg_w))
+        if neg_w > td_w + 0.5 * own_w:
+            # another topic outweighs the evidence of use of works
+            found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
     category = None
-    if score > 0:
-        best = 0.0
-        for cat in CATEGORY_ORDER:
-            w, _ = _weighted(_family(CATEGORY_TERMS[cat]), title, lead, body)
-            if w > best:
-                best, category = w, cat
-        if category:
-            signals.append(f"category: {category}")
+    best = 0.0
+    for cat in CATEGORY_ORDER:
+        w, _ = _weighted(_family(CATEGORY_TERMS[cat]), title, lead, body)
+        if w > best:
+            best, category = w, cat
+    return HandSignals(
+        ai=ai_w,
+        training=td_w,
+        dispute=dp_w,
+        use_of_works=use_w,
+        owners=own_w,
+        deal=deal_w,
+        rules=rule_w,
+        negatives=tuple(negatives),
+        category=category,
+        found=tuple(found),
+    )
+
+
+def relevance_features(
+    title: str, text: str, penalty_power: float
+) -> tuple[HandSignals, dict[str, float]]:
+    """Everything the model looks at; the fitting uses exactly this too."""
+    signals = hand_signals(title, text)
+    features = word_features(title, text)
+    features.update(signals.features(penalty_power))
+    return signals, features
+
+
+def _describe(feature: str, contribution: float) -> str:
+    kind, _, name = feature.partition(":")
+    label = {"t": "title word", "w": "word", "s": "signal"}.get(kind, kind)
+    return f"{label} '{name}' {contribution:+.2f}"
+
+
+def score_relevance(
+    title: str, text: str, model: RelevanceModel, threshold: float = 0.5
+) -> Relevance:
+    """Score `title` + `text` (clean plain text) with the fitted `model`; `threshold` decides."""
+    signals, features = relevance_features(title, text, model.penalty_power)
+    score = round(model.probability(features), 3)
     relevant = score >= threshold
-    missing = [
-        name
-        for name, w in (("AI", ai_w), ("training data", td_w), ("rights or dispute", dp_w))
-        if w == 0
-    ]
+    explained = [_describe(k, c) for k, c in model.strongest(features)]
+    category = signals.category if relevant or score > 0.05 else None
+    shown = (*explained, *signals.found) + ((f"category: {category}",) if category else ())
     if relevant:
         reason = f"on topic (score {score:.2f} ≥ {threshold:.2f})"
-    elif missing:
-        reason = f"not on topic: no {', no '.join(missing)} terms (score {score:.2f})"
     else:
+        missing = [
+            name
+            for name, w in (
+                ("AI", signals.ai),
+                ("training data", signals.training),
+                ("rights or dispute", signals.dispute),
+            )
+            if w == 0
+        ]
         reason = f"not on topic: score {score:.2f} < {threshold:.2f}"
-    return Relevance(score, relevant, category, tuple(signals), reason)
+        if missing:
+            reason += f" (no {', no '.join(missing)} terms)"
+    return Relevance(score, relevant, category, shown, reason)

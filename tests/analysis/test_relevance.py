@@ -1,8 +1,17 @@
-"""Relevance on short texts we wrote ourselves: the topic, and the hard negatives of issue 4."""
+"""Relevance on short texts we wrote ourselves: the topic, and the hard negatives of issue 4,
+judged by the shipped fitted model."""
 
 import pytest
 
-from bot.analysis.relevance import score_relevance
+from bot.analysis.relevance import Relevance, score_relevance
+from bot.analysis.relevance_model import load_model
+
+MODEL = load_model()
+
+
+def judge(title: str, text: str, threshold: float = 0.5) -> Relevance:
+    return score_relevance(title, text, MODEL, threshold)
+
 
 CASES = [
     # (title, text, relevant, category)
@@ -91,7 +100,7 @@ CASES = [
 
 @pytest.mark.parametrize(("title", "text", "relevant", "category"), CASES)
 def test_relevance(title: str, text: str, relevant: bool, category: str | None) -> None:
-    r = score_relevance(title, text)
+    r = judge(title, text)
     assert r.relevant is relevant, (r.score, r.signals)
     assert 0.0 <= r.score <= 1.0
     if relevant:
@@ -102,16 +111,16 @@ def test_relevance(title: str, text: str, relevant: bool, category: str | None) 
 
 def test_threshold_is_configurable() -> None:
     title, text = CASES[0][0], CASES[0][1]
-    assert score_relevance(title, text, threshold=0.999).relevant is False
+    assert judge(title, text, threshold=0.999).relevant is False
 
 
 def test_negative_signal_is_explained() -> None:
-    r = score_relevance(CASES[8][0], CASES[8][1])
+    r = judge(CASES[8][0], CASES[8][1])
     assert "negative" in " ".join(r.signals) or "no training data" in r.reason
 
 
 def test_infringement_by_an_ai_firm_counts_without_the_word_training() -> None:
-    r = score_relevance(
+    r = judge(
         "Film studios sue image generator Midjourney",
         "Two film studios filed a lawsuit accusing Midjourney of copyright infringement, "
         "saying the service lets users make copies of their copyrighted characters without "
@@ -121,7 +130,7 @@ def test_infringement_by_an_ai_firm_counts_without_the_word_training() -> None:
 
 
 def test_app_launch_mentioning_copyright_in_passing_is_not_relevant() -> None:
-    r = score_relevance(
+    r = judge(
         "Video app arrives on Android",
         "OpenAI's Sora app launched on Android in seven countries and passed a million "
         "downloads. Some users worry that remixing videos could become a copyright headache.",
@@ -130,7 +139,7 @@ def test_app_launch_mentioning_copyright_in_passing_is_not_relevant() -> None:
 
 
 def test_crawler_fight_is_on_topic() -> None:
-    r = score_relevance(
+    r = judge(
         "Network provider now blocks AI crawlers by default",
         "The company will block crawlers that scrape websites to train AI models unless the "
         "site owner agrees, and will let publishers charge AI firms with pay-per-crawl.",
