@@ -973,7 +973,7 @@ def default_eval_dir() -> Path:
 
 def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.analysis.relevance_model import load_model
-    from bot.evaluation.run import figures, folds, render, score_with
+    from bot.evaluation.run import figures, folds, readability, render, score_with
     from bot.evaluation.streams import Stream, StreamError, english_streams, read_stream
 
     where: Path = args.labelled or default_eval_dir()
@@ -1029,6 +1029,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
             "mode": "folds" if held else "shipped model",
             "seeds": str(config.bot.seeds_dir),
             "figures": figures(results),
+            "readability": readability(results),
         }
         out.write(json.dumps(payload, indent=1, ensure_ascii=False) + "\n")
     else:

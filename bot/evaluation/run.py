@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.analysis.claim_quality import QualityMeasures, measure
 from bot.analysis.relevance_model import RelevanceModel
 from bot.evaluation.measures import StreamScore, score_stream
 from bot.evaluation.streams import Stream
@@ -27,10 +28,22 @@ class Scored:
     name: str  # the stream scored
     score: StreamScore
     model: Mapping[str, Any]  # how the model that judged it was fitted
+    readability: QualityMeasures  # emitted claims that would not read in an alert
+
+
+def _scored(stream: Stream, model: RelevanceModel, analyse: Analyse) -> Scored:
+    decisions = analyse(stream, model)
+    titles = {str(lab.get("id")): lab.get("title") for lab in stream.labels}
+    return Scored(
+        stream.name,
+        score_stream(stream.labels, decisions),
+        model.about,
+        measure(decisions, titles),
+    )
 
 
 def score_with(streams: Sequence[Stream], model: RelevanceModel, analyse: Analyse) -> list[Scored]:
-    return [Scored(s.name, score_stream(s.labels, analyse(s, model)), model.about) for s in streams]
+    return [_scored(s, model, analyse) for s in streams]
 
 
 def folds(
@@ -50,7 +63,7 @@ def folds(
         if not train:
             raise ValueError("a fold needs at least one other stream to fit on")
         model = fit(examples_from(train, seeds_dir))
-        out.append(Scored(name, score_stream(test[0].labels, analyse(test[0], model)), model.about))
+        out.append(_scored(test[0], model, analyse))
     return out
 
 
@@ -62,12 +75,41 @@ def figures(results: Sequence[Scored]) -> dict[str, dict[str, Any]]:
     return table
 
 
+def readability(results: Sequence[Scored]) -> dict[str, dict[str, Any]]:
+    """Per stream (and in total): emitted claims of relevant articles, how many would not
+    read in an alert (ends in an abbreviation, no verb, fragment ...: target 0) by kind, and
+    summaries that repeat one of their new claims word for word (target 0)."""
+    table: dict[str, dict[str, Any]] = {}
+    for r in results:
+        q = r.readability
+        table[r.name] = {
+            "claims": q.claims,
+            "unreadable_claims": q.defective_claims,
+            "unreadable_by_kind": dict(q.defects),
+            "summaries_repeating_a_claim": q.summaries_repeating_a_claim,
+        }
+    if len(results) > 1:
+        kinds: dict[str, int] = {}
+        for r in results:
+            for k, n in r.readability.defects.items():
+                kinds[k] = kinds.get(k, 0) + n
+        table[TOTAL] = {
+            "claims": sum(r.readability.claims for r in results),
+            "unreadable_claims": sum(r.readability.defective_claims for r in results),
+            "unreadable_by_kind": dict(sorted(kinds.items())),
+            "summaries_repeating_a_claim": sum(
+                r.readability.summaries_repeating_a_claim for r in results
+            ),
+        }
+    return table
+
+
 def render(results: Sequence[Scored], heading: str) -> str:
     """A plain-text table: one row per measure, one column per stream (and the total)."""
     table = figures(results)
     names = list(table)
     rows = list(next(iter(table.values())))
-    width = max(len(r) for r in rows)
+    width = max(len(r) for r in [*rows, "summaries_repeating_a_claim"])
     cols = [max(len(n), *(len(str(table[n].get(r, "–"))) for r in rows)) for n in names]
     lines = [
         heading,
@@ -76,6 +118,10 @@ def render(results: Sequence[Scored], heading: str) -> str:
     for r in rows:
         cells = (str(table[n].get(r, "–")).rjust(w) for n, w in zip(names, cols, strict=True))
         lines.append(r.ljust(width) + "  " + "  ".join(cells))
+    quality = readability(results)
+    for row in ("unreadable_claims", "summaries_repeating_a_claim"):
+        cells = (str(quality[n][row]).rjust(w) for n, w in zip(names, cols, strict=True))
+        lines.append(row.ljust(width) + "  " + "  ".join(cells))
     for res in results:
         s = res.score
         for label, ids in (

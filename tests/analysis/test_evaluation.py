@@ -93,6 +93,13 @@ def test_eval_prints_exactly_the_scorers_figures(tmp_path: Path) -> None:
     ours = payload["figures"]
     streams = english_streams(folder)
     assert set(ours) == {s.name for s in streams} | {"total"}
+    # beside the scorer's figures: claims that would not read in an alert (target 0)
+    quality = payload["readability"]
+    assert set(quality) == set(ours)
+    assert quality["total"]["claims"] > 0
+    assert quality["total"]["unreadable_claims"] == sum(
+        quality[s.name]["unreadable_claims"] for s in streams
+    )
     for stream in streams:
         src = tmp_path / f"{stream.name}.in.jsonl"
         src.write_text("\n".join(stream.input_lines()) + "\n", encoding="utf-8")
