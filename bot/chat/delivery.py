@@ -6,7 +6,7 @@ asked (`find_sent`) and the row is marked sent without sending it twice.
 
 A destination that fails keeps its messages pending with a retry time (the platform's
 retry-after, else exponential backoff with jitter); the other destinations are not held
-up. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
+up: each has its own loop, and a pass never overlaps the previous one. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
 The pipeline never calls chat code directly.
 """
 
@@ -45,7 +45,12 @@ class DeliveryReport:
 
 
 class Delivery:
-    """Drains the outbox for every destination."""
+    """Drains the outbox for every destination.
+
+    Each destination has its own loop and its own lock: a pass for one destination never
+    overlaps the previous pass for it, and whatever one destination does (fail, hang,
+    raise a bug) never touches another's messages.
+    """
 
     def __init__(
         self,
@@ -61,20 +66,25 @@ class Delivery:
         self._clock = clock
         self._idle_seconds = idle_seconds
         self._rng = rng or random.Random()
-        self._wake = asyncio.Event()
+        names = [d.name for d in self._destinations]
+        self._wakes = {name: asyncio.Event() for name in names}
+        self._passes = {name: asyncio.Lock() for name in names}
         self._stopping = False
-        self._soonest_retry: datetime | None = None
+        self._soonest_retry: dict[str, datetime] = {}
+        self._paused_until: dict[str, datetime] = {}
+        self._crashes: dict[str, int] = {}
         self._recent_sends: dict[str, deque[datetime]] = {}
 
     def wake(self) -> None:
-        """Tell the loop new messages are waiting (it also checks every idle_seconds)."""
-        self._wake.set()
+        """Tell the loops new messages are waiting (they also check every idle_seconds)."""
+        for event in self._wakes.values():
+            event.set()
 
     async def shutdown(self, task: asyncio.Task[None], grace_seconds: float = 5.0) -> None:
-        """Stop `task` (running `run`) after the send in flight, or cancel it after the grace
+        """Stop `task` (running `run`) after the sends in flight, or cancel it after the grace
         period. Either way nothing is lost: an interrupted send is reconciled next start."""
         self._stopping = True
-        self._wake.set()
+        self.wake()
         try:
             await asyncio.wait_for(asyncio.shield(task), grace_seconds)
         except TimeoutError:
@@ -84,24 +94,50 @@ class Delivery:
 
     async def deliver_due(self) -> DeliveryReport:
         """Send every message that is due now; returns how many went out and how many failed."""
-        results = await asyncio.gather(*(self._deliver_to(d) for d in self._destinations))
+        results = await asyncio.gather(*(self._pass(d) for d in self._destinations))
         return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
-        """Deliver until cancelled or asked to stop (see `shutdown`)."""
+        """Deliver until cancelled or asked to stop (see `shutdown`): one loop per destination."""
+        await asyncio.gather(*(self._run_one(d) for d in self._destinations))
+
+    async def _run_one(self, destination: Destination) -> None:
+        name = destination.name
+        wake = self._wakes[name]
         while not self._stopping:
-            try:
-                await self.deliver_due()
-            except Exception:  # a bug must not stop delivery for good
-                log.exception("delivery pass failed")
-            self._wake.clear()
+            wake.clear()  # before the pass: a wake during the pass starts the next one
+            await self._pass(destination)
             timeout = self._idle_seconds
-            if self._soonest_retry is not None:  # e.g. a short retry-after
-                until = (self._soonest_retry - self._clock()).total_seconds()
-                timeout = max(0.05, min(timeout, until))
-            self._soonest_retry = None
+            retry = self._soonest_retry.pop(name, None)
+            if retry is not None:  # e.g. a short retry-after
+                timeout = max(0.05, min(timeout, (retry - self._clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
+
+    async def _pass(self, destination: Destination) -> tuple[int, int]:
+        """One pass for one destination, never two at once, and never raising."""
+        name = destination.name
+        async with self._passes[name]:
+            paused = self._paused_until.get(name)
+            if paused is not None and self._clock() < paused:
+                return 0, 0
+            try:
+                outcome = await self._deliver_to(destination)
+            except Exception:  # a bug must not stop delivery, nor reach other destinations
+                crashes = self._crashes.get(name, 0)
+                self._crashes[name] = crashes + 1
+                delay = self._retry_delay(crashes, None)
+                self._paused_until[name] = self._clock() + delay
+                self._soonest_retry[name] = self._paused_until[name]
+                log.exception(
+                    "delivery to %s failed unexpectedly; trying again in %.0fs",
+                    name,
+                    delay.total_seconds(),
+                )
+                return 0, 1
+            self._crashes.pop(name, None)
+            self._paused_until.pop(name, None)
+            return outcome
 
     # ------------------------------------------------------------ one destination
 
@@ -211,8 +247,9 @@ class Delivery:
         )
         retry_at = self._clock() + delay
         await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), retry_at)
-        if self._soonest_retry is None or retry_at < self._soonest_retry:
-            self._soonest_retry = retry_at
+        soonest = self._soonest_retry.get(destination.name)
+        if soonest is None or retry_at < soonest:
+            self._soonest_retry[destination.name] = retry_at
 
     async def _reconcile(
         self, destination: Destination, message: OutgoingMessage
