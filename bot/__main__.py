@@ -47,6 +47,7 @@ from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_js
 from bot.scheduler import FeedScheduler
 from bot.seeds import load_seeds
 from bot.store import Store
+from bot.store.lock import InstanceLock
 from bot.store.store import iso
 
 if TYPE_CHECKING:
@@ -268,7 +269,12 @@ async def run_bot(
     closes the database and the chat connections. `judge` None means the real analysis
     over this run's store."""
     seeds = load_seeds(config.bot.seeds_dir)
-    store = open_store(config)
+    lock = InstanceLock.acquire(config.bot.database)  # one running bot per database
+    try:
+        store = open_store(config)
+    except BaseException:
+        lock.release()
+        raise
     settings = fetch_settings(config)
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
@@ -329,6 +335,7 @@ async def run_bot(
         await client.aclose()
         parser.close()
         store.close()
+        lock.release()
         log.info("stopped; database closed")
 
 

@@ -6,8 +6,9 @@ asked (`find_sent`) and the row is marked sent without sending it twice.
 
 A destination that fails keeps its messages pending with a retry time (the platform's
 retry-after, else exponential backoff with jitter); the other destinations are not held
-up: each has its own loop, and a pass never overlaps the previous one. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
-The pipeline never calls chat code directly.
+up: each has its own loop, and a pass never overlaps the previous one. Per destination,
+a rate cap and digests (a long backlog, or digest mode) apply. The pipeline never calls
+chat code directly.
 """
 
 from __future__ import annotations

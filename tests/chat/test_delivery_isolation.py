@@ -72,9 +72,7 @@ async def test_a_raising_destination_does_not_double_a_slow_slack(
     destination = SlackDestination(
         make_web_client("xoxb-test", slack.api_url), "C0ALERTS", store, lambda: datetime.now(UTC)
     )
-    delivery = Delivery(
-        store, [broken, destination], lambda: datetime.now(UTC), idle_seconds=0.05
-    )
+    delivery = Delivery(store, [broken, destination], lambda: datetime.now(UTC), idle_seconds=0.05)
     task = asyncio.create_task(delivery.run())
     await slack.wait_for(lambda: len(slack.posts()) >= alerts, timeout=20)
     await asyncio.sleep(1.0)  # a second delivery, if one had started, posts meanwhile

@@ -91,7 +91,9 @@ def test_check_config_refuses_a_webhook_url_discord_py_cannot_use(
     monkeypatch.setenv("DISCORD_WEBHOOK_URL", url)
     assert main(["check-config", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("newsbot: DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/")
+    assert err.startswith(
+        "newsbot: DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/"
+    )
     assert err.count("\n") == 1 and "t" * 20 not in err  # one line, the token not echoed
     if "/v10/" in url:
         assert "drop the API version" in err
