@@ -2,7 +2,10 @@
 
 Before a send, the rows it carries get an intent mark. A row that still has its mark
 when delivery looks at it again was perhaps sent just before a crash: the destination is
-asked (`find_sent`) and the row is marked sent without sending it twice.
+asked (`find_sent`) and the row is marked sent without sending it twice. A request of the
+dead run may still be on its way then, so when the destination says how long a request
+can take (`settle_seconds`), delivery waits that long after the mark and looks again
+before it sends.
 
 A destination that fails keeps its messages pending with a retry time (the platform's
 retry-after, else exponential backoff with jitter); the other destinations are not held
@@ -75,6 +78,7 @@ class Delivery:
         self._paused_until: dict[str, datetime] = {}
         self._crashes: dict[str, int] = {}
         self._recent_sends: dict[str, deque[datetime]] = {}
+        self._answered: set[int] = set()  # outbox ids whose send this run saw end
 
     def wake(self) -> None:
         """Tell the loops new messages are waiting (they also check every idle_seconds)."""
@@ -148,7 +152,7 @@ class Delivery:
         limit = max(50, policy.backlog_digest_at + 1, policy.digest_size)
         rows = await asyncio.to_thread(self._store.due_messages, destination.name, now, limit)
         queue = [_message(r) for r in rows]
-        intents = {r["id"] for r in rows if r.get("intent_at")}
+        intents = {r["id"]: r["intent_at"] for r in rows if r.get("intent_at")}
         can_digest = isinstance(destination, Digesting)
         sent = 0
         while queue:
@@ -163,6 +167,18 @@ class Delivery:
                     # Unknown whether it went out: never send blind; ask again later.
                     await self._failed(destination, head, exc, "checking")
                     return sent, 1
+                if found is None and (landing := self._may_still_land(destination, head, intents)):
+                    # An earlier run's request for it may still be on its way: wait until
+                    # it must have landed or given up, then look again before sending.
+                    log.info(
+                        "%s: outbox %d was being sent when the last run stopped; looking"
+                        " again at %s before sending it",
+                        destination.name,
+                        head.id,
+                        landing.isoformat(timespec="seconds"),
+                    )
+                    self._soonest_retry[destination.name] = landing
+                    return sent, 0
                 if found is not None:
                     done = [m for m in queue if m.id <= found[1]]
                     await asyncio.to_thread(
@@ -222,6 +238,7 @@ class Delivery:
                 assert isinstance(destination, Digesting)
                 ref = await destination.send_digest(batch)
         except ChatError as exc:
+            self._answered.update(ids)  # this run's request is over: nothing left in flight
             head = batch[0]
             if exc.permanent:
                 log.error(
@@ -231,7 +248,9 @@ class Delivery:
                 return 1, 0
             await self._failed(destination, head, exc, "delivery")
             return 0, 0  # keep order: nothing later goes out before this one
+        self._answered.update(ids)
         await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        self._answered.difference_update(ids)
         return len(batch), len(batch)
 
     async def _failed(
@@ -251,6 +270,18 @@ class Delivery:
         soonest = self._soonest_retry.get(destination.name)
         if soonest is None or retry_at < soonest:
             self._soonest_retry[destination.name] = retry_at
+
+    def _may_still_land(
+        self, destination: Destination, head: OutgoingMessage, intents: dict[int, str]
+    ) -> datetime | None:
+        """When a send of `head` that an earlier run started may still reach the platform
+        (None: it cannot any more). A destination's `settle_seconds` says how long one of
+        its requests can take at most; a send this run saw end is not in flight."""
+        settle = getattr(destination, "settle_seconds", None)
+        if not settle or head.id in self._answered:
+            return None
+        landing = datetime.fromisoformat(intents[head.id]) + timedelta(seconds=settle)
+        return landing if self._clock() < landing else None
 
     async def _reconcile(
         self, destination: Destination, message: OutgoingMessage
