@@ -140,9 +140,13 @@ class FeedScheduler:
         next_check = outcome.next_check_at
         if next_check is None:
             return
-        jitter = timedelta(seconds=self._rng.uniform(0, self._jitter)) if self._jitter else None
+        # Jitter spreads polls out, but never more than a quarter of the wait: a quick
+        # retry (e.g. while the database is full) stays quick.
+        wait = max(0.0, (next_check - self._clock()).total_seconds())
+        spread = min(float(self._jitter), wait / 4)
+        jitter = timedelta(seconds=self._rng.uniform(0, spread)) if spread else timedelta()
         with contextlib.suppress(JobLookupError):  # removed while it ran
-            self.scheduler.modify_job(url, next_run_time=next_check + (jitter or timedelta()))
+            self.scheduler.modify_job(url, next_run_time=next_check + jitter)
 
     def _interval(self, feed: dict[str, Any]) -> int:
         return int(feed.get("interval_minutes") or self._default_interval)

@@ -35,11 +35,13 @@ from bot.chat.base import (
 )
 from bot.errors import ChatError
 from bot.store import Store
+from bot.store.faults import STORE_ERRORS, StorageStatus, describe
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
 RATE_WINDOW = timedelta(minutes=1)
+STORAGE_WAIT = timedelta(seconds=3)  # how often delivery looks again while the database fails
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Delivery:
         *,
         idle_seconds: float = 2.0,
         rng: random.Random | None = None,
+        storage: StorageStatus | None = None,
     ) -> None:
         self._store = store
         self._destinations = list(destinations)
@@ -79,6 +82,8 @@ class Delivery:
         self._crashes: dict[str, int] = {}
         self._recent_sends: dict[str, deque[datetime]] = {}
         self._answered: set[int] = set()  # outbox ids whose send this run saw end
+        self._unrecorded: dict[str, list[tuple[list[int], str | None]]] = {}
+        self._storage = storage
 
     def wake(self) -> None:
         """Tell the loops new messages are waiting (they also check every idle_seconds)."""
@@ -126,8 +131,20 @@ class Delivery:
             paused = self._paused_until.get(name)
             if paused is not None and self._clock() < paused:
                 return 0, 0
+            if self._storage is not None and self._storage.fault is not None:
+                self._soonest_retry[name] = self._clock() + STORAGE_WAIT
+                return 0, 0  # nothing can be recorded now: send nothing either
             try:
+                await self._record_unrecorded(name)
                 outcome = await self._deliver_to(destination)
+            except STORE_ERRORS as exc:  # the database, not the destination: one line
+                if self._storage is not None:
+                    self._storage.failed(exc)
+                else:
+                    log.error("delivery to %s waits: %s", name, describe(exc).line)
+                self._paused_until[name] = self._clock() + STORAGE_WAIT
+                self._soonest_retry[name] = self._paused_until[name]
+                return 0, 1
             except Exception:  # a bug must not stop delivery, nor reach other destinations
                 crashes = self._crashes.get(name, 0)
                 self._crashes[name] = crashes + 1
@@ -249,9 +266,24 @@ class Delivery:
             await self._failed(destination, head, exc, "delivery")
             return 0, 0  # keep order: nothing later goes out before this one
         self._answered.update(ids)
-        await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        try:
+            await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        except STORE_ERRORS:
+            # Sent, but not recorded (e.g. the disk is full): remember it, so it is
+            # recorded, never sent again, once the database takes writes.
+            self._unrecorded.setdefault(destination.name, []).append((ids, ref))
+            raise
         self._answered.difference_update(ids)
         return len(batch), len(batch)
+
+    async def _record_unrecorded(self, name: str) -> None:
+        """Record the sends the database could not take earlier, before anything else."""
+        waiting = self._unrecorded.get(name) or []
+        while waiting:
+            ids, ref = waiting[0]
+            await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+            waiting.pop(0)
+            self._answered.difference_update(ids)
 
     async def _failed(
         self, destination: Destination, head: OutgoingMessage, exc: ChatError, what: str

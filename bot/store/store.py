@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from bot.analysis.memory import ClaimQuery, KnownClaim, KnownStory, MemoryRecord, StoryQuery
 from bot.errors import SearchQueryError, StoreError
+from bot.store.faults import describe
 from bot.store.migrations import build_migrations
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -99,7 +100,7 @@ class Store:
             db.execute("PRAGMA busy_timeout = 5000")
             build_migrations().apply(db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {target}: {exc}") from None
+            raise StoreError(f"cannot open {target}: {describe(exc).message}") from None
         return cls(db)
 
     def close(self) -> None:
