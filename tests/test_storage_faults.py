@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -219,3 +220,44 @@ def test_run_once_on_a_corrupt_database_exits_1_with_one_line(
         " restore a backup with `newsbot restore BACKUP`"
     )
     assert "Traceback" not in err and "unexpectedly" not in err
+
+
+async def test_healthz_and_metrics_agree_on_a_corrupt_copy(tmp_path: Path) -> None:
+    import dataclasses
+
+    from bot.config import Config, MetricsConfig
+    from bot.ops import OpsServices
+
+    database = tmp_path / "copy.db"
+    with closing(Store.open(database)) as store:
+        store.save_articles(
+            [
+                {"id": f"a{n}", "kind": "feed", "seen_at": "t", "status": "recorded"}
+                | {"title": f"Article {n}", "body": "Text of the article. " * 40}
+                for n in range(600)
+            ]
+        )
+    corrupt_the_middle(database)
+    config = Config(metrics=MetricsConfig(enabled=True, host="127.0.0.1", port=0))
+    config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, database=database))
+    lock = InstanceLock.acquire(database)
+    store = Store.open(database)
+    clock = Clock()
+    ops = OpsServices(config, store, clock, StorageStatus(clock, lock.write_status))
+    await ops.start()
+    try:
+        assert ops.server is not None
+        base = f"http://127.0.0.1:{ops.server.port}"
+        async with httpx.AsyncClient() as client:
+            healthz = await client.get(f"{base}/healthz")
+            metrics = await client.get(f"{base}/metrics")
+    finally:
+        await ops.stop()
+        store.close()
+        lock.release()
+    assert "newsbot_database_up 0.0" in metrics.text
+    assert healthz.status_code == 503
+    assert healthz.json()["problems"] == [
+        "database: corrupt (database disk image is malformed);"
+        " restore a backup with `newsbot restore BACKUP`"
+    ]
