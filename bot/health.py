@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store import Store
-from bot.store.faults import StorageStatus, describe
+from bot.store.faults import StorageStatus, describe, is_storage_fault
 from bot.store.lock import running_bot
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ class Heartbeat:
             try:
                 await asyncio.to_thread(self.beat)
             except sqlite3.Error as exc:
-                if self._storage is None:
+                if self._storage is None or not is_storage_fault(exc):
                     log.warning("could not write the heartbeat: %s", exc)
                 else:
                     self._storage.failed(exc)

@@ -29,7 +29,13 @@ from bot.models import Alert, Article, Claim, FeedItem, Verdict, alert_to_payloa
 from bot.seeds import Seed
 from bot.store import Store
 from bot.store.batch import BatchWriter
-from bot.store.faults import STORE_ERRORS, StorageStatus, StoreFault, describe
+from bot.store.faults import (
+    STORE_ERRORS,
+    StorageStatus,
+    StoreFault,
+    describe,
+    is_storage_fault,
+)
 from bot.store.store import iso
 
 log = logging.getLogger(__name__)
@@ -149,9 +155,9 @@ class Pipeline:
             return self._waiting_for_storage(url, self._storage.fault)
         try:
             return await self._poll(url, row)
-        except STORE_ERRORS as exc:
-            return self._storage_failed(url, exc)
         except Exception as exc:  # a bug must not stop the other feeds or the scheduler
+            if is_storage_fault(exc):
+                return self._storage_failed(url, exc)
             log.exception("poll failed unexpectedly", extra={"feed": url})
             try:
                 feed = await asyncio.to_thread(self._store.get_feed, url)
@@ -159,7 +165,7 @@ class Pipeline:
                     return FeedResult(url, ok=False, error=f"internal error: {exc}")
                 error = f"internal error: {type(exc).__name__}: {exc}"
                 return await self._failed(feed, error, None)
-            except STORE_ERRORS as store_exc:
+            except STORE_ERRORS as store_exc:  # it cannot even record the failure
                 return self._storage_failed(url, store_exc)
 
     def _storage_failed(self, url: str, exc: BaseException) -> FeedResult:

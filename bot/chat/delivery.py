@@ -35,7 +35,7 @@ from bot.chat.base import (
 )
 from bot.errors import ChatError
 from bot.store import Store
-from bot.store.faults import STORE_ERRORS, StorageStatus, describe
+from bot.store.faults import STORE_ERRORS, StorageStatus, describe, is_storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +137,15 @@ class Delivery:
             try:
                 await self._record_unrecorded(name)
                 outcome = await self._deliver_to(destination)
-            except STORE_ERRORS as exc:  # the database, not the destination: one line
-                if self._storage is not None:
-                    self._storage.failed(exc)
-                else:
-                    log.error("delivery to %s waits: %s", name, describe(exc).line)
-                self._paused_until[name] = self._clock() + STORAGE_WAIT
-                self._soonest_retry[name] = self._paused_until[name]
-                return 0, 1
-            except Exception:  # a bug must not stop delivery, nor reach other destinations
+            except Exception as exc:  # a bug must not stop delivery, nor reach others
+                if is_storage_fault(exc):  # the database, not the destination: one line
+                    if self._storage is not None:
+                        self._storage.failed(exc)
+                    else:
+                        log.error("delivery to %s waits: %s", name, describe(exc).line)
+                    self._paused_until[name] = self._clock() + STORAGE_WAIT
+                    self._soonest_retry[name] = self._paused_until[name]
+                    return 0, 1
                 crashes = self._crashes.get(name, 0)
                 self._crashes[name] = crashes + 1
                 delay = self._retry_delay(crashes, None)

@@ -73,6 +73,12 @@ def describe(exc: BaseException) -> StoreFault:
     return StoreFault("other", f"error ({text})")
 
 
+def is_storage_fault(exc: BaseException) -> bool:
+    """Whether `exc` is the database failing (disk, file, lock) rather than a bug in a
+    query (e.g. a constraint), which is handled like any other bug."""
+    return isinstance(exc, STORE_ERRORS) and describe(exc).kind != "other"
+
+
 class StorageStatus:
     """The fault the running bot's database is in now (None: none), reported once.
 
