@@ -380,6 +380,8 @@ async def _serve(
         jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
+    if storage is not None:  # the database works again: poll what waited for it now
+        storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     if feed_admin is not None:
         feed_admin.changed = _job_resync(scheduler)
     connection = discord.start() if discord is not None else None

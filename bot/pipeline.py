@@ -128,6 +128,7 @@ class Pipeline:
         self._rng = rng or random.Random()
         self._writes = BatchWriter(store)  # one transaction for many polls' writes
         self._storage = storage
+        self._deferred: set[str] = set()  # feeds whose poll waits for the database
 
     # -------------------------------------------------------------- feeds
 
@@ -168,6 +169,12 @@ class Pipeline:
             except STORE_ERRORS as store_exc:  # it cannot even record the failure
                 return self._storage_failed(url, store_exc)
 
+    def take_deferred(self) -> list[str]:
+        """The feeds whose polls waited for the database since the last call."""
+        urls = sorted(self._deferred)
+        self._deferred.clear()
+        return urls
+
     def _storage_failed(self, url: str, exc: BaseException) -> FeedResult:
         if self._storage is not None:
             fault = self._storage.failed(exc)
@@ -180,6 +187,7 @@ class Pipeline:
         """The database, not the feed, failed: nothing about the feed is recorded (it could
         not be), and the poll is tried again soon, so recovery needs no long backoff."""
         retry = STORAGE_RETRY_SECONDS * (1 + self._rng.random() / 2)
+        self._deferred.add(url)
         return FeedResult(
             url,
             ok=False,

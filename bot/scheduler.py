@@ -84,6 +84,16 @@ class FeedScheduler:
             if pending:
                 await asyncio.wait(pending)
 
+    def poll_soon(self, urls: list[str]) -> None:
+        """Poll these feeds now, spread over a few seconds (e.g. when the database works
+        again after a fault made their polls wait)."""
+        now = self._clock()
+        spread = min(30.0, len(urls) / 10)
+        for index, url in enumerate(urls):
+            offset = timedelta(seconds=spread * index / max(1, len(urls)))
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.modify_job(url, next_run_time=now + offset)
+
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
         return {

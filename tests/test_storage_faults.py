@@ -261,3 +261,59 @@ async def test_healthz_and_metrics_agree_on_a_corrupt_copy(tmp_path: Path) -> No
         "database: corrupt (database disk image is malformed);"
         " restore a backup with `newsbot restore BACKUP`"
     ]
+
+
+async def test_a_write_error_that_ends_the_transaction_is_reported_as_itself(
+    store: Store,
+) -> None:
+    """After an I/O error SQLite rolls the whole transaction back, and the group commit's
+    COMMIT then fails with "no transaction is active": the poll must hear the cause."""
+    from bot.store.batch import BatchWriter
+
+    def job() -> None:
+        store.db.conn.execute("ROLLBACK")  # what SQLite itself does after an I/O error
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        await BatchWriter(store).run(job)
+
+
+async def test_when_the_database_works_again_waiting_feeds_are_polled_at_once(
+    store: Store,
+) -> None:
+    from bot.scheduler import FeedScheduler
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    urls = [f"https://{n}.example/feed" for n in range(3)]
+    for url in urls:
+        store.add_feed(url, now=NOW, interval_minutes=30)
+
+    class Waiting:
+        """Every poll waits for the database, as the pipeline's do during a fault."""
+
+        next_check_at = now() + timedelta(seconds=12)
+
+    async def poll(url: str) -> Waiting:
+        return Waiting()
+
+    scheduler = FeedScheduler(store, poll, now, default_interval_minutes=30, jitter_seconds=60)
+    storage = StorageStatus(now)
+    storage.on_recovered.append(lambda: scheduler.poll_soon(urls))
+    scheduler.start()
+    try:
+        for url in urls:
+            await scheduler._poll_then_reschedule(url)
+        waiting = scheduler.feed_jobs()
+        storage.failed(sqlite3.OperationalError("database or disk is full"))
+        storage.succeeded()
+        soon = scheduler.feed_jobs()
+    finally:
+        await scheduler.stop()
+    for url in urls:
+        wait = waiting[url]
+        assert wait is not None  # 12 s, plus at most a quarter of that as jitter (not 60 s)
+        assert Waiting.next_check_at <= wait <= Waiting.next_check_at + timedelta(seconds=3)
+        again = soon[url]
+        assert again is not None and again <= now() + timedelta(seconds=1)

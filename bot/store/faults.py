@@ -94,6 +94,7 @@ class StorageStatus:
         self._publish = publish
         self.fault: StoreFault | None = None
         self.since: datetime | None = None
+        self.on_recovered: list[Callable[[], None]] = []  # e.g. poll the waiting feeds now
 
     def failed(self, exc: BaseException) -> StoreFault:
         """Record that a database operation failed with `exc`; logs when the fault is new."""
@@ -121,6 +122,8 @@ class StorageStatus:
         self.since = None
         if self._publish is not None:
             self._publish(None, None)
+        for listener in self.on_recovered:
+            listener()
 
     def raise_if_faulted(self) -> None:
         """StoreError (printed as "newsbot: database: …", exit 1) while in a fault."""
