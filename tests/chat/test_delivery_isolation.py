@@ -81,4 +81,4 @@ async def test_a_raising_destination_does_not_double_a_slow_slack(
     assert len(slack.posts()) == alerts  # one Slack message per alert
     assert store.outbox_length("slack") == 0
     assert store.outbox_length("discord") == alerts  # kept, waiting for a fix
-    assert broken.calls <= 2  # the broken destination backs off instead of spinning
+    assert broken.calls < 5  # the broken destination backs off instead of spinning
