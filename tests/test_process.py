@@ -133,3 +133,15 @@ def test_a_second_bot_on_the_same_database_exits_naming_the_first(tmp_path: Path
     assert restore.returncode != 0 and f"pid {first.pid}" in restore.stderr
     assert after.returncode == 0, after.stderr
     assert (tmp_path / "bot.db.lock").exists()
+
+
+def test_a_private_in_memory_database_needs_no_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.store.lock import InstanceLock
+
+    monkeypatch.chdir(tmp_path)
+    lock = InstanceLock.acquire(Path(":memory:"))
+    lock.write_status("database: disk full (x)")
+    lock.release()
+    assert list(tmp_path.iterdir()) == []

@@ -42,7 +42,7 @@ class RunningBot:
 class InstanceLock:
     """The held lock of the running bot; `write_status` reports database problems."""
 
-    def __init__(self, path: Path, fd: int) -> None:
+    def __init__(self, path: Path, fd: int | None) -> None:
         self.path = path
         self._fd: int | None = fd
 
@@ -50,6 +50,8 @@ class InstanceLock:
     def acquire(cls, database: Path) -> InstanceLock:
         """Take the lock beside `database`, or raise StoreError naming the pid holding it."""
         path = lock_path(database)
+        if str(database) == ":memory:":
+            return cls(path, None)  # a private database: nobody else can open it
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
