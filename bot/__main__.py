@@ -50,6 +50,8 @@ from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
+from bot.store.faults import STORE_ERRORS, StorageStatus, describe
+from bot.store.lock import InstanceLock
 from bot.store.store import iso
 
 if TYPE_CHECKING:
@@ -330,7 +332,13 @@ async def run_bot(
     closes the database and the chat connections. `judge` None means the real analysis
     over this run's store."""
     seeds = load_config_seeds(config)
-    store = open_store(config)
+    lock = InstanceLock.acquire(config.bot.database)  # one running bot per database
+    try:
+        store = open_store(config)
+    except BaseException:
+        lock.release()
+        raise
+    storage = StorageStatus(utc_now, lock.write_status)  # disk full, corrupt: reported once
     settings = fetch_settings(config)
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
@@ -348,7 +356,7 @@ async def run_bot(
         opml_settings = dataclasses.replace(settings, max_body_bytes=1_000_000)
         slack = _build_slack(config, secrets, store, commands, Fetcher(client, opml_settings))
         destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
-        delivery = Delivery(store, destinations, utc_now)
+        delivery = Delivery(store, destinations, utc_now, storage=storage)
         fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
             store,
@@ -360,6 +368,7 @@ async def run_bot(
             settings=poll_settings(config),
             parser=parser,
             article_text=build_full_text(config, fetcher),
+            storage=storage,
         )
         added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
         log.info(
@@ -377,6 +386,7 @@ async def run_bot(
                 await discord.client.login(discord.token or "")
             results = await pipeline.run_once()
             await delivery.deliver_due()
+            storage.raise_if_faulted()  # a database fault: one line, exit 1
             failed = [r for r in results if not r.ok]
             log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
             if results and len(failed) == len(results):
@@ -384,7 +394,15 @@ async def run_bot(
                 return EXIT_ALL_FEEDS_FAILED
             return EXIT_OK
         return await _serve(
-            config, store, pipeline, delivery, discord, feed_admin, stop, slack=slack
+            config,
+            store,
+            pipeline,
+            delivery,
+            discord,
+            feed_admin,
+            stop,
+            slack=slack,
+            storage=storage,
         )
     finally:
         if discord is not None:
@@ -394,6 +412,7 @@ async def run_bot(
         await client.aclose()
         parser.close()
         store.close()
+        lock.release()
         log.info("stopped; database closed")
 
 
@@ -407,6 +426,7 @@ async def _serve(
     stop: asyncio.Event | None = None,
     *,
     slack: SlackRuntime | None = None,
+    storage: StorageStatus | None = None,
 ) -> int:
     """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
@@ -415,7 +435,7 @@ async def _serve(
         loop.add_signal_handler(sig, stop.set)
     from bot.ops import OpsServices  # here, so `health` (every 30 s in Docker) stays light
 
-    ops = OpsServices(config, store, utc_now)
+    ops = OpsServices(config, store, utc_now, storage)
     await ops.start()
     scheduler = FeedScheduler(
         store,
@@ -425,6 +445,8 @@ async def _serve(
         jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
+    if storage is not None:  # the database works again: poll what waited for it now
+        storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     if feed_admin is not None:
         feed_admin.changed = _job_resync(scheduler)
     connection = discord.start() if discord is not None else None
@@ -1085,6 +1107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except StoreError as exc:
         sys.stderr.write(f"newsbot: database: {exc}\n")
+        return EXIT_FAILURE
+    except STORE_ERRORS as exc:  # e.g. the disk filled up, or the file is corrupt
+        sys.stderr.write(f"newsbot: {describe(exc).line}\n")
         return EXIT_FAILURE
     except NewsbotError as exc:
         sys.stderr.write(f"newsbot: {exc}\n")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.errors import NewsbotError
 from bot.health import check_health, read_only
+from bot.store.lock import running_bot
 
 
 class BackupError(NewsbotError):
@@ -109,6 +110,11 @@ def restore_database(
     except sqlite3.Error as exc:
         raise BackupError(f"{backup} is not a usable newsbot backup: {exc}") from None
     previous: Path | None = None
+    holder = running_bot(database)
+    if holder is not None:
+        raise BackupError(
+            f"a newsbot (pid {holder.pid}) is running on this database; stop it first"
+        )
     if database.exists():
         report = check_health(database, now, max_age_seconds=max_age_seconds)
         if report.healthy:

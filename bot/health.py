@@ -20,10 +20,13 @@ from pathlib import Path
 
 from bot import __version__
 from bot.store import Store
+from bot.store.faults import StorageStatus, describe, is_storage_fault
+from bot.store.lock import running_bot
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_ID = 1
+PROBE_SECONDS = 3.0  # how often a failing database is tried again
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -57,11 +60,13 @@ class Heartbeat:
         clock: Callable[[], datetime],
         *,
         interval_seconds: float,
+        storage: StorageStatus | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._interval = interval_seconds
         self._started_at = clock()
+        self._storage = storage
 
     def beat(self, state: str = "running") -> None:
         """Write one heartbeat now (blocking; call it from a worker thread in async code)."""
@@ -83,13 +88,22 @@ class Heartbeat:
             )
 
     async def run(self) -> None:
-        """Beat until cancelled; a failed write is logged and retried on the next beat."""
+        """Beat until cancelled. A failed write goes to the storage status (one line for
+        the whole fault); while the database is failing, a beat every few seconds finds
+        out as soon as it works again."""
         while True:
             try:
                 await asyncio.to_thread(self.beat)
             except sqlite3.Error as exc:
-                log.warning("could not write the heartbeat: %s", exc)
-            await asyncio.sleep(self._interval)
+                if self._storage is None or not is_storage_fault(exc):
+                    log.warning("could not write the heartbeat: %s", exc)
+                else:
+                    self._storage.failed(exc)
+            else:
+                if self._storage is not None:
+                    self._storage.succeeded()
+            failing = self._storage is not None and self._storage.fault is not None
+            await asyncio.sleep(min(self._interval, PROBE_SECONDS) if failing else self._interval)
 
     def close(self) -> None:
         """Record a clean stop, so a health check says "stopped" rather than "stuck"."""
@@ -138,11 +152,15 @@ class HealthReport:
 def check_health(path: Path, now: datetime, *, max_age_seconds: float) -> HealthReport:
     """Is the database readable, and has the running bot written a heartbeat recently?
 
-    Failing feeds are reported but do not make the bot unhealthy: restarting the
-    container would not fix somebody else's broken feed.
+    A database problem the running bot reported beside the database (disk full,
+    corruption) comes first: it is why a heartbeat would be stale. Failing feeds are
+    reported but do not make the bot unhealthy: restarting the container would not fix
+    somebody else's broken feed.
     """
     if not path.exists():
         return HealthReport((f"database {path} does not exist (has the bot started?)",))
+    bot = running_bot(path)
+    reported = (bot.problem,) if bot is not None and bot.problem else ()
     try:
         with read_only(path) as conn:
             feeds, failing = conn.execute(
@@ -151,12 +169,16 @@ def check_health(path: Path, now: datetime, *, max_age_seconds: float) -> Health
             pending = conn.execute(
                 "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
             ).fetchone()[0]
+            # The articles scan /metrics makes: corruption there fails both, never one.
+            conn.execute("SELECT COUNT(*) FROM articles WHERE kind = 'feed'").fetchone()
             beat = _heartbeat_row(conn)
     except sqlite3.Error as exc:
-        return HealthReport((f"database {path} cannot be read: {exc}",))
+        return HealthReport(reported or (describe(exc).line,))
     counts = HealthReport(
         (), feeds=int(feeds), feeds_failing=int(failing), outbox_pending=int(pending)
     )
+    if reported:  # the running bot's own account of its database: the cause, not a symptom
+        return dataclasses.replace(counts, problems=reported)
     if beat is None:
         problem = "no heartbeat yet: the bot has not run with this database"
         return dataclasses.replace(counts, problems=(problem,))

@@ -79,8 +79,9 @@ class Metrics:
 class DatabaseCollector(Collector):
     """Gauges and counters read from the database at scrape time, over a read-only connection."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_error: Callable[[BaseException], None] | None = None) -> None:
         self._path = path
+        self._on_error = on_error  # e.g. StorageStatus.failed: /healthz then agrees
 
     def describe(self) -> list[Metric]:
         return []  # names vary with the database; do not read it at registration
@@ -93,6 +94,8 @@ class DatabaseCollector(Collector):
             families = self._read()
         except sqlite3.Error as exc:
             log.warning("metrics: cannot read the database %s: %s", self._path, exc)
+            if self._on_error is not None:
+                self._on_error(exc)
             up.add_metric([], 0)
             yield up
             return
@@ -152,11 +155,13 @@ class DatabaseCollector(Collector):
         return families
 
 
-def build_registry(database: Path) -> tuple[CollectorRegistry, Metrics]:
+def build_registry(
+    database: Path, on_error: Callable[[BaseException], None] | None = None
+) -> tuple[CollectorRegistry, Metrics]:
     """A fresh registry holding the process metrics and the database collector."""
     registry = CollectorRegistry()
     metrics = Metrics(registry)
-    registry.register(DatabaseCollector(database))
+    registry.register(DatabaseCollector(database, on_error))
     return registry, metrics
 
 

@@ -17,6 +17,7 @@ from bot.errors import NewsbotError
 from bot.health import HealthReport, Heartbeat, check_health
 from bot.metrics import MetricsServer, PollFeed, build_registry
 from bot.store import Store
+from bot.store.faults import StorageStatus, describe
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,27 @@ log = logging.getLogger(__name__)
 class OpsServices:
     """Heartbeat + metrics for one run of the bot."""
 
-    def __init__(self, config: Config, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clock: Callable[[], datetime],
+        storage: StorageStatus | None = None,
+    ) -> None:
         self._config = config
         self._clock = clock
         database = config.bot.database
-        self.heartbeat = Heartbeat(store, clock, interval_seconds=config.health.heartbeat_seconds)
-        self.registry, self.metrics = build_registry(database)
+        self.heartbeat = Heartbeat(
+            store, clock, interval_seconds=config.health.heartbeat_seconds, storage=storage
+        )
+        on_error = None
+        if storage is not None:
+
+            def on_error(exc: BaseException) -> None:
+                if describe(exc).kind == "corrupt":  # a read fault the bot's writes may miss
+                    storage.failed(exc)
+
+        self.registry, self.metrics = build_registry(database, on_error)
         self.server: MetricsServer | None = None
         if config.metrics.enabled:
             self.server = MetricsServer(

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.errors import FeedError
@@ -29,9 +29,18 @@ from bot.models import Alert, Article, Claim, FeedItem, Verdict, alert_to_payloa
 from bot.seeds import Seed
 from bot.store import Store
 from bot.store.batch import BatchWriter
+from bot.store.faults import (
+    STORE_ERRORS,
+    StorageStatus,
+    StoreFault,
+    describe,
+    is_storage_fault,
+)
 from bot.store.store import iso
 
 log = logging.getLogger(__name__)
+
+STORAGE_RETRY_SECONDS = 10.0  # while the database fails, each feed is tried this often
 
 
 class Judge(Protocol):
@@ -113,6 +122,7 @@ class Pipeline:
         parser: FeedParser | None = None,
         article_text: ArticleText | None = None,
         rng: random.Random | None = None,
+        storage: StorageStatus | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -125,6 +135,8 @@ class Pipeline:
         self._article_text = article_text
         self._rng = rng or random.Random()
         self._writes = BatchWriter(store)  # one transaction for many polls' writes
+        self._storage = storage
+        self._deferred: set[str] = set()  # feeds whose poll waits for the database
 
     # -------------------------------------------------------------- feeds
 
@@ -143,17 +155,53 @@ class Pipeline:
         return list(await asyncio.gather(*(poll(f) for f in feeds)))
 
     async def poll_feed(self, url: str, row: dict[str, Any] | None = None) -> FeedResult:
-        """Fetch, parse and process one feed. Never raises for a feed's own failures.
+        """Fetch, parse and process one feed. Never raises for a feed's own failures, nor
+        for the database's (disk full, corrupt): then the feed is left as it was and tried
+        again soon, without fetching while the database is known to be failing.
 
         `row` is the feed's stored row when the caller has just read it."""
+        if self._storage is not None and self._storage.fault is not None:
+            return self._waiting_for_storage(url, self._storage.fault)
         try:
             return await self._poll(url, row)
         except Exception as exc:  # a bug must not stop the other feeds or the scheduler
+            if is_storage_fault(exc):
+                return self._storage_failed(url, exc)
             log.exception("poll failed unexpectedly", extra={"feed": url})
-            feed = await asyncio.to_thread(self._store.get_feed, url)
-            if feed is None:
-                return FeedResult(url, ok=False, error=f"internal error: {exc}")
-            return await self._failed(feed, f"internal error: {type(exc).__name__}: {exc}", None)
+            try:
+                feed = await asyncio.to_thread(self._store.get_feed, url)
+                if feed is None:
+                    return FeedResult(url, ok=False, error=f"internal error: {exc}")
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                return await self._failed(feed, error, None)
+            except STORE_ERRORS as store_exc:  # it cannot even record the failure
+                return self._storage_failed(url, store_exc)
+
+    def take_deferred(self) -> list[str]:
+        """The feeds whose polls waited for the database since the last call."""
+        urls = sorted(self._deferred)
+        self._deferred.clear()
+        return urls
+
+    def _storage_failed(self, url: str, exc: BaseException) -> FeedResult:
+        if self._storage is not None:
+            fault = self._storage.failed(exc)
+        else:
+            fault = describe(exc)
+            log.error("%s", fault.line, extra={"feed": url})
+        return self._waiting_for_storage(url, fault)
+
+    def _waiting_for_storage(self, url: str, fault: StoreFault) -> FeedResult:
+        """The database, not the feed, failed: nothing about the feed is recorded (it could
+        not be), and the poll is tried again soon, so recovery needs no long backoff."""
+        retry = STORAGE_RETRY_SECONDS * (1 + self._rng.random() / 2)
+        self._deferred.add(url)
+        return FeedResult(
+            url,
+            ok=False,
+            error=fault.line,
+            next_check_at=self._clock() + timedelta(seconds=retry),
+        )
 
     async def _poll(self, url: str, row: dict[str, Any] | None) -> FeedResult:
         feed = row or await asyncio.to_thread(self._store.get_feed, url)

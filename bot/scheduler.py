@@ -93,6 +93,16 @@ class FeedScheduler:
                     grace_seconds,
                 )
 
+    def poll_soon(self, urls: list[str]) -> None:
+        """Poll these feeds now, spread over a few seconds (e.g. when the database works
+        again after a fault made their polls wait)."""
+        now = self._clock()
+        spread = min(30.0, len(urls) / 10)
+        for index, url in enumerate(urls):
+            offset = timedelta(seconds=spread * index / max(1, len(urls)))
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.modify_job(url, next_run_time=now + offset)
+
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
         return {
@@ -156,9 +166,13 @@ class FeedScheduler:
         next_check = outcome.next_check_at
         if next_check is None:
             return
-        jitter = timedelta(seconds=self._rng.uniform(0, self._jitter)) if self._jitter else None
+        # Jitter spreads polls out, but never more than a quarter of the wait: a quick
+        # retry (e.g. while the database is full) stays quick.
+        wait = max(0.0, (next_check - self._clock()).total_seconds())
+        spread = min(float(self._jitter), wait / 4)
+        jitter = timedelta(seconds=self._rng.uniform(0, spread)) if spread else timedelta()
         with contextlib.suppress(JobLookupError):  # removed while it ran
-            self.scheduler.modify_job(url, next_run_time=next_check + (jitter or timedelta()))
+            self.scheduler.modify_job(url, next_run_time=next_check + jitter)
 
     def _interval(self, feed: dict[str, Any]) -> int:
         return int(feed.get("interval_minutes") or self._default_interval)

@@ -2,7 +2,8 @@
 
 It serves the Web API methods the bot uses (`/api/<method>`), `response_url` posts,
 incoming webhooks and a Socket Mode websocket, and records every request. Failures are
-queued per method: `fail_next("chat.postMessage", status=429, retry_after=3)`.
+queued per method: `fail_next("chat.postMessage", status=429, retry_after=3)`; a slow
+Slack is `post_latency = 2.5`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class FakeSlack:
         # When set to an Event, chat.postMessage stores the message, then holds its answer
         # until the Event is set (the sender may die meanwhile, as in a crash).
         self.hold_posts: asyncio.Event | None = None
+        # Seconds a chat.postMessage takes before Slack stores the message (a slow Slack:
+        # the request is in flight, the message not yet in the channel's history).
+        self.post_latency = 0.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -166,6 +170,8 @@ class FakeSlack:
         if method == "chat.postMessage":
             if not params.get("channel"):
                 return web.json_response({"ok": False, "error": "channel_not_found"})
+            if self.post_latency:
+                await asyncio.sleep(self.post_latency)
             self._ts += 1
             ts = f"{self._ts // 1_000_000}.{self._ts % 1_000_000:06d}"
             params["ts"] = ts

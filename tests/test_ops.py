@@ -101,7 +101,9 @@ def test_health_of_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
     report = check_health(path, NOW, max_age_seconds=60)
-    assert not report.healthy and "cannot be read" in report.summary()
+    assert not report.healthy
+    assert report.summary().startswith("unhealthy: database: corrupt (file is not a database)")
+    assert "newsbot restore" in report.summary()
 
 
 def test_fresh_heartbeat_is_healthy_and_stale_one_is_not(tmp_path: Path) -> None:

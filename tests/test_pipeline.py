@@ -163,3 +163,32 @@ def test_verdict_json_matches_the_dataclass_form() -> None:
         reason="new",
     )
     assert json.loads(verdict_json(verdict)) == json.loads(json.dumps(asdict(verdict)))
+
+
+@pytest.mark.parametrize("guids", [True, False])
+async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
+    store: Store, server: FeedServer, guids: bool
+) -> None:
+    # xa is empty when added; xb already carries story A, so its first poll records it.
+    xa = server.serve("/xa.xml", rss())
+    xb = server.serve("/xb.xml", rss(STORY_A, guids=guids))
+    _add_feed(store, xa, first_poll_done=False)
+    _add_feed(store, xb, first_poll_done=False)
+    judge = KeywordJudge()
+    async with httpx.AsyncClient() as client:
+        pipeline = await _pipeline(store, judge, client)
+        await pipeline.poll_feed(xa)
+        recorded = await pipeline.poll_feed(xb)
+        assert recorded.alerts == 0 and recorded.new_articles == 1
+        # Later xa publishes the same story: nobody has been told about it yet.
+        server.serve("/xa.xml", rss(STORY_A, guids=guids, title="Feed xa"))
+        reported = await pipeline.poll_feed(xa)
+        # And xb's next poll, and a third feed with it, add nothing more.
+        server.serve("/xb.xml", rss(STORY_A, STORY_B, guids=guids))
+        again = await pipeline.poll_feed(xb)
+        xc = server.serve("/xc.xml", rss(STORY_A, guids=guids))
+        _add_feed(store, xc)
+        third = await pipeline.poll_feed(xc)
+    assert reported.ok and reported.alerts == 1
+    assert again.alerts == 0 and third.alerts == 0 and third.new_articles == 0
+    assert store.outbox_length("console") == 1

@@ -116,3 +116,75 @@ def test_sigterm_under_load_stops_quietly(tmp_path: Path) -> None:
     assert "Traceback" not in log and "CancelledError" not in log, log[-2000:]
     assert " ERROR " not in log and " WARNING " not in log, log[-2000:]
     assert "database closed" in log
+
+
+def test_a_second_bot_on_the_same_database_exits_naming_the_first(tmp_path: Path) -> None:
+    with running_feed_server() as server:
+        url = server.serve("/feed.xml", rss(ITEM))
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[bot]\ndatabase = "{tmp_path / "bot.db"}"\nseeds_dir = "{REPO / "seeds"}"\n'
+            "[polling]\njitter_seconds = 0\n"
+            "[fetch]\nallow_private_addresses = true\n[full_text]\nenabled = false\n"
+            f'[[feeds]]\nurl = "{url}"\nbackfill = 5\n'
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+        out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+
+        def newsbot(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-m", "bot", "--config", str(config), *args]
+            return subprocess.run(
+                command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+            )
+
+        with out.open("w") as stdout, err.open("w") as stderr:
+            first = subprocess.Popen(
+                [sys.executable, "-m", "bot", "--config", str(config), "run"],
+                cwd=REPO,
+                stdout=stdout,
+                stderr=stderr,
+                env=env,
+            )
+            try:
+                _wait_for(out, "NEW: Authors file copyright suit over AI training")
+                second = newsbot("run")
+                also_once = newsbot("run", "--once")
+                # What only reads (or writes a little, like search's seeds) still works.
+                search = newsbot("search", "copyright")
+                health = newsbot("health")
+                listing = newsbot("feeds", "list")
+                backup = newsbot("backup", str(tmp_path / "copy.db"))
+                restore = newsbot("restore", str(tmp_path / "copy.db"))
+                first.send_signal(signal.SIGTERM)
+                assert first.wait(timeout=30) == 0
+            finally:
+                if first.poll() is None:
+                    first.kill()
+        after = newsbot("run", "--once")  # the lock went with the first bot
+
+    for result in (second, also_once):
+        assert result.returncode == 1, result.stderr
+        assert result.stderr == (
+            f"newsbot: database: another newsbot (pid {first.pid}) is running on"
+            f" {tmp_path / 'bot.db'}; stop it first\n"
+        )
+    assert out.read_text().count("NEW: Authors file copyright suit") == 1  # one bot delivered
+    assert search.returncode == 0 and "Authors file copyright suit" in search.stdout
+    assert health.returncode == 0, health.stdout
+    assert listing.returncode == 0 and url in listing.stdout
+    assert backup.returncode == 0 and (tmp_path / "copy.db").exists()
+    assert restore.returncode != 0 and f"pid {first.pid}" in restore.stderr
+    assert after.returncode == 0, after.stderr
+    assert (tmp_path / "bot.db.lock").exists()
+
+
+def test_a_private_in_memory_database_needs_no_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.store.lock import InstanceLock
+
+    monkeypatch.chdir(tmp_path)
+    lock = InstanceLock.acquire(Path(":memory:"))
+    lock.write_status("database: disk full (x)")
+    lock.release()
+    assert list(tmp_path.iterdir()) == []

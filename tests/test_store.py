@@ -37,7 +37,10 @@ def test_open_creates_file_with_wal_and_migrations(tmp_path: Path) -> None:
 def test_open_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     path = tmp_path / "junk.db"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open database"):
+    with pytest.raises(
+        StoreError,
+        match=r"cannot open .*junk.db: corrupt \(file is not a database\); restore a backup",
+    ):
         Store.open(path)
 
 

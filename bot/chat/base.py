@@ -6,7 +6,10 @@ delivery loop uses when present:
 - `find_sent(message)`: look on the platform for a message an earlier run may have sent
   just before it crashed, so a restart never posts it twice;
 - `send_digest(messages)`: post many queued messages as one (backlogs, digest mode);
-- `policy`: its rate cap and digest settings.
+- `policy`: its rate cap and digest settings;
+- `settle_seconds`: the longest one of its requests can take, so after a crash delivery
+  waits that long past the send's intent mark before it trusts `find_sent`'s "not there"
+  (a platform with no nonce, like Slack, would otherwise get the message twice).
 """
 
 from __future__ import annotations

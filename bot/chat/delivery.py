@@ -2,12 +2,16 @@
 
 Before a send, the rows it carries get an intent mark. A row that still has its mark
 when delivery looks at it again was perhaps sent just before a crash: the destination is
-asked (`find_sent`) and the row is marked sent without sending it twice.
+asked (`find_sent`) and the row is marked sent without sending it twice. A request of the
+dead run may still be on its way then, so when the destination says how long a request
+can take (`settle_seconds`), delivery waits that long after the mark and looks again
+before it sends.
 
 A destination that fails keeps its messages pending with a retry time (the platform's
 retry-after, else exponential backoff with jitter); the other destinations are not held
-up. Per destination, a rate cap and digests (a long backlog, or digest mode) apply.
-The pipeline never calls chat code directly.
+up: each has its own loop, and a pass never overlaps the previous one. Per destination,
+a rate cap and digests (a long backlog, or digest mode) apply. The pipeline never calls
+chat code directly.
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from bot.chat.base import (
 )
 from bot.errors import ChatError
 from bot.store import Store
+from bot.store.faults import STORE_ERRORS, StorageStatus, describe, is_storage_fault
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=30)
 RATE_WINDOW = timedelta(minutes=1)
+STORAGE_WAIT = timedelta(seconds=3)  # how often delivery looks again while the database fails
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,12 @@ class DeliveryReport:
 
 
 class Delivery:
-    """Drains the outbox for every destination."""
+    """Drains the outbox for every destination.
+
+    Each destination has its own loop and its own lock: a pass for one destination never
+    overlaps the previous pass for it, and whatever one destination does (fail, hang,
+    raise a bug) never touches another's messages.
+    """
 
     def __init__(
         self,
@@ -55,26 +66,35 @@ class Delivery:
         *,
         idle_seconds: float = 2.0,
         rng: random.Random | None = None,
+        storage: StorageStatus | None = None,
     ) -> None:
         self._store = store
         self._destinations = list(destinations)
         self._clock = clock
         self._idle_seconds = idle_seconds
         self._rng = rng or random.Random()
-        self._wake = asyncio.Event()
+        names = [d.name for d in self._destinations]
+        self._wakes = {name: asyncio.Event() for name in names}
+        self._passes = {name: asyncio.Lock() for name in names}
         self._stopping = False
-        self._soonest_retry: datetime | None = None
+        self._soonest_retry: dict[str, datetime] = {}
+        self._paused_until: dict[str, datetime] = {}
+        self._crashes: dict[str, int] = {}
         self._recent_sends: dict[str, deque[datetime]] = {}
+        self._answered: set[int] = set()  # outbox ids whose send this run saw end
+        self._unrecorded: dict[str, list[tuple[list[int], str | None]]] = {}
+        self._storage = storage
 
     def wake(self) -> None:
-        """Tell the loop new messages are waiting (it also checks every idle_seconds)."""
-        self._wake.set()
+        """Tell the loops new messages are waiting (they also check every idle_seconds)."""
+        for event in self._wakes.values():
+            event.set()
 
     async def shutdown(self, task: asyncio.Task[None], grace_seconds: float = 5.0) -> None:
-        """Stop `task` (running `run`) after the send in flight, or cancel it after the grace
+        """Stop `task` (running `run`) after the sends in flight, or cancel it after the grace
         period. Either way nothing is lost: an interrupted send is reconciled next start."""
         self._stopping = True
-        self._wake.set()
+        self.wake()
         try:
             await asyncio.wait_for(asyncio.shield(task), grace_seconds)
         except TimeoutError:
@@ -84,24 +104,62 @@ class Delivery:
 
     async def deliver_due(self) -> DeliveryReport:
         """Send every message that is due now; returns how many went out and how many failed."""
-        results = await asyncio.gather(*(self._deliver_to(d) for d in self._destinations))
+        results = await asyncio.gather(*(self._pass(d) for d in self._destinations))
         return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
-        """Deliver until cancelled or asked to stop (see `shutdown`)."""
+        """Deliver until cancelled or asked to stop (see `shutdown`): one loop per destination."""
+        await asyncio.gather(*(self._run_one(d) for d in self._destinations))
+
+    async def _run_one(self, destination: Destination) -> None:
+        name = destination.name
+        wake = self._wakes[name]
         while not self._stopping:
-            try:
-                await self.deliver_due()
-            except Exception:  # a bug must not stop delivery for good
-                log.exception("delivery pass failed")
-            self._wake.clear()
+            wake.clear()  # before the pass: a wake during the pass starts the next one
+            await self._pass(destination)
             timeout = self._idle_seconds
-            if self._soonest_retry is not None:  # e.g. a short retry-after
-                until = (self._soonest_retry - self._clock()).total_seconds()
-                timeout = max(0.05, min(timeout, until))
-            self._soonest_retry = None
+            retry = self._soonest_retry.pop(name, None)
+            if retry is not None:  # e.g. a short retry-after
+                timeout = max(0.05, min(timeout, (retry - self._clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                await asyncio.wait_for(wake.wait(), timeout=timeout)
+
+    async def _pass(self, destination: Destination) -> tuple[int, int]:
+        """One pass for one destination, never two at once, and never raising."""
+        name = destination.name
+        async with self._passes[name]:
+            paused = self._paused_until.get(name)
+            if paused is not None and self._clock() < paused:
+                return 0, 0
+            if self._storage is not None and self._storage.fault is not None:
+                self._soonest_retry[name] = self._clock() + STORAGE_WAIT
+                return 0, 0  # nothing can be recorded now: send nothing either
+            try:
+                await self._record_unrecorded(name)
+                outcome = await self._deliver_to(destination)
+            except Exception as exc:  # a bug must not stop delivery, nor reach others
+                if is_storage_fault(exc):  # the database, not the destination: one line
+                    if self._storage is not None:
+                        self._storage.failed(exc)
+                    else:
+                        log.error("delivery to %s waits: %s", name, describe(exc).line)
+                    self._paused_until[name] = self._clock() + STORAGE_WAIT
+                    self._soonest_retry[name] = self._paused_until[name]
+                    return 0, 1
+                crashes = self._crashes.get(name, 0)
+                self._crashes[name] = crashes + 1
+                delay = self._retry_delay(crashes, None)
+                self._paused_until[name] = self._clock() + delay
+                self._soonest_retry[name] = self._paused_until[name]
+                log.exception(
+                    "delivery to %s failed unexpectedly; trying again in %.0fs",
+                    name,
+                    delay.total_seconds(),
+                )
+                return 0, 1
+            self._crashes.pop(name, None)
+            self._paused_until.pop(name, None)
+            return outcome
 
     # ------------------------------------------------------------ one destination
 
@@ -111,7 +169,7 @@ class Delivery:
         limit = max(50, policy.backlog_digest_at + 1, policy.digest_size)
         rows = await asyncio.to_thread(self._store.due_messages, destination.name, now, limit)
         queue = [_message(r) for r in rows]
-        intents = {r["id"] for r in rows if r.get("intent_at")}
+        intents = {r["id"]: r["intent_at"] for r in rows if r.get("intent_at")}
         can_digest = isinstance(destination, Digesting)
         sent = 0
         while queue:
@@ -126,6 +184,18 @@ class Delivery:
                     # Unknown whether it went out: never send blind; ask again later.
                     await self._failed(destination, head, exc, "checking")
                     return sent, 1
+                if found is None and (landing := self._may_still_land(destination, head, intents)):
+                    # An earlier run's request for it may still be on its way: wait until
+                    # it must have landed or given up, then look again before sending.
+                    log.info(
+                        "%s: outbox %d was being sent when the last run stopped; looking"
+                        " again at %s before sending it",
+                        destination.name,
+                        head.id,
+                        landing.isoformat(timespec="seconds"),
+                    )
+                    self._soonest_retry[destination.name] = landing
+                    return sent, 0
                 if found is not None:
                     done = [m for m in queue if m.id <= found[1]]
                     await asyncio.to_thread(
@@ -185,6 +255,7 @@ class Delivery:
                 assert isinstance(destination, Digesting)
                 ref = await destination.send_digest(batch)
         except ChatError as exc:
+            self._answered.update(ids)  # this run's request is over: nothing left in flight
             head = batch[0]
             if exc.permanent:
                 log.error(
@@ -194,8 +265,25 @@ class Delivery:
                 return 1, 0
             await self._failed(destination, head, exc, "delivery")
             return 0, 0  # keep order: nothing later goes out before this one
-        await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        self._answered.update(ids)
+        try:
+            await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+        except STORE_ERRORS:
+            # Sent, but not recorded (e.g. the disk is full): remember it, so it is
+            # recorded, never sent again, once the database takes writes.
+            self._unrecorded.setdefault(destination.name, []).append((ids, ref))
+            raise
+        self._answered.difference_update(ids)
         return len(batch), len(batch)
+
+    async def _record_unrecorded(self, name: str) -> None:
+        """Record the sends the database could not take earlier, before anything else."""
+        waiting = self._unrecorded.get(name) or []
+        while waiting:
+            ids, ref = waiting[0]
+            await asyncio.to_thread(self._store.mark_sent_many, ids, self._clock(), ref)
+            waiting.pop(0)
+            self._answered.difference_update(ids)
 
     async def _failed(
         self, destination: Destination, head: OutgoingMessage, exc: ChatError, what: str
@@ -211,8 +299,21 @@ class Delivery:
         )
         retry_at = self._clock() + delay
         await asyncio.to_thread(self._store.mark_retry, head.id, str(exc), retry_at)
-        if self._soonest_retry is None or retry_at < self._soonest_retry:
-            self._soonest_retry = retry_at
+        soonest = self._soonest_retry.get(destination.name)
+        if soonest is None or retry_at < soonest:
+            self._soonest_retry[destination.name] = retry_at
+
+    def _may_still_land(
+        self, destination: Destination, head: OutgoingMessage, intents: dict[int, str]
+    ) -> datetime | None:
+        """When a send of `head` that an earlier run started may still reach the platform
+        (None: it cannot any more). A destination's `settle_seconds` says how long one of
+        its requests can take at most; a send this run saw end is not in flight."""
+        settle = getattr(destination, "settle_seconds", None)
+        if not settle or head.id in self._answered:
+            return None
+        landing = datetime.fromisoformat(intents[head.id]) + timedelta(seconds=settle)
+        return landing if self._clock() < landing else None
 
     async def _reconcile(
         self, destination: Destination, message: OutgoingMessage

@@ -296,7 +296,10 @@ class WebhookDestination:
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
-        self._url = url
+        problem = webhook_url_problem(url)
+        if problem:
+            raise ConfigError(f"DISCORD_WEBHOOK_URL: {problem}")
+        self._id, self._token = parse_webhook_url(url)
         self._username = username
         self._earlier = earlier
         self._session: aiohttp.ClientSession | None = None
@@ -304,8 +307,9 @@ class WebhookDestination:
 
     def _hook(self) -> discord.Webhook:
         if self._webhook is None:
+            # The URL was parsed when this was built: nothing can fail after the session opens.
             self._session = aiohttp.ClientSession()
-            self._webhook = discord.Webhook.from_url(self._url, session=self._session)
+            self._webhook = discord.Webhook.partial(self._id, self._token, session=self._session)
         return self._webhook
 
     async def send(self, message: OutgoingMessage) -> str | None:
@@ -525,10 +529,29 @@ def validate_discord(
     """Raise ConfigError when the secrets and [discord] settings cannot work together."""
     if token and not settings.channel_id:
         raise ConfigError("discord.channel_id: required when DISCORD_TOKEN is set")
-    if webhook_url and not token and not WEBHOOK_URL.match(webhook_url):
-        raise ConfigError(
-            "DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/<id>/<token>"
+    if webhook_url and not token:
+        problem = webhook_url_problem(webhook_url)
+        if problem:
+            raise ConfigError(f"DISCORD_WEBHOOK_URL: {problem}")
+
+
+def parse_webhook_url(url: str) -> tuple[int, str]:
+    """(id, token) of a Discord webhook URL, read by discord.py's own parser, so what
+    check-config accepts is exactly what delivery can use. ValueError when it cannot."""
+    # from_url only reads the URL here; the session it would keep is never used.
+    hook = discord.Webhook.from_url(url, session=cast(aiohttp.ClientSession, None))
+    assert hook.token is not None
+    return hook.id, hook.token
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why discord.py cannot post through `url` (None: it can)."""
+    try:
+        parse_webhook_url(url.strip())
+    except ValueError:
+        hint = " (drop the API version, e.g. /v10)" if re.search(r"/api/v\d+/", url) else ""
+        return (
+            "expected https://discord.com/api/webhooks/<id>/<token>, as Discord's"
+            f" Copy Webhook URL gives it{hint}"
         )
-
-
-WEBHOOK_URL = re.compile(r"^https?://[^/]+/api(/v\d+)?/webhooks/\d+/[\w-]+/?$")
+    return None

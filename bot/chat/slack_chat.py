@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_RETRY_AFTER = 30.0
 REQUEST_TIMEOUT = 30
+SETTLE_MARGIN = 5.0
 
 # Errors that say this message (not the channel or the token) is what Slack refuses.
 _MESSAGE_REFUSED = {
@@ -251,8 +252,31 @@ class SlackDestination:
             for item in response.get("messages") or []:
                 carried = _carried_ids(item)
                 if carried and carried[0] == message.id:
+                    if place is None and carried[1] == message.id:
+                        await self._keep_as_thread(story, channel, str(item["ts"]))
                     return SentRef(ref=f"{channel}/{item['ts']}", through_id=carried[1])
         return None
+
+    @property
+    def settle_seconds(self) -> float:
+        """How long a request sent before a crash can still take to reach Slack: the
+        client's own timeout, and a margin (Slack has no nonce to refuse a repeat)."""
+        return float(self._client.timeout) + SETTLE_MARGIN
+
+    async def _keep_as_thread(self, story: str | None, channel: str, ts: str) -> None:
+        """A story's first alert found in the channel after a crash starts its thread, as
+        it would have had the send been recorded."""
+        if story is None or self._store is None or await self._thread_for(story):
+            return
+        await asyncio.to_thread(
+            self._store.save_story_thread,
+            self.name,
+            story,
+            channel_id=channel,
+            message_id=ts,
+            thread_id=ts,
+            now=self._clock(),
+        )
 
     async def verify(self) -> None:
         """Check the bot token at start (auth.test): a refused one raises ChatError naming

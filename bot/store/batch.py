@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from bot.store.faults import is_storage_fault
 from bot.store.store import Store
 
 T = TypeVar("T")
@@ -56,11 +57,19 @@ class BatchWriter:
 
     def _run_batch(self, jobs: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
-        with self._store.transaction():
-            for job in jobs:
-                try:
-                    with self._store.transaction():  # a savepoint per job
-                        outcomes.append((True, job()))
-                except Exception as exc:
-                    outcomes.append((False, exc))
+        try:
+            with self._store.transaction():
+                for job in jobs:
+                    try:
+                        with self._store.transaction():  # a savepoint per job
+                            outcomes.append((True, job()))
+                    except Exception as exc:
+                        outcomes.append((False, exc))
+        except Exception as exc:
+            # A job's database failure (disk full, I/O) can end the whole transaction;
+            # the commit then fails with "no transaction is active", which hides why.
+            cause = next((v for ok, v in outcomes if not ok and is_storage_fault(v)), None)
+            if cause is not None:
+                raise cause from exc
+            raise
         return outcomes

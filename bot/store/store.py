@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from bot.analysis.memory import ClaimQuery, KnownClaim, KnownStory, MemoryRecord, StoryQuery
 from bot.errors import SearchQueryError, StoreError
+from bot.store.faults import describe
 from bot.store.migrations import build_migrations
 from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 
@@ -104,7 +105,7 @@ class Store:
             db.execute("PRAGMA busy_timeout = 5000")
             migrations.apply(db)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {target}: {exc}") from None
+            raise StoreError(f"cannot open {target}: {describe(exc).message}") from None
         return cls(db)
 
     def close(self) -> None:
@@ -299,12 +300,18 @@ class Store:
         self, feed_url: str, ids: Sequence[str], urls: Sequence[str], guids: Sequence[str]
     ) -> tuple[set[str], set[str], set[str]]:
         """Which of these article ids, canonical URLs (any feed) and guids (this feed) are
-        already stored: one query per kind, for a whole feed at a time."""
+        already stored: one query per kind, for a whole feed at a time.
+
+        An article another feed only recorded (its first poll, no alert) does not count as
+        known for this feed: nobody was told about it, so this feed's report of it is news.
+        """
+        # Known = judged, or recorded by this very feed.
+        told = "(status != 'recorded' OR feed_url = ?)"
         found: list[set[str]] = []
         with self._lock:
             for sql, values in (
-                ("SELECT id FROM articles WHERE id IN ({})", list(ids)),
-                ("SELECT url FROM articles WHERE url IN ({})", list(urls)),
+                (f"SELECT id FROM articles WHERE {told} AND id IN ({{}})", list(ids)),
+                (f"SELECT url FROM articles WHERE {told} AND url IN ({{}})", list(urls)),
                 (
                     "SELECT guid FROM articles WHERE feed_url = ? AND guid IN ({})",
                     list(guids),
@@ -316,7 +323,7 @@ class Store:
                     if not chunk:
                         continue
                     query = sql.format(", ".join("?" * len(chunk)))
-                    args = [feed_url, *chunk] if "feed_url" in sql else chunk
+                    args = [feed_url, *chunk]
                     hits.update(r[0] for r in self.db.execute(query, args).fetchall())
                 found.append(hits)
         return found[0], found[1], found[2]

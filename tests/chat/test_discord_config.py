@@ -76,3 +76,38 @@ def test_check_config_reports_a_missing_channel(
         f'[bot]\nseeds_dir = "{REPO / "seeds"}"\n[discord]\nchannel_id = 5\n', encoding="utf-8"
     )
     assert main(["check-config", "--config", str(config)]) == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://discord.com/api/v10/webhooks/123456789012345678/" + "t" * 68,  # API version
+        "https://discord.com/api/webhooks/123/" + "t" * 68,  # id too short for Discord
+        "https://discord.com/api/webhooks/123456789012345678/short",
+    ],
+)
+def test_check_config_refuses_a_webhook_url_discord_py_cannot_use(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("DISCORD_WEBHOOK_URL", url)
+    assert main(["check-config", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "newsbot: DISCORD_WEBHOOK_URL: expected https://discord.com/api/webhooks/"
+    )
+    assert err.count("\n") == 1 and "t" * 20 not in err  # one line, the token not echoed
+    if "/v10/" in url:
+        assert "drop the API version" in err
+    with pytest.raises(ConfigError, match="DISCORD_WEBHOOK_URL"):
+        WebhookDestination(url)  # the bot refuses it at start too, before any session opens
+
+
+def test_check_config_accepts_discords_own_webhook_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("DISCORD_WEBHOOK_URL", HOOK)
+    assert main(["check-config", "--config", str(config)]) == 0

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.chat import slack_chat
 from bot.chat.base import DeliveryPolicy, OutgoingMessage
 from bot.chat.delivery import Delivery
 from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, make_web_client
@@ -199,11 +203,13 @@ async def test_restart_after_a_crash_between_post_and_mark_does_not_double(
     _queue(store, 1)
     _queue(store, 2)
     (row1, row2) = store.due_messages("slack", NOW)
-    # The first run marked its intent and posted, then died before recording the send.
-    store.mark_intent([row1["id"]], NOW)
+    # A minute ago the first run marked its intent and posted, then died before recording
+    # the send.
+    crashed = NOW - timedelta(minutes=1)
+    store.mark_intent([row1["id"]], crashed)
     await _destination(slack, store).send(_message(row1["id"]))
     # It also marked the second but died before posting it.
-    store.mark_intent([row2["id"]], NOW)
+    store.mark_intent([row2["id"]], crashed)
 
     delivery = Delivery(store, [_destination(slack, store)], Clock())
     report = await delivery.deliver_due()
@@ -302,3 +308,69 @@ async def test_a_hundred_hostile_alerts_ping_nobody_and_all_arrive(
             assert not re.search(r"(?<![\w\u2060])@(channel|here|everyone)\b", text)
         for target in re.findall(r"<([^>|]+)\|", parsed):
             assert target.startswith("https://news.example/h")
+
+
+def _live_destination(slack: FakeSlack, store: Store, **policy: int) -> SlackDestination:
+    return SlackDestination(
+        AsyncWebClient(token="xoxb-test", base_url=slack.api_url, timeout=2, retry_handlers=[]),
+        "C0ALERTS",
+        store,
+        lambda: datetime.now(UTC),
+        policy=DeliveryPolicy(**policy),
+    )
+
+
+async def _crash_mid_send(
+    slack: FakeSlack, store: Store, ids: list[int], send: Callable[[], Awaitable[object]]
+) -> None:
+    """What a run that dies during a slow send leaves: intent marks, and a request that
+    Slack stores only after the next run has started."""
+    store.mark_intent(ids, datetime.now(UTC))
+    dying = asyncio.create_task(send())
+    await slack.wait_for(lambda: any(c.method == "chat.postMessage" for c in slack.calls))
+    dying.cancel()  # the process is gone; its request is still on its way to Slack
+    with contextlib.suppress(asyncio.CancelledError):
+        await dying
+    assert slack.posts() == []  # not in the channel yet
+
+
+@pytest.mark.parametrize("digest", [False, True])
+async def test_restart_during_a_slow_send_waits_for_it_and_does_not_post_again(
+    slack: FakeSlack, store: Store, monkeypatch: pytest.MonkeyPatch, digest: bool
+) -> None:
+    monkeypatch.setattr(slack_chat, "SETTLE_MARGIN", 0.5)  # requests time out after 2 s
+    for n in (1, 2, 3):
+        _queue(store, n)  # one story: 2 and 3 follow up on 1
+    slack.post_latency = 1.0
+    dead = _live_destination(slack, store)
+    if digest:
+        batch = [_message(n) for n in (1, 2, 3)]
+        await _crash_mid_send(slack, store, [1, 2, 3], lambda: dead.send_digest(batch))
+    else:
+        await _crash_mid_send(slack, store, [1], lambda: dead.send(_message(1)))
+
+    policy = {"backlog_digest_at": 2, "digest_size": 20} if digest else {}
+    delivery = Delivery(
+        store, [_live_destination(slack, store, **policy)], lambda: datetime.now(UTC)
+    )
+    task = asyncio.create_task(delivery.run())
+    await wait_until(lambda: store.outbox_length("slack") == 0, 15)
+    await asyncio.sleep(1.5)  # a second copy, had one been sent, lands meanwhile
+    await delivery.shutdown(task)
+
+    posts = slack.posts()
+    if digest:
+        assert len(posts) == 1  # the digest, once
+        return
+    first, *follow_ups = posts
+    assert len(posts) == 3 and first["metadata"]["event_payload"]["first_id"] == 1
+    assert [p.get("thread_ts") for p in follow_ups] == [first["ts"]] * 2
+    row = store.story_thread("slack", "story-1")
+    assert row is not None and row["thread_id"] == first["ts"]
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
