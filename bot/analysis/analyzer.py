@@ -25,7 +25,14 @@ from bot.analysis.novelty import (
     judge,
 )
 from bot.analysis.relevance import score_relevance
-from bot.analysis.stories import StoryDecision, StorySettings, decide, weigh
+from bot.analysis.stories import (
+    StoryDecision,
+    StorySettings,
+    article_parties,
+    decide,
+    party_terms,
+    weigh,
+)
 from bot.analysis.summary import summarize
 from bot.analysis.text import clean, entities, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
@@ -390,11 +397,11 @@ class Analyzer:
         head_entities = head_entities_of(title, entity_lead)
         head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
         key = key_entities(head_entities_of(title, ""), head_entities, extracted)
+        parties = article_parties(key, title, lead)
         story = self._story(
             article_id,
             head_terms,
-            key,
-            category,
+            parties,
             published,
             extracted,
             judgements,
@@ -450,7 +457,7 @@ class Analyzer:
             is_seed=is_seed,
             category=category,
             story=story.story_id,
-            entities=key,
+            entities=parties,
             terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
             claim_terms=tuple(terms_of),
@@ -461,8 +468,7 @@ class Analyzer:
         self,
         article_id: str,
         head_terms: tuple[str, ...],
-        head_entities: tuple[str, ...],
-        category: str | None,
+        parties: tuple[str, ...],
         published: datetime | None,
         extracted: list[ExtractedClaim],
         judgements: list[ClaimJudgement],
@@ -481,6 +487,10 @@ class Analyzer:
             if not j.novel and j.closest is not None and j.closest.story is not None:
                 support[j.closest.story] += 1
         candidates = list(memory.story_candidates(StoryQuery(head_terms, published), ss.candidates))
+        # ... and the stories of its parties, which a title with other rare words would miss
+        by_parties = memory.story_candidates(StoryQuery(party_terms(parties), published), 4)
+        have = {c.story_id for c in candidates}
+        candidates += [c for c in by_parties if c.story_id not in have]
         # the stories the article's known facts come from are candidates too, so a rewrite
         # under another headline still meets its story
         have = {c.story_id for c in candidates}
@@ -491,9 +501,7 @@ class Analyzer:
             weigh(
                 s,
                 head_terms=head_terms,
-                entities=head_entities,
-                category=category,
-                published=published,
+                parties=parties,
                 claim_support=support[s.story_id] / max(1, factual),
                 settings=ss,
                 grams=grams,

@@ -69,8 +69,9 @@ class KnownStory:
     last_published: datetime | None
     category: str | None
     entities: tuple[str, ...]  # canonical names mentioned in the members' titles and leads
-    heads: tuple[str, ...]  # index words of title + lead of each member (the first few)
+    heads: tuple[str, ...]  # index words of title + lead of each member (the first and last few)
     size: int
+    members: tuple[tuple[str, ...], ...] = ()  # each of those members' parties, most salient first
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,10 @@ class _StoryAcc:
     last_published: datetime | None
     category: str | None
     entities: list[str] = field(default_factory=list)
-    heads: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # the first MAX_HEADS members' ...
+    members: list[tuple[str, ...]] = field(default_factory=list)
+    last_heads: list[str] = field(default_factory=list)  # ... and the last MAX_HEADS others'
+    last_members: list[tuple[str, ...]] = field(default_factory=list)
     size: int = 0
 
 
@@ -181,6 +185,10 @@ class InMemoryMemory:
                 acc.entities.append(e)
         if len(acc.heads) < self.MAX_HEADS:
             acc.heads.append(" ".join(record.terms))
+            acc.members.append(record.entities)
+        else:
+            acc.last_heads = [*acc.last_heads, " ".join(record.terms)][-self.MAX_HEADS :]
+            acc.last_members = [*acc.last_members, record.entities][-self.MAX_HEADS :]
         self._story_docs += 1
         for t in set(record.terms):
             self._story_index[t].add(record.story)
@@ -225,6 +233,7 @@ class InMemoryMemory:
             last_published=acc.last_published,
             category=acc.category,
             entities=tuple(acc.entities),
-            heads=tuple(acc.heads),
+            heads=(*acc.heads, *acc.last_heads),
             size=acc.size,
+            members=(*acc.members, *acc.last_members),
         )

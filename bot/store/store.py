@@ -677,10 +677,11 @@ class Store:
         members: dict[str, list[Any]] = {}
         for row in self.db.execute(
             "SELECT story_id, article_id, title, terms, published, category, entities FROM"
-            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq) AS n"
+            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq) AS n,"
+            "  ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq DESC) AS m"
             f"  FROM analysis_members WHERE story_id IN ({marks}))"
-            " WHERE n <= ? ORDER BY seq",
-            [*ids, self.STORY_MEMBERS],
+            " WHERE n <= ? OR m <= ? ORDER BY seq",
+            [*ids, self.STORY_MEMBERS, self.STORY_MEMBERS],
         ).fetchall():
             members.setdefault(row[0], []).append(row[1:])
         stats = {
@@ -693,14 +694,16 @@ class Store:
         }
         stories = []
         for story_id in ids:
-            rows = members.get(story_id, [])[: self.STORY_MEMBERS]
+            rows = members.get(story_id, [])  # the first and the last few members
             if not rows:
                 continue
             size, last = stats[story_id]
             first = rows[0]
             entities: list[str] = []
+            parties: list[tuple[str, ...]] = []
             for m in rows:
-                for e in json.loads(m[5] or "[]"):
+                parties.append(tuple(json.loads(m[5] or "[]")))
+                for e in parties[-1]:
                     if e not in entities:
                         entities.append(e)
             stories.append(
@@ -714,6 +717,7 @@ class Store:
                     entities=tuple(entities),
                     heads=tuple(m[2] or "" for m in rows),
                     size=size,
+                    members=tuple(parties),
                 )
             )
         return stories
