@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.analysis.aliases import canonical_entities
 from bot.analysis.claims import DATELINE, ExtractedClaim, extract_claims
-from bot.analysis.memory import Memory, MemoryRecord, StoredClaim, StoryQuery
+from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim, StoryQuery
 from bot.analysis.novelty import (
     ClaimJudgement,
     NgramCache,
@@ -31,6 +31,7 @@ from bot.analysis.stories import (
     article_parties,
     decide,
     party_terms,
+    same_matter,
     weigh,
 )
 from bot.analysis.summary import summarize
@@ -387,10 +388,12 @@ class Analyzer:
         grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
         terms_of: list[tuple[str, ...]] = []
+        candidates_of: list[Sequence[KnownClaim]] = []
         for c in extracted:
             query = claim_query(c.text, c.entities)
             terms_of.append(query.terms)
             cands = memory.candidates(query, ns.candidates)
+            candidates_of.append(cands)
             judgements.append(judge(c, cands, ns, grams, query.terms))
 
         head = f"{title}\n{lead}"
@@ -407,6 +410,12 @@ class Analyzer:
             judgements,
             memory,
             grams,
+        )
+        # Known means the same fact: the same parties and matter. A known claim from another
+        # story counts only when this claim names that story's parties, so "the court denied
+        # the motion" of one suit is news in another, whatever words they share.
+        judgements = self._rejudge(
+            extracted, candidates_of, terms_of, judgements, story.story_id, parties, memory, grams
         )
 
         claims = tuple(
@@ -463,6 +472,36 @@ class Analyzer:
             claim_terms=tuple(terms_of),
         )
         return Analysis(verdict, record)
+
+    def _rejudge(
+        self,
+        extracted: list[ExtractedClaim],
+        candidates_of: list[Sequence[KnownClaim]],
+        terms_of: list[tuple[str, ...]],
+        judgements: list[ClaimJudgement],
+        story_id: str,
+        parties: tuple[str, ...],
+        memory: Memory,
+        grams: NgramCache,
+    ) -> list[ClaimJudgement]:
+        others = sorted(
+            {k.story for cands in candidates_of for k in cands if k.story and k.story != story_id}
+        )
+        stories = {s.story_id: s for s in memory.stories(others)} if others else {}
+        out: list[ClaimJudgement] = []
+        for c, cands, terms, j in zip(extracted, candidates_of, terms_of, judgements, strict=True):
+            kept = [
+                k
+                for k in cands
+                if k.story is None
+                or k.story == story_id
+                or same_matter(c.entities, parties, stories.get(k.story))
+            ]
+            if len(kept) == len(cands):
+                out.append(j)
+            else:
+                out.append(judge(c, kept, self.settings.novelty, grams, terms))
+        return out
 
     def _story(
         self,

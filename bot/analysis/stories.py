@@ -173,6 +173,27 @@ def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]
     return bool(mine_missing) and bool(story_missing) and len(shared) < 2
 
 
+SAME_MATTER_PARTIES = 0.5  # party similarity from which two stories are one matter told twice
+
+
+def same_matter(
+    claim_entities: Sequence[str], parties: Sequence[str], story: KnownStory | None
+) -> bool:
+    """Whether a known claim of `story` can state the same fact as a claim (its names
+    `claim_entities`) of an article with `parties` in another story: the claim names a party
+    of that story that is not one of the article's own (the Yomiuri suit, mentioned in the
+    Nikkei story), or the two stories have the same parties and no conflict."""
+    if story is None:
+        return False
+    members = story.members or (story.entities,)
+    theirs = {p for m in members for p in m if p in ALIASES and p not in _MINOR}
+    if any(e in theirs and e not in parties for e in claim_entities):
+        return True
+    if parties_conflict(parties, members):
+        return False
+    return max((party_similarity(parties, m) for m in members), default=0.0) >= SAME_MATTER_PARTIES
+
+
 def weigh(
     story: KnownStory,
     *,
