@@ -187,6 +187,20 @@ JURISDICTIONS: frozenset[str] = frozenset(
     {"Japan", "Germany", "United Kingdom", "United States", "European Union"}
 )
 COMMON_PARTIES: frozenset[str] = BIG_DEVELOPERS | PRODUCTS | JURISDICTIONS
+# Entries that name a court or a rule rather than a party: a story title names a rule as
+# the matter of a regulation story and never puts a court on either side of "v.".
+COURTS: frozenset[str] = frozenset({"High Court"})
+RULES: frozenset[str] = frozenset(
+    {"EU AI Act", "EU AI Code of Practice", "Data (Use and Access) Bill"}
+)
+# Who builds or runs AI systems: in a dispute over training data, the side that is sued or
+# asked (a story title puts them after "v.").
+AI_DEVELOPERS: frozenset[str] = BIG_DEVELOPERS | frozenset(
+    {
+        "Stability AI", "Midjourney", "Perplexity", "Suno", "Udio", "xAI", "Mistral", "Cohere",
+        "Runway", "MiniMax", "Ross Intelligence", "Databricks", "GitHub", "LAION", "Elon Musk",
+    }
+)  # fmt: skip
 
 
 # Places that turn up in many stories (where a court sits, where a firm is based): like the

@@ -26,12 +26,14 @@ from bot.analysis.novelty import (
 )
 from bot.analysis.relevance import score_relevance
 from bot.analysis.stories import (
+    CASE_NAME_CHARS,
     StoryDecision,
     StorySettings,
     article_parties,
     decide,
     party_terms,
     same_matter,
+    story_title,
     weigh,
 )
 from bot.analysis.summary import summarize
@@ -284,6 +286,7 @@ class Analyzer:
             title=title,
             lead=_lead(text),
             entity_lead=text[:ENTITY_LEAD_CHARS],
+            opening=text[:CASE_NAME_CHARS],
             published=article.published,
             category=rel.category,
             relevance=rel.score,
@@ -312,6 +315,7 @@ class Analyzer:
             title=title,
             lead=_lead(body),
             entity_lead=body[:ENTITY_LEAD_CHARS],
+            opening=body[:CASE_NAME_CHARS],
             published=seed.published,
             category=rel.category,
             relevance=rel.score,
@@ -373,6 +377,7 @@ class Analyzer:
         title: str,
         lead: str,
         entity_lead: str,
+        opening: str,
         published: datetime | None,
         category: str | None,
         relevance: float,
@@ -432,6 +437,17 @@ class Analyzer:
             for c, j in zip(extracted, judgements, strict=True)
         )
         starts_story = story.duplicate_of is None
+        title_of_story = (
+            story.evidence.story.title if story.evidence is not None and not starts_story else ""
+        ) or story_title(parties, category, title, opening)
+        # earlier coverage: where this story's known claims were first seen
+        earlier = tuple(
+            dict.fromkeys(
+                j.seen_in
+                for j in judgements
+                if not j.novel and j.seen_in and j.seen_in_story == story.story_id
+            )
+        )
         novel = any(c.novel for c in claims) or (starts_story and not claims)
         earliest_title = (
             story.evidence.story.first_title if story.evidence and not starts_story else None
@@ -456,6 +472,8 @@ class Analyzer:
             claims=claims,
             summary=summary,
             reason=reason if novel else f"{reason}; nothing new",
+            story_title=title_of_story,
+            earlier=earlier,
         )
         record = MemoryRecord(
             article_id=article_id,
@@ -470,6 +488,7 @@ class Analyzer:
             terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
             claim_terms=tuple(terms_of),
+            story_title=title_of_story,
         )
         return Analysis(verdict, record)
 
@@ -574,6 +593,7 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, object]:
         "relevance": verdict.relevance,
         "category": verdict.category,
         "story": verdict.story,
+        "story_title": verdict.story_title,
         "duplicate_of": verdict.duplicate_of,
         "novel": verdict.novel,
         "claims": [

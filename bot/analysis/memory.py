@@ -72,6 +72,7 @@ class KnownStory:
     heads: tuple[str, ...]  # index words of title + lead of each member (the first and last few)
     size: int
     members: tuple[tuple[str, ...], ...] = ()  # each of those members' parties, most salient first
+    title: str = ""  # the story's name, given when its first article started it
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class MemoryRecord:
     terms: tuple[str, ...]  # words indexed for story look-up
     claims: tuple[StoredClaim, ...] = ()
     claim_terms: tuple[tuple[str, ...], ...] = ()  # per claim: words indexed for claim look-up
+    story_title: str = ""  # the story's name (kept when the article starts the story)
 
 
 class KnownClaims(Protocol):
@@ -123,6 +125,7 @@ class _StoryAcc:
     last_heads: list[str] = field(default_factory=list)  # ... and the last MAX_HEADS others'
     last_members: list[tuple[str, ...]] = field(default_factory=list)
     size: int = 0
+    title: str = ""
 
 
 class InMemoryMemory:
@@ -173,6 +176,7 @@ class InMemoryMemory:
                 first_published=record.published,
                 last_published=record.published,
                 category=record.category,
+                title=record.story_title,
             )
             self._stories[record.story] = acc
         acc.size += 1
@@ -236,4 +240,5 @@ class InMemoryMemory:
             heads=(*acc.heads, *acc.last_heads),
             size=acc.size,
             members=(*acc.members, *acc.last_members),
+            title=acc.title,
         )

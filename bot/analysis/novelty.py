@@ -55,6 +55,7 @@ class ClaimJudgement:
     seen_in: str | None
     new_items: tuple[str, ...]
     new_word_share: float = 1.0
+    seen_in_story: str | None = None  # the story of the claim named by `seen_in`
 
 
 def _stems(terms: Sequence[str]) -> set[str]:
@@ -167,4 +168,6 @@ def judge(
         return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
     floor = max(settings.known_if_nothing_new_at, best_sim * settings.seen_in_margin)
     earliest = min((c for s, c in scored if s >= floor), key=lambda c: c.seq, default=best)
-    return ClaimJudgement(False, best_sim, adjusted, best, earliest.source_id, missing, fresh)
+    return ClaimJudgement(
+        False, best_sim, adjusted, best, earliest.source_id, missing, fresh, earliest.story
+    )

@@ -29,12 +29,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.analysis.aliases import (
+    AI_DEVELOPERS,
     ALIASES,
     BIG_DEVELOPERS,
+    COURTS,
     JURISDICTIONS,
     PARTY_KINDS,
     PLACES,
     PRODUCTS,
+    RULES,
+    canonical_entities,
 )
 from bot.analysis.memory import KnownStory
 from bot.analysis.novelty import NgramCache, set_cosine
@@ -225,3 +229,74 @@ def decide(
     if best is None or best.score < settings.join_at:
         return StoryDecision(story_id_for(article_id), None, best)
     return StoryDecision(best.story.story_id, best.story.first_source, best)
+
+
+# ------------------------------------------------------------------ titles
+
+TITLE_MAX = 90
+CASE_NAME_CHARS = 900  # a case name ("Bartz v. Anthropic") is looked for in the lead only
+_CASE_NAME = re.compile(
+    r"(?<![\w.])((?:[A-Z][\w&'-]*\.?\s+){0,3}[A-Z][\w&'-]*)\s+vs?\.?\s+"
+    r"([A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,3})"
+)
+_CASE_SUFFIX = re.compile(r"\s+(?:PBC|Inc|Ltd|LLC|Corp|Co|Corporation|Limited|Plc|AG|GmbH)\.?$")
+_NOT_PLAINTIFF = frozenset({"In", "The", "See", "Ors", "Others", "Re", "And", "But"})
+_DEAL_CATEGORIES = frozenset({"licensing deal"})
+_SUIT_CATEGORIES = frozenset({"lawsuit", "ruling", "settlement", "demand"})
+
+
+def case_name(text: str, parties: Sequence[str]) -> str | None:
+    """A case name in the lead whose defendant is one of the article's parties."""
+    mine = set(parties)
+    for m in _CASE_NAME.finditer(text[:CASE_NAME_CHARS]):
+        left = m.group(1).split()
+        while left and (left[0].rstrip(".") in _NOT_PLAINTIFF or left[0].endswith(".")):
+            left = left[1:]  # sentence starts and the end of the sentence before
+        right = _CASE_SUFFIX.sub("", m.group(2))
+        if not left or left[-1] in _NOT_PLAINTIFF:
+            continue
+        if canonical_entities(right) & mine or right in mine:
+            return f"{' '.join(left)} v. {right}"
+    return None
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def story_title(parties: Sequence[str], category: str | None, title: str, text: str = "") -> str:
+    """A human-readable name for a story from its first article: the case name when the lead
+    gives one, else "rights holders v. developers" (a deal: "developer and partner deal"),
+    with the product at issue; the headline when the parties do not say enough."""
+    named = [p for p in parties if (p in ALIASES and p not in _MINOR | COURTS) or p in _KIND_NAMES]
+    rules = [p for p in named if p in RULES]
+    named = [p for p in named if p not in RULES]
+    developers = [p for p in named if p in AI_DEVELOPERS][:2]
+    holders = [p for p in named if p not in AI_DEVELOPERS and p not in _KIND_NAMES][:2]
+    if not holders:
+        holders = [p for p in named if p in _KIND_NAMES][:1]
+    products = [p for p in parties if p in PRODUCTS and p not in BIG_DEVELOPERS][:1]
+    over = f" over {products[0]}" if products and developers else ""
+    found = case_name(text, parties) if category in _SUIT_CATEGORIES or category is None else None
+    if found:
+        name = found
+    elif category == "policy/regulation":
+        name = rules[0] if rules else _headline(title, text)
+    elif developers and holders and category in _DEAL_CATEGORIES:
+        name = f"{developers[0]} and {holders[0]} deal"
+    elif developers and holders:
+        name = f"{_and(holders)} v. {_and(developers)}{over}"
+    else:
+        name = _headline(title, text)
+    if len(name) > TITLE_MAX:
+        cut = name[:TITLE_MAX].rsplit(" ", 1)[0]
+        name = cut.rstrip(",;:-") + "…"
+    return name[:1].upper() + name[1:]
+
+
+def _headline(title: str, text: str) -> str:
+    """The headline, or the text's first words when there is none."""
+    head = re.sub(r"\s+", " ", title).strip()
+    if head:
+        return head
+    return re.sub(r"\s+", " ", text).strip()[:TITLE_MAX] or "Untitled story"

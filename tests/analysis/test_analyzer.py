@@ -175,8 +175,8 @@ def test_output_contract(setup: tuple[Analyzer, InMemoryMemory]) -> None:
     analyzer, memory = setup
     d = verdict_to_dict(analyzer.analyze(FOLLOW_UP, memory))
     assert set(d) == {
-        "id", "relevant", "relevance", "category", "story", "duplicate_of", "novel", "claims",
-        "summary",
+        "id", "relevant", "relevance", "category", "story", "story_title", "duplicate_of",
+        "novel", "claims", "summary",
     }  # fmt: skip
     assert all(set(c) == {"text", "novel", "seen_in"} for c in d["claims"])  # type: ignore[attr-defined]
 

@@ -98,3 +98,37 @@ def test_the_same_fact_in_the_same_story_is_known_from_its_first_report() -> Non
     v = _run(analyzer, memory, retold)
     assert v.story == "story:t-nyt"
     assert any(not c.novel and c.seen_in == "t-nyt" for c in v.claims)
+
+
+FIRST_SUIT = _article(
+    "t-yomiuri",
+    "Yomiuri Shimbun sues Perplexity over copied articles",
+    "The Yomiuri Shimbun sued Perplexity for copyright infringement in the Tokyo District Court "
+    "on Thursday, saying the AI search firm copied 120,000 of its articles without a licence "
+    "to train and power its answer engine. The newspaper seeks 2.2 billion yen in damages.",
+    14,
+)
+
+SECOND_SUIT = _article(
+    "t-nikkei",
+    "Nikkei and Asahi Shimbun sue Perplexity over AI answers",
+    "Nikkei and the Asahi Shimbun sued Perplexity in Tokyo on Tuesday, accusing the AI search "
+    "firm of copying their articles without a licence to answer user questions. "
+    "The Yomiuri Shimbun sued Perplexity in the Tokyo District Court, saying the firm copied "
+    "120,000 of its articles.",
+    20,
+)
+
+
+def test_earlier_coverage_lists_only_the_same_story() -> None:
+    analyzer, memory = Analyzer(), InMemoryMemory()
+    first = _run(analyzer, memory, FIRST_SUIT)
+    v = _run(analyzer, memory, SECOND_SUIT)
+    assert v.story != first.story  # another plaintiff
+    yomiuri = [c for c in v.claims if "Yomiuri" in c.text]
+    # the other suit, named in the claim, is where the fact was first seen ...
+    assert yomiuri and not yomiuri[0].novel and yomiuri[0].seen_in == "t-yomiuri"
+    # ... but it is not earlier coverage of this story
+    assert "t-yomiuri" not in v.earlier
+    assert first.story_title == "Yomiuri Shimbun v. Perplexity"
+    assert v.story_title == "Nikkei and Asahi Shimbun v. Perplexity"
