@@ -70,10 +70,10 @@ NOT_PARTY: frozenset[str] = frozenset(
 @dataclass(frozen=True)
 class StorySettings:
     candidates: int = 8
-    join_at: float = 0.4
+    join_at: float = 0.35
     w_parties: float = 0.6
     w_lead: float = 1.0
-    lead_baseline: float = 0.25  # titles and leads on this beat share this much anyway
+    lead_baseline: float = 0.3  # titles and leads on this beat share this much anyway
     w_claims: float = 0.5
     conflict: float = 0.3  # factor when the leading distinctive parties differ
 
