@@ -152,6 +152,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         r"gpai\s+code",
     ),
     "RSL": (r"RSL", r"(?i:really\s+simple\s+licensing)"),
+    "Toei Animation": (r"toei(?:\s+animation)?",),
+    "Aniplex": (r"aniplex",),
+    "Japan Newspaper Publishers and Editors Association": (
+        r"(?i:japan\s+newspaper\s+publishers\s+(?:and|&)\s+editors\s+association)",
+        r"JNPEA",
+        r"NSK",
+    ),
+    "Japan Book Publishers Association": (r"japan\s+book\s+publishers\s+association",),
+    "Association of Japanese Animations": (r"association\s+of\s+japanese\s+animations?",),
 }
 
 # Entries whose patterns match with the case written in the table (acronyms that are also
@@ -193,6 +202,20 @@ COURTS: frozenset[str] = frozenset({"High Court"})
 RULES: frozenset[str] = frozenset(
     {"EU AI Act", "EU AI Code of Practice", "Data (Use and Access) Bill"}
 )
+# Rights holders who act together in one dispute: a statement by any of them is part of the
+# same storyline as the others' letters and demands (the seed dispute: CODA, the studios and
+# publishers of Japan against the training of Sora 2). A group counts like a kind of rights
+# holder among an article's parties.
+PARTY_GROUPS: dict[str, frozenset[str]] = {
+    "Japanese rights holders": frozenset(
+        {
+            "CODA", "Studio Ghibli", "Hayao Miyazaki", "Square Enix", "Bandai Namco",
+            "Kadokawa", "Toho", "Shueisha", "Kodansha", "Shogakukan", "Toei Animation",
+            "Aniplex", "Japan Newspaper Publishers and Editors Association",
+            "Japan Book Publishers Association", "Association of Japanese Animations",
+        }
+    ),
+}  # fmt: skip
 # Who builds or runs AI systems: in a dispute over training data, the side that is sued or
 # asked (a story title puts them after "v.").
 AI_DEVELOPERS: frozenset[str] = BIG_DEVELOPERS | frozenset(

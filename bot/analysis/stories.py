@@ -34,6 +34,7 @@ from bot.analysis.aliases import (
     BIG_DEVELOPERS,
     COURTS,
     JURISDICTIONS,
+    PARTY_GROUPS,
     PARTY_KINDS,
     PLACES,
     PRODUCTS,
@@ -54,7 +55,7 @@ W_MINOR = 0.15
 SALIENCE_DECAY = 0.15  # the n-th party of an article weighs 1 / (1 + decay * n)
 MAX_PARTIES = 8
 CONFLICT_TOP = 3  # named parties of each side compared for a conflict
-_KIND_NAMES = frozenset(k for k, _ in PARTY_KINDS)
+_KIND_NAMES = frozenset(k for k, _ in PARTY_KINDS) | frozenset(PARTY_GROUPS)
 _MINOR = PLACES | JURISDICTIONS | PRODUCTS
 # Capitalised words that head-line copy uses for things, not parties (besides the generic
 # name words of bot.analysis.text).
@@ -100,6 +101,8 @@ def story_id_for(first_article_id: str) -> str:
 
 
 def party_weight(party: str) -> float:
+    if party in PARTY_GROUPS:
+        return W_NAMED
     if party in _KIND_NAMES:
         return W_KIND
     if party in BIG_DEVELOPERS:
@@ -123,9 +126,20 @@ def article_parties(key_entities: Sequence[str], title: str, lead: str) -> tuple
     """The parties of an article, most salient first: its key names (generic words dropped),
     then the kinds of rights holder its title and lead speak of ("authors", "music
     publishers")."""
-    named = [e for e in key_entities if not _generic(e)]
+    named: list[str] = []
+    for e in key_entities:
+        if _generic(e) or len(named) >= MAX_PARTIES:
+            continue
+        named.append(e)
+        group = _group(e)
+        if group is not None and group not in named:
+            named.append(group)  # the coalition, as salient as its first member
     kinds = [k for k in _kinds(f"{title}\n{lead}") if k not in named]
-    return tuple(dict.fromkeys([*named[:MAX_PARTIES], *kinds]))
+    return tuple(dict.fromkeys([*named, *kinds]))
+
+
+def _group(party: str) -> str | None:
+    return next((g for g, members in PARTY_GROUPS.items() if party in members), None)
 
 
 def party_terms(parties: Sequence[str]) -> tuple[str, ...]:
@@ -171,8 +185,9 @@ def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]
     story_all = {p for m in theirs for p in m}
     mine_top = named_parties(mine)
     story_top = set().union(*(named_parties(m) for m in theirs))
-    mine_missing = {p for p in mine_top if p not in story_all}
-    story_missing = {p for p in story_top if p not in mine}
+    # a member of a group the other side names is no missing party (Shueisha and CODA)
+    mine_missing = {p for p in mine_top if p not in story_all and _group(p) not in story_all}
+    story_missing = {p for p in story_top if p not in mine and _group(p) not in mine}
     shared = {p for p in mine_top if p in story_all} | {p for p in story_top if p in mine}
     return bool(mine_missing) and bool(story_missing) and len(shared) < 2
 
@@ -273,6 +288,9 @@ def story_title(parties: Sequence[str], category: str | None, title: str, text: 
     named = [p for p in named if p not in RULES]
     developers = [p for p in named if p in AI_DEVELOPERS][:2]
     holders = [p for p in named if p not in AI_DEVELOPERS and p not in _KIND_NAMES][:2]
+    groups = [g for g in PARTY_GROUPS if g in parties]
+    if groups and developers:
+        holders = groups[:1]  # the coalition rather than whichever member came first
     if not holders:
         holders = [p for p in named if p in _KIND_NAMES][:1]
     products = [p for p in parties if p in PRODUCTS and p not in BIG_DEVELOPERS][:1]

@@ -1,13 +1,21 @@
 """Stories are storylines: parties, conflicts of parties and story titles, on names we chose."""
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
+from bot.analysis.analyzer import Analyzer
+from bot.analysis.judge import AnalysisJudge
+from bot.analysis.memory import InMemoryMemory
 from bot.analysis.stories import (
     article_parties,
     parties_conflict,
     party_similarity,
     story_title,
 )
+from bot.models import Article
+from bot.seeds import load_seeds
 
 
 def test_parties_keep_names_and_add_the_kind_of_rights_holder() -> None:
@@ -76,3 +84,53 @@ def test_without_parties_the_headline_names_the_story() -> None:
     assert story_title(("Minister",), "policy/regulation", "Lords vote on  the bill") == (
         "Lords vote on the bill"
     )
+
+
+def _seeded_judge() -> AnalysisJudge:
+    judge = AnalysisJudge(Analyzer(), InMemoryMemory())
+    for seed in load_seeds(Path(__file__).parents[2] / "seeds"):
+        judge.judge_seed(seed)
+    return judge
+
+
+SEED_STORY = "story:000_296b9c6e5f52e666.txt"
+
+
+def test_every_party_of_the_seed_dispute_joins_the_seed_story() -> None:
+    judge = _seeded_judge()
+    statement = Article(
+        id="pub-statement",
+        title="Manga publisher Shueisha condemns Sora 2 videos built on its characters",
+        url=None,
+        source="Test Wire",
+        published=datetime(2025, 11, 10, tzinfo=UTC),
+        text=(
+            "Shueisha, the publisher of several long-running manga series, said on Friday that "
+            "videos made with OpenAI's Sora 2 copy its characters and that OpenAI trained the "
+            "model on Japanese works without permission. The publisher called on OpenAI to stop "
+            "using its works for AI training and said it would take firm action against "
+            "infringement. Shueisha joined other Japanese rights holders who objected to Sora 2."
+        ),
+    )
+    v = judge.judge(statement)
+    assert v.relevant and v.story == SEED_STORY
+    assert v.story_title == "Japanese rights holders v. OpenAI over Sora"
+
+
+def test_another_developers_deal_with_a_studio_stays_out_of_the_seed_story() -> None:
+    judge = _seeded_judge()
+    deal = Article(
+        id="studio-deal",
+        title="Disney licenses its characters to OpenAI for Sora videos",
+        url=None,
+        source="Test Wire",
+        published=datetime(2025, 12, 11, tzinfo=UTC),
+        text=(
+            "Disney signed a three-year licensing deal with OpenAI on Thursday that lets Sora "
+            "users make videos with 200 Disney characters. Disney will invest 1 billion dollars in "
+            "OpenAI, and the deal excludes any training of OpenAI models on Disney's films. "
+            "Disney said the licence protects its copyrighted works."
+        ),
+    )
+    v = judge.judge(deal)
+    assert v.relevant and v.story == "story:studio-deal"
