@@ -503,12 +503,25 @@ class Analyzer:
         memory: Memory,
         grams: NgramCache,
     ) -> list[ClaimJudgement]:
+        # Fewer candidates can only make a claim newer, so a claim already new stays new and
+        # only the known ones are judged again.
         others = sorted(
-            {k.story for cands in candidates_of for k in cands if k.story and k.story != story_id}
+            {
+                k.story
+                for cands, j in zip(candidates_of, judgements, strict=True)
+                if not j.novel
+                for k in cands
+                if k.story and k.story != story_id
+            }
         )
-        stories = {s.story_id: s for s in memory.stories(others)} if others else {}
+        if not others:
+            return judgements
+        stories = {s.story_id: s for s in memory.stories(others)}
         out: list[ClaimJudgement] = []
         for c, cands, terms, j in zip(extracted, candidates_of, terms_of, judgements, strict=True):
+            if j.novel:
+                out.append(j)
+                continue
             kept = [
                 k
                 for k in cands

@@ -131,7 +131,7 @@ class _StoryAcc:
 class InMemoryMemory:
     """Both protocols over plain dicts; candidate look-up goes through inverted indexes."""
 
-    MAX_HEADS = 6
+    MAX_HEADS = 4
 
     def __init__(self) -> None:
         self._claims: list[KnownClaim] = []

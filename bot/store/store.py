@@ -600,7 +600,7 @@ class Store:
     MIN_QUERY_TERMS = 2
     POSTINGS_BUDGET = 150
     STORY_QUERY_HITS = 40
-    STORY_MEMBERS = 6
+    STORY_MEMBERS = 4
 
     def remember_analysis(self, record: MemoryRecord) -> None:
         """Keep what later analyses look up: a relevant article's claims and story membership.
