@@ -192,6 +192,11 @@ BIG_DEVELOPERS: frozenset[str] = frozenset(
 PRODUCTS: frozenset[str] = frozenset(
     {"ChatGPT", "Sora", "Claude", "Llama", "Gemini", "Copilot", "Stable Diffusion", "Sam Altman"}
 )
+# Who makes each product: a story about ChatGPT's output is a story against OpenAI.
+PRODUCT_MAKERS: dict[str, str] = {
+    "ChatGPT": "OpenAI", "Sora": "OpenAI", "Claude": "Anthropic", "Llama": "Meta",
+    "Gemini": "Google", "Copilot": "Microsoft", "Stable Diffusion": "Stability AI",
+}  # fmt: skip
 JURISDICTIONS: frozenset[str] = frozenset(
     {"Japan", "Germany", "United Kingdom", "United States", "European Union"}
 )

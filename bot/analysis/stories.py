@@ -37,6 +37,7 @@ from bot.analysis.aliases import (
     PARTY_GROUPS,
     PARTY_KINDS,
     PLACES,
+    PRODUCT_MAKERS,
     PRODUCTS,
     RULES,
     canonical_entities,
@@ -286,7 +287,8 @@ def story_title(parties: Sequence[str], category: str | None, title: str, text: 
     named = [p for p in parties if (p in ALIASES and p not in _MINOR | COURTS) or p in _KIND_NAMES]
     rules = [p for p in named if p in RULES]
     named = [p for p in named if p not in RULES]
-    developers = [p for p in named if p in AI_DEVELOPERS][:2]
+    makers = [PRODUCT_MAKERS[p] for p in parties if p in PRODUCT_MAKERS]
+    developers = list(dict.fromkeys([p for p in named if p in AI_DEVELOPERS] + makers))[:2]
     holders = [p for p in named if p not in AI_DEVELOPERS and p not in _KIND_NAMES][:2]
     groups = [g for g in PARTY_GROUPS if g in parties]
     if groups and developers:
@@ -298,7 +300,7 @@ def story_title(parties: Sequence[str], category: str | None, title: str, text: 
     found = case_name(text, parties) if category in _SUIT_CATEGORIES or category is None else None
     if found:
         name = found
-    elif category == "policy/regulation":
+    elif category == "policy/regulation" and (rules or not (developers and holders)):
         name = rules[0] if rules else _headline(title, text)
     elif developers and holders and category in _DEAL_CATEGORIES:
         name = f"{developers[0]} and {holders[0]} deal"

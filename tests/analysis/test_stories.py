@@ -72,6 +72,8 @@ def test_a_story_is_named_after_its_case_when_the_lead_gives_one() -> None:
         (("European Union", "EU AI Code of Practice", "Google"), "policy/regulation",
          "EU AI Code of Practice"),
         (("Getty Images", "High Court", "Stability AI"), "ruling", "Getty Images v. Stability AI"),
+        (("ChatGPT", "GEMA", "Munich"), "ruling", "GEMA v. OpenAI over ChatGPT"),  # its maker
+        (("Getty Images", "Stability AI"), "policy/regulation", "Getty Images v. Stability AI"),
     ],
 )  # fmt: skip
 def test_a_story_is_named_after_its_parties_and_matter(
