@@ -69,6 +69,8 @@ class Verdict:
     claims: tuple[Claim, ...]
     summary: str
     reason: str = ""  # one line a person can read: why this was (not) posted
+    story_title: str | None = None  # the story's name from its parties ("Bartz v. Anthropic")
+    earlier: tuple[str, ...] = ()  # where the known claims were first seen, same story only
 
     @property
     def new_claims(self) -> tuple[Claim, ...]:
@@ -90,6 +92,7 @@ class Alert:
     new_claims: tuple[Claim, ...]
     known_claims: tuple[Claim, ...] = ()
     earlier: tuple[str, ...] = field(default=())  # links or seed names of earlier coverage
+    story_title: str | None = None  # the story's human-readable name
 
 
 def alert_to_payload(alert: Alert) -> dict[str, object]:
@@ -106,6 +109,7 @@ def alert_to_payload(alert: Alert) -> dict[str, object]:
         "new_claims": [_claim_payload(c) for c in alert.new_claims],
         "known_claims": [_claim_payload(c) for c in alert.known_claims],
         "earlier": list(alert.earlier),
+        "story_title": alert.story_title,
     }
 
 
@@ -124,6 +128,7 @@ def alert_from_payload(payload: dict[str, object]) -> Alert:
         new_claims=tuple(_claim_from(c) for c in _dicts(payload.get("new_claims"))),
         known_claims=tuple(_claim_from(c) for c in _dicts(payload.get("known_claims"))),
         earlier=tuple(str(e) for e in _list(payload.get("earlier"))),
+        story_title=_opt_str(payload.get("story_title")),
     )
 
 

@@ -633,7 +633,9 @@ def _feed_label(feed: dict[str, Any]) -> str:
 
 def _alert(article: Article, verdict: Verdict) -> Alert:
     known = tuple(c for c in verdict.claims if not c.novel)
-    earlier = tuple(dict.fromkeys(c.seen_in for c in known if c.seen_in))
+    # earlier coverage of this story only (a known fact may come from another story that
+    # names the same parties in passing)
+    earlier = verdict.earlier
     return Alert(
         article_id=article.id,
         title=article.title,
@@ -646,6 +648,7 @@ def _alert(article: Article, verdict: Verdict) -> Alert:
         new_claims=tuple(_with_quote(c, article.text) for c in verdict.new_claims),
         known_claims=known,
         earlier=earlier,
+        story_title=verdict.story_title,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.base import OutgoingMessage
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
+from bot.chat.render import render_alert_text
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_from_payload, alert_to_payload
 from bot.store import Store
@@ -60,6 +62,13 @@ def _queue(store: Store, destination: str, count: int) -> None:
 
 def test_alert_payload_round_trips() -> None:
     assert alert_from_payload(alert_to_payload(_alert(1))) == _alert(1)
+    named = dataclasses.replace(_alert(1), story_title="Getty Images v. Stability AI")
+    assert alert_from_payload(alert_to_payload(named)) == named
+
+
+def test_the_console_shows_the_story_by_name_and_id() -> None:
+    named = dataclasses.replace(_alert(1), story_title="Getty Images v. Stability AI")
+    assert "story: Getty Images v. Stability AI (s1)" in render_alert_text(named)
 
 
 async def test_retry_after_is_honoured_then_each_alert_goes_once_in_order(store: Store) -> None:

@@ -76,8 +76,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Warner Music": (r"warner\s+music(?:\s+group)?",),
     "Disney": (r"(?:walt\s+)?disney",),
     "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
-    "Thomson Reuters": (r"thomson\s+reuters", r"westlaw"),
-    "Ross Intelligence": (r"ross\s+intelligence",),
+    "Thomson Reuters": (r"thomson\s?reuters", r"westlaw"),
+    "Ross Intelligence": (r"(?i:ross\s+intelligence)", r"ROSS"),
     "Studio Ghibli": (r"(?:studio\s+)?ghibli", r"(?:the\s+)?(?:spirited\s+away|totoro)\s+studio"),
     "Hayao Miyazaki": (r"(?:hayao\s+)?miyazaki",),
     "Square Enix": (
@@ -107,28 +107,151 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "United States": (r"U\.S\.(?:A\.)?", r"US", r"USA", r"(?i:united\s+states)", r"America(?:n)?"),
     "European Union": (r"EU", r"(?i:european\s+union|european\s+commission)", r"Brussels"),
     "EU AI Act": (r"(?:eu\s+)?ai\s+act",),
-    "US Copyright Office": (r"(?:u\.?s\.?\s+)?copyright\s+office",),
+    "US Copyright Office": (
+        r"(?:u\.?s\.?\s+|united\s+states\s+)?copyright\s+office",
+        r"register\s+of\s+copyrights",
+    ),
     "High Court": (r"high\s+court",),
     "Minoru Kiuchi": (r"(?:minoru\s+)?kiuchi",),
     "Sam Altman": (r"(?:sam\s+)?altman(?![’']s\s+(?:company|firm|startup|start-up|outfit))",),
+    # more AI developers and services of the beat
+    "MiniMax": (r"minimax", r"hailuo(?:\s+ai)?"),
+    "Cloudflare": (r"cloudflare",),
+    "Elon Musk": (r"(?:elon\s+)?musk",),
+    "GitHub": (r"github",),
+    "Databricks": (r"databricks", r"mosaic\s?ml"),
+    "LAION": (r"LAION", r"(?i:laion\.?ai)"),
+    "Common Crawl": (r"common\s+crawl",),
+    # more rights holders, plaintiffs and publishers
+    "Andrea Bartz": (r"(?:andrea\s+)?bartz",),
+    "Richard Kadrey": (r"(?:richard\s+)?kadrey",),
+    "Sarah Silverman": (r"(?:sarah\s+)?silverman",),
+    "John Carreyrou": (r"(?:john\s+)?carreyrou",),
+    "Concord": (r"concord(?:\s+music(?:\s+(?:group|publishing))?)?", r"abkco"),
+    "Warner Bros. Discovery": (r"warner\s+bros\.?(?:\s+discovery)?", r"warner\s+brothers"),
+    "Ziff Davis": (r"ziff\s+davis",),
+    "Yomiuri Shimbun": (r"(?:the\s+)?yomiuri(?:\s+shimbun)?",),
+    "Asahi Shimbun": (r"(?:the\s+)?asahi(?:\s+shimbun)?",),
+    "Nikkei": (r"nikkei",),
+    "Axel Springer": (r"axel\s+springer",),
+    "Financial Times": (r"(?i:(?:the\s+)?financial\s+times)", r"FT"),
+    "Condé Nast": (r"cond[ée]\s+nast",),
+    "People Inc": (r"people\s+inc\.?", r"dotdash\s+meredith"),
+    "Penske Media": (r"penske(?:\s+media)?",),
+    "Encyclopaedia Britannica": (r"encyclop(?:a)?edia\s+britannica", r"merriam-webster"),
+    "Shutterstock": (r"shutterstock",),
+    "Daily News": (r"(?:New\s+York\s+)?Daily\s+News",),
+    "The Intercept": (r"(?:[Tt]he\s+)?Intercept",),
+    # officials and bodies of the rules on training data
+    "Shira Perlmutter": (r"(?:shira\s+)?perlmutter",),
+    "House of Lords": (r"house\s+of\s+lords", r"(?:the\s+)?lords"),
+    "Data (Use and Access) Bill": (r"data\s+\(?use\s+and\s+access\)?\s+bill", r"data\s+bill"),
+    "Beeban Kidron": (r"(?:baroness\s+)?(?:beeban\s+)?kidron",),
+    "EU AI Code of Practice": (
+        r"(?:general[\s-]+purpose\s+(?:artificial\s+intelligence|ai)\s+)?code\s+of\s+practice",
+        r"gpai\s+code",
+    ),
+    "RSL": (r"RSL", r"(?i:really\s+simple\s+licensing)"),
+    "Toei Animation": (r"toei(?:\s+animation)?",),
+    "Aniplex": (r"aniplex",),
+    "Japan Newspaper Publishers and Editors Association": (
+        r"(?i:japan\s+newspaper\s+publishers\s+(?:and|&)\s+editors\s+association)",
+        r"JNPEA",
+        r"NSK",
+    ),
+    "Japan Book Publishers Association": (r"japan\s+book\s+publishers\s+association",),
+    "Association of Japanese Animations": (r"association\s+of\s+japanese\s+animations?",),
 }
 
 # Entries whose patterns match with the case written in the table (acronyms that are also
 # ordinary words: "AP", "US", "CODA"); their long forms carry an inline (?i:...) group.
 CASE_SENSITIVE: frozenset[str] = frozenset(
-    {"Associated Press", "CODA", "GEMA", "KODA", "United States", "European Union", "Apple"}
+    {
+        "Associated Press",
+        "CODA",
+        "GEMA",
+        "KODA",
+        "United States",
+        "European Union",
+        "Apple",
+        "LAION",
+        "Financial Times",
+        "RSL",
+        "Ross Intelligence",
+        "Daily News",
+        "The Intercept",
+    }
 )
 
 
 # Names that turn up in many unrelated disputes of this beat (the big AI developers, their
 # products, jurisdictions): they say little about *which* event an article reports.
-COMMON_PARTIES: frozenset[str] = frozenset(
+BIG_DEVELOPERS: frozenset[str] = frozenset(
+    {"OpenAI", "Anthropic", "Meta", "Google", "Microsoft", "Nvidia", "Apple", "Amazon"}
+)
+PRODUCTS: frozenset[str] = frozenset(
+    {"ChatGPT", "Sora", "Claude", "Llama", "Gemini", "Copilot", "Stable Diffusion", "Sam Altman"}
+)
+# Who makes each product: a story about ChatGPT's output is a story against OpenAI.
+PRODUCT_MAKERS: dict[str, str] = {
+    "ChatGPT": "OpenAI", "Sora": "OpenAI", "Claude": "Anthropic", "Llama": "Meta",
+    "Gemini": "Google", "Copilot": "Microsoft", "Stable Diffusion": "Stability AI",
+}  # fmt: skip
+JURISDICTIONS: frozenset[str] = frozenset(
+    {"Japan", "Germany", "United Kingdom", "United States", "European Union"}
+)
+COMMON_PARTIES: frozenset[str] = BIG_DEVELOPERS | PRODUCTS | JURISDICTIONS
+# Entries that name a court or a rule rather than a party: a story title names a rule as
+# the matter of a regulation story and never puts a court on either side of "v.".
+COURTS: frozenset[str] = frozenset({"High Court"})
+RULES: frozenset[str] = frozenset(
+    {"EU AI Act", "EU AI Code of Practice", "Data (Use and Access) Bill"}
+)
+# Rights holders who act together in one dispute: a statement by any of them is part of the
+# same storyline as the others' letters and demands (the seed dispute: CODA, the studios and
+# publishers of Japan against the training of Sora 2). A group counts like a kind of rights
+# holder among an article's parties.
+PARTY_GROUPS: dict[str, frozenset[str]] = {
+    "Japanese rights holders": frozenset(
+        {
+            "CODA", "Studio Ghibli", "Hayao Miyazaki", "Square Enix", "Bandai Namco",
+            "Kadokawa", "Toho", "Shueisha", "Kodansha", "Shogakukan", "Toei Animation",
+            "Aniplex", "Japan Newspaper Publishers and Editors Association",
+            "Japan Book Publishers Association", "Association of Japanese Animations",
+        }
+    ),
+}  # fmt: skip
+# Who builds or runs AI systems: in a dispute over training data, the side that is sued or
+# asked (a story title puts them after "v.").
+AI_DEVELOPERS: frozenset[str] = BIG_DEVELOPERS | frozenset(
     {
-        "OpenAI", "Anthropic", "Meta", "Google", "Microsoft", "Nvidia", "Apple", "Amazon",
-        "ChatGPT", "Sora", "Claude", "Llama", "Gemini", "Copilot", "Sam Altman",
-        "Japan", "Germany", "United Kingdom", "United States", "European Union",
+        "Stability AI", "Midjourney", "Perplexity", "Suno", "Udio", "xAI", "Mistral", "Cohere",
+        "Runway", "MiniMax", "Ross Intelligence", "Databricks", "GitHub", "LAION", "Elon Musk",
     }
 )  # fmt: skip
+
+
+# Places that turn up in many stories (where a court sits, where a firm is based): like the
+# common parties, they say little about which matter an article reports.
+PLACES: frozenset[str] = frozenset(
+    {
+        "California", "San Francisco", "New York", "Delaware", "Washington", "Hollywood",
+        "Tokyo", "Munich", "Hamburg", "Berlin", "London", "Paris", "Europe", "China", "Chinese",
+        "India", "Canada", "Australia", "Australian", "France", "Silicon Valley",
+    }
+)  # fmt: skip
+
+# Kinds of rights holder an article may name instead of a party ("authors sued Anthropic"):
+# (kind, regex) in table order. The kind stands in for the plaintiff when no name does.
+PARTY_KINDS: tuple[tuple[str, str], ...] = (
+    ("authors", r"\b(?:authors?|writers?|novelists?|books?)\b"),
+    (
+        "music publishers",
+        r"\b(?:music\s+publishers?|record\s+labels?|songwriters?|lyrics|songs?)\b",
+    ),
+    ("news publishers", r"\b(?:newspapers?|news\s+(?:publishers?|outlets?|organi[sz]ations?))\b"),
+    ("visual artists", r"\b(?:(?:visual\s+)?artists?|illustrators?|photographers?)\b"),
+)
 
 
 @dataclass(frozen=True)
@@ -195,15 +318,15 @@ def _find_aliases(text: str) -> tuple[AliasMatch, ...]:
     # Memoised: one analysis asks about the same sentences several times (entities, index
     # words, similarity). A pure function of its argument, so the cache changes no result.
     # Only patterns whose required word occurs in the text can match (a cheap substring
-    # test); their matches are merged leftmost first, table order breaking ties at one
-    # position (makers come before their products: "ChatGPT maker" is OpenAI).
+    # test); their matches are merged leftmost first, then longest ("U.S. Copyright Office"
+    # is the office, not the country), table order breaking remaining ties.
     alts = _alternatives()
     lowered = text.lower()
     found: list[tuple[int, int, int]] = []
     for i, (_, _, word) in enumerate(alts):
         if word is None or word in lowered:
             found.extend((m.start(), i, m.end()) for m in _pattern(i).finditer(text))
-    found.sort()
+    found.sort(key=lambda f: (f[0], -f[2], f[1]))  # leftmost, then longest, then table order
     out: list[AliasMatch] = []
     last_end = -1
     for start, i, end in found:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.analysis.aliases import canonical_entities
 from bot.analysis.claims import DATELINE, ExtractedClaim, extract_claims
-from bot.analysis.memory import Memory, MemoryRecord, StoredClaim, StoryQuery
+from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim, StoryQuery
 from bot.analysis.novelty import (
     ClaimJudgement,
     NgramCache,
@@ -26,7 +26,17 @@ from bot.analysis.novelty import (
 )
 from bot.analysis.relevance import score_relevance
 from bot.analysis.relevance_model import RelevanceModel, load_model
-from bot.analysis.stories import StoryDecision, StorySettings, decide, weigh
+from bot.analysis.stories import (
+    CASE_NAME_CHARS,
+    StoryDecision,
+    StorySettings,
+    article_parties,
+    decide,
+    party_terms,
+    same_matter,
+    story_title,
+    weigh,
+)
 from bot.analysis.summary import summarize
 from bot.analysis.text import clean, entities, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
@@ -283,6 +293,7 @@ class Analyzer:
             title=title,
             lead=_lead(text),
             entity_lead=text[:ENTITY_LEAD_CHARS],
+            opening=text[:CASE_NAME_CHARS],
             published=article.published,
             category=rel.category,
             relevance=rel.score,
@@ -311,6 +322,7 @@ class Analyzer:
             title=title,
             lead=_lead(body),
             entity_lead=body[:ENTITY_LEAD_CHARS],
+            opening=body[:CASE_NAME_CHARS],
             published=seed.published,
             category=rel.category,
             relevance=rel.score,
@@ -372,6 +384,7 @@ class Analyzer:
         title: str,
         lead: str,
         entity_lead: str,
+        opening: str,
         published: datetime | None,
         category: str | None,
         relevance: float,
@@ -387,26 +400,34 @@ class Analyzer:
         grams = NgramCache(self._word_grams)
         judgements: list[ClaimJudgement] = []
         terms_of: list[tuple[str, ...]] = []
+        candidates_of: list[Sequence[KnownClaim]] = []
         for c in extracted:
             query = claim_query(c.text, c.entities)
             terms_of.append(query.terms)
             cands = memory.candidates(query, ns.candidates)
+            candidates_of.append(cands)
             judgements.append(judge(c, cands, ns, grams, query.terms))
 
         head = f"{title}\n{lead}"
         head_entities = head_entities_of(title, entity_lead)
         head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
         key = key_entities(head_entities_of(title, ""), head_entities, extracted)
+        parties = article_parties(key, title, lead)
         story = self._story(
             article_id,
             head_terms,
-            key,
-            category,
+            parties,
             published,
             extracted,
             judgements,
             memory,
             grams,
+        )
+        # Known means the same fact: the same parties and matter. A known claim from another
+        # story counts only when this claim names that story's parties, so "the court denied
+        # the motion" of one suit is news in another, whatever words they share.
+        judgements = self._rejudge(
+            extracted, candidates_of, terms_of, judgements, story.story_id, parties, memory, grams
         )
 
         claims = tuple(
@@ -423,6 +444,17 @@ class Analyzer:
             for c, j in zip(extracted, judgements, strict=True)
         )
         starts_story = story.duplicate_of is None
+        title_of_story = (
+            story.evidence.story.title if story.evidence is not None and not starts_story else ""
+        ) or story_title(parties, category, title, opening)
+        # earlier coverage: where this story's known claims were first seen
+        earlier = tuple(
+            dict.fromkeys(
+                j.seen_in
+                for j in judgements
+                if not j.novel and j.seen_in and j.seen_in_story == story.story_id
+            )
+        )
         novel = any(c.novel for c in claims) or (starts_story and not claims)
         earliest_title = (
             story.evidence.story.first_title if story.evidence and not starts_story else None
@@ -447,6 +479,8 @@ class Analyzer:
             claims=claims,
             summary=summary,
             reason=reason if novel else f"{reason}; nothing new",
+            story_title=title_of_story,
+            earlier=earlier,
         )
         record = MemoryRecord(
             article_id=article_id,
@@ -457,19 +491,62 @@ class Analyzer:
             is_seed=is_seed,
             category=category,
             story=story.story_id,
-            entities=key,
+            entities=parties,
             terms=head_terms,
             claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
             claim_terms=tuple(terms_of),
+            story_title=title_of_story,
         )
         return Analysis(verdict, record)
+
+    def _rejudge(
+        self,
+        extracted: list[ExtractedClaim],
+        candidates_of: list[Sequence[KnownClaim]],
+        terms_of: list[tuple[str, ...]],
+        judgements: list[ClaimJudgement],
+        story_id: str,
+        parties: tuple[str, ...],
+        memory: Memory,
+        grams: NgramCache,
+    ) -> list[ClaimJudgement]:
+        # Fewer candidates can only make a claim newer, so a claim already new stays new and
+        # only the known ones are judged again.
+        others = sorted(
+            {
+                k.story
+                for cands, j in zip(candidates_of, judgements, strict=True)
+                if not j.novel
+                for k in cands
+                if k.story and k.story != story_id
+            }
+        )
+        if not others:
+            return judgements
+        stories = {s.story_id: s for s in memory.stories(others)}
+        out: list[ClaimJudgement] = []
+        for c, cands, terms, j in zip(extracted, candidates_of, terms_of, judgements, strict=True):
+            if j.novel:
+                out.append(j)
+                continue
+            kept = [
+                k
+                for k in cands
+                if k.story is None
+                or k.story == story_id
+                or same_matter(c.entities, parties, stories.get(k.story))
+            ]
+            if len(kept) == len(cands):
+                out.append(j)
+            else:
+                out.append(judge(c, kept, self.settings.novelty, grams, terms))
+        return out
 
     def _story(
         self,
         article_id: str,
         head_terms: tuple[str, ...],
-        head_entities: tuple[str, ...],
-        category: str | None,
+        parties: tuple[str, ...],
         published: datetime | None,
         extracted: list[ExtractedClaim],
         judgements: list[ClaimJudgement],
@@ -488,6 +565,10 @@ class Analyzer:
             if not j.novel and j.closest is not None and j.closest.story is not None:
                 support[j.closest.story] += 1
         candidates = list(memory.story_candidates(StoryQuery(head_terms, published), ss.candidates))
+        # ... and the stories of its parties, which a title with other rare words would miss
+        by_parties = memory.story_candidates(StoryQuery(party_terms(parties), published), 4)
+        have = {c.story_id for c in candidates}
+        candidates += [c for c in by_parties if c.story_id not in have]
         # the stories the article's known facts come from are candidates too, so a rewrite
         # under another headline still meets its story
         have = {c.story_id for c in candidates}
@@ -498,9 +579,7 @@ class Analyzer:
             weigh(
                 s,
                 head_terms=head_terms,
-                entities=head_entities,
-                category=category,
-                published=published,
+                parties=parties,
                 claim_support=support[s.story_id] / max(1, factual),
                 settings=ss,
                 grams=grams,
@@ -534,6 +613,7 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, object]:
         "relevance": verdict.relevance,
         "category": verdict.category,
         "story": verdict.story,
+        "story_title": verdict.story_title,
         "duplicate_of": verdict.duplicate_of,
         "novel": verdict.novel,
         "claims": [

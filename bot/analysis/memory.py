@@ -69,8 +69,10 @@ class KnownStory:
     last_published: datetime | None
     category: str | None
     entities: tuple[str, ...]  # canonical names mentioned in the members' titles and leads
-    heads: tuple[str, ...]  # index words of title + lead of each member (the first few)
+    heads: tuple[str, ...]  # index words of title + lead of each member (the first and last few)
     size: int
+    members: tuple[tuple[str, ...], ...] = ()  # each of those members' parties, most salient first
+    title: str = ""  # the story's name, given when its first article started it
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class MemoryRecord:
     terms: tuple[str, ...]  # words indexed for story look-up
     claims: tuple[StoredClaim, ...] = ()
     claim_terms: tuple[tuple[str, ...], ...] = ()  # per claim: words indexed for claim look-up
+    story_title: str = ""  # the story's name (kept when the article starts the story)
 
 
 class KnownClaims(Protocol):
@@ -117,14 +120,18 @@ class _StoryAcc:
     last_published: datetime | None
     category: str | None
     entities: list[str] = field(default_factory=list)
-    heads: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # the first MAX_HEADS members' ...
+    members: list[tuple[str, ...]] = field(default_factory=list)
+    last_heads: list[str] = field(default_factory=list)  # ... and the last MAX_HEADS others'
+    last_members: list[tuple[str, ...]] = field(default_factory=list)
     size: int = 0
+    title: str = ""
 
 
 class InMemoryMemory:
     """Both protocols over plain dicts; candidate look-up goes through inverted indexes."""
 
-    MAX_HEADS = 6
+    MAX_HEADS = 4
 
     def __init__(self) -> None:
         self._claims: list[KnownClaim] = []
@@ -169,6 +176,7 @@ class InMemoryMemory:
                 first_published=record.published,
                 last_published=record.published,
                 category=record.category,
+                title=record.story_title,
             )
             self._stories[record.story] = acc
         acc.size += 1
@@ -181,6 +189,10 @@ class InMemoryMemory:
                 acc.entities.append(e)
         if len(acc.heads) < self.MAX_HEADS:
             acc.heads.append(" ".join(record.terms))
+            acc.members.append(record.entities)
+        else:
+            acc.last_heads = [*acc.last_heads, " ".join(record.terms)][-self.MAX_HEADS :]
+            acc.last_members = [*acc.last_members, record.entities][-self.MAX_HEADS :]
         self._story_docs += 1
         for t in set(record.terms):
             self._story_index[t].add(record.story)
@@ -225,6 +237,8 @@ class InMemoryMemory:
             last_published=acc.last_published,
             category=acc.category,
             entities=tuple(acc.entities),
-            heads=tuple(acc.heads),
+            heads=(*acc.heads, *acc.last_heads),
             size=acc.size,
+            members=(*acc.members, *acc.last_members),
+            title=acc.title,
         )

@@ -37,9 +37,9 @@ STEM = 5  # characters kept of each word when counting new words ("ruling", "rul
 class NoveltySettings:
     candidates: int = 10  # top-k asked of the memory per claim
     compare_top: int = 3  # closest known claims whose words count as "already used"
-    known_at: float = 0.55  # adjusted similarity at which a claim is known outright
+    known_at: float = 0.5  # adjusted similarity at which a claim is known outright
     known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number
-    new_item_penalty: float = 0.06  # per name or number the closest known claims lack
+    new_item_penalty: float = 0.03  # per name or number the closest known claims lack
     max_new_word_share: float = 0.7  # "nothing new" also needs some words already used
     known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
     few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
@@ -55,6 +55,7 @@ class ClaimJudgement:
     seen_in: str | None
     new_items: tuple[str, ...]
     new_word_share: float = 1.0
+    seen_in_story: str | None = None  # the story of the claim named by `seen_in`
 
 
 def _stems(terms: Sequence[str]) -> set[str]:
@@ -167,4 +168,6 @@ def judge(
         return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
     floor = max(settings.known_if_nothing_new_at, best_sim * settings.seen_in_margin)
     earliest = min((c for s, c in scored if s >= floor), key=lambda c: c.seq, default=best)
-    return ClaimJudgement(False, best_sim, adjusted, best, earliest.source_id, missing, fresh)
+    return ClaimJudgement(
+        False, best_sim, adjusted, best, earliest.source_id, missing, fresh, earliest.story
+    )

@@ -167,7 +167,9 @@ class Commands:
         )
 
     def story(self, ref: str) -> Answer:
-        story_id = ref.strip()
+        """A story's timeline, by the id an alert shows, the start of it, its name, or
+        failing those the story of the best search hit."""
+        story_id = self._store.find_story(ref) or ""
         rows = self._store.story_articles(story_id) if story_id else []
         if not rows:
             try:
@@ -186,7 +188,7 @@ class Commands:
             Item(
                 title=r["title"] or "(untitled)",
                 url=r["url"],
-                meta=_meta(r["source"], r["published"] or r["seen_at"], r["id"]),
+                meta=_meta(r["source"], _timeline_date(r), r["id"]),
                 text=_status_label(r["status"]),
             )
             for r in rows
@@ -194,7 +196,7 @@ class Commands:
         known = self._store.story(story_id)
         title = (known or {}).get("title") or ""
         return Answer(
-            title=f"Story {story_id}" + (f": {title}" if title else ""),
+            title=f"{title} ({story_id})" if title else f"Story {story_id}",
             text=f"{len(rows)} article(s), oldest first.",
             items=items,
         )
@@ -419,6 +421,14 @@ def parse_opml(data: bytes) -> list[tuple[str, str]]:
         if url and url not in (u for u, _ in found):
             found.append((url, (outline.get("title") or outline.get("text") or "").strip()))
     return found
+
+
+def _timeline_date(row: dict[str, Any]) -> str:
+    """The date a timeline shows: the publication date; a seed without one is "undated"
+    (the day it was loaded is no date of the story)."""
+    if row["published"]:
+        return str(row["published"])
+    return "undated" if row.get("kind") == "seed" else str(row["seen_at"] or "")
 
 
 def _meta(source: str | None, published: str | None, article_id: str) -> str:

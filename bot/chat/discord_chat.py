@@ -254,7 +254,7 @@ class DiscordDestination:
         return str(row["thread_id"]) if row and row.get("thread_id") else None
 
     async def _open_thread(self, alert: Alert, message_id: str) -> None:
-        name = thread_name(alert.title or alert.story or "story")
+        name = thread_name(alert.story_title or alert.title or alert.story or "story")
         try:
             thread = await self._client.http.start_thread_with_message(
                 self._channel_id,

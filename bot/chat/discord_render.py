@@ -15,7 +15,7 @@ from datetime import datetime
 import discord
 
 from bot.chat.earlier import EarlierLookup
-from bot.chat.render import one_line
+from bot.chat.render import one_line, story_label
 from bot.models import Alert, Claim
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -147,7 +147,7 @@ def alert_embed(
         if value:
             embed.add_field(name=name, value=value, inline=True)
     if not follow_up and alert.story:
-        embed.add_field(name="Story", value=safe(alert.story, 200), inline=True)
+        embed.add_field(name="Story", value=safe(story_label(alert), 200), inline=True)
     if not follow_up and alert.earlier:
         lines = earlier_lines(alert.earlier, earlier)
         if lines:

@@ -30,7 +30,7 @@ def render_alert_text(alert: Alert) -> str:
     if alert.url:
         lines.append(alert.url)
     if alert.story:
-        lines.append(f"story: {alert.story}")
+        lines.append(f"story: {story_label(alert)}")
     if alert.summary:
         lines.append("")
         lines.extend(textwrap.wrap(one_line(alert.summary), CONSOLE_WIDTH))
@@ -51,6 +51,13 @@ def render_alert_text(alert: Alert) -> str:
         lines.append("Earlier coverage: " + ", ".join(alert.earlier))
     lines.append(rule)
     return "\n".join(lines)
+
+
+def story_label(alert: Alert) -> str:
+    """The story as alerts show it: its name, then the id `/news story` accepts."""
+    if alert.story_title and alert.story:
+        return f"{one_line(alert.story_title, 200)} ({alert.story})"
+    return alert.story or ""
 
 
 def one_line(text: str, limit: int = 2000) -> str:

@@ -355,7 +355,10 @@ def _facts(alert: Alert, *, with_story: bool) -> str:
         facts.append(escape_mrkdwn(clip(alert.category, 100).replace("_", " ")))
     if alert.story and with_story:
         story = escape_mrkdwn(clip(alert.story, 200)).replace("`", "'")
-        facts.append(f"story `{story}`")
+        if alert.story_title:
+            facts.append(f"story *{escape_mrkdwn(clip(alert.story_title, 200))}* `{story}`")
+        else:
+            facts.append(f"story `{story}`")
     return " · ".join(facts) or "newsbot alert"
 
 

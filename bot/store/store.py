@@ -495,13 +495,16 @@ class Store:
             )
 
     def story_articles(self, story_id: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The articles of one story, oldest first (seeds included)."""
+        """The articles of one story, oldest first (seeds included). An undated seed comes
+        first: the seeds are what the bot knew before any feed, not news of the day it
+        loaded them."""
         with self._lock:
             return list(
                 self.db["articles"].rows_where(
                     "story_id = ?",
                     [story_id],
-                    order_by="COALESCE(published, seen_at)",
+                    order_by="COALESCE(published,"
+                    " CASE WHEN kind = 'seed' THEN '' ELSE seen_at END), rowid",
                     limit=limit,
                     select="id, kind, url, title, source, published, seen_at, status, reason",
                 )
@@ -521,6 +524,36 @@ class Store:
         with self._lock:
             rows = list(self.db["stories"].rows_where("id = ?", [story_id]))
         return rows[0] if rows else None
+
+    def find_story(self, ref: str) -> str | None:
+        """The story a person means: its id (with or without `story:`), the start of an id
+        when only one story has it, or its name (exact, then a part of it, newest first)."""
+        ref = ref.strip()
+        if not ref:
+            return None
+        with self._lock:
+            for candidate in (ref, f"story:{ref}"):
+                if self.db.execute(
+                    "SELECT 1 FROM articles WHERE story_id = ? LIMIT 1", [candidate]
+                ).fetchone():
+                    return candidate
+            head, _, tail = ref.partition("…")  # an id shortened for display: "story:000_29…txt"
+            for prefix in (head, f"story:{head}"):
+                pattern = _like_prefix(prefix) + (_like_prefix(tail)[:-1] if tail else "")
+                ids = self.db.execute(
+                    "SELECT DISTINCT story_id FROM articles WHERE story_id LIKE ? ESCAPE '\\'"
+                    " LIMIT 2",
+                    [pattern],
+                ).fetchall()
+                if len(ids) == 1:
+                    return str(ids[0][0])
+            for where in ("lower(title) = lower(?)", "instr(lower(title), lower(?)) > 0"):
+                row = self.db.execute(
+                    f"SELECT id FROM stories WHERE {where} ORDER BY rowid DESC LIMIT 1", [ref]
+                ).fetchone()
+                if row:
+                    return str(row[0])
+        return None
 
     def story_ids_like(self, prefix: str, limit: int = 25) -> list[str]:
         """Known story ids starting with `prefix` (for autocomplete), most recent first."""
@@ -579,7 +612,7 @@ class Store:
     MIN_QUERY_TERMS = 2
     POSTINGS_BUDGET = 150
     STORY_QUERY_HITS = 40
-    STORY_MEMBERS = 6
+    STORY_MEMBERS = 4
 
     def remember_analysis(self, record: MemoryRecord) -> None:
         """Keep what later analyses look up: a relevant article's claims and story membership.
@@ -615,6 +648,18 @@ class Store:
                     for claim, terms in zip(record.claims, record.claim_terms, strict=True)
                 ],
             )
+            if record.story_title:  # the first article of a story names it
+                self.db.execute(
+                    "INSERT OR IGNORE INTO stories(id, title, category, first_article_id,"
+                    " created_at) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        record.story,
+                        record.story_title,
+                        record.category,
+                        record.article_id,
+                        published,
+                    ],
+                )
             self.db.execute(
                 "INSERT INTO analysis_heads(terms, article_id, story_id) VALUES (?, ?, ?)",
                 [" ".join(record.terms), record.article_id, record.story],
@@ -689,10 +734,11 @@ class Store:
         members: dict[str, list[Any]] = {}
         for row in self.db.execute(
             "SELECT story_id, article_id, title, terms, published, category, entities FROM"
-            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq) AS n"
+            " (SELECT *, ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq) AS n,"
+            "  ROW_NUMBER() OVER (PARTITION BY story_id ORDER BY seq DESC) AS m"
             f"  FROM analysis_members WHERE story_id IN ({marks}))"
-            " WHERE n <= ? ORDER BY seq",
-            [*ids, self.STORY_MEMBERS],
+            " WHERE n <= ? OR m <= ? ORDER BY seq",
+            [*ids, self.STORY_MEMBERS, self.STORY_MEMBERS],
         ).fetchall():
             members.setdefault(row[0], []).append(row[1:])
         stats = {
@@ -703,16 +749,21 @@ class Store:
                 ids,
             ).fetchall()
         }
+        titles = dict(
+            self.db.execute(f"SELECT id, title FROM stories WHERE id IN ({marks})", ids).fetchall()
+        )
         stories = []
         for story_id in ids:
-            rows = members.get(story_id, [])[: self.STORY_MEMBERS]
+            rows = members.get(story_id, [])  # the first and the last few members
             if not rows:
                 continue
             size, last = stats[story_id]
             first = rows[0]
             entities: list[str] = []
+            parties: list[tuple[str, ...]] = []
             for m in rows:
-                for e in json.loads(m[5] or "[]"):
+                parties.append(tuple(json.loads(m[5] or "[]")))
+                for e in parties[-1]:
                     if e not in entities:
                         entities.append(e)
             stories.append(
@@ -726,6 +777,8 @@ class Store:
                     entities=tuple(entities),
                     heads=tuple(m[2] or "" for m in rows),
                     size=size,
+                    members=tuple(parties),
+                    title=titles.get(story_id) or "",
                 )
             )
         return stories

@@ -175,8 +175,8 @@ def test_output_contract(setup: tuple[Analyzer, InMemoryMemory]) -> None:
     analyzer, memory = setup
     d = verdict_to_dict(analyzer.analyze(FOLLOW_UP, memory))
     assert set(d) == {
-        "id", "relevant", "relevance", "category", "story", "duplicate_of", "novel", "claims",
-        "summary",
+        "id", "relevant", "relevance", "category", "story", "story_title", "duplicate_of",
+        "novel", "claims", "summary",
     }  # fmt: skip
     assert all(set(c) == {"text", "novel", "seen_in"} for c in d["claims"])  # type: ignore[attr-defined]
 
@@ -197,13 +197,13 @@ LATER_RULING = Article(
 )
 
 
-def test_later_event_between_the_same_parties_is_a_new_story(
+def test_later_stage_between_the_same_parties_joins_the_storyline(
     setup: tuple[Analyzer, InMemoryMemory],
 ) -> None:
     analyzer, memory = setup
     v = _run(analyzer, memory, LATER_RULING)
-    assert v.relevant and v.novel
-    assert v.story == "story:a-ruling" and v.duplicate_of is None
+    assert v.relevant and v.novel  # the ruling's facts are news ...
+    assert v.story == "story:000_guild.txt"  # ... in the thread of the suit it ends
     assert v.category == "ruling"
     background = [c for c in v.claims if "7,000" in c.text]
     assert background and not background[0].novel  # the old facts are still known

@@ -177,7 +177,33 @@ def test_opml_errors_are_clear() -> None:
 
 def test_story_shows_its_title_when_the_analysis_named_it(store: Store, commands: Commands) -> None:
     store.db["stories"].insert({"id": "getty", "title": "Getty Images v Stability AI"})
-    assert commands.story("getty").title == "Story getty: Getty Images v Stability AI"
+    assert commands.story("getty").title == "Getty Images v Stability AI (getty)"
+
+
+def test_story_is_found_by_the_id_an_alert_shows_or_by_its_name(store: Store) -> None:
+    for aid, story in (("a1", "story:000_296b9c6e5f52e666.txt"), ("b1", "story:dev-12")):
+        article(store, aid, "alerted", story_id=story)
+    store.db["stories"].insert({"id": "story:dev-12", "title": "Bartz v. Anthropic"})
+    commands = Commands(store, lambda: NOW)
+    wanted = {
+        "story:dev-12": "story:dev-12",
+        "dev-12": "story:dev-12",  # without the prefix
+        "story:000_296b…txt": "story:000_296b9c6e5f52e666.txt",  # shortened for display
+        "000_296b": "story:000_296b9c6e5f52e666.txt",  # the start of one id
+        "bartz v. anthropic": "story:dev-12",  # its name, any case
+        "Bartz": "story:dev-12",  # a part of its name
+    }
+    for ref, story_id in wanted.items():
+        assert store.find_story(ref) == story_id, ref
+    assert commands.story("Bartz v. Anthropic").title == "Bartz v. Anthropic (story:dev-12)"
+
+
+def test_an_undated_seed_opens_its_story_timeline(store: Store) -> None:
+    article(store, "s0", "seed", published=None, story_id="story:s0")  # loaded NOW, undated
+    article(store, "f1", "alerted", story_id="story:s0")  # published before NOW
+    items = Commands(store, lambda: NOW).story("story:s0").items
+    assert [i.meta.split(" · ")[-1] for i in items] == ["s0", "f1"]
+    assert "undated" in items[0].meta and NOW.date().isoformat() not in items[0].meta
 
 
 def test_recent_is_newest_first_and_capped(store: Store, commands: Commands) -> None:

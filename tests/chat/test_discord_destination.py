@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -230,3 +231,16 @@ async def test_a_deleted_thread_does_not_stall_the_check_after_a_crash(
     store.mark_intent([2], clock())  # a crash left its outcome unknown
     assert (await Delivery(store, [dest], clock).deliver_due()).sent == 1
     assert [m["embeds"][0]["title"] for m in fake.posted(CHANNEL)] == ["Title 1", "Title 2"]
+
+
+async def test_a_story_thread_is_named_after_the_story(
+    fake: FakeDiscord, client: discord.Client, store: Store
+) -> None:
+    clock = Clock()
+    named = dataclasses.replace(alert(1, story="story:a1"), story_title="Bartz v. Anthropic")
+    enqueue(store, named)
+    await Delivery(store, [destination(client, store, clock)], clock).deliver_due()
+    (thread,) = fake.threads.values()
+    assert thread["name"] == "Bartz v. Anthropic"
+    fields = {f["name"]: f["value"] for f in fake.posted(CHANNEL)[0]["embeds"][0]["fields"]}
+    assert fields["Story"] == "Bartz v. Anthropic (story:a1)"  # the id /news story accepts

@@ -127,6 +127,12 @@ def test_alert_layout_has_title_link_facts_claims_and_earlier_coverage() -> None
     assert message.text == "New: Getty v. Stability: ruling (Example News)"
 
 
+def test_the_story_is_shown_by_name_with_the_id_story_accepts() -> None:
+    named = _alert("Getty appeal", story_title="Getty Images v. Stability AI")
+    texts = "\n".join(_texts(render_slack("alert", alert_to_payload(named)).blocks))
+    assert "story *Getty Images v. Stability AI* `getty-v-stability`" in texts
+
+
 def test_follow_up_is_labelled_and_quotes_are_shown() -> None:
     claim = Claim(text="Damages were set at $1m.", novel=True, quote="The judge set damages at $1m")
     alert = _alert("Ruling", new_claims=(claim,))

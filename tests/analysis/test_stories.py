@@ -1,0 +1,138 @@
+"""Stories are storylines: parties, conflicts of parties and story titles, on names we chose."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.analysis.analyzer import Analyzer
+from bot.analysis.judge import AnalysisJudge
+from bot.analysis.memory import InMemoryMemory
+from bot.analysis.stories import (
+    article_parties,
+    parties_conflict,
+    party_similarity,
+    story_title,
+)
+from bot.models import Article
+from bot.seeds import load_seeds
+
+
+def test_parties_keep_names_and_add_the_kind_of_rights_holder() -> None:
+    parties = article_parties(
+        ("Anthropic", "Federal", "Alsup"),
+        "Judge backs authors in their case against Anthropic",
+        "A federal judge sided with a group of novelists on Tuesday.",
+    )
+    assert parties == ("Anthropic", "Alsup", "authors")  # "Federal" is no party
+
+
+def test_the_same_defendant_alone_is_a_weak_tie() -> None:
+    authors = ("Anthropic", "Claude", "authors")
+    music = ("Anthropic", "Concord", "music publishers")
+    assert party_similarity(authors, music) < 0.3
+    assert party_similarity(authors, ("Anthropic", "Alsup", "authors")) > 0.6
+
+
+def test_another_plaintiff_against_the_same_defendant_conflicts() -> None:
+    story = [("Perplexity", "Yomiuri Shimbun", "Japan")]
+    assert parties_conflict(("Perplexity", "New York Times"), story)
+    assert parties_conflict(("GEMA", "Suno"), [("OpenAI", "GEMA", "ChatGPT")])
+    # a follow-up naming only the defendant does not conflict with the story
+    assert not parties_conflict(("Perplexity", "Tokyo"), story)
+
+
+def test_one_plaintiff_against_several_developers_stays_one_matter() -> None:
+    story = [("John Carreyrou", "xAI", "Anthropic"), ("John Carreyrou", "xAI", "Google")]
+    assert not parties_conflict(("John Carreyrou", "Anthropic", "OpenAI"), story)
+
+
+def test_a_story_is_named_after_its_case_when_the_lead_gives_one() -> None:
+    lead = "A judge ruled on Monday in Bartz v. Anthropic PBC, the writers' suit over books."
+    assert story_title(("Anthropic", "authors"), "ruling", "Judge rules", lead) == (
+        "Bartz v. Anthropic"
+    )
+    # another defendant's case mentioned in passing does not name this story
+    other = "The claim echoes Kadrey v. Meta, decided last year."
+    assert story_title(("Anthropic", "authors"), "lawsuit", "Suit filed", other) == (
+        "Authors v. Anthropic"
+    )
+
+
+@pytest.mark.parametrize(
+    ("parties", "category", "title"),
+    [
+        (("Perplexity", "Yomiuri Shimbun", "Japan"), "lawsuit", "Yomiuri Shimbun v. Perplexity"),
+        (("OpenAI", "Axel Springer", "ChatGPT"), "licensing deal", "OpenAI and Axel Springer deal"),
+        (
+            ("Japan", "OpenAI", "Studio Ghibli", "CODA", "Sora"),
+            "demand",
+            "Studio Ghibli and CODA v. OpenAI over Sora",
+        ),
+        (("European Union", "EU AI Code of Practice", "Google"), "policy/regulation",
+         "EU AI Code of Practice"),
+        (("Getty Images", "High Court", "Stability AI"), "ruling", "Getty Images v. Stability AI"),
+        (("ChatGPT", "GEMA", "Munich"), "ruling", "GEMA v. OpenAI over ChatGPT"),  # its maker
+        (("Getty Images", "Stability AI"), "policy/regulation", "Getty Images v. Stability AI"),
+    ],
+)  # fmt: skip
+def test_a_story_is_named_after_its_parties_and_matter(
+    parties: tuple[str, ...], category: str, title: str
+) -> None:
+    assert story_title(parties, category, "Some headline") == title
+
+
+def test_without_parties_the_headline_names_the_story() -> None:
+    assert story_title(("Minister",), "policy/regulation", "Lords vote on  the bill") == (
+        "Lords vote on the bill"
+    )
+
+
+def _seeded_judge() -> AnalysisJudge:
+    judge = AnalysisJudge(Analyzer(), InMemoryMemory())
+    for seed in load_seeds(Path(__file__).parents[2] / "seeds"):
+        judge.judge_seed(seed)
+    return judge
+
+
+SEED_STORY = "story:000_296b9c6e5f52e666.txt"
+
+
+def test_every_party_of_the_seed_dispute_joins_the_seed_story() -> None:
+    judge = _seeded_judge()
+    statement = Article(
+        id="pub-statement",
+        title="Manga publisher Shueisha condemns Sora 2 videos built on its characters",
+        url=None,
+        source="Test Wire",
+        published=datetime(2025, 11, 10, tzinfo=UTC),
+        text=(
+            "Shueisha, the publisher of several long-running manga series, said on Friday that "
+            "videos made with OpenAI's Sora 2 copy its characters and that OpenAI trained the "
+            "model on Japanese works without permission. The publisher called on OpenAI to stop "
+            "using its works for AI training and said it would take firm action against "
+            "infringement. Shueisha joined other Japanese rights holders who objected to Sora 2."
+        ),
+    )
+    v = judge.judge(statement)
+    assert v.relevant and v.story == SEED_STORY
+    assert v.story_title == "Japanese rights holders v. OpenAI over Sora"
+
+
+def test_another_developers_deal_with_a_studio_stays_out_of_the_seed_story() -> None:
+    judge = _seeded_judge()
+    deal = Article(
+        id="studio-deal",
+        title="Disney licenses its characters to OpenAI for Sora videos",
+        url=None,
+        source="Test Wire",
+        published=datetime(2025, 12, 11, tzinfo=UTC),
+        text=(
+            "Disney signed a three-year licensing deal with OpenAI on Thursday that lets Sora "
+            "users make videos with 200 Disney characters. Disney will invest 1 billion dollars in "
+            "OpenAI, and the deal excludes any training of OpenAI models on Disney's films. "
+            "Disney said the licence protects its copyrighted works."
+        ),
+    )
+    v = judge.judge(deal)
+    assert v.relevant and v.story == "story:studio-deal"
