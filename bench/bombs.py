@@ -3,7 +3,7 @@
     .venv/bin/python bench/bombs.py              # all cases
     .venv/bin/python bench/bombs.py --case double-gzip-feed
 
-Each case runs in a fresh process, so its peak RSS (getrusage maxrss) is its own: a local
+Each case runs in a fresh process, so its peak RSS (VmHWM) is its own: a local
 feed server (tests/feedserver.py, a thread of that process) serves the bomb, and the
 process fetches it once with the bot's Fetcher, as a feed or as an article page through
 FullText. Cases:
@@ -59,7 +59,7 @@ async def _one(case: str) -> dict[str, Any]:
     with running_feed_server() as server:
         server.serve("/robots.txt", "", content_type="text/plain")
         url = server.serve("/bomb", bomb, headers={"Content-Encoding": encoding})
-        base_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        base_kb = peak_rss_kb()
         tick = asyncio.create_task(ticker())
         started = time.perf_counter()
         async with make_client(settings) as client:
@@ -78,7 +78,7 @@ async def _one(case: str) -> dict[str, Any]:
                 outcome = page.note or page.source
         seconds = time.perf_counter() - started
         tick.cancel()
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = peak_rss_kb()
     return {
         "case": case,
         "wire_bytes": len(bomb),
@@ -88,6 +88,19 @@ async def _one(case: str) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "loop_stall_ms": round(stall * 1000, 1),
     }
+
+
+def peak_rss_kb() -> int:
+    """This process's own peak RSS in KiB. VmHWM belongs to the address space that exec made;
+    getrusage's maxrss also counts the parent's RSS at the fork that started us, so a
+    child of a large process (pytest) would report its parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def run_case(case: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from bot.errors import StoreError
+from bot.store.faults import describe
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def prepare_upgrade(
     try:
         plan = upgrade_plan(database, migrations)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {database}: {exc}") from None
+        raise StoreError(f"cannot open {database}: {describe(exc).message}") from None
     if not plan.upgrades or keep <= 0:
         return None
     target = backup_name(database, now)

@@ -23,7 +23,7 @@ from tests.conftest import REPO
 from tests.slack_fake import FakeSlack
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
-HOOK = "https://discord.com/api/webhooks/123/abc"
+HOOK = "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68
 
 
 def test_discord_does_not_warn_about_voice_libraries(
