@@ -16,7 +16,7 @@ import discord.http
 import pytest
 import yarl
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.config import Config, Secret, Secrets, parse_config
 from tests.chat.story_judge import StoryJudge
 from tests.conftest import REPO

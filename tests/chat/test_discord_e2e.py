@@ -212,10 +212,12 @@ async def test_every_slash_command_is_answered(
         ),
     )
     assert removed["embeds"][0]["title"] == "Feed removed"
+    listed_a = feeds.serve("/a.xml", rss(title="A"))  # an import checks every feed
+    listed_b = feeds.serve("/b.xml", rss(title="B"))
     fake.attachments["feeds.opml"] = (
-        b'<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/feed"/>'
-        b'<outline text="B" xmlUrl="https://b.example/rss"/></body></opml>'
-    )
+        f'<opml version="2.0"><body><outline text="A" xmlUrl="{listed_a}"/>'
+        f'<outline text="B" xmlUrl="{listed_b}"/></body></opml>'
+    ).encode()
     attachment = {
         "id": "77",
         "filename": "feeds.opml",

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.chat import slack_chat
 from bot.config import Config, Secret, Secrets, parse_config
 from bot.store import Store
