@@ -17,7 +17,7 @@ import pytest
 from bot.chat import discord_commands
 from bot.chat.commands import Commands
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
+from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
     APP_ID,
@@ -28,6 +28,7 @@ from tests.discord_fake import (
     slash,
 )
 from tests.feedserver import FeedServer, rss
+from tests.waiting import wait_for
 
 EPHEMERAL = 64
 FIRST = (
