@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -269,3 +271,63 @@ async def checked_commands(store: Store) -> AsyncIterator[Commands]:
             yield Commands(store, lambda: NOW, feed_admin=admin)
     finally:
         parser.close()
+
+
+# ------------------------------------------------------------------ the running bot, on Slack
+
+
+async def test_slack_import_refuses_a_broken_feed_and_names_every_feed(
+    tmp_path: Path, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report as a new user met it: `/news feeds import <URL>` on Slack, the whole bot."""
+    from bot.app import run_bot
+    from bot.chat import slack_chat
+    from bot.config import Secret, Secrets, parse_config
+    from tests.chat.conftest import StoryJudge
+    from tests.slack_fake import FakeSlack
+
+    slack = await FakeSlack(users={"UADMIN": {"is_admin": True}}).start()
+    monkeypatch.setattr(slack_chat, "SLACK_API_URL", slack.api_url)
+    good = server.serve("/good.xml", rss(ITEM, title="Good feed"))
+    broken = server.serve("/broken.xml", "oops", status=500)
+    listing = server.serve(
+        "/subs.opml",
+        f'<opml version="2.0"><body><outline text="G" xmlUrl="{good}"/>'
+        f'<outline text="B" xmlUrl="{broken}"/>'
+        f'<outline text="dup" xmlUrl="{good}"/></body></opml>',
+    )
+    config = parse_config(
+        {
+            "bot": {"database": str(tmp_path / "bot.db"), "seeds_dir": str(REPO / "seeds")},
+            "console": {"enabled": "never"},
+            "slack": {"channel": "C0ALERTS"},
+            "fetch": {"allow_private_addresses": True},
+            "full_text": {"enabled": False},
+        }
+    )
+    secrets = Secrets({"SLACK_BOT_TOKEN": Secret("xoxb-t"), "SLACK_APP_TOKEN": Secret("xapp-t")})
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        run_bot(config, secrets, StoryJudge(), once=False, stdout=io.StringIO(), stop=stop)
+    )
+    try:
+        await asyncio.wait_for(slack.socket_connected.wait(), 10)
+        payload = {
+            "team_id": "T1",
+            "channel_id": "C0ALERTS",
+            "user_id": "UADMIN",
+            "command": "/news",
+            "text": f"feeds import {listing}",
+            "response_url": f"{slack.base}/response/import",
+        }
+        await slack.push_envelope("slash_commands", payload, "env-import")
+        await slack.wait_for(lambda: any(c.method == "import" for c in slack.responses), 20)
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(task, 10) == 0
+        await slack.stop()
+    answer = str(next(c for c in slack.responses if c.method == "import").params)
+    assert "1 feed(s) added, 1 skipped." in answer
+    assert good in answer and broken in answer and "HTTP 500" in answer
+    with contextlib.closing(Store.open(tmp_path / "bot.db")) as store:
+        assert store.get_feed(good) is not None and store.get_feed(broken) is None
