@@ -499,7 +499,7 @@ class Pipeline:
         alerts = 0
         # One transaction per feed poll: its articles, claims and alerts land together.
         with self._store.transaction():
-            rows.extend(_verdict_row(p.article, v, now, p.extra) for p, v in judged)
+            rows.extend(verdict_row(p.article, v, now, p.extra) for p, v in judged)
             if rows:
                 self._store.save_articles(rows)
             for pending, verdict in judged:
@@ -510,7 +510,7 @@ class Pipeline:
         """Store the claims and, when the verdict deserves one, queue an alert per destination
         (inside the caller's transaction, after the article row is written)."""
         if verdict.claims:
-            self._store.save_claims(article.id, _claim_rows(verdict, article.published))
+            self._store.save_claims(article.id, claim_rows(verdict, article.published))
         alert = verdict.relevant and verdict.novel
         if alert:
             payload = alert_to_payload(_alert(article, verdict))
@@ -525,7 +525,7 @@ class Pipeline:
         return alert
 
 
-def _verdict_row(
+def verdict_row(
     article: Article, verdict: Verdict, now: datetime, extra: dict[str, Any]
 ) -> dict[str, Any]:
     alert = verdict.relevant and verdict.novel
@@ -571,7 +571,7 @@ def record_seeds(store: Store, judge: Judge, seeds: Sequence[Seed], now: datetim
                     "verdict": verdict_json(verdict),
                 }
             )
-            store.save_claims(seed.id, _claim_rows(verdict, seed.published))
+            store.save_claims(seed.id, claim_rows(verdict, seed.published))
         added += 1
     return added
 
@@ -584,7 +584,7 @@ def verdict_json(verdict: Verdict) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-def _claim_rows(verdict: Verdict, published: datetime | None) -> list[dict[str, Any]]:
+def claim_rows(verdict: Verdict, published: datetime | None) -> list[dict[str, Any]]:
     return [
         {
             "text": c.text,

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.__main__ import build_judge
+from bot.app import build_judge
 from bot.config import parse_config
 from bot.feeds.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline, record_seeds
