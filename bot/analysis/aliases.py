@@ -73,7 +73,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Reddit": (r"reddit",),
     "Universal Music": (r"universal\s+music(?:\s+group)?", r"umg"),
     "Sony Music": (r"sony\s+music(?:\s+(?:entertainment|publishing))?",),
-    "Warner Music": (r"warner\s+music(?:\s+group)?",),
+    "Warner Music": (r"warner\s+music(?:\s+group)?", r"WMG"),
     "Disney": (r"(?:walt\s+)?disney",),
     "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
     "Thomson Reuters": (r"thomson\s?reuters", r"westlaw"),

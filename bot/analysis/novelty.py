@@ -21,9 +21,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.analysis.aliases import JURISDICTIONS, PLACES
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.memory import ClaimQuery, KnownClaim
 from bot.analysis.text import (
+    GENERIC_NAME_WORDS,
     index_terms,
     number_known,
     words,
@@ -44,6 +46,7 @@ class NoveltySettings:
     known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
     few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
     seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
+    items_against: int = 0  # names and numbers looked up in this many closest (0: every one)
 
 
 @dataclass(frozen=True)
@@ -115,14 +118,70 @@ def set_cosine(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
+# Capitalised words that name no party, court or thing of the matter: company suffixes, the
+# abbreviations of a case caption, nationalities, kinds of model and document.
+NOT_NEWS_WORDS: frozenset[str] = frozenset(
+    {
+        "holdings", "pbc", "plc", "co", "ors", "re", "llm", "llms", "faqs", "faq",
+        "french", "german", "british", "american", "european", "japanese", "us", "uk",
+    }
+)  # fmt: skip
+_NOT_NEWS_PLACES = JURISDICTIONS | PLACES
+
+
+def is_news_item(entity: str) -> bool:
+    """Whether a name the known claims lack makes a claim news: a party, a court, a person;
+    not a country or city (where a court sits says no new fact), a company suffix or a
+    nationality."""
+    if entity in _NOT_NEWS_PLACES:
+        return False
+    toks = words(entity)
+    return not toks or not all(t in NOT_NEWS_WORDS or t in GENERIC_NAME_WORDS for t in toks)
+
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+AMOUNT_TOLERANCE = 0.05  # "about ¥2.1 billion" and "2,168 million yen" are one amount
+
+
+def amount(number: str) -> float | None:
+    """The value of a normalised amount ("2.17 billion", "2168 million"), else None."""
+    value, _, unit = number.partition(" ")
+    if unit not in _SCALE:
+        return None
+    try:
+        return float(value) * _SCALE[unit]
+    except ValueError:
+        return None
+
+
+def _amount_known(number: str, reference_numbers: set[str]) -> bool:
+    mine = amount(number)
+    if mine is None:
+        return False
+    for ref in reference_numbers:
+        theirs = amount(ref)
+        if theirs is not None and abs(mine - theirs) <= AMOUNT_TOLERANCE * max(mine, theirs):
+            return True
+    return False
+
+
 def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[str, ...]:
-    """Names and numbers of `claim` that none of `references` mentions."""
+    """Names and numbers of `claim` that none of `references` mentions (names that say no
+    new fact left out: see `is_news_item`)."""
     ref_text = " ".join(r.text for r in references)
     ref_entities = {e for r in references for e in r.entities}
     ref_numbers = {n for r in references for n in r.numbers}
     ref_words = set(words(ref_text))
-    out = [e for e in claim.entities if e not in ref_entities and not words_known(e, ref_words)]
-    out += [n for n in claim.numbers if not number_known(n, ref_numbers, ref_text)]
+    out = [
+        e
+        for e in claim.entities
+        if is_news_item(e) and e not in ref_entities and not words_known(e, ref_words)
+    ]
+    out += [
+        n
+        for n in claim.numbers
+        if not number_known(n, ref_numbers, ref_text) and not _amount_known(n, ref_numbers)
+    ]
     return tuple(out)
 
 
@@ -153,7 +212,10 @@ def judge(
     top = [c for _, c in scored[: settings.compare_top]]
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
-    missing = new_items(claim, [c for _, c in scored])
+    missing = new_items(
+        claim,
+        [c for _, c in (scored[: settings.items_against] if settings.items_against else scored)],
+    )
     fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     known = adjusted >= settings.known_at or (

@@ -3,7 +3,7 @@
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.memory import InMemoryMemory
-from bot.analysis.novelty import NgramCache, NoveltySettings, claim_query, judge
+from bot.analysis.novelty import NgramCache, NoveltySettings, claim_query, is_news_item, judge
 from bot.analysis.text import entities, numbers
 
 SEED_CLAIMS = (
@@ -62,3 +62,33 @@ def test_remembering_an_article_twice_keeps_one_copy() -> None:
     seed = SeedDocument(seed_id="000_test.md", title="Guild sues Acme AI", claims=SEED_CLAIMS)
     memory.remember(Analyzer().analyze_seed(seed, memory).record)
     assert len(memory) == before
+
+
+def test_a_rounded_amount_is_the_same_amount() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_yen.md",
+        title="Daily sues Acme AI",
+        claims=("The Daily Courier sued Acme AI seeking 2,168 million yen in damages.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    rounded = _judge("The Daily Courier sued Acme AI seeking about ¥2.17bn in damages.", memory)
+    assert rounded.new_items == ()
+    assert not rounded.novel
+    # a different amount is a new item
+    other = _judge("The Daily Courier sued Acme AI seeking about ¥3.5bn in damages.", memory)
+    assert other.new_items == ("3.5 billion",)
+
+
+def test_a_country_or_a_company_suffix_is_no_new_fact() -> None:
+    assert not is_news_item("United States")
+    assert not is_news_item("Holdings")
+    assert not is_news_item("Inc")
+    assert is_news_item("Tokyo District Court")
+    assert is_news_item("ClaimsHero")
+    j = _judge(
+        "Acme AI Holdings was sued by the Authors Guild in New York in the United States for "
+        "training its chatbot on pirated books.",
+        _memory(),
+    )
+    assert not j.novel
