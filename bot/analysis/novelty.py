@@ -18,6 +18,7 @@ Similarities of real rewrites are low in absolute terms (char-n-gram cosine of p
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -139,6 +140,21 @@ def is_news_item(entity: str) -> bool:
     return not toks or not all(t in NOT_NEWS_WORDS or t in GENERIC_NAME_WORDS for t in toks)
 
 
+def attribution(entity: str, text: str) -> bool:
+    """Whether `text` names `entity` only as the outlet it got the fact from ("..., The
+    Guardian reports", "according to Reuters", "told Reuters"): a source, no new party."""
+    name = re.escape(entity)
+    return (
+        re.search(
+            rf"(?:according\s+to|told|reported\s+by|(?:said|says)\s+(?:to|in))\s+(?:the\s+)?{name}\b"
+            rf"|\b{name}\s+(?:reports?|reported|first\s+reported)\b",
+            text,
+            re.IGNORECASE,
+        )
+        is not None
+    )
+
+
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 AMOUNT_TOLERANCE = 0.05  # "about ¥2.1 billion" and "2,168 million yen" are one amount
 
@@ -175,7 +191,10 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     out = [
         e
         for e in claim.entities
-        if is_news_item(e) and e not in ref_entities and not words_known(e, ref_words)
+        if is_news_item(e)
+        and not attribution(e, claim.text)
+        and e not in ref_entities
+        and not words_known(e, ref_words)
     ]
     out += [
         n

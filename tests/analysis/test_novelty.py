@@ -3,7 +3,14 @@
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.memory import InMemoryMemory
-from bot.analysis.novelty import NgramCache, NoveltySettings, claim_query, is_news_item, judge
+from bot.analysis.novelty import (
+    NgramCache,
+    NoveltySettings,
+    attribution,
+    claim_query,
+    is_news_item,
+    judge,
+)
 from bot.analysis.text import entities, numbers
 
 SEED_CLAIMS = (
@@ -91,4 +98,17 @@ def test_a_country_or_a_company_suffix_is_no_new_fact() -> None:
         "training its chatbot on pirated books.",
         _memory(),
     )
+    assert not j.novel
+
+
+def test_the_outlet_a_fact_is_credited_to_is_no_new_party() -> None:
+    assert attribution("Guardian", "A court ruled against Acme AI, The Guardian reports.")
+    assert attribution("Reuters", "The guild told Reuters it would appeal.")
+    assert not attribution("Reuters", "Reuters sued Acme AI over its news summaries.")
+    j = _judge(
+        "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
+        "pirated books, the Gazette Weekly reports.",
+        _memory(),
+    )
+    assert j.new_items == ()
     assert not j.novel
