@@ -47,7 +47,6 @@ class NoveltySettings:
     known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
     few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
     seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
-    items_against: int = 0  # names and numbers looked up in this many closest (0: every one)
 
 
 @dataclass(frozen=True)
@@ -231,10 +230,7 @@ def judge(
     top = [c for _, c in scored[: settings.compare_top]]
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
-    missing = new_items(
-        claim,
-        [c for _, c in (scored[: settings.items_against] if settings.items_against else scored)],
-    )
+    missing = new_items(claim, [c for _, c in scored])
     fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     known = adjusted >= settings.known_at or (
