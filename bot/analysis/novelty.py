@@ -180,6 +180,10 @@ def _amount_known(number: str, reference_numbers: set[str]) -> bool:
     return False
 
 
+_DAY = re.compile(r"[a-z]{3} \d{1,2}")  # a normalised day of a month ("jun 11")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
 def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[str, ...]:
     """Names and numbers of `claim` that none of `references` mentions (names that say no
     new fact left out: see `is_news_item`)."""
@@ -195,11 +199,14 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
         and e not in ref_entities
         and not words_known(e, ref_words)
     ]
-    out += [
+    fresh_numbers = [
         n
         for n in claim.numbers
         if not number_known(n, ref_numbers, ref_text) and not _amount_known(n, ref_numbers)
     ]
+    # the year of a date whose day the known claims state ("June 11, 2026" after "June 11")
+    known_day = any(_DAY.fullmatch(n) for n in claim.numbers if n not in fresh_numbers)
+    out += [n for n in fresh_numbers if not (known_day and _YEAR.fullmatch(n))]
     return tuple(out)
 
 

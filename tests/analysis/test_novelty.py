@@ -112,3 +112,21 @@ def test_the_outlet_a_fact_is_credited_to_is_no_new_party() -> None:
     )
     assert j.new_items == ()
     assert not j.novel
+
+
+def test_the_year_of_a_known_day_is_no_new_date() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_hearing.md",
+        title="Appeal heard",
+        claims=("The appeals court heard Acme AI's appeal on June 11 in Philadelphia.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    same_day = _judge("On June 11, 2026, the appeals court heard Acme AI's appeal.", memory)
+    assert same_day.new_items == ()
+    # a year with another day, or on its own, is still a new date
+    other_day = _judge("On June 12, 2026, the appeals court heard Acme AI's appeal.", memory)
+    assert set(other_day.new_items) == {"jun 12", "2026"}
+    assert _judge("In 2026, the appeals court heard Acme AI's appeal.", memory).new_items == (
+        "2026",
+    )
