@@ -207,7 +207,24 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     # the year of a date whose day the known claims state ("June 11, 2026" after "June 11")
     known_day = any(_DAY.fullmatch(n) for n in claim.numbers if n not in fresh_numbers)
     out += [n for n in fresh_numbers if not (known_day and _YEAR.fullmatch(n))]
+    out += [f'"{q}"' for q in quotes(claim.text) if not _quote_known(q, ref_words)]
     return tuple(out)
+
+
+_QUOTE = re.compile(r'"([^"]{12,300})"')
+QUOTE_KNOWN_SHARE = 0.5  # a quote is known when this share of its words is in the reference
+
+
+def quotes(text: str) -> list[str]:
+    """Quoted passages of at least three words (quotes are straight after `clean`)."""
+    return [q for q in _QUOTE.findall(text) if len(words(q)) >= 3]
+
+
+def _quote_known(quote: str, reference_words: set[str]) -> bool:
+    ws = [w for w in words(quote) if len(w) > 3]
+    if not ws:
+        return True
+    return sum(w in reference_words for w in ws) / len(ws) >= QUOTE_KNOWN_SHARE
 
 
 def judge(

@@ -130,3 +130,14 @@ def test_the_year_of_a_known_day_is_no_new_date() -> None:
     assert _judge("In 2026, the appeals court heard Acme AI's appeal.", memory).new_items == (
         "2026",
     )
+
+
+def test_a_quote_the_known_claims_lack_is_news() -> None:
+    said = _judge(
+        'The Authors Guild said Acme AI engaged in "systematic theft on a mass scale" of books.',
+        _memory(),
+    )
+    assert said.new_items == ('"systematic theft on a mass scale"',)
+    # a quote whose words the known claims already use is no new item
+    known = _judge('The guild says the company "copied about 7,000 novels".', _memory())
+    assert not any(i.startswith('"') for i in known.new_items)
