@@ -154,6 +154,19 @@ def attribution(entity: str, text: str) -> bool:
     )
 
 
+_COURT_WORDS = frozenset({"court", "district", "circuit", "tribunal"})
+
+
+def is_specific(item: str) -> bool:
+    """A day, an amount or a court: the more specific facts that make a known event news
+    ("sued on December 5 in the Southern District of New York", "seeking $3 billion")."""
+    return (
+        _DAY.fullmatch(item) is not None
+        or amount(item) is not None
+        or any(w in _COURT_WORDS for w in words(item))
+    )
+
+
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 AMOUNT_TOLERANCE = 0.05  # "about ¥2.1 billion" and "2,168 million yen" are one amount
 
@@ -257,12 +270,22 @@ def judge(
     missing = new_items(claim, [c for _, c in scored])
     fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
-    known = adjusted >= settings.known_at or (
-        not missing
-        and (
-            (best_sim >= settings.known_if_nothing_new_at and fresh <= settings.max_new_word_share)
-            # nearly every word already used by the closest claims (TREC "new words")
-            or (best_sim >= settings.known_if_words_known_at and fresh <= settings.few_new_words)
+    # a day, an amount or a court the known claims lack is news however close the wording
+    # (the labels' rule: a more specific fact is new even when the general fact is known)
+    known = not any(is_specific(m) for m in missing) and (
+        adjusted >= settings.known_at
+        or (
+            not missing
+            and (
+                (
+                    best_sim >= settings.known_if_nothing_new_at
+                    and fresh <= settings.max_new_word_share
+                )
+                # nearly every word already used by the closest claims (TREC "new words")
+                or (
+                    best_sim >= settings.known_if_words_known_at and fresh <= settings.few_new_words
+                )
+            )
         )
     )
     if not known:

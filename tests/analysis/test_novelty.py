@@ -141,3 +141,15 @@ def test_a_quote_the_known_claims_lack_is_news() -> None:
     # a quote whose words the known claims already use is no new item
     known = _judge('The guild says the company "copied about 7,000 novels".', _memory())
     assert not any(i.startswith('"') for i in known.new_items)
+
+
+def test_a_new_day_amount_or_court_is_news_however_close_the_wording() -> None:
+    memory = _memory()
+    base = (
+        "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
+        "pirated books"
+    )
+    assert not _judge(base + ".", memory).novel
+    assert _judge(base + " on December 5.", memory).novel
+    assert _judge(base + ", seeking $3 billion.", memory).novel
+    assert _judge(base + " in the Southern District Court.", memory).novel
