@@ -378,6 +378,11 @@ def _weighted(
     return total, hits
 
 
+def _head(pattern: re.Pattern[str], title: str, lead: str) -> float:
+    """Weighted mentions in the title and lead only: what the article is mainly about."""
+    return TITLE_WEIGHT * len(pattern.findall(title)) + LEAD_WEIGHT * len(pattern.findall(lead))
+
+
 def _saturate(x: float) -> float:
     return 1.0 - math.exp(-x / SATURATION)
 
@@ -404,6 +409,10 @@ class HandSignals:
     negatives: tuple[tuple[str, float], ...]  # (family, weighted mentions)
     category: str | None
     found: tuple[str, ...]  # readable hits, for `why`
+    # the same families in the title and lead only (ai, training, dispute, owners, deal,
+    # rules), and the look-alikes there: the article's main subject rather than its asides
+    head: tuple[float, float, float, float, float, float] = (0.0,) * 6
+    head_negatives: tuple[tuple[str, float], ...] = ()
 
     @property
     def evidence(self) -> float:
@@ -439,6 +448,30 @@ class HandSignals:
         for name, w in self.negatives:
             # how far the other topic outweighs the evidence of use of works
             f[f"s:negative {name}"] = w / (w + self.evidence) if w else 0.0
+        # A suit, demand or ruling against an AI firm, whatever it is over (the penalty
+        # keeps the look-alike suits down).
+        f["s:ai×dispute"] = (ai * dp) ** 0.5 * pen
+        f.update(self._head_features(power))
+        return f
+
+    def _head_features(self, power: float) -> dict[str, float]:
+        """The conjunctions again, counted in the title and lead only, with their own
+        penalty: whether the topic is the article's main subject or an aside in its body."""
+        ai, td, dp, owners, deal, rules = (_saturate(x) for x in self.head)
+        evidence = self.head[1] + 0.5 * self.head[3]
+        pen = 1.0
+        for _, w in self.head_negatives:
+            if w > evidence:
+                pen *= (evidence / w) ** power
+        f = {
+            "s:head ai×training×dispute": (ai * td * dp) ** (1 / 3) * pen,
+            "s:head ai×owners×dispute": (ai * owners * dp) ** (1 / 3) * pen,
+            "s:head ai×owners×deal": (ai * owners * deal) ** (1 / 3) * pen,
+            "s:head ai×training×rules": (ai * td * rules) ** (1 / 3) * pen,
+            "s:head ai×dispute": (ai * dp) ** 0.5 * pen,
+        }
+        worst = max((w for _, w in self.head_negatives), default=0.0)
+        f["s:head look-alike"] = worst / (worst + evidence) if worst else 0.0
         return f
 
 
@@ -467,6 +500,15 @@ def hand_signals(title: str, text: str) -> HandSignals:
         if neg_w > td_w + 0.5 * own_w:
             # another topic outweighs the evidence of use of works
             found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
+    head = tuple(
+        _head(_family(terms), title, lead)
+        for terms in (AI_TERMS, TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS)
+    )
+    head_use = _head(_family(UNAUTHORISED_USE_TERMS), title, lead)
+    head = (head[0], head[1] + 0.5 * head_use, *head[2:])
+    head_negatives = tuple(
+        (name, _head(_family(terms), title, lead)) for name, terms in NEGATIVE_TERMS.items()
+    )
     category = None
     best = 0.0
     for cat in CATEGORY_ORDER:
@@ -484,6 +526,8 @@ def hand_signals(title: str, text: str) -> HandSignals:
         negatives=tuple(negatives),
         category=category,
         found=tuple(found),
+        head=head,  # type: ignore[arg-type]
+        head_negatives=head_negatives,
     )
 
 

@@ -84,7 +84,7 @@ def write_streams(tmp_path: Path) -> Path:
 
 def test_fit_is_deterministic_and_reads_back(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
-    from bot.evaluation.fit import main
+    from bot.evaluation.fit import FEATURE_SETS, main
 
     folder = write_streams(tmp_path)
     first, second = tmp_path / "a.json", tmp_path / "b.json"
@@ -94,6 +94,7 @@ def test_fit_is_deterministic_and_reads_back(tmp_path: Path) -> None:
     model = load_model(first)
     assert model.about["trained_on"] == {"alpha": 6, "beta": 6, "gamma": 6, "seeds": 5}
     assert len(model.about["tuning_leave_one_stream_out"]) >= 2
+    assert {t["signals"] for t in model.about["tuning_leave_one_stream_out"]} == set(FEATURE_SETS)
     # it learned the topic: our own on-topic texts score above our own look-alikes
     scores = [score_relevance(t, x, model).score for t, x in ON_TOPIC + OFF_TOPIC]
     assert min(scores[:5]) > max(scores[5:]), scores
