@@ -366,21 +366,52 @@ def _family(terms: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
+def _inside(span: tuple[int, int], longer: Spans) -> bool:
+    a, b = span
+    return any(x <= a and b <= y and y - x > b - a for x, y in longer)
+
+
 def _weighted(
-    pattern: re.Pattern[str], title: str, lead: str, body: str
+    pattern: re.Pattern[str],
+    title: str,
+    lead: str,
+    body: str,
+    within: tuple[Spans, Spans, Spans] = ((), (), ()),
 ) -> tuple[float, list[str]]:
+    """Weighted mentions of `pattern`; a match inside a longer term of `within` (the same
+    part's spans) is part of that term, not a mention of its own."""
     total = 0.0
     hits: list[str] = []
-    for part, weight in ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, BODY_WEIGHT)):
+    parts = ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, BODY_WEIGHT))
+    for (part, weight), longer in zip(parts, within, strict=True):
         for m in pattern.finditer(part):
+            if longer and _inside(m.span(), longer):
+                continue
             total += weight
             hits.append(m.group(0))
     return total, hits
 
 
-def _head(pattern: re.Pattern[str], title: str, lead: str) -> float:
+def _head(
+    pattern: re.Pattern[str],
+    title: str,
+    lead: str,
+    within: tuple[Spans, Spans, Spans] = ((), (), ()),
+) -> float:
     """Weighted mentions in the title and lead only: what the article is mainly about."""
-    return TITLE_WEIGHT * len(pattern.findall(title)) + LEAD_WEIGHT * len(pattern.findall(lead))
+    return _weighted(pattern, title, lead, "", within)[0]
+
+
+def _spans(
+    families: tuple[tuple[str, ...], ...], title: str, lead: str, body: str
+) -> tuple[Spans, Spans, Spans]:
+    def spans(part: str) -> Spans:
+        return tuple(m.span() for terms in families for m in _family(terms).finditer(part))
+
+    return spans(title), spans(lead), spans(body)
 
 
 def _saturate(x: float) -> float:
@@ -493,21 +524,27 @@ def hand_signals(title: str, text: str) -> HandSignals:
     found += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
     found += [f"dispute-term: {h}" for h in _top(dp_hits)]
     found += [f"owner-term: {h}" for h in _top(own_hits, 1)]
+    # A look-alike word inside a longer on-topic term ("revenue" in "revenue-sharing",
+    # "Register" in "Register of Copyrights") is that term, not the look-alike topic.
+    on_topic = _spans(
+        (TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS), title, lead, body
+    )
     negatives: list[tuple[str, float]] = []
     for name, terms in NEGATIVE_TERMS.items():
-        neg_w, neg_hits = _weighted(_family(terms), title, lead, body)
+        neg_w, neg_hits = _weighted(_family(terms), title, lead, body, on_topic)
         negatives.append((name, neg_w))
         if neg_w > td_w + 0.5 * own_w:
             # another topic outweighs the evidence of use of works
             found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
-    head = tuple(
+    ai_h, td_h, dp_h, own_h, deal_h, rule_h = (
         _head(_family(terms), title, lead)
         for terms in (AI_TERMS, TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS)
     )
-    head_use = _head(_family(UNAUTHORISED_USE_TERMS), title, lead)
-    head = (head[0], head[1] + 0.5 * head_use, *head[2:])
+    td_h += 0.5 * _head(_family(UNAUTHORISED_USE_TERMS), title, lead)
+    head = (ai_h, td_h, dp_h, own_h, deal_h, rule_h)
     head_negatives = tuple(
-        (name, _head(_family(terms), title, lead)) for name, terms in NEGATIVE_TERMS.items()
+        (name, _head(_family(terms), title, lead, on_topic))
+        for name, terms in NEGATIVE_TERMS.items()
     )
     category = None
     best = 0.0
@@ -526,7 +563,7 @@ def hand_signals(title: str, text: str) -> HandSignals:
         negatives=tuple(negatives),
         category=category,
         found=tuple(found),
-        head=head,  # type: ignore[arg-type]
+        head=head,
         head_negatives=head_negatives,
     )
 

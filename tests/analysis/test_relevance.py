@@ -162,3 +162,22 @@ def test_title_and_lead_signals_tell_the_main_subject_from_an_aside() -> None:
     assert aside_f["s:head look-alike"] > lead_f["s:head look-alike"]
     # the whole-text signals still see the aside
     assert aside.training > 0 and aside.dispute > 0
+
+
+def test_a_look_alike_word_inside_an_on_topic_term_is_that_term() -> None:
+    """'revenue' in 'revenue-sharing' is a deal, not earnings; 'Register' in 'Register of
+    Copyrights' is the office, not a copyright registration."""
+    inside = dict(
+        hand_signals(
+            "Register of Copyrights backs revenue-sharing",
+            "The Register of Copyrights praised the revenue-sharing programme for publishers.",
+        ).negatives
+    )
+    alone = dict(
+        hand_signals(
+            "Revenue up as firm seeks registration",
+            "Revenue rose as the firm sought copyright registration for AI art.",
+        ).negatives
+    )
+    assert inside["earnings or funding"] == 0 and inside["output copyrightability"] == 0
+    assert alone["earnings or funding"] > 0 and alone["output copyrightability"] > 0
