@@ -366,16 +366,52 @@ def _family(terms: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)
 
 
+Spans = tuple[tuple[int, int], ...]
+
+
+def _inside(span: tuple[int, int], longer: Spans) -> bool:
+    a, b = span
+    return any(x <= a and b <= y and y - x > b - a for x, y in longer)
+
+
 def _weighted(
-    pattern: re.Pattern[str], title: str, lead: str, body: str
+    pattern: re.Pattern[str],
+    title: str,
+    lead: str,
+    body: str,
+    within: tuple[Spans, Spans, Spans] = ((), (), ()),
 ) -> tuple[float, list[str]]:
+    """Weighted mentions of `pattern`; a match inside a longer term of `within` (the same
+    part's spans) is part of that term, not a mention of its own."""
     total = 0.0
     hits: list[str] = []
-    for part, weight in ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, BODY_WEIGHT)):
+    parts = ((title, TITLE_WEIGHT), (lead, LEAD_WEIGHT), (body, BODY_WEIGHT))
+    for (part, weight), longer in zip(parts, within, strict=True):
         for m in pattern.finditer(part):
+            if longer and _inside(m.span(), longer):
+                continue
             total += weight
             hits.append(m.group(0))
     return total, hits
+
+
+def _head(
+    pattern: re.Pattern[str],
+    title: str,
+    lead: str,
+    within: tuple[Spans, Spans, Spans] = ((), (), ()),
+) -> float:
+    """Weighted mentions in the title and lead only: what the article is mainly about."""
+    return _weighted(pattern, title, lead, "", within)[0]
+
+
+def _spans(
+    families: tuple[tuple[str, ...], ...], title: str, lead: str, body: str
+) -> tuple[Spans, Spans, Spans]:
+    def spans(part: str) -> Spans:
+        return tuple(m.span() for terms in families for m in _family(terms).finditer(part))
+
+    return spans(title), spans(lead), spans(body)
 
 
 def _saturate(x: float) -> float:
@@ -404,6 +440,10 @@ class HandSignals:
     negatives: tuple[tuple[str, float], ...]  # (family, weighted mentions)
     category: str | None
     found: tuple[str, ...]  # readable hits, for `why`
+    # the same families in the title and lead only (ai, training, dispute, owners, deal,
+    # rules), and the look-alikes there: the article's main subject rather than its asides
+    head: tuple[float, float, float, float, float, float] = (0.0,) * 6
+    head_negatives: tuple[tuple[str, float], ...] = ()
 
     @property
     def evidence(self) -> float:
@@ -439,6 +479,30 @@ class HandSignals:
         for name, w in self.negatives:
             # how far the other topic outweighs the evidence of use of works
             f[f"s:negative {name}"] = w / (w + self.evidence) if w else 0.0
+        # A suit, demand or ruling against an AI firm, whatever it is over (the penalty
+        # keeps the look-alike suits down).
+        f["s:ai×dispute"] = (ai * dp) ** 0.5 * pen
+        f.update(self._head_features(power))
+        return f
+
+    def _head_features(self, power: float) -> dict[str, float]:
+        """The conjunctions again, counted in the title and lead only, with their own
+        penalty: whether the topic is the article's main subject or an aside in its body."""
+        ai, td, dp, owners, deal, rules = (_saturate(x) for x in self.head)
+        evidence = self.head[1] + 0.5 * self.head[3]
+        pen = 1.0
+        for _, w in self.head_negatives:
+            if w > evidence:
+                pen *= (evidence / w) ** power
+        f = {
+            "s:head ai×training×dispute": (ai * td * dp) ** (1 / 3) * pen,
+            "s:head ai×owners×dispute": (ai * owners * dp) ** (1 / 3) * pen,
+            "s:head ai×owners×deal": (ai * owners * deal) ** (1 / 3) * pen,
+            "s:head ai×training×rules": (ai * td * rules) ** (1 / 3) * pen,
+            "s:head ai×dispute": (ai * dp) ** 0.5 * pen,
+        }
+        worst = max((w for _, w in self.head_negatives), default=0.0)
+        f["s:head look-alike"] = worst / (worst + evidence) if worst else 0.0
         return f
 
 
@@ -460,13 +524,28 @@ def hand_signals(title: str, text: str) -> HandSignals:
     found += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
     found += [f"dispute-term: {h}" for h in _top(dp_hits)]
     found += [f"owner-term: {h}" for h in _top(own_hits, 1)]
+    # A look-alike word inside a longer on-topic term ("revenue" in "revenue-sharing",
+    # "Register" in "Register of Copyrights") is that term, not the look-alike topic.
+    on_topic = _spans(
+        (TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS), title, lead, body
+    )
     negatives: list[tuple[str, float]] = []
     for name, terms in NEGATIVE_TERMS.items():
-        neg_w, neg_hits = _weighted(_family(terms), title, lead, body)
+        neg_w, neg_hits = _weighted(_family(terms), title, lead, body, on_topic)
         negatives.append((name, neg_w))
         if neg_w > td_w + 0.5 * own_w:
             # another topic outweighs the evidence of use of works
             found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
+    ai_h, td_h, dp_h, own_h, deal_h, rule_h = (
+        _head(_family(terms), title, lead)
+        for terms in (AI_TERMS, TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS)
+    )
+    td_h += 0.5 * _head(_family(UNAUTHORISED_USE_TERMS), title, lead)
+    head = (ai_h, td_h, dp_h, own_h, deal_h, rule_h)
+    head_negatives = tuple(
+        (name, _head(_family(terms), title, lead, on_topic))
+        for name, terms in NEGATIVE_TERMS.items()
+    )
     category = None
     best = 0.0
     for cat in CATEGORY_ORDER:
@@ -484,6 +563,8 @@ def hand_signals(title: str, text: str) -> HandSignals:
         negatives=tuple(negatives),
         category=category,
         found=tuple(found),
+        head=head,
+        head_negatives=head_negatives,
     )
 
 

@@ -3,7 +3,7 @@ judged by the shipped fitted model."""
 
 import pytest
 
-from bot.analysis.relevance import Relevance, score_relevance
+from bot.analysis.relevance import Relevance, hand_signals, score_relevance
 from bot.analysis.relevance_model import load_model
 
 MODEL = load_model()
@@ -145,3 +145,39 @@ def test_crawler_fight_is_on_topic() -> None:
         "site owner agrees, and will let publishers charge AI firms with pay-per-crawl.",
     )
     assert r.relevant, r.signals
+
+
+def test_title_and_lead_signals_tell_the_main_subject_from_an_aside() -> None:
+    """The same words in the body only count for the whole text, not for the title and lead."""
+    dispute = (
+        "Authors sued the AI company for training its chatbot on their books without "
+        "permission, claiming copyright infringement."
+    )
+    launch = "The AI company launched a new app that rolled out on the App Store this week. "
+    lead = hand_signals("Authors sue AI company", (dispute + " ") * 4 + launch * 8)
+    aside = hand_signals("AI company launches app", launch * 8 + (" " + dispute) * 4)
+    lead_f, aside_f = lead.features(2.0), aside.features(2.0)
+    assert lead_f["s:head ai×training×dispute"] > 0.5
+    assert aside_f["s:head ai×training×dispute"] == 0.0
+    assert aside_f["s:head look-alike"] > lead_f["s:head look-alike"]
+    # the whole-text signals still see the aside
+    assert aside.training > 0 and aside.dispute > 0
+
+
+def test_a_look_alike_word_inside_an_on_topic_term_is_that_term() -> None:
+    """'revenue' in 'revenue-sharing' is a deal, not earnings; 'Register' in 'Register of
+    Copyrights' is the office, not a copyright registration."""
+    inside = dict(
+        hand_signals(
+            "Register of Copyrights backs revenue-sharing",
+            "The Register of Copyrights praised the revenue-sharing programme for publishers.",
+        ).negatives
+    )
+    alone = dict(
+        hand_signals(
+            "Revenue up as firm seeks registration",
+            "Revenue rose as the firm sought copyright registration for AI art.",
+        ).negatives
+    )
+    assert inside["earnings or funding"] == 0 and inside["output copyrightability"] == 0
+    assert alone["earnings or funding"] > 0 and alone["output copyrightability"] > 0
