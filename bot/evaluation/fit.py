@@ -1,8 +1,7 @@
 """Fit the relevance model (bot/analysis/relevance_model.py) on labelled streams.
 
 Examples are the labelled English articles (the analysis never sees the ones it cannot read,
-so neither does the fit), the seeds, all positives, and our own short examples of the scope
-(scope_examples.jsonl). Which signals to use, the regularisation strength and the
+so neither does the fit) and the seeds, all positives. The regularisation strength and the
 decision threshold are chosen by leave-one-stream-out inside the training streams, so the
 stream held out by `eval --fold` plays no part in any choice; the threshold is then folded into
 the bias, so a probability of 0.5 is the cut. Deterministic: same examples, same bytes.
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import math
 import sys
 from collections import Counter
@@ -41,16 +39,13 @@ from bot.evaluation.streams import Stream, english_streams
 from bot.seeds import load_seeds
 
 SEEDS = "seeds"
-SCOPE = "scope"  # our own short examples of each kind of article in and out of scope
-SCOPE_EXAMPLES = Path(__file__).with_name("scope_examples.jsonl")
-ALWAYS_TRAIN = frozenset({SEEDS, SCOPE})
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 POWER_GRID = (1.0, 2.0, 3.0, 4.0)  # how hard a look-alike topic counts (HandSignals.penalty)
 SIGNAL_SCALE = 3.0  # signals are few and dense: scaled up, the penalty bears on them less
 # Which signals the model may use, chosen with C and the power by the inner folds: the
 # whole-text signals only, or also the title-and-lead ones (relevance.py, `_head_features`).
 FEATURE_SETS = ("whole text", "with title and lead")
-HEAD_SIGNALS = ("s:head ", "s:ai×dispute")
+SCOPE_SIGNALS = ("s:head ", "s:ai×dispute")
 MIN_DF = 2  # a word seen in one training article only says nothing general
 MIN_WEIGHT = 0.001  # smaller weights move no score by a visible amount; left out of the file
 
@@ -67,7 +62,7 @@ class Example:
     ) -> dict[str, float]:
         signals = self.signals.features(penalty_power)
         if feature_set == FEATURE_SETS[0]:
-            signals = {k: v for k, v in signals.items() if not k.startswith(HEAD_SIGNALS)}
+            signals = {k: v for k, v in signals.items() if not k.startswith(SCOPE_SIGNALS)}
         return {**self.words, **signals}
 
 
@@ -92,19 +87,6 @@ def seed_examples(seeds_dir: Path) -> list[Example]:
         doc = seed_document(seed)
         body = doc.text if doc.text is not None else " ".join(doc.claims)
         out.append(_example(SEEDS, clean(doc.title), clean(body), True))
-    return out
-
-
-def scope_examples(path: Path = SCOPE_EXAMPLES) -> list[Example]:
-    """Short texts of our own (scope_examples.jsonl), one or two per kind of article the
-    scope takes in (suits, demands, rulings, settlements, crawler and opt-out fights, deals,
-    rules) and per look-alike it leaves out: a prior that no stream's mix decides, so that a
-    kind of article the training streams lack (deals, when only lawsuits train) still counts."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            r = json.loads(line)
-            out.append(_example(SCOPE, r["title"], r["text"], bool(r["relevant"])))
     return out
 
 
@@ -163,7 +145,7 @@ def _best_cut(scored: Sequence[tuple[float, bool]]) -> tuple[float, float]:
 def _held_out_scores(
     examples: Sequence[Example], c: float, power: float, feature_set: str
 ) -> list[tuple[float, bool]]:
-    groups = sorted({e.group for e in examples} - ALWAYS_TRAIN)
+    groups = sorted({e.group for e in examples} - {SEEDS})
     scored: list[tuple[float, bool]] = []
     for held in groups:
         train = [e for e in examples if e.group != held]
@@ -187,7 +169,7 @@ def fit(
     the examples' streams (the seeds always train), then fit on all of them."""
     if len({e.relevant for e in examples}) < 2:
         raise ValueError("fitting needs both on-topic and off-topic articles")
-    groups = sorted({e.group for e in examples} - ALWAYS_TRAIN)
+    groups = sorted({e.group for e in examples} - {SEEDS})
     tuning: list[dict[str, Any]] = []
     best: tuple[float, int, float, float, float] | None = None  # (F1, -set, -power, -C, cut)
     if len(groups) >= 2:
@@ -216,7 +198,7 @@ def fit(
     bias, weights = _fit_weights(examples, c, power, feature_set)
     bias -= math.log(cut / (1 - cut))  # so that probability 0.5 is the tuned cut
     about = {
-        "trained_on": {g: sum(e.group == g for e in examples) for g in [*groups, SEEDS, SCOPE]},
+        "trained_on": {g: sum(e.group == g for e in examples) for g in [*groups, SEEDS]},
         "signals": feature_set,
         "C": c,
         "cut_folded_into_bias": round(cut, 4),
@@ -232,7 +214,7 @@ def examples_from(streams: Sequence[Stream], seeds_dir: Path | None) -> list[Exa
     out = [e for s in streams for e in stream_examples(s)]
     if seeds_dir is not None:
         out += seed_examples(seeds_dir)
-    return out + scope_examples()
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

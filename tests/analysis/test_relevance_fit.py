@@ -84,7 +84,7 @@ def write_streams(tmp_path: Path) -> Path:
 
 def test_fit_is_deterministic_and_reads_back(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
-    from bot.evaluation.fit import FEATURE_SETS, main, scope_examples
+    from bot.evaluation.fit import FEATURE_SETS, main
 
     folder = write_streams(tmp_path)
     first, second = tmp_path / "a.json", tmp_path / "b.json"
@@ -92,13 +92,7 @@ def test_fit_is_deterministic_and_reads_back(tmp_path: Path) -> None:
     assert main(["--data", str(folder), "--seeds", str(REPO / "seeds"), "--out", str(second)]) == 0
     assert first.read_bytes() == second.read_bytes()
     model = load_model(first)
-    assert model.about["trained_on"] == {
-        "alpha": 6,
-        "beta": 6,
-        "gamma": 6,
-        "seeds": 5,
-        "scope": len(scope_examples()),
-    }
+    assert model.about["trained_on"] == {"alpha": 6, "beta": 6, "gamma": 6, "seeds": 5}
     assert len(model.about["tuning_leave_one_stream_out"]) >= 2
     assert {t["signals"] for t in model.about["tuning_leave_one_stream_out"]} == set(FEATURE_SETS)
     # it learned the topic: our own on-topic texts score above our own look-alikes
@@ -159,15 +153,3 @@ def test_news_why_shows_the_models_score_and_strongest_features(store: Store) ->
     facts = dict(answer.facts)
     assert facts["Relevance score"] == f"{verdicts[0]['relevance']:.2f}"
     assert "signal '" in facts["Signals"] and "negative: chatbot safety" in facts["Signals"]
-
-
-def test_scope_examples_cover_every_kind_in_and_out_of_scope() -> None:
-    from bot.evaluation.fit import scope_examples
-
-    examples = scope_examples()
-    assert {e.group for e in examples} == {"scope"}
-    on = [e for e in examples if e.relevant]
-    off = [e for e in examples if not e.relevant]
-    assert len(on) >= 10 and len(off) >= 10
-    # every example is our own short text, title and body
-    assert all(e.words and e.signals.ai > 0 for e in on)
