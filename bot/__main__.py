@@ -56,8 +56,8 @@ from bot.store.store import iso
 
 if TYPE_CHECKING:
     from bot.analysis.relevance_model import RelevanceModel
-    from bot.chat.discord_chat import DiscordRuntime
-    from bot.chat.slack_chat import SlackRuntime
+    from bot.chat.discord.client import DiscordRuntime
+    from bot.chat.slack.client import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -488,7 +488,7 @@ def _build_discord(
     webhook = secrets.get("DISCORD_WEBHOOK_URL")
     if token is None and webhook is None:
         return None
-    from bot.chat.discord_chat import build_discord
+    from bot.chat.discord.client import build_discord
 
     return build_discord(
         config.discord,
@@ -506,7 +506,7 @@ def _check_chat(config: Config, secrets: Secrets) -> str | None:
     webhook = secrets.get("DISCORD_WEBHOOK_URL")
     if token is None and webhook is None:
         return None
-    from bot.chat.discord_chat import describe_discord
+    from bot.chat.discord.client import describe_discord
 
     return describe_discord(
         config.discord,
@@ -525,7 +525,7 @@ def _slack_secret(secrets: Secrets, name: str) -> str | None:
 
 def _check_slack(config: Config, secrets: Secrets) -> str | None:
     """check-config: one line on what the Slack side will be, or raise ConfigError."""
-    from bot.chat.slack_chat import check_slack
+    from bot.chat.slack.client import check_slack
 
     return check_slack(
         config.slack,
@@ -542,8 +542,8 @@ def _build_slack(
     """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
     if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
         return None
-    from bot.chat.slack_chat import build_slack
-    from bot.chat.slack_commands import opml_fetcher
+    from bot.chat.slack.client import build_slack
+    from bot.chat.slack.commands import opml_fetcher
 
     return build_slack(
         config.slack,

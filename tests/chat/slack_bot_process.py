@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from bot.__main__ import run_bot
-from bot.chat import slack_chat
+from bot.chat.slack import client as slack_chat
 from bot.config import load_config, load_secrets
 from bot.logs import setup_logging
 from tests.chat.story_judge import StoryJudge

@@ -9,7 +9,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.chat.commands import Commands
-from bot.chat.discord_chat import DiscordDestination, WebhookDestination, build_discord
+from bot.chat.discord.client import DiscordDestination, WebhookDestination, build_discord
 from bot.config import DiscordSettings, parse_config
 from bot.errors import ConfigError
 from bot.store import Store

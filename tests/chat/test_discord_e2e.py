@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.chat import discord_commands
+from bot.chat.discord import commands as discord_commands
 from bot.chat.commands import Commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.chat.discord_render import (
+from bot.chat.discord.render import (
     alert_embed,
     digest_embed,
     safe,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.chat.slack_render import (
+from bot.chat.slack.render import (
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_SECTION_CHARS,
@@ -216,7 +216,7 @@ def test_follow_up_shows_only_new_claims() -> None:
 
 
 def test_search_snippets_keep_spaces_around_bold_matches() -> None:
-    from bot.chat.slack_render import snippet_mrkdwn
+    from bot.chat.slack.render import snippet_mrkdwn
 
     assert snippet_mrkdwn("…the **Getty** case <!here>\n**x*y**") == (
         "…the *Getty* case &lt;!here&gt; *xy*"

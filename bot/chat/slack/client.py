@@ -5,7 +5,7 @@
 - `SlackWebhookDestination` posts alerts through an incoming webhook (no threads, no
   commands).
 - `check_slack` / `build_slack` turn config and secrets into a `SlackRuntime`: a
-  destination and, with a bot token, the `/news` app (bot/chat/slack_commands.py, a Bolt
+  destination and, with a bot token, the `/news` app (bot/chat/slack/commands.py, a Bolt
   `AsyncApp` over Socket Mode or HTTP).
 
 Retries belong to the delivery loop: clients here never retry by themselves, and every
@@ -30,14 +30,14 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker
 from bot.chat.commands import Commands
 from bot.chat.earlier import EarlierLookup, earlier_from_store
-from bot.chat.slack_render import SlackMessage, render_digest, render_slack
+from bot.chat.slack.render import SlackMessage, render_digest, render_slack
 from bot.config import SlackConfig
 from bot.errors import ChatError, ConfigError
 from bot.models import alert_from_payload
 from bot.store import Store
 
 if TYPE_CHECKING:
-    from bot.chat.slack_commands import OpmlFetch, SlackCommandApp
+    from bot.chat.slack.commands import OpmlFetch, SlackCommandApp
 
 log = logging.getLogger(__name__)
 
@@ -533,7 +533,7 @@ def build_slack(
     if not bot_token:
         assert webhook_url is not None
         return SlackRuntime(SlackWebhookDestination(webhook_url, policy=policy, earlier=earlier))
-    from bot.chat.slack_commands import SlackCommandApp
+    from bot.chat.slack.commands import SlackCommandApp
 
     destination = SlackDestination(
         make_web_client(bot_token, api_url),

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.chat.commands import Answer, Commands, error
-from bot.chat.discord_render import (
+from bot.chat.discord.render import (
     DESCRIPTION_MAX,
     FIELD_VALUE_MAX,
     FIELDS_MAX,

@@ -1,7 +1,7 @@
 """Discord: the alert destinations (bot or webhook), the client, and how they are built.
 
 Bot mode (DISCORD_TOKEN): a discord.py client on the bot's event loop posts alerts to one
-channel, opens a thread per story, and answers /news commands (discord_commands.py).
+channel, opens a thread per story, and answers /news commands (discord/commands.py).
 Webhook mode (DISCORD_WEBHOOK_URL only): alerts go through the webhook; no commands then.
 
 Every message goes out with no allowed mentions. Each send carries a nonce (Discord then
@@ -32,8 +32,8 @@ from bot.chat.base import (
     parse_marker,
 )
 from bot.chat.commands import Answer, Commands
-from bot.chat.discord_commands import SearchPageButton, build_news_group, send_answer
-from bot.chat.discord_render import (
+from bot.chat.discord.commands import SearchPageButton, build_news_group, send_answer
+from bot.chat.discord.render import (
     NO_MENTIONS,
     alert_embed,
     digest_embed,
