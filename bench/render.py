@@ -24,9 +24,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.chat.console import render_alert_text
 from bot.chat.discord.render import alert_embed
-from bot.chat.render import render_alert_text
 from bot.chat.slack.render import block_chars, render_alert
+from bot.chat.view import alert_view
 from bot.models import Alert, Claim
 from bot.pipeline import supporting_quote
 
@@ -114,10 +115,11 @@ def _alert(article: dict[str, object], verdict: dict[str, object]) -> Alert:
 
 def lengths(alerts: list[Alert]) -> dict[str, object]:
     """Median and largest alert length per platform."""
+    views = [alert_view(a) for a in alerts]
     sizes = {
-        "discord": [len(alert_embed(a, "ref 1")) for a in alerts],
-        "slack": [sum(block_chars(b) for b in render_alert(a, ref="ref 1").blocks) for a in alerts],
-        "console": [len(render_alert_text(a)) for a in alerts],
+        "discord": [len(alert_embed(v, "ref 1")) for v in views],
+        "slack": [sum(block_chars(b) for b in render_alert(v, ref="ref 1").blocks) for v in views],
+        "console": [len(render_alert_text(v)) for v in views],
     }
     figures: dict[str, object] = {"bench": "render-streams", "alerts": len(alerts)}
     for name, values in sizes.items():
@@ -136,10 +138,10 @@ def main() -> None:
         print(json.dumps(lengths(stream_alerts(args.streams, seeds))))
         return
     alerts = [sample(n) for n in range(COUNT)]
-    slack_rate = rate(render_alert, alerts)
-    discord_rate = rate(lambda a: alert_embed(a, "ref 1").to_dict(), alerts)
-    console_rate = rate(render_alert_text, alerts)
-    rendered = [render_alert(a).blocks for a in alerts]
+    slack_rate = rate(lambda a: render_alert(alert_view(a)), alerts)
+    discord_rate = rate(lambda a: alert_embed(alert_view(a), "ref 1").to_dict(), alerts)
+    console_rate = rate(lambda a: render_alert_text(alert_view(a)), alerts)
+    rendered = [render_alert(alert_view(a)).blocks for a in alerts]
     print(
         json.dumps(
             {

@@ -30,6 +30,7 @@ from bot.chat.base import (
     SentRef,
     marker,
     parse_marker,
+    split,
 )
 from bot.chat.commands import Answer, Commands
 from bot.chat.discord.commands import SearchPageButton, build_news_group, send_answer
@@ -40,7 +41,7 @@ from bot.chat.discord.render import (
     notice_embed,
     thread_name,
 )
-from bot.chat.earlier import EarlierLookup, earlier_from_store
+from bot.chat.view import alert_view
 from bot.config import DiscordSettings
 from bot.errors import ChatError, ConfigError
 from bot.models import Alert, alert_from_payload
@@ -128,7 +129,6 @@ class DiscordDestination:
         name: str = "discord",
         threads: bool = True,
         policy: DeliveryPolicy | None = None,
-        earlier: EarlierLookup | None = None,
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
@@ -137,7 +137,6 @@ class DiscordDestination:
         self._store = store
         self._clock = clock
         self._threads = threads
-        self._earlier = earlier
 
     async def send(self, message: OutgoingMessage) -> str | None:
         self._check_logged_in()
@@ -149,7 +148,7 @@ class DiscordDestination:
         alert = alert_from_payload(message.payload)
         thread = await self._thread_for(alert)
         if thread is not None:
-            embed = alert_embed(alert, ref, follow_up=True, earlier=self._earlier)
+            embed = alert_embed(alert_view(alert, message.context, follow_up=True), ref)
             try:
                 sent = await self._post(int(thread), [embed], message.id, in_thread=True)
                 return str(sent["id"])
@@ -161,7 +160,7 @@ class DiscordDestination:
                     alert.story,
                     exc.status,
                 )
-        embed = alert_embed(alert, ref, earlier=self._earlier)
+        embed = alert_embed(alert_view(alert, message.context), ref)
         sent = await self._post(self._channel_id, [embed], message.id)
         if alert.story and self._threads:
             await self._open_thread(alert, str(sent["id"]))
@@ -292,7 +291,6 @@ class WebhookDestination:
         name: str = "discord",
         username: str = "newsbot",
         policy: DeliveryPolicy | None = None,
-        earlier: EarlierLookup | None = None,
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
@@ -301,7 +299,6 @@ class WebhookDestination:
             raise ConfigError(f"DISCORD_WEBHOOK_URL: {problem}")
         self._id, self._token = parse_webhook_url(url)
         self._username = username
-        self._earlier = earlier
         self._session: aiohttp.ClientSession | None = None
         self._webhook: discord.Webhook | None = None
 
@@ -315,7 +312,9 @@ class WebhookDestination:
     async def send(self, message: OutgoingMessage) -> str | None:
         ref = marker(message.id)
         if message.kind == "alert":
-            embed = alert_embed(alert_from_payload(message.payload), ref, earlier=self._earlier)
+            embed = alert_embed(
+                alert_view(alert_from_payload(message.payload), message.context), ref
+            )
         else:
             embed = notice_embed(str(message.payload.get("text") or ""), ref)
         return await self._post(embed)
@@ -340,10 +339,10 @@ class WebhookDestination:
 
 
 def _digest(messages: Sequence[OutgoingMessage]) -> discord.Embed:
-    alerts = [alert_from_payload(m.payload) for m in messages if m.kind == "alert"]
-    notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
+    alerts, notices = split(messages)
+    views = [alert_view(alert_from_payload(m.payload), m.context) for m in alerts]
     ref = marker(messages[0].id, messages[-1].id)
-    return digest_embed(alerts, notices, ref, reason="digest")
+    return digest_embed(views, notices, ref, reason="digest")
 
 
 # ================================================================== client
@@ -477,7 +476,6 @@ def build_discord(
     described = describe_discord(settings, token=token, webhook_url=webhook_url)
     if described is not None:
         log.info("%s", described)
-    earlier = earlier_from_store(store)
     if token:
         client = NewsClient(
             commands,
@@ -492,13 +490,10 @@ def build_discord(
             clock,
             threads=settings.threads,
             policy=policy,
-            earlier=earlier,
         )
         return DiscordRuntime(destination=destination, client=client, token=token)
     if webhook_url:
-        hook = WebhookDestination(
-            webhook_url, username=settings.webhook_username, policy=policy, earlier=earlier
-        )
+        hook = WebhookDestination(webhook_url, username=settings.webhook_username, policy=policy)
         return DiscordRuntime(destination=hook)
     return None
 

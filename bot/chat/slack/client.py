@@ -27,10 +27,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker
+from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker, split
 from bot.chat.commands import Commands
-from bot.chat.earlier import EarlierLookup, earlier_from_store
 from bot.chat.slack.render import SlackMessage, render_digest, render_slack
+from bot.chat.view import alert_view
 from bot.config import SlackConfig
 from bot.errors import ChatError, ConfigError
 from bot.models import alert_from_payload
@@ -176,7 +176,6 @@ class SlackDestination:
         threads: bool = True,
         broadcast_follow_ups: bool = False,
         policy: DeliveryPolicy | None = None,
-        earlier: EarlierLookup | None = None,
         name: str = "slack",
     ) -> None:
         self.name = name
@@ -187,7 +186,6 @@ class SlackDestination:
         self._clock = clock
         self._threads = threads and store is not None
         self._broadcast = broadcast_follow_ups
-        self._earlier = earlier
 
     async def send(self, message: OutgoingMessage) -> str | None:
         story = self._story_of(message)
@@ -215,10 +213,10 @@ class SlackDestination:
         return f"{channel}/{ts}"
 
     async def send_digest(self, messages: Sequence[OutgoingMessage]) -> str | None:
-        alerts = [alert_from_payload(m.payload) for m in messages if m.kind == "alert"]
-        notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
+        alerts, notices = split(messages)
+        views = [alert_view(alert_from_payload(m.payload), m.context) for m in alerts]
         first, last = messages[0].id, messages[-1].id
-        rendered = render_digest(alerts, notices, ref=marker(first, last))
+        rendered = render_digest(views, notices, ref=marker(first, last))
         channel, ts = await self._post_with_fallback(rendered, _metadata(first, last), None)
         return f"{channel}/{ts}"
 
@@ -315,7 +313,7 @@ class SlackDestination:
             message.payload,
             ref=marker(message.id),
             follow_up=thread_ts is not None,
-            earlier=self._earlier,
+            context=message.context,
         )
         return await self._post_with_fallback(
             rendered, _metadata(message.id, message.id), thread_ts
@@ -374,25 +372,23 @@ class SlackWebhookDestination:
         *,
         name: str = "slack",
         policy: DeliveryPolicy | None = None,
-        earlier: EarlierLookup | None = None,
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
         self._client = AsyncWebhookClient(url, timeout=REQUEST_TIMEOUT, retry_handlers=[])
-        self._earlier = earlier
 
     async def send(self, message: OutgoingMessage) -> str | None:
         rendered = render_slack(
-            message.kind, message.payload, ref=marker(message.id), earlier=self._earlier
+            message.kind, message.payload, ref=marker(message.id), context=message.context
         )
         await self._post_with_fallback(rendered)
         return None
 
     async def send_digest(self, messages: Sequence[OutgoingMessage]) -> str | None:
-        alerts = [alert_from_payload(m.payload) for m in messages if m.kind == "alert"]
-        notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
+        alerts, notices = split(messages)
+        views = [alert_view(alert_from_payload(m.payload), m.context) for m in alerts]
         ref = marker(messages[0].id, messages[-1].id)
-        await self._post_with_fallback(render_digest(alerts, notices, ref=ref))
+        await self._post_with_fallback(render_digest(views, notices, ref=ref))
         return None
 
     async def _post_with_fallback(self, rendered: SlackMessage) -> None:
@@ -529,10 +525,9 @@ def build_slack(
         backlog_digest_at=settings.backlog_digest_at,
         digest_size=settings.digest_size,
     )
-    earlier = earlier_from_store(store)
     if not bot_token:
         assert webhook_url is not None
-        return SlackRuntime(SlackWebhookDestination(webhook_url, policy=policy, earlier=earlier))
+        return SlackRuntime(SlackWebhookDestination(webhook_url, policy=policy))
     from bot.chat.slack.commands import SlackCommandApp
 
     destination = SlackDestination(
@@ -543,7 +538,6 @@ def build_slack(
         threads=settings.threads,
         broadcast_follow_ups=settings.broadcast_follow_ups,
         policy=policy,
-        earlier=earlier,
     )
     app = SlackCommandApp(
         commands,
