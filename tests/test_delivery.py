@@ -7,9 +7,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.base import OutgoingMessage
-from bot.chat.console import ConsoleDestination
+from bot.chat.console import ConsoleDestination, render_alert_text
 from bot.chat.delivery import Delivery
-from bot.chat.console import render_alert_text
 from bot.chat.view import alert_view
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_from_payload, alert_to_payload

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.chat.discord import commands as discord_commands
 from bot.chat.commands import Commands
+from bot.chat.discord import commands as discord_commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
 from tests.discord_fake import (

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.slack import client as slack_chat
 from bot.chat.base import DeliveryPolicy, OutgoingMessage
 from bot.chat.delivery import Delivery
+from bot.chat.slack import client as slack_chat
 from bot.chat.slack.client import SlackDestination, SlackWebhookDestination, make_web_client
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_to_payload
