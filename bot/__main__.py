@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
-from bot.chat.base import Destination
 from bot.chat.commands import Commands, FeedAdmin, FeedProbe
-from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
+from bot.chat.platform import build_chat, check_chat
 from bot.config import Config, Secrets, environment, load_config, load_secrets
 from bot.errors import (
     ConfigError,
@@ -56,8 +55,8 @@ from bot.store.store import iso
 
 if TYPE_CHECKING:
     from bot.analysis.relevance_model import RelevanceModel
-    from bot.chat.discord.client import DiscordRuntime
-    from bot.chat.slack.client import SlackRuntime
+    from bot.chat.discord.runtime import DiscordRuntime
+    from bot.chat.slack.runtime import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -219,26 +218,6 @@ def build_judge(
     return judge
 
 
-def build_destinations(
-    config: Config,
-    secrets: Secrets,
-    stdout: TextIO,
-    *,
-    discord: DiscordRuntime | None = None,
-    slack: SlackRuntime | None = None,
-) -> list[Destination]:
-    """Every configured destination; the console when no chat platform is set up."""
-    chat: list[Destination] = []
-    if discord is not None:
-        chat.append(discord.destination)
-    if slack is not None:
-        chat.append(slack.destination)
-    mode = config.console.enabled
-    if mode == "always" or (mode == "auto" and not chat):
-        chat.append(ConsoleDestination(stdout))
-    return chat
-
-
 def open_store(config: Config) -> Store:
     return Store.open(config.bot.database)
 
@@ -352,10 +331,17 @@ async def run_bot(
             probe=_feed_probe(Fetcher(client, settings), parser),
         )
         commands = Commands(store, utc_now, feed_admin=feed_admin)
-        discord = _build_discord(config, secrets, store, commands)
         opml_settings = dataclasses.replace(settings, max_body_bytes=1_000_000)
-        slack = _build_slack(config, secrets, store, commands, Fetcher(client, opml_settings))
-        destinations = build_destinations(config, secrets, stdout, discord=discord, slack=slack)
+        chat = build_chat(
+            config,
+            secrets,
+            store,
+            commands,
+            utc_now,
+            stdout=stdout,
+            opml_fetcher=Fetcher(client, opml_settings),
+        )
+        discord, slack, destinations = chat.discord, chat.slack, chat.destinations
         delivery = Delivery(store, destinations, utc_now, storage=storage)
         fetcher = Fetcher(client, settings)
         pipeline = Pipeline(
@@ -449,7 +435,7 @@ async def _serve(
         storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     if feed_admin is not None:
         feed_admin.changed = _job_resync(scheduler)
-    connection = discord.start() if discord is not None else None
+    connection = await discord.start() if discord is not None else None
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
@@ -475,87 +461,6 @@ async def _serve(
     if connection is not None and connection.done() and not connection.cancelled():
         return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
     return EXIT_OK
-
-
-# ------------------------------------------------------------------ chat wiring (discord)
-
-
-def _build_discord(
-    config: Config, secrets: Secrets, store: Store, commands: Commands
-) -> DiscordRuntime | None:
-    """The Discord side when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set (else None)."""
-    token = secrets.get("DISCORD_TOKEN")
-    webhook = secrets.get("DISCORD_WEBHOOK_URL")
-    if token is None and webhook is None:
-        return None
-    from bot.chat.discord.client import build_discord
-
-    return build_discord(
-        config.discord,
-        token=token.reveal() if token else None,
-        webhook_url=webhook.reveal() if webhook else None,
-        store=store,
-        commands=commands,
-        clock=utc_now,
-    )
-
-
-def _check_chat(config: Config, secrets: Secrets) -> str | None:
-    """check-config: one line on what the Discord side will be, or raise ConfigError."""
-    token = secrets.get("DISCORD_TOKEN")
-    webhook = secrets.get("DISCORD_WEBHOOK_URL")
-    if token is None and webhook is None:
-        return None
-    from bot.chat.discord.client import describe_discord
-
-    return describe_discord(
-        config.discord,
-        token=token.reveal() if token else None,
-        webhook_url=webhook.reveal() if webhook else None,
-    )
-
-
-# ------------------------------------------------------------------ chat wiring (slack)
-
-
-def _slack_secret(secrets: Secrets, name: str) -> str | None:
-    value = secrets.get(name)
-    return value.reveal() if value is not None else None
-
-
-def _check_slack(config: Config, secrets: Secrets) -> str | None:
-    """check-config: one line on what the Slack side will be, or raise ConfigError."""
-    from bot.chat.slack.client import check_slack
-
-    return check_slack(
-        config.slack,
-        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
-        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
-        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
-        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
-    )
-
-
-def _build_slack(
-    config: Config, secrets: Secrets, store: Store, commands: Commands, fetcher: Fetcher
-) -> SlackRuntime | None:
-    """The Slack side when SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL is set (else None)."""
-    if not (secrets.get("SLACK_BOT_TOKEN") or secrets.get("SLACK_WEBHOOK_URL")):
-        return None
-    from bot.chat.slack.client import build_slack
-    from bot.chat.slack.commands import opml_fetcher
-
-    return build_slack(
-        config.slack,
-        bot_token=_slack_secret(secrets, "SLACK_BOT_TOKEN"),
-        app_token=_slack_secret(secrets, "SLACK_APP_TOKEN"),
-        signing_secret=_slack_secret(secrets, "SLACK_SIGNING_SECRET"),
-        webhook_url=_slack_secret(secrets, "SLACK_WEBHOOK_URL"),
-        store=store,
-        commands=commands,
-        clock=utc_now,
-        fetch_opml=opml_fetcher(fetcher),
-    )
 
 
 def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
@@ -593,13 +498,6 @@ def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
         scheduler.sync()
 
     return resync
-
-
-def _no_chat_line(config: Config) -> str:
-    where = "nowhere (console.enabled is never)"
-    if config.console.enabled != "never":
-        where = "to the console (stdout)"
-    return f"chat: no Discord or Slack secret in the environment; alerts go {where}"
 
 
 def cmd_check_config(config: Config, out: TextIO) -> int:
@@ -1075,11 +973,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(config.bot.log_level, config.bot.log_format)
         if command == "check-config":
             secrets = load_secrets(environment())
-            chat = [_check_chat(config, secrets), _check_slack(config, secrets)]
+            chat = check_chat(config, secrets)
             code = cmd_check_config(config, sys.stdout)
-            sys.stdout.writelines(f"{line}\n" for line in chat if line)
-            if not any(chat):
-                sys.stdout.write(_no_chat_line(config) + "\n")
+            sys.stdout.writelines(f"{line}\n" for line in chat)
             return code
         if command == "seeds":
             return cmd_seeds_list(config, sys.stdout)

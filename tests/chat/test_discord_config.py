@@ -9,7 +9,8 @@ import pytest
 
 from bot.__main__ import main
 from bot.chat.commands import Commands
-from bot.chat.discord.client import DiscordDestination, WebhookDestination, build_discord
+from bot.chat.discord.destination import DiscordDestination, WebhookDestination
+from bot.chat.discord.runtime import build_discord
 from bot.config import DiscordSettings, parse_config
 from bot.errors import ConfigError
 from bot.store import Store

@@ -14,8 +14,9 @@ import pytest
 from bot.__main__ import main
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
-from bot.chat.discord.client import NewsClient, build_discord
-from bot.chat.slack.client import build_slack
+from bot.chat.discord.client import NewsClient
+from bot.chat.discord.runtime import build_discord
+from bot.chat.slack.runtime import build_slack
 from bot.config import load_config, parse_config
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
