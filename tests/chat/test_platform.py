@@ -16,6 +16,7 @@ from bot.errors import ConfigError
 from bot.store import Store
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
+HOOK = "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68
 
 
 def _config(tmp_path: Path, extra: str = "") -> Config:
@@ -46,7 +47,7 @@ def test_check_chat_names_each_platform_and_refuses_a_bad_secret(tmp_path: Path)
     secrets = load_secrets(
         {
             "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x",
-            "DISCORD_WEBHOOK_URL": "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68,
+            "DISCORD_WEBHOOK_URL": HOOK,
         }
     )
     lines = check_chat(config, secrets)
