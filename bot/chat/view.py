@@ -6,7 +6,8 @@ console only translate the view into their idiom and limits; none of them decide
 to show. The rules:
 
 - at most MAX_CLAIMS new claims, each with a supporting quote of at most QUOTE_CHARS
-  (none when it only repeats the claim), then "and N more — /news article ID";
+  (none when it mostly repeats the claim: REPEAT_SHARE of its words are the claim's),
+  then "and N more — /news article ID";
 - one "what is new" line from the summary, keeping only what no bullet already says
   (it is usually built from the first claims), so no sentence appears twice; none when
   the bullets say it all;
@@ -33,7 +34,7 @@ MAX_EARLIER = 5
 QUOTE_CHARS = 220
 CLAIM_CHARS = 400
 WHAT_IS_NEW_CHARS = 450
-REPEAT_SHARE = 0.6  # a summary part with this share of its words in one bullet repeats it
+REPEAT_SHARE = 0.6  # a text with this share of its words in another one repeats it
 
 _WORD = re.compile(r"\w+")
 _PART_END = re.compile(r"(?<=[.!?…])\s+")
@@ -137,8 +138,8 @@ def snippet_note(context: AlertContext) -> str:
 def _claim_line(text: str, quote: str | None) -> ClaimLine:
     claim = trim(one_line(text, CLAIM_CHARS * 2), CLAIM_CHARS)
     shown = one_line(quote or "", QUOTE_CHARS * 2)
-    if not shown or _words(shown) <= _words(claim):
-        return ClaimLine(claim)  # no quote, or one that only repeats the claim
+    if not shown or _repeats(shown, [_words(claim)]):
+        return ClaimLine(claim)  # no quote, or one that mostly repeats the claim
     return ClaimLine(claim, trim(shown, QUOTE_CHARS))
 
 

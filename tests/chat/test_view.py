@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime
 
@@ -124,3 +125,12 @@ def test_no_snippet_note_when_the_page_text_was_analysed() -> None:
     page = AlertContext(text_source="page", text_note="main text from the article page")
     assert alert_view(_alert(), page).note == ""
     assert alert_view(_alert(), AlertContext(text_source="feed")).note == ""
+
+
+def test_a_quote_that_mostly_repeats_its_claim_is_not_shown() -> None:
+    claim = "Stability AI resisted a claim from Getty Images that it had infringed copyright."
+    repeat = Claim(text=claim, novel=True, quote="The Core Ruling: " + claim)
+    other = Claim(text=claim, novel=True, quote="“We are pleased,” a spokesperson said.")
+    alert = dataclasses.replace(_alert(), new_claims=(repeat, other))
+    shown = alert_view(alert).claims
+    assert shown[0].quote is None and shown[1].quote == "“We are pleased,” a spokesperson said."
