@@ -54,3 +54,17 @@ def test_check_chat_names_each_platform_and_refuses_a_bad_secret(tmp_path: Path)
     assert [line.split(":")[0] for line in lines] == ["discord", "slack"]
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
         check_chat(config, load_secrets({"SLACK_BOT_TOKEN": "xapp-1"}))
+
+
+async def test_a_webhook_platform_replaces_the_console_and_closes(tmp_path: Path) -> None:
+    from bot.chat.slack.destination import SlackWebhookDestination
+
+    config = _config(tmp_path)
+    store = Store.open(tmp_path / "bot.db")
+    secrets = load_secrets({"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/x"})
+    chat = build_chat(
+        config, secrets, store, Commands(store, lambda: NOW), lambda: NOW, stdout=io.StringIO()
+    )
+    assert chat.slack is not None and chat.discord is None and chat.runtimes == [chat.slack]
+    assert [type(d) for d in chat.destinations] == [SlackWebhookDestination]
+    await chat.close()
