@@ -22,8 +22,9 @@ import discord.http
 from bot.chat.base import Destination
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
-from bot.chat.discord_chat import DiscordDestination
-from bot.chat.slack_chat import SlackDestination, make_web_client
+from bot.chat.discord.destination import DiscordDestination
+from bot.chat.slack.client import make_web_client
+from bot.chat.slack.destination import SlackDestination
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
 from tests.discord_fake import FakeDiscord

@@ -13,13 +13,12 @@ import dataclasses
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from bot.chat.base import Destination
 from bot.chat.commands import Commands, FeedAdmin
-from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.config import Config, Secrets
 from bot.errors import SeedError
@@ -39,8 +38,8 @@ from bot.timeutil import utc_now
 
 if TYPE_CHECKING:
     from bot.analysis.relevance_model import RelevanceModel
-    from bot.chat.discord_chat import DiscordRuntime
-    from bot.chat.slack_chat import SlackRuntime
+    from bot.chat.discord.runtime import DiscordRuntime
+    from bot.chat.slack.runtime import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -145,41 +144,26 @@ def sync_config_feeds(config: Config, store: Store) -> None:
     )
 
 
-def build_destinations(
-    config: Config,
-    stdout: TextIO,
-    chat: ChatSide,
-) -> list[Destination]:
-    """Every configured destination; the console when no chat platform is set up."""
-    found = list(chat.destinations)
-    mode = config.console.enabled
-    if mode == "always" or (mode == "auto" and not found):
-        found.append(ConsoleDestination(stdout))
-    return found
-
-
 # ------------------------------------------------------------------ chat side
 
 
 @dataclass
 class ChatSide:
-    """The chat platforms this run talks to (none when no secret is set)."""
+    """The chat platforms this run talks to and every destination alerts go to (the console
+    among them when configured so), as `bot.chat.platform.build_chat` made them."""
 
+    destinations: list[Destination] = field(default_factory=list)
     discord: DiscordRuntime | None = None
     slack: SlackRuntime | None = None
-
-    @property
-    def destinations(self) -> list[Destination]:
-        return [r.destination for r in (self.discord, self.slack) if r is not None]
 
     async def login(self) -> None:
         """run --once: Discord's REST client needs a login before it can post."""
         if self.discord is not None and self.discord.client is not None:
             await self.discord.client.login(self.discord.token or "")
 
-    def connect(self) -> asyncio.Task[None] | None:
+    async def connect(self) -> asyncio.Task[None] | None:
         """Start Discord's gateway connection (a task that ends when it gives up)."""
-        return self.discord.start() if self.discord is not None else None
+        return await self.discord.start() if self.discord is not None else None
 
     async def start(self) -> None:
         if self.slack is not None:
@@ -192,45 +176,21 @@ class ChatSide:
             await self.discord.close()
 
 
-def secret(secrets: Secrets, name: str) -> str | None:
-    value = secrets.get(name)
-    return value.reveal() if value is not None else None
-
-
 def build_chat_side(
-    config: Config, secrets: Secrets, store: Store, commands: Commands, opml: Fetcher
+    config: Config,
+    secrets: Secrets,
+    store: Store,
+    commands: Commands,
+    opml: Fetcher,
+    stdout: TextIO,
 ) -> ChatSide:
     """Discord when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set, Slack when SLACK_BOT_TOKEN
-    or SLACK_WEBHOOK_URL is set. The platform modules are imported only when configured."""
-    side = ChatSide()
-    token, webhook = secret(secrets, "DISCORD_TOKEN"), secret(secrets, "DISCORD_WEBHOOK_URL")
-    if token is not None or webhook is not None:
-        from bot.chat.discord_chat import build_discord
+    or SLACK_WEBHOOK_URL is set, the console as `console.enabled` says; the platform
+    modules are imported only when configured."""
+    from bot.chat.platform import build_chat
 
-        side.discord = build_discord(
-            config.discord,
-            token=token,
-            webhook_url=webhook,
-            store=store,
-            commands=commands,
-            clock=utc_now,
-        )
-    if secret(secrets, "SLACK_BOT_TOKEN") or secret(secrets, "SLACK_WEBHOOK_URL"):
-        from bot.chat.slack_chat import build_slack
-        from bot.chat.slack_commands import opml_fetcher
-
-        side.slack = build_slack(
-            config.slack,
-            bot_token=secret(secrets, "SLACK_BOT_TOKEN"),
-            app_token=secret(secrets, "SLACK_APP_TOKEN"),
-            signing_secret=secret(secrets, "SLACK_SIGNING_SECRET"),
-            webhook_url=secret(secrets, "SLACK_WEBHOOK_URL"),
-            store=store,
-            commands=commands,
-            clock=utc_now,
-            fetch_opml=opml_fetcher(opml),
-        )
-    return side
+    chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout, opml_fetcher=opml)
+    return ChatSide(chat.destinations, chat.discord, chat.slack)
 
 
 # ------------------------------------------------------------------ run
@@ -267,8 +227,8 @@ async def run_bot(
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
         admin = feed_admin(config, fetcher, opml, parser)
         commands = Commands(store, utc_now, feed_admin=admin)
-        chat = build_chat_side(config, secrets, store, commands, opml)
-        destinations = build_destinations(config, stdout, chat)
+        chat = build_chat_side(config, secrets, store, commands, opml, stdout)
+        destinations = chat.destinations
         delivery = Delivery(store, destinations, utc_now, storage=storage)
         pipeline = Pipeline(
             store,
@@ -350,7 +310,7 @@ async def _serve(
     # the database works again: poll what waited for it now
     storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     admin.changed = _job_resync(scheduler)
-    connection = chat.connect()
+    connection = await chat.connect()
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")

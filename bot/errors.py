@@ -38,3 +38,8 @@ class ChatError(NewsbotError):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+
+
+class ThreadGone(ChatError):
+    """A story's thread can take no more replies (deleted, archived, locked to the bot);
+    the story starts over with a new message in the channel."""

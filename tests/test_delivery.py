@@ -7,9 +7,9 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.base import OutgoingMessage
-from bot.chat.console import ConsoleDestination
+from bot.chat.console import ConsoleDestination, render_alert_text
 from bot.chat.delivery import Delivery
-from bot.chat.render import render_alert_text
+from bot.chat.view import alert_view
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_from_payload, alert_to_payload
 from bot.store import Store
@@ -68,7 +68,7 @@ def test_alert_payload_round_trips() -> None:
 
 def test_the_console_shows_the_story_by_name_and_id() -> None:
     named = dataclasses.replace(_alert(1), story_title="Getty Images v. Stability AI")
-    assert "story: Getty Images v. Stability AI (s1)" in render_alert_text(named)
+    assert "story: Getty Images v. Stability AI (s1)" in render_alert_text(alert_view(named))
 
 
 async def test_retry_after_is_honoured_then_each_alert_goes_once_in_order(store: Store) -> None:

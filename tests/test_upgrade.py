@@ -29,8 +29,9 @@ from sqlite_utils import Database
 from bot.chat.base import Destination
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
-from bot.chat.discord_chat import DiscordDestination
-from bot.chat.slack_chat import SlackDestination, make_web_client
+from bot.chat.discord.destination import DiscordDestination
+from bot.chat.slack.client import make_web_client
+from bot.chat.slack.destination import SlackDestination
 from bot.errors import StoreError
 from bot.store import Store
 from bot.store.migrations import build_migrations

@@ -19,15 +19,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from bot.chat.earlier import AlertContext
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One outbox row on its way out: an alert or a notice (e.g. "feed is failing")."""
+    """One outbox row on its way out: an alert or a notice (e.g. "feed is failing").
+
+    `context` is what the delivery loop looked up for an alert before sending (earlier
+    coverage, how its text was obtained), so no send ever queries the store.
+    """
 
     id: int
     kind: str
     payload: dict[str, Any]
     attempts: int = 0
+    context: AlertContext | None = None
 
 
 @dataclass(frozen=True)
@@ -99,3 +106,10 @@ def parse_marker(text: str) -> tuple[int, int] | None:
         return None
     first = int(match.group(1))
     return first, int(match.group(2) or first)
+
+
+def split(messages: Sequence[OutgoingMessage]) -> tuple[list[OutgoingMessage], list[str]]:
+    """A digest's rows as (alerts, notice texts), in order."""
+    alerts = [m for m in messages if m.kind == "alert"]
+    notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
+    return alerts, notices

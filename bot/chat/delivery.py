@@ -33,6 +33,7 @@ from bot.chat.base import (
     OutgoingMessage,
     Reconciling,
 )
+from bot.chat.earlier import AlertContext, contexts
 from bot.errors import ChatError
 from bot.store import Store
 from bot.store.faults import STORE_ERRORS, StorageStatus, describe, is_storage_fault
@@ -167,8 +168,10 @@ class Delivery:
         policy: DeliveryPolicy = getattr(destination, "policy", None) or DeliveryPolicy()
         now = self._clock()
         limit = max(50, policy.backlog_digest_at + 1, policy.digest_size)
-        rows = await asyncio.to_thread(self._store.due_messages, destination.name, now, limit)
-        queue = [_message(r) for r in rows]
+        # One worker-thread call reads the rows and what their alerts show (earlier
+        # coverage, text notes): nothing on the event loop, nor in a send, waits for the store.
+        rows, looked_up = await asyncio.to_thread(self._due, destination.name, now, limit)
+        queue = [_message(r, looked_up.get(r["id"])) for r in rows]
         intents = {r["id"]: r["intent_at"] for r in rows if r.get("intent_at")}
         can_digest = isinstance(destination, Digesting)
         sent = 0
@@ -221,6 +224,12 @@ class Delivery:
             queue = queue[consumed:]
             sent += delivered
         return sent, 0
+
+    def _due(
+        self, name: str, now: datetime, limit: int
+    ) -> tuple[list[dict[str, Any]], dict[int, AlertContext]]:
+        rows = self._store.due_messages(name, now, limit)
+        return rows, contexts(self._store, [(r["id"], r["kind"], r["payload"]) for r in rows])
 
     def _next_batch(
         self,
@@ -342,7 +351,11 @@ class Delivery:
         return timedelta(seconds=base * (0.5 + self._rng.random() / 2))
 
 
-def _message(row: dict[str, Any]) -> OutgoingMessage:
+def _message(row: dict[str, Any], context: AlertContext | None = None) -> OutgoingMessage:
     return OutgoingMessage(
-        id=row["id"], kind=row["kind"], payload=row["payload"], attempts=row["attempts"]
+        id=row["id"],
+        kind=row["kind"],
+        payload=row["payload"],
+        attempts=row["attempts"],
+        context=context,
     )

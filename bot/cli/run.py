@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import EXIT_OK, load_config_seeds, run_bot, secret
+from bot.app import EXIT_OK, load_config_seeds, run_bot
 from bot.cli.common import SubParsers, command
-from bot.config import Config, Secrets, environment, load_secrets
+from bot.config import Config, environment, load_secrets
 from bot.errors import ConfigError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -31,7 +31,9 @@ def cmd_run(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) 
 def cmd_check_config(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """What `run` needs before it starts: the seeds load, the database can be opened or
     created, the chat secrets make sense. Nothing is written anywhere."""
-    chat = describe_chat_side(config, load_secrets(environment()))
+    from bot.chat.platform import check_chat
+
+    chat = check_chat(config, load_secrets(environment()))
     seeds = load_config_seeds(config)
     check_database_path(config.bot.database)
     out.write(
@@ -40,35 +42,6 @@ def cmd_check_config(config: Config, args: argparse.Namespace, out: TextIO, err:
     )
     out.writelines(f"{line}\n" for line in chat)
     return EXIT_OK
-
-
-def describe_chat_side(config: Config, secrets: Secrets) -> list[str]:
-    """One line per chat platform the secrets set up (ConfigError when one is set up
-    wrongly); else a line saying where alerts go."""
-    lines: list[str] = []
-    token, webhook = secret(secrets, "DISCORD_TOKEN"), secret(secrets, "DISCORD_WEBHOOK_URL")
-    if token is not None or webhook is not None:
-        from bot.chat.discord_chat import describe_discord
-
-        discord = describe_discord(config.discord, token=token, webhook_url=webhook)
-        lines.extend([discord] if discord else [])
-    from bot.chat.slack_chat import check_slack
-
-    slack = check_slack(
-        config.slack,
-        bot_token=secret(secrets, "SLACK_BOT_TOKEN"),
-        app_token=secret(secrets, "SLACK_APP_TOKEN"),
-        signing_secret=secret(secrets, "SLACK_SIGNING_SECRET"),
-        webhook_url=secret(secrets, "SLACK_WEBHOOK_URL"),
-    )
-    if slack:
-        lines.append(slack)
-    if not lines:
-        where = "nowhere (console.enabled is never)"
-        if config.console.enabled != "never":
-            where = "to the console (stdout)"
-        lines.append(f"chat: no Discord or Slack secret in the environment; alerts go {where}")
-    return lines
 
 
 def check_database_path(path: Path) -> None:

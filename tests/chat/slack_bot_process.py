@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from bot.app import run_bot
-from bot.chat import slack_chat
+from bot.chat.slack import client as slack_chat
+from bot.chat.slack import destination as slack_destination
 from bot.config import load_config, load_secrets
 from bot.logs import setup_logging
 from tests.chat.story_judge import StoryJudge
@@ -26,7 +27,7 @@ def main() -> int:
     api_url, config_path = sys.argv[1:3]
     slack_chat.SLACK_API_URL = api_url
     slack_chat.REQUEST_TIMEOUT = REQUEST_TIMEOUT
-    slack_chat.SETTLE_MARGIN = 1.0
+    slack_destination.SETTLE_MARGIN = 1.0
     config = load_config(Path(config_path))
     setup_logging("INFO", "text")
     secrets = load_secrets(os.environ)

@@ -11,7 +11,8 @@ import pytest
 
 from bot.chat.base import OutgoingMessage
 from bot.chat.delivery import Delivery
-from bot.chat.slack_chat import SlackDestination, make_web_client
+from bot.chat.slack.client import make_web_client
+from bot.chat.slack.destination import SlackDestination
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
 from tests.slack_fake import FakeSlack

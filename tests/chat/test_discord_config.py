@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.chat.commands import Commands
-from bot.chat.discord_chat import DiscordDestination, WebhookDestination, build_discord
+from bot.chat.discord.destination import DiscordDestination, WebhookDestination
+from bot.chat.discord.runtime import build_discord
 from bot.cli import main
 from bot.config import DiscordSettings, parse_config
 from bot.errors import ConfigError

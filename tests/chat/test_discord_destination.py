@@ -11,7 +11,7 @@ import pytest
 
 from bot.chat.base import DeliveryPolicy, OutgoingMessage
 from bot.chat.delivery import Delivery
-from bot.chat.discord_chat import DiscordDestination
+from bot.chat.discord.destination import DiscordDestination
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store

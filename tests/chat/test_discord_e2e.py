@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.chat import discord_commands
 from bot.chat.commands import Commands
+from bot.chat.discord import commands as discord_commands
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot
 from tests.discord_fake import (
@@ -77,7 +77,8 @@ async def test_alerts_are_posted_and_a_story_gets_a_thread_with_its_follow_up(
     assert "The judge heard opening statements." in str(getty["description"])
     fields = {f["name"]: f["value"] for f in getty["fields"]}  # type: ignore[union-attr]
     assert fields["Category"] == "lawsuit" and fields["Story"] == "getty-v-stability"
-    assert fields["Source"] == "Example News" and fields["Date"] == "2025-11-03"
+    assert getty["author"]["name"] == "Example News" and fields["Date"] == "2025-11-03"  # type: ignore[index]
+    assert "Source" not in fields  # the author line already names it
     thread_id = next(t for t, v in fake.threads.items() if v["name"].startswith("Getty"))
     assert fake.identify is not None and fake.identify["intents"] == 1  # Guilds only
     # The slash commands were registered globally on start.

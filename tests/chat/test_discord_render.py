@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from bot.chat.discord_render import (
+import discord
+
+from bot.chat.discord.render import (
     alert_embed,
     digest_embed,
     safe,
     thread_name,
     trim,
 )
-from bot.chat.earlier import EarlierItem
-from bot.models import Alert, Claim
+from bot.chat.earlier import EarlierItem, alert_context
+from bot.chat.view import alert_view
+from bot.models import Alert, Claim, alert_to_payload
 
 WHEN = datetime(2025, 11, 6, tzinfo=UTC)
 
@@ -52,12 +55,36 @@ def test_safe_never_leaves_a_dangling_escape() -> None:
         assert not safe("*" * 100, limit).endswith("\\") or safe("*" * 100, limit).endswith("\\\\")
 
 
+class Articles:
+    """The store's get_article over a dict of earlier articles."""
+
+    def __init__(self, items: dict[str, EarlierItem]) -> None:
+        self._items = items
+
+    def get_article(self, article_id: str) -> dict[str, object] | None:
+        item = self._items.get(article_id)
+        return (
+            None if item is None else {"title": item.title, "url": item.url, "source": item.source}
+        )
+
+
+def embed_of(
+    alert: Alert,
+    ref: str,
+    *,
+    follow_up: bool = False,
+    earlier: dict[str, EarlierItem] | None = None,
+) -> discord.Embed:
+    context = alert_context(Articles(earlier or {}), alert_to_payload(alert))
+    return alert_embed(alert_view(alert, context, follow_up=follow_up), ref)
+
+
 def test_a_100kb_alert_fits_every_discord_limit() -> None:
     text = ("Claims about training data. @everyone **x** " * 3000)[:100_000]
     lookup = {
         f"e{n}": EarlierItem(title=text, url="https://old.example/" + "x" * 3000) for n in range(40)
     }
-    embed = alert_embed(big_alert(text), "ref 1", earlier=lookup.get)
+    embed = embed_of(big_alert(text), "ref 1", earlier=lookup)
     data = embed.to_dict()
     assert len(embed) <= 6000
     assert len(data["title"]) <= 256 and len(data["description"]) <= 4096
@@ -88,7 +115,7 @@ def test_first_alert_shows_everything_a_follow_up_only_new_claims() -> None:
         earlier=("e1", "missing"),
     )
     lookup = {"e1": EarlierItem(title="Trial opens", url="https://old.example/1", source="Old")}
-    first = alert_embed(alert, "ref 3", earlier=lookup.get).to_dict()
+    first = embed_of(alert, "ref 3", earlier=lookup).to_dict()
     assert (
         first["title"] == "Getty v Stability: ruling" and first["url"] == "https://news.example/1"
     )
@@ -100,7 +127,7 @@ def test_first_alert_shows_everything_a_follow_up_only_new_claims() -> None:
     fields = {f["name"]: f["value"] for f in first["fields"]}
     assert fields["Earlier coverage"] == "• [Trial opens](https://old.example/1) (Old)\n• missing"
     assert fields["Story"] == "getty-v-stability"
-    follow = alert_embed(alert, "ref 4", follow_up=True).to_dict()
+    follow = embed_of(alert, "ref 4", follow_up=True).to_dict()
     assert "secondary infringement" not in follow["description"]
     assert "Story" not in {f["name"] for f in follow["fields"]}
 
@@ -108,13 +135,14 @@ def test_first_alert_shows_everything_a_follow_up_only_new_claims() -> None:
 def test_a_bad_url_is_not_used_as_a_link() -> None:
     alert = big_alert("t", claims=1)
     for url in ("javascript:alert(1)", "https://x.example/a b", "ftp://x"):
-        data = alert_embed(Alert(**{**alert.__dict__, "url": url}), "ref 1").to_dict()
+        data = embed_of(Alert(**{**alert.__dict__, "url": url}), "ref 1").to_dict()
         assert "url" not in data
 
 
 def test_digest_lists_each_alert_within_limits() -> None:
     alerts = [big_alert(f"Story {n} about training data. " * 20, claims=2) for n in range(20)]
-    embed = digest_embed(alerts, ["Feed X is failing"], "ref 1-21", reason="digest")
+    views = [alert_view(a) for a in alerts]
+    embed = digest_embed(views, ["Feed X is failing"], "ref 1-21", reason="digest")
     assert embed.title == "21 updates (digest)"
     assert len(embed) <= 6000 and len(embed.description or "") <= 4096
     assert "more: /news recent" in (embed.description or "")
@@ -138,7 +166,7 @@ def test_the_feed_title_as_embed_author_is_inert() -> None:
         summary="",
         new_claims=(),
     )
-    author = alert_embed(alert, "ref 1").author.name or ""
+    author = embed_of(alert, "ref 1").author.name or ""
     assert author == safe(hostile, 256)
     assert not re.search(r"@(everyone|here)|<[@#]", author)
     assert "\\*\\*Breaking\\*\\*" in author and "\n" not in author

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bot.chat.commands import Commands
-from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, build_slack
+from bot.chat.slack.destination import SlackDestination, SlackWebhookDestination
+from bot.chat.slack.runtime import build_slack
 from bot.config import SlackConfig
 from bot.errors import ConfigError
 from bot.store import Store

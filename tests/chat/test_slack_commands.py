@@ -20,8 +20,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.chat.commands import Commands, FeedAdmin
-from bot.chat.slack_commands import SlackCommandApp
-from bot.chat.slack_http import WINDOW_SECONDS, ReplayGuard
+from bot.chat.slack.commands import SlackCommandApp
+from bot.chat.slack.http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError
 from bot.store import Store
 from tests.slack_fake import Call, FakeSlack

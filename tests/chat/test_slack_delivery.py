@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat import slack_chat
 from bot.chat.base import DeliveryPolicy, OutgoingMessage
 from bot.chat.delivery import Delivery
-from bot.chat.slack_chat import SlackDestination, SlackWebhookDestination, make_web_client
+from bot.chat.slack import destination as slack_destination
+from bot.chat.slack.client import make_web_client
+from bot.chat.slack.destination import SlackDestination, SlackWebhookDestination
 from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
@@ -339,7 +340,7 @@ async def _crash_mid_send(
 async def test_restart_during_a_slow_send_waits_for_it_and_does_not_post_again(
     slack: FakeSlack, store: Store, monkeypatch: pytest.MonkeyPatch, digest: bool
 ) -> None:
-    monkeypatch.setattr(slack_chat, "SETTLE_MARGIN", 0.5)  # requests time out after 2 s
+    monkeypatch.setattr(slack_destination, "SETTLE_MARGIN", 0.5)  # requests time out after 2 s
     for n in (1, 2, 3):
         _queue(store, n)  # one story: 2 and 3 follow up on 1
     slack.post_latency = 1.0

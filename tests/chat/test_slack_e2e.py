@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.app import run_bot
-from bot.chat import slack_chat
+from bot.chat.slack import client as slack_chat
 from bot.config import Config, Secret, Secrets, parse_config
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, RunningBot, StoryJudge

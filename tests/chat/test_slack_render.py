@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.chat.slack_render import (
+from bot.chat.slack.render import (
     MAX_BLOCKS,
     MAX_HEADER_CHARS,
     MAX_SECTION_CHARS,
@@ -122,8 +122,8 @@ def test_alert_layout_has_title_link_facts_claims_and_earlier_coverage() -> None
     assert "<https://news.example/a/1|Read the article>" in texts
     assert "*Example News* · 2025-11-06 · lawsuit · story `getty-v-stability`" in texts
     assert "• A court ruled on Monday that the case can proceed." in texts
-    assert "first seen in <https://old.example/1|old.example>" in texts
-    assert "Earlier coverage:" in texts and "`seed-coda-letter`" in texts
+    assert "already known" not in texts.lower() and "filed in 2023" not in texts  # never shown
+    assert "Earlier coverage: <https://old.example/1|old.example> · `seed-coda-letter`" in texts
     assert message.text == "New: Getty v. Stability: ruling (Example News)"
 
 
@@ -154,7 +154,8 @@ def test_many_claims_stay_within_fifty_blocks_and_say_what_was_left_out() -> Non
     message = render_slack("alert", alert_to_payload(_alert("Many", new_claims=claims)))
     assert len(message.blocks) <= MAX_BLOCKS
     texts = _texts(message.blocks)
-    assert "`/news article` shows the whole verdict" in texts[-2]
+    assert sum(t.count("\n• ") + t.startswith("• ") for t in texts) == 5
+    assert "and 195 more — /news article a1" in "\n".join(texts)
     assert texts[-1].startswith("`a1` · `/news why` explains")
     _assert_safe(
         message.text, message.blocks, {"https://news.example/a/1", "https://old.example/1"}
@@ -170,7 +171,7 @@ def test_notice_is_escaped() -> None:
 
 def test_trim_cuts_at_a_sentence_boundary() -> None:
     text = "First sentence here. Second one is longer than the rest. Third."
-    assert trim(text, 40) == "First sentence here.…"
+    assert trim(text, 40) == "First sentence here."
     assert trim("no sentences at all", 15) == "no sentences…"
     assert trim("short", 10) == "short"
     assert len(trim("y" * 5000, 3000)) == 3000
@@ -189,19 +190,21 @@ def test_safe_url_refuses_other_schemes_and_quotes_link_breakers() -> None:
 
 
 def test_earlier_coverage_links_come_from_the_lookup() -> None:
-    from bot.chat.earlier import EarlierItem
+    from bot.chat.earlier import AlertContext, EarlierItem, unresolved
 
-    known = {
-        "old1": EarlierItem(title="Getty sues <@U1>", url="https://old.example/1", source="BBC")
-    }
+    context = AlertContext(
+        earlier=(
+            EarlierItem(title="Getty sues <@U1>", url="https://old.example/1", source="BBC"),
+            unresolved("seed-x"),
+        )
+    )
     alert = _alert(
         "t",
         known_claims=(Claim(text="Filed in 2023.", novel=False, seen_in="old1"),),
         earlier=("old1", "seed-x"),
     )
-    message = render_slack("alert", alert_to_payload(alert), earlier=known.get)
+    message = render_slack("alert", alert_to_payload(alert), context=context)
     texts = "\n".join(_texts(message.blocks))
-    assert "first seen in <https://old.example/1|Getty sues &lt;@U1&gt;> (BBC)" in texts
     assert (
         "Earlier coverage: <https://old.example/1|Getty sues &lt;@U1&gt;> (BBC) · `seed-x`" in texts
     )
@@ -216,7 +219,7 @@ def test_follow_up_shows_only_new_claims() -> None:
 
 
 def test_search_snippets_keep_spaces_around_bold_matches() -> None:
-    from bot.chat.slack_render import snippet_mrkdwn
+    from bot.chat.slack.answers import snippet_mrkdwn
 
     assert snippet_mrkdwn("…the **Getty** case <!here>\n**x*y**") == (
         "…the *Getty* case &lt;!here&gt; *xy*"

@@ -13,8 +13,9 @@ import pytest
 
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
-from bot.chat.discord_chat import NewsClient, build_discord
-from bot.chat.slack_chat import build_slack
+from bot.chat.discord.client import NewsClient
+from bot.chat.discord.runtime import build_discord
+from bot.chat.slack.runtime import build_slack
 from bot.cli import main
 from bot.config import load_config, parse_config
 from bot.models import Alert, Claim, alert_to_payload

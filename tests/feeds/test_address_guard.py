@@ -12,7 +12,7 @@ import httpx
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.chat.slack_commands import opml_fetcher
+from bot.chat.slack.commands import opml_fetcher
 from bot.feeds.fetch import Fetcher, FetchState, make_client
 from bot.feeds.fulltext import FullText, FullTextSettings
 from bot.feeds.transport import AiohttpTransport, GuardedResolver, is_public_address

@@ -281,7 +281,7 @@ async def test_slack_import_refuses_a_broken_feed_and_names_every_feed(
 ) -> None:
     """The report as a new user met it: `/news feeds import <URL>` on Slack, the whole bot."""
     from bot.app import run_bot
-    from bot.chat import slack_chat
+    from bot.chat.slack import client as slack_chat
     from bot.config import Secret, Secrets, parse_config
     from tests.chat.conftest import StoryJudge
     from tests.slack_fake import FakeSlack

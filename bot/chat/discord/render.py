@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 
 import discord
 
-from bot.chat.earlier import EarlierLookup
-from bot.chat.render import one_line, story_label
-from bot.models import Alert, Claim
+from bot.chat.trim import one_line
+from bot.chat.trim import trim as shared_trim
+from bot.chat.view import AlertView
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -33,13 +32,6 @@ EMBEDS_PER_MESSAGE = 10
 URL_MAX = 2000
 THREAD_NAME_MAX = 100
 
-# What we choose to show.
-SUMMARY_CHARS = 450  # "one to three lines"
-CLAIM_CHARS = 300
-QUOTE_CHARS = 200
-MAX_CLAIMS = 8
-MAX_EARLIER = 5
-
 CATEGORY_COLOURS = {
     "lawsuit": 0xC0392B,
     "licensing": 0x27AE60,
@@ -49,7 +41,6 @@ CATEGORY_COLOURS = {
 }
 DEFAULT_COLOUR = 0x7F8C8D
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*(?=\s)")
 _MENTION_START = re.compile(r"<(?=[@#/:]|a:|t:)")
 
 
@@ -66,19 +57,8 @@ def safe(text: str | None, limit: int) -> str:
 
 
 def trim(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters: at a sentence end if one is in the last
-    half, else at a word boundary, with an ellipsis when anything was cut."""
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return "…"[:limit]
-    head = text[: limit - 1]
-    ends = [m.end() for m in _SENTENCE_END.finditer(head)]
-    if ends and ends[-1] >= limit // 2:
-        return _unbroken_escape(head[: ends[-1]])
-    space = head.rfind(" ")
-    cut = head[:space] if space >= limit // 2 else head
-    return _unbroken_escape(cut.rstrip()) + "…"
+    """The shared trim (bot/chat/trim.py), never ending on a lone backslash."""
+    return shared_trim(text, limit, tidy=_unbroken_escape)
 
 
 def _unbroken_escape(text: str) -> str:
@@ -113,77 +93,61 @@ def thread_name(title: str) -> str:
 # ------------------------------------------------------------------ alerts
 
 
-def alert_embed(
-    alert: Alert,
-    ref: str,
-    *,
-    follow_up: bool = False,
-    earlier: EarlierLookup | None = None,
-) -> discord.Embed:
-    """The embed for one alert. A follow-up (posted in its story's thread) shows only the
-    new claims; a first alert shows the summary, the claims, earlier coverage and story."""
+def alert_embed(view: AlertView, ref: str) -> discord.Embed:
+    """The embed for one alert view: title link, source as author, what is new and the
+    claims (with quotes) in the description, facts, story and earlier coverage as fields."""
     embed = discord.Embed(
-        title=safe(alert.title, TITLE_MAX) or "(untitled)",
-        url=http_url(alert.url),
-        colour=CATEGORY_COLOURS.get(alert.category or "", DEFAULT_COLOUR),
-        timestamp=alert.published,
+        title=safe(view.title, TITLE_MAX) or "(untitled)",
+        url=http_url(view.url),
+        colour=CATEGORY_COLOURS.get(view.category_key, DEFAULT_COLOUR),
     )
-    if alert.source:
-        embed.set_author(name=safe(alert.source, AUTHOR_MAX))
+    if view.source:
+        embed.set_author(name=safe(view.source, AUTHOR_MAX))
     parts: list[str] = []
-    if alert.summary and not follow_up:
-        parts.append(safe(alert.summary, SUMMARY_CHARS))
-    claims = claim_lines(alert.new_claims)
+    if view.what_is_new:
+        parts.append(safe(view.what_is_new, DESCRIPTION_MAX // 4))
+    claims = claim_lines(view)
     if claims:
-        heading = "**New in this story**" if follow_up else "**What's new**"
+        heading = "**New in this story**" if view.follow_up else "**What's new**"
         parts.append(heading + "\n" + "\n".join(claims))
+    if view.note:
+        parts.append("_" + safe(view.note, 400) + "_")
     embed.description = fit_lines(parts, DESCRIPTION_MAX, separator="\n\n")
-    meta = [
-        ("Source", safe(alert.source, 200) if alert.source else ""),
-        ("Date", _date(alert.published)),
-        ("Category", safe((alert.category or "").replace("_", " "), 100)),
-    ]
+    meta = [("Date", view.date), ("Category", safe(view.category, 100))]
     for name, value in meta:
         if value:
             embed.add_field(name=name, value=value, inline=True)
-    if not follow_up and alert.story:
-        embed.add_field(name="Story", value=safe(story_label(alert), 200), inline=True)
-    if not follow_up and alert.earlier:
-        lines = earlier_lines(alert.earlier, earlier)
-        if lines:
-            embed.add_field(
-                name="Earlier coverage", value=fit_lines(lines, FIELD_VALUE_MAX), inline=False
-            )
-    embed.set_footer(text=trim(f"{alert.article_id} · {ref} · /news why explains", FOOTER_MAX))
+    if view.story:
+        embed.add_field(name="Story", value=safe(view.story_label, 200), inline=True)
+    if view.earlier:
+        lines = earlier_lines(view)
+        embed.add_field(
+            name="Earlier coverage", value=fit_lines(lines, FIELD_VALUE_MAX), inline=False
+        )
+    embed.set_footer(text=trim(f"{view.article_id} · {ref} · /news why explains", FOOTER_MAX))
     return fit_embed(embed)
 
 
-def claim_lines(claims: Sequence[Claim]) -> list[str]:
+def claim_lines(view: AlertView) -> list[str]:
     """One bullet per claim, each with its supporting quote when there is one."""
     lines = []
-    for claim in claims[:MAX_CLAIMS]:
-        line = "• " + safe(claim.text, CLAIM_CHARS)
-        quote = (claim.quote or "").strip()
-        if quote and one_line(quote) != one_line(claim.text):
-            line += "\n> “" + safe(quote, QUOTE_CHARS) + "”"
+    for claim in view.claims:
+        line = "• " + safe(claim.text, FIELD_VALUE_MAX)
+        if claim.quote:
+            line += "\n> “" + safe(claim.quote, FIELD_VALUE_MAX) + "”"
         lines.append(line)
-    if len(claims) > MAX_CLAIMS:
-        lines.append(f"…and {len(claims) - MAX_CLAIMS} more (/news article)")
+    if view.more_line:
+        lines.append(safe(view.more_line, 300))
     return lines
 
 
-def earlier_lines(ids: Sequence[str], lookup: EarlierLookup | None) -> list[str]:
+def earlier_lines(view: AlertView) -> list[str]:
     lines = []
-    for item_id in ids[:MAX_EARLIER]:
-        item = lookup(item_id) if lookup else None
-        if item is None:
-            lines.append("• " + safe(item_id, 200))
-            continue
-        text = safe(item.title or item_id, 150)
+    for item in view.earlier:
         source = f" ({safe(item.source, 60)})" if item.source else ""
-        lines.append("• " + link(text, item.url) + source)
-    if len(ids) > MAX_EARLIER:
-        lines.append(f"…and {len(ids) - MAX_EARLIER} more")
+        lines.append("• " + link(safe(item.title, 150), item.url) + source)
+    if view.more_earlier:
+        lines.append(f"and {view.more_earlier} more")
     return lines
 
 
@@ -215,30 +179,24 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def _date(value: datetime | None) -> str:
-    return value.date().isoformat() if value else ""
-
-
 # ------------------------------------------------------------------ digests, notices
 
 
 def digest_embed(
-    alerts: Sequence[Alert], notices: Sequence[str], ref: str, *, reason: str
+    views: Sequence[AlertView], notices: Sequence[str], ref: str, *, reason: str
 ) -> discord.Embed:
     """One embed listing many alerts (title link, source, first new claim each)."""
-    count = len(alerts) + len(notices)
+    count = len(views) + len(notices)
     embed = discord.Embed(
         title=f"{count} update{'s' if count != 1 else ''} ({reason})", colour=DEFAULT_COLOUR
     )
     lines = []
-    for alert in alerts:
-        title = link(safe(alert.title, 200) or "(untitled)", alert.url)
-        meta = " · ".join(
-            x for x in (safe(alert.source, 60), _date(alert.published), alert.category or "") if x
-        )
+    for view in views:
+        title = link(safe(view.title, 200) or "(untitled)", view.url)
+        meta = " · ".join(safe(x, 60) for x in view.facts)
         line = f"**{title}**" + (f" — {meta}" if meta else "")
-        if alert.new_claims:
-            line += "\n" + "• " + safe(alert.new_claims[0].text, 200)
+        if view.claims:
+            line += "\n" + "• " + safe(view.claims[0].text, 200)
         lines.append(line)
     lines.extend("⚠ " + safe(text, 300) for text in notices)
     room = DESCRIPTION_MAX - 40  # keeps space for the "…N more" line

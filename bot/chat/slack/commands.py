@@ -1,9 +1,9 @@
 """Slack's /news command: a Bolt AsyncApp over Socket Mode (default) or HTTP.
 
 Parsing `/news <text>`, who is an admin, acknowledging within Slack's 3 s and answering
-through `respond` (in HTTP mode each request first passes slack_http's replay guard); what
+through `respond` (in HTTP mode each request first passes slack/http.py's replay guard); what
 each command knows lives in the platform-neutral bot/chat/commands.py and how answers look
-in bot/chat/slack_render.py.
+in bot/chat/slack/render.py.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.commands import MAX_RECENT, Answer, Commands, error
-from bot.chat.slack_chat import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
-from bot.chat.slack_http import ReplayGuard, guard_middleware
-from bot.chat.slack_render import SEARCH_ACTION, render_answer
+from bot.chat.slack.answers import SEARCH_ACTION, render_answer
+from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
+from bot.chat.slack.http import ReplayGuard, guard_middleware
 from bot.errors import ChatError, ConfigError
 from bot.feeds.fetch import Fetcher, FetchState
 

@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.chat.commands import Answer, Commands, error
-from bot.chat.discord_render import (
+from bot.chat.discord.render import (
     DESCRIPTION_MAX,
     FIELD_VALUE_MAX,
     FIELDS_MAX,
@@ -29,7 +29,7 @@ from bot.chat.discord_render import (
     safe,
     trim,
 )
-from bot.chat.render import one_line
+from bot.chat.trim import one_line
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100

@@ -1,0 +1,1 @@
+"""Discord: client, destinations, embeds and /news commands (discord.py)."""

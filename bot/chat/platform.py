@@ -1,0 +1,172 @@
+"""Chat as one thing the composition root builds: `build_chat` and `check_chat`.
+
+`build_chat` turns config and secrets into a `Chat`: the runtime of each configured
+platform (Discord, Slack: a destination, and a connection to start and close) and every
+destination the delivery loop drains (the console too, when no platform is set up or
+console.enabled is "always"). `check_chat` gives check-config's lines without building
+anything. Platform libraries are imported only when their secrets are set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from bot.chat.base import Destination
+from bot.chat.commands import Commands
+from bot.chat.console import ConsoleDestination
+from bot.chat.threads import ThreadBook
+from bot.config import Config, Secrets
+
+if TYPE_CHECKING:
+    from bot.chat.discord.runtime import DiscordRuntime
+    from bot.chat.slack.runtime import SlackRuntime
+    from bot.feeds.fetch import Fetcher
+
+
+class ChatRuntime(Protocol):
+    """A connected platform: its alert destination and its connection's lifetime."""
+
+    @property
+    def destination(self) -> Destination: ...
+
+    async def start(self) -> asyncio.Task[None] | None:
+        """Start the connection; a task that ends when it gives up for good, or None."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Chat:
+    """Every configured platform and every destination alerts go to."""
+
+    destinations: list[Destination]
+    discord: DiscordRuntime | None = None
+    slack: SlackRuntime | None = None
+    runtimes: list[ChatRuntime] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for runtime in self.runtimes:
+            await runtime.close()
+
+
+def build_chat(
+    config: Config,
+    secrets: Secrets,
+    store: ThreadBook,
+    commands: Commands,
+    clock: Callable[[], datetime],
+    *,
+    stdout: TextIO,
+    opml_fetcher: Fetcher | None = None,
+) -> Chat:
+    """The chat side from config and secrets; raises ConfigError as check_chat does.
+
+    `opml_fetcher` fetches the OPML files `/news feeds import` is given on Slack."""
+    discord = _build_discord(config, secrets, store, commands, clock)
+    slack = _build_slack(config, secrets, store, commands, clock, opml_fetcher)
+    runtimes: list[ChatRuntime] = [r for r in (discord, slack) if r is not None]
+    destinations = [r.destination for r in runtimes]
+    mode = config.console.enabled
+    if mode == "always" or (mode == "auto" and not destinations):
+        destinations.append(ConsoleDestination(stdout))
+    return Chat(destinations, discord=discord, slack=slack, runtimes=runtimes)
+
+
+def check_chat(config: Config, secrets: Secrets) -> list[str]:
+    """check-config: one line per platform (or where alerts go without one); raises
+    ConfigError naming the key or secret when the settings cannot work together."""
+    lines = [
+        line for line in (_check_discord(config, secrets), _check_slack(config, secrets)) if line
+    ]
+    if lines:
+        return lines
+    where = "nowhere (console.enabled is never)"
+    if config.console.enabled != "never":
+        where = "to the console (stdout)"
+    return [f"chat: no Discord or Slack secret in the environment; alerts go {where}"]
+
+
+# ------------------------------------------------------------------ per platform
+
+
+def _secret(secrets: Secrets, name: str) -> str | None:
+    value = secrets.get(name)
+    return value.reveal() if value is not None else None
+
+
+def _build_discord(
+    config: Config,
+    secrets: Secrets,
+    store: ThreadBook,
+    commands: Commands,
+    clock: Callable[[], datetime],
+) -> DiscordRuntime | None:
+    token, webhook = _secret(secrets, "DISCORD_TOKEN"), _secret(secrets, "DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return None
+    from bot.chat.discord.runtime import build_discord
+
+    return build_discord(
+        config.discord,
+        token=token,
+        webhook_url=webhook,
+        store=store,
+        commands=commands,
+        clock=clock,
+    )
+
+
+def _check_discord(config: Config, secrets: Secrets) -> str | None:
+    token, webhook = _secret(secrets, "DISCORD_TOKEN"), _secret(secrets, "DISCORD_WEBHOOK_URL")
+    if token is None and webhook is None:
+        return None
+    from bot.chat.discord.runtime import describe_discord
+
+    return describe_discord(config.discord, token=token, webhook_url=webhook)
+
+
+def _slack_secrets(secrets: Secrets) -> dict[str, str | None]:
+    return {
+        "bot_token": _secret(secrets, "SLACK_BOT_TOKEN"),
+        "app_token": _secret(secrets, "SLACK_APP_TOKEN"),
+        "signing_secret": _secret(secrets, "SLACK_SIGNING_SECRET"),
+        "webhook_url": _secret(secrets, "SLACK_WEBHOOK_URL"),
+    }
+
+
+def _build_slack(
+    config: Config,
+    secrets: Secrets,
+    store: ThreadBook,
+    commands: Commands,
+    clock: Callable[[], datetime],
+    opml_fetcher: Fetcher | None,
+) -> SlackRuntime | None:
+    keys = _slack_secrets(secrets)
+    if not (keys["bot_token"] or keys["webhook_url"]):
+        return None
+    from bot.chat.slack.commands import opml_fetcher as make_opml_fetch
+    from bot.chat.slack.runtime import build_slack
+
+    return build_slack(
+        config.slack,
+        **keys,
+        store=store,
+        commands=commands,
+        clock=clock,
+        fetch_opml=make_opml_fetch(opml_fetcher) if opml_fetcher is not None else None,
+    )
+
+
+def _check_slack(config: Config, secrets: Secrets) -> str | None:
+    keys = _slack_secrets(secrets)
+    if not (keys["bot_token"] or keys["webhook_url"]):
+        return None
+    from bot.chat.slack.runtime import check_slack
+
+    return check_slack(config.slack, **keys)
