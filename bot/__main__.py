@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import __version__
+from bot.analysis.assess import Assessment
 from bot.chat.base import Destination
 from bot.chat.commands import Commands, FeedAdmin, FeedProbe
 from bot.chat.console import ConsoleDestination
@@ -40,19 +41,21 @@ from bot.feeds.manage import (
     import_opml,
     remove_feed,
 )
-from bot.feeds.schedule import CheckBounds
-from bot.feeds.workers import FeedParser
+from bot.feeds.next_check import CheckBounds
+from bot.feeds.parse_pool import FeedParser
 from bot.init import add_init_command, cmd_init
 from bot.logs import setup_logging
-from bot.models import Article, Verdict
-from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds, verdict_json
+from bot.models import Article, Feed
+from bot.pipeline import ArticleAssessor, Pipeline, PollSettings, record_seeds
 from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
 from bot.store.faults import STORE_ERRORS, StorageStatus, describe
+from bot.store.known import KnownToStore
 from bot.store.lock import InstanceLock
-from bot.store.store import iso
+from bot.store.polls import ArticleWrite
+from bot.store.rows import claim_rows, verdict_row
 
 if TYPE_CHECKING:
     from bot.analysis.relevance_model import RelevanceModel
@@ -205,18 +208,17 @@ def resolve_config(args: argparse.Namespace, environ: dict[str, str] | None = No
 # ------------------------------------------------------------------ building
 
 
-def build_judge(
-    config: Config, store: Store, relevance_model: RelevanceModel | None = None
-) -> Judge:
-    """The analysis the pipeline uses, looking things up in (and remembering to) `store`;
-    relevance is judged by `relevance_model`, by default the fitted file in the repository."""
-    from bot.analysis.judge import build_judge as build
+def build_assessor(
+    config: Config, relevance_model: RelevanceModel | None = None
+) -> ArticleAssessor:
+    """The analysis the pipeline uses; relevance is judged by `relevance_model`, by default
+    the fitted file in the repository."""
+    from bot.analysis.assess import build_assessor as build
     from bot.analysis.relevance_model import load_model
-    from bot.store.memory import StoreMemory
 
     model = relevance_model or load_model()
-    judge: Judge = build(StoreMemory(store), config.analysis.relevance_threshold, model)
-    return judge
+    assessor: ArticleAssessor = build(config.analysis.relevance_threshold, model)
+    return assessor
 
 
 def build_destinations(
@@ -304,12 +306,12 @@ def sync_config_feeds(config: Config, store: Store) -> None:
     """Config feeds into the store; feeds added from the command line stay as they are."""
     store.sync_feeds(
         [
-            {
-                "url": f.url,
-                "name": f.name,
-                "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
-                "backfill": f.backfill,
-            }
+            Feed(
+                url=f.url,
+                name=f.name,
+                interval_minutes=f.interval_minutes or config.polling.interval_minutes,
+                backfill=f.backfill,
+            )
             for f in config.feeds
         ],
         utc_now(),
@@ -322,7 +324,7 @@ def sync_config_feeds(config: Config, store: Store) -> None:
 async def run_bot(
     config: Config,
     secrets: Secrets,
-    judge: Judge | None,
+    judge: ArticleAssessor | None,
     *,
     once: bool,
     stdout: TextIO,
@@ -345,7 +347,7 @@ async def run_bot(
     discord: DiscordRuntime | None = None
     slack: SlackRuntime | None = None
     if judge is None:
-        judge = build_judge(config, store)
+        judge = build_assessor(config)
     try:
         feed_admin = FeedAdmin(
             default_interval=config.polling.interval_minutes,
@@ -646,7 +648,7 @@ def cmd_seeds_list(config: Config, out: TextIO) -> int:
     seeds = load_config_seeds(config)
     store = Store.open(":memory:")
     try:
-        record_seeds(store, build_judge(config, store), seeds, utc_now())
+        record_seeds(store, build_assessor(config), seeds, utc_now())
         for row in store.articles(kind="seed"):
             date = (row["published"] or "")[:10] or "date unknown"
             out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
@@ -663,7 +665,7 @@ def cmd_search(config: Config, query: str, limit: int, out: TextIO) -> int:
     seeds = load_config_seeds(config)
     store = open_store(config)
     try:
-        record_seeds(store, build_judge(config, store), seeds, utc_now())
+        record_seeds(store, build_assessor(config), seeds, utc_now())
         hits = store.search(query, limit=limit)
     finally:
         store.close()
@@ -810,8 +812,8 @@ async def cmd_feeds_add(config: Config, store: Store, args: argparse.Namespace, 
 
 def cmd_feeds_remove(store: Store, url: str, out: TextIO, err: TextIO) -> int:
     feed = remove_feed(store, url)
-    out.write(f"removed {feed['url']}; its articles stay searchable\n")
-    if feed.get("origin") == "config":
+    out.write(f"removed {feed.url}; its articles stay searchable\n")
+    if feed.origin == "config":
         err.write(
             "note: this feed is listed in the config file and comes back at the next start;"
             " remove it there too\n"
@@ -871,7 +873,7 @@ def analyze_lines(
     line, for a line that is not a valid article."""
     from bot.analysis.analyzer import verdict_to_dict
 
-    judge = build_judge(config, store, relevance_model)
+    judge = build_assessor(config, relevance_model)
     record_seeds(store, judge, load_config_seeds(config), utc_now())
     out: list[dict[str, object] | None] = []
     for number, line in enumerate(lines, 1):
@@ -883,9 +885,9 @@ def analyze_lines(
             err.write(f"newsbot: analyze: line {number}: {exc}\n")
             out.append(None)
             continue
-        verdict = judge.judge(article)
-        record_analyzed(store, article, verdict, utc_now())
-        out.append(verdict_to_dict(verdict))
+        assessment = judge.assess(article, KnownToStore(store))
+        record_analyzed(store, article, assessment, utc_now())
+        out.append(verdict_to_dict(assessment.verdict))
     return out
 
 
@@ -926,47 +928,13 @@ def _published(value: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def record_analyzed(store: Store, article: Article, verdict: Verdict, now: datetime) -> None:
-    """Keep an analysed article and its claims, as the pipeline does (no alert is queued)."""
-    status = "nothing_new" if verdict.relevant and not verdict.novel else "analysed"
-    if not verdict.relevant:
-        status = "not_relevant"
-    with store.transaction():
-        store.save_article(
-            {
-                "id": article.id,
-                "kind": "feed",
-                "url": article.url,
-                "title": article.title,
-                "source": article.source,
-                "published": iso(article.published),
-                "seen_at": iso(now),
-                "body": article.text,
-                "status": status,
-                "reason": verdict.reason,
-                "relevant": int(verdict.relevant),
-                "relevance": verdict.relevance,
-                "category": verdict.category,
-                "story_id": verdict.story,
-                "duplicate_of": verdict.duplicate_of,
-                "verdict": verdict_json(verdict),
-            }
-        )
-        store.save_claims(
-            article.id,
-            [
-                {
-                    "text": c.text,
-                    "entities": c.entities,
-                    "numbers": c.numbers,
-                    "novel": c.novel,
-                    "seen_in": c.seen_in,
-                    "published": iso(article.published),
-                    "story_id": verdict.story,
-                }
-                for c in verdict.claims
-            ],
-        )
+def record_analyzed(store: Store, article: Article, assessment: Assessment, now: datetime) -> None:
+    """Keep an analysed article, its claims and its analysis record, as the pipeline does
+    (no alert is queued)."""
+    verdict = assessment.verdict
+    row = verdict_row(article, verdict, now, alerting=False)
+    claims = tuple(claim_rows(verdict, article.published))
+    store.write_articles([ArticleWrite(row, claims, assessment.record)], now)
 
 
 def cmd_analyze(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

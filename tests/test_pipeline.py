@@ -1,14 +1,21 @@
-"""The pipeline over real HTTP and a real SQLite file, with a hand-written judge."""
+"""The pipeline over real HTTP and a real SQLite file, with a hand-written assessor."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from bot.analysis.assess import Assessment
+from bot.analysis.memory import Memory
+from bot.chat.commands import Commands
 from bot.feeds.fetch import Fetcher, FetchSettings
+from bot.models import Article
 from bot.pipeline import Pipeline, record_seeds
 from bot.seeds import load_seeds
 from bot.store import Store
@@ -126,8 +133,8 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
     feed = store.get_feed(bad)
     assert (
         feed is not None
-        and feed["consecutive_failures"] == 1
-        and feed["last_error"].startswith("HTTP 500")
+        and feed.state.consecutive_failures == 1
+        and feed.state.last_error.startswith("HTTP 500")
     )
 
 
@@ -147,7 +154,7 @@ def test_verdict_json_matches_the_dataclass_form() -> None:
     from dataclasses import asdict
 
     from bot.models import Claim, Verdict
-    from bot.pipeline import verdict_json
+    from bot.store.rows import verdict_json
 
     verdict = Verdict(
         article_id="a",
@@ -192,3 +199,66 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     assert reported.ok and reported.alerts == 1
     assert again.alerts == 0 and third.alerts == 0 and third.new_articles == 0
     assert store.outbox_length("console") == 1
+
+
+class SlowAssessor(KeywordJudge):
+    """The keyword stand-in, taking `seconds` per article like a heavy analysis, and noting
+    how many articles it has assessed (read from another thread)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.done = 0
+
+    def assess(self, article: Article, known: Memory) -> Assessment:
+        time.sleep(self.seconds)
+        assessment = super().assess(article, known)
+        self.done += 1
+        return assessment
+
+
+async def test_a_slash_command_answers_while_a_large_batch_is_analysed(
+    store: Store, server: FeedServer
+) -> None:
+    """Analysis runs outside the write lock: a read on another thread (as a slash command
+    does) answers within moments while a poll of many new articles is being assessed, and
+    only the short commit can make it wait."""
+    items = 60
+    stories = [
+        (f"Suit {i} over training data", f"https://news.example/s{i}", f"Case {i} about training.")
+        for i in range(items)
+    ]
+    url = server.serve("/many.xml", rss(*stories))
+    _add_feed(store, url)
+    store.save_article(
+        {"id": "old", "kind": "feed", "title": "Older training story", "body": "",
+         "seen_at": NOW.isoformat(), "status": "alerted"}
+    )  # fmt: skip
+    assessor = SlowAssessor(seconds=0.05)  # 60 articles: about 3 s of analysis
+    commands = Commands(store, lambda: NOW)
+    waits: list[tuple[float, int]] = []  # (seconds the read took, articles assessed by then)
+    stop = threading.Event()
+
+    def slash_commands() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            answer = commands.search("training")
+            assert answer.items  # it answered with results
+            waits.append((time.perf_counter() - started, assessor.done))
+            time.sleep(0.02)
+
+    reader = threading.Thread(target=slash_commands)
+    async with httpx.AsyncClient() as client:
+        pipeline = await _pipeline(store, assessor, client)
+        started = time.perf_counter()
+        reader.start()
+        try:
+            result = await pipeline.poll_feed(url)
+        finally:
+            stop.set()
+            await asyncio.to_thread(reader.join)
+        took = time.perf_counter() - started
+    assert result.ok and result.new_articles == items and assessor.done == items
+    during = [wait for wait, done in waits if 0 < done < items]  # answered mid-analysis
+    assert len(during) >= 10, waits
+    assert max(during) < 1.0 < took, (max(during), took)

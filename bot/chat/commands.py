@@ -17,7 +17,9 @@ from typing import Any
 
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
+from bot.models import Feed
 from bot.store import Store
+from bot.timeutil import iso
 
 PAGE_SIZE = 5
 MAX_RECENT = 20
@@ -252,8 +254,8 @@ class Commands:
 
     def status(self) -> Answer:
         feeds = self._store.feeds()
-        failing = [f for f in feeds if int(f.get("consecutive_failures") or 0) > 0]
-        checked = [f["last_checked_at"] for f in feeds if f.get("last_checked_at")]
+        failing = [f for f in feeds if f.state.consecutive_failures > 0]
+        checked = [iso(t) or "" for f in feeds if (t := f.state.last_checked_at)]
         facts = [
             ("Feeds", f"{len(feeds) - len(failing)} healthy, {len(failing)} failing"),
             ("Last poll", (max(checked)[:16].replace("T", " ") + " UTC") if checked else "never"),
@@ -268,10 +270,10 @@ class Commands:
             facts.append(("Outbox", "empty"))
         items = tuple(
             Item(
-                title=f.get("name") or f["url"],
-                url=f["url"],
-                meta=f"{f['consecutive_failures']} failures in a row",
-                text=str(f.get("last_error") or ""),
+                title=f.name or f.url,
+                url=f.url,
+                meta=f"{f.state.consecutive_failures} failures in a row",
+                text=str(f.state.last_error or ""),
             )
             for f in failing[:10]
         )
@@ -285,8 +287,8 @@ class Commands:
             return Answer(title="Feeds", text="No feeds yet. Add one with /news feeds add.")
         items = tuple(
             Item(
-                title=f.get("name") or f.get("title") or f["url"],
-                url=f["url"],
+                title=f.display_name,
+                url=f.url,
                 meta=_feed_health(f),
             )
             for f in feeds
@@ -365,9 +367,9 @@ class Commands:
         needle = prefix.strip().lower()
         out = []
         for f in self._store.feeds():
-            label = f.get("name") or f["url"]
-            if needle in label.lower() or needle in f["url"].lower():
-                out.append((label, f["url"]))
+            label = f.name or f.url
+            if needle in label.lower() or needle in f.url.lower():
+                out.append((label, f.url))
         return out[:25]
 
     def complete_recent(self, prefix: str) -> list[tuple[str, str]]:
@@ -464,9 +466,9 @@ def _status_label(status: str | None) -> str:
     return _STATUS_LABELS.get(status or "", status or "unknown")
 
 
-def _feed_health(feed: dict[str, Any]) -> str:
-    failures = int(feed.get("consecutive_failures") or 0)
+def _feed_health(feed: Feed) -> str:
+    failures = feed.state.consecutive_failures
     if failures:
-        return f"failing ({failures} in a row): {str(feed.get('last_error') or '')[:100]}"
-    checked = feed.get("last_success_at")
+        return f"failing ({failures} in a row): {str(feed.state.last_error or '')[:100]}"
+    checked = iso(feed.state.last_success_at)
     return f"ok, last polled {checked[:16].replace('T', ' ')} UTC" if checked else "not polled yet"

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.errors import FeedError, NewsbotError
 from bot.feeds.fetch import Fetcher, FetchState
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
 from bot.feeds.parse import discover_feed_links
-from bot.feeds.workers import FeedParser
+from bot.feeds.parse_pool import FeedParser
+from bot.models import Feed
 from bot.store import Store
+from bot.timeutil import iso
 
 
 class FeedManagementError(NewsbotError):
@@ -105,7 +106,7 @@ async def add_feed(
     return AddedFeed(final, parsed.title, len(parsed.items), parsed.warning)
 
 
-def remove_feed(store: Store, url: str) -> dict[str, Any]:
+def remove_feed(store: Store, url: str) -> Feed:
     """Stop watching a feed; its stored articles stay searchable."""
     feed = store.remove_feed(url.strip())
     if feed is None:
@@ -116,18 +117,18 @@ def remove_feed(store: Store, url: str) -> dict[str, Any]:
 def feed_health(store: Store) -> list[FeedHealth]:
     return [
         FeedHealth(
-            url=row["url"],
-            name=row.get("name") or row.get("title") or "",
-            origin=row.get("origin") or "config",
-            interval_minutes=int(row.get("interval_minutes") or 0),
-            last_success_at=row.get("last_success_at"),
-            last_error=row.get("last_error") if row.get("consecutive_failures") else None,
-            last_error_at=row.get("last_error_at"),
-            consecutive_failures=int(row.get("consecutive_failures") or 0),
-            next_check_at=row.get("next_check_at"),
-            fetch_url=row.get("fetch_url"),
+            url=f.url,
+            name=f.name or f.title,
+            origin=f.origin,
+            interval_minutes=f.interval_minutes or 0,
+            last_success_at=iso(f.state.last_success_at),
+            last_error=f.state.last_error if f.state.consecutive_failures else None,
+            last_error_at=iso(f.state.last_error_at),
+            consecutive_failures=f.state.consecutive_failures,
+            next_check_at=iso(f.state.next_check_at),
+            fetch_url=f.state.fetch_url,
         )
-        for row in store.feeds()
+        for f in store.feeds()
     ]
 
 
@@ -155,7 +156,5 @@ def import_opml(
 
 
 def export_opml(store: Store, now: datetime) -> str:
-    feeds: Sequence[OpmlFeed] = [
-        OpmlFeed(row["url"], row.get("name") or row.get("title") or "") for row in store.feeds()
-    ]
+    feeds: Sequence[OpmlFeed] = [OpmlFeed(f.url, f.name or f.title) for f in store.feeds()]
     return write_opml(feeds, now=now)

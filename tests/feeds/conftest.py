@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client
-from bot.feeds.schedule import CheckBounds
+from bot.feeds.next_check import CheckBounds
 from bot.pipeline import Pipeline, PollSettings
 from bot.store import Store
 from tests.fakes import KeywordJudge

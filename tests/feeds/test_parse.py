@@ -11,7 +11,7 @@ import pytest
 from bot.errors import FeedError
 from bot.feeds import parse as parse_module
 from bot.feeds.parse import ParsedFeed, clean_text, discover_feed_links, parse_feed
-from bot.feeds.workers import FeedParser
+from bot.feeds.parse_pool import FeedParser
 from tests.conftest import REPO, shared_dir
 
 FETCHED = datetime(2030, 1, 1, tzinfo=UTC)
