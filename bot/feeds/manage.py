@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import FeedError, NewsbotError
+from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
-from bot.feeds.parse import discover_feed_links
 from bot.feeds.parse_pool import FeedParser
 from bot.models import Feed
 from bot.store import Store
