@@ -43,10 +43,11 @@ from bot.feeds.manage import (
 )
 from bot.feeds.next_check import CheckBounds
 from bot.feeds.parse_pool import FeedParser
+from bot.feeds.state import PollSettings
 from bot.init import add_init_command, cmd_init
 from bot.logs import setup_logging
 from bot.models import Article, Feed
-from bot.pipeline import ArticleAssessor, Pipeline, PollSettings, record_seeds
+from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
 from bot.pipes import exits_quietly_when_stdout_closes
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds

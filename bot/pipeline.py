@@ -1,12 +1,9 @@
 """The one place that knows the order: fetch → parse → new? → assess → one commit.
 
-Each step decides and returns a value (bot.feeds.state for the feed, the analysis for each
-article, bot.store.rows and bot.alerts for what is kept and posted); the pipeline carries
-the values out. The analysis runs outside any write transaction, one article at a time,
-against the store plus the records of articles assessed but not committed yet
-(bot.store.known); then one store call commits the poll: feed state, articles, analysis
-records and outbox rows together. Each feed's outcome is a FeedResult value; a failing feed
-never stops the others.
+Each step decides and returns a value (feeds/state.py, feeds/new_items.py, the analysis,
+store/rows.py); the pipeline carries the values out. The analysis runs outside any write
+transaction, one article at a time, against the store plus this batch's uncommitted records
+(store/known.py); one store call then commits the poll. A failing feed is a FeedResult value.
 """
 
 from __future__ import annotations
@@ -16,36 +13,32 @@ import dataclasses
 import hashlib
 import logging
 import random
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.alerts import build_alert, deserves_alert
 from bot.analysis.assess import Assessment
 from bot.analysis.memory import Memory
 from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher, FetchResult, FetchState
-from bot.feeds.fulltext import PageBudget, PageText
-from bot.feeds.identity import article_id, canonical_url
+from bot.feeds.fulltext import ArticleText, PageBudget
+from bot.feeds.new_items import NewArticle, NewItems, article_of, fresh_items, split_new
 from bot.feeds.parse import ParsedFeed
 from bot.feeds.parse_pool import FeedParser
 from bot.feeds.state import PollSettings, Transition, after_failure, after_move, after_success
-from bot.models import Article, Feed, FeedItem, alert_to_payload
+from bot.models import Article, Feed, FeedItem
 from bot.seeds import Seed
 from bot.store import Store
 from bot.store.batch import BatchWriter
 from bot.store.faults import STORE_ERRORS, StorageStatus, StoreFault, describe, is_storage_fault
 from bot.store.known import KnownToStore, PendingRecords
 from bot.store.polls import ArticleWrite, Message, PollCommitted, PollWrite
-from bot.store.rows import claim_rows, failed_row, recorded_row, seed_row, verdict_row
+from bot.store.rows import assessed_write, claim_rows, failed_row, recorded_row, seed_row
 
 log = logging.getLogger(__name__)
 
 STORAGE_RETRY_SECONDS = 10.0  # while the database fails, each feed is tried this often
-
-__all__ = ["ArticleAssessor", "FeedResult", "Pipeline", "PollSettings", "record_seeds"]
 
 
 class ArticleAssessor(Protocol):
@@ -72,34 +65,6 @@ class FeedResult:
     next_check_at: datetime | None = None
     notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
     waiting: int = 0  # new items left for a later poll (over the per-poll caps)
-
-
-class ArticleText(Protocol):
-    """Where the text to analyse comes from: the feed, or the article page when allowed."""
-
-    def page_budget(self) -> PageBudget: ...
-
-    async def text_for(
-        self, url: str | None, feed_text: str, budget: PageBudget | None = None
-    ) -> PageText | None: ...
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A new article on its way to the analysis, with the row fields only the store needs."""
-
-    article: Article
-    extra: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class _Plan:
-    """A poll's new items: those only recorded (first poll), those to assess, and how many
-    wait for a later poll (over the items or page-fetch caps)."""
-
-    record: tuple[tuple[str, FeedItem], ...]
-    assess: tuple[_Pending, ...]
-    waiting: int = 0
 
 
 class Pipeline:
@@ -136,8 +101,6 @@ class Pipeline:
         self._pending = PendingRecords()  # assessed, not committed yet
         self._known = KnownToStore(store, self._pending)
         self._assessing = asyncio.Lock()  # one analysis at a time
-
-    # -------------------------------------------------------------- feeds
 
     async def run_once(self) -> list[FeedResult]:
         """Poll every known feed once, concurrently; one result per feed.
@@ -193,14 +156,9 @@ class Pipeline:
     def _waiting_for_storage(self, url: str, fault: StoreFault) -> FeedResult:
         """The database, not the feed, failed: nothing about the feed is recorded (it could
         not be), and the poll is tried again soon, so recovery needs no long backoff."""
-        retry = STORAGE_RETRY_SECONDS * (1 + self._rng.random() / 2)
+        retry = timedelta(seconds=STORAGE_RETRY_SECONDS * (1 + self._rng.random() / 2))
         self._deferred.add(url)
-        return FeedResult(
-            url,
-            ok=False,
-            error=fault.line,
-            next_check_at=self._clock() + timedelta(seconds=retry),
-        )
+        return FeedResult(url, ok=False, error=fault.line, next_check_at=self._clock() + retry)
 
     async def _poll(self, url: str, feed: Feed | None) -> FeedResult:
         feed = feed or await asyncio.to_thread(self._store.get_feed, url)
@@ -290,7 +248,7 @@ class Pipeline:
         *,
         status: str,
         content_hash: str | None = None,
-        plan: _Plan | None = None,
+        plan: NewItems | None = None,
         articles: Sequence[ArticleWrite] = (),
     ) -> FeedResult:
         """Commit a good poll: the feed's new articles and its state, together."""
@@ -342,76 +300,41 @@ class Pipeline:
 
     # ------------------------------------------------------------- articles
 
-    async def _plan_items(self, feed: Feed, items: Sequence[FeedItem]) -> _Plan:
+    async def _plan_items(self, feed: Feed, items: Sequence[FeedItem]) -> NewItems:
         """Which items are new, which to record and which to assess (with their text)."""
-        fresh = await self._writes.run(lambda: self._fresh_items(feed, items))
+        fresh = await self._writes.run(lambda: fresh_items(feed, items, self._store.known_items))
         if not fresh:
-            return _Plan((), ())
-        first_poll = not feed.state.first_poll_done
-        to_assess = fresh if not first_poll else fresh[: feed.backfill]
-        to_record = [] if not first_poll else fresh[feed.backfill :]
-        # Caps per poll: a feed of 10,000 new teasers is worked off over several polls
-        # instead of making 10,000 page requests in one.
-        taken = to_assess[: self._settings.max_items_per_poll]
-        waiting = len(to_assess) - len(taken)
+            return NewItems()
+        to_record, taken, waiting = split_new(feed, fresh, self._settings.max_items_per_poll)
         budget = self._article_text.page_budget() if self._article_text else None
-        pending: list[_Pending] = []
+        pending: list[NewArticle] = []
         for aid, item in taken:
             with_text = await self._with_text(aid, item, feed, budget)
             if with_text is None:  # its page is wanted, but this poll's budget is spent
                 waiting += 1
             else:
                 pending.append(with_text)
-        return _Plan(tuple(to_record), tuple(pending), waiting)
-
-    def _fresh_items(self, feed: Feed, items: Sequence[FeedItem]) -> list[tuple[str, FeedItem]]:
-        """New items, newest first, each once; known ones are found by id, by guid in this
-        feed, or by canonical link in any feed."""
-        url = feed.url
-        guid_counts = Counter(item.guid for item in items if item.guid)
-        keyed = [
-            (article_id(item, url, use_guid=guid_counts[item.guid or ""] == 1), item)
-            for item in items
-        ]
-        known_ids, known_urls, known_guids = self._store.known_items(
-            url,
-            [aid for aid, _ in keyed],
-            [canonical_url(i.link) for _, i in keyed if i.link],
-            [i.guid for _, i in keyed if i.guid],
-        )
-        fresh: dict[str, FeedItem] = {}
-        seen_urls: set[str] = set()
-        for aid, item in keyed:
-            link = canonical_url(item.link) if item.link else None
-            if aid in known_ids or aid in fresh or (link and link in known_urls | seen_urls):
-                continue
-            if item.guid and guid_counts[item.guid] == 1 and item.guid in known_guids:
-                continue
-            fresh[aid] = item
-            if link:
-                seen_urls.add(link)
-        # Newest first, so a backfill analyses the newest N.
-        return sorted(fresh.items(), key=lambda pair: pair[1].published, reverse=True)
+        return NewItems(tuple(to_record), tuple(pending), waiting)
 
     async def _with_text(
         self, aid: str, item: FeedItem, feed: Feed, budget: PageBudget | None
-    ) -> _Pending | None:
-        article = _article(aid, item, feed)
+    ) -> NewArticle | None:
+        article = article_of(aid, item, feed)
         extra: dict[str, Any] = {"guid": item.guid, "text_source": "feed"}
         if self._article_text is None:
-            return _Pending(article, extra)
+            return NewArticle(article, extra)
         page = await self._article_text.text_for(item.link, article.text, budget)
         if page is None:
             return None
         extra.update(text_source=page.source, text_note=page.note)
-        return _Pending(dataclasses.replace(article, text=page.text), extra)
+        return NewArticle(dataclasses.replace(article, text=page.text), extra)
 
-    async def _assess(self, feed: Feed, plan: _Plan, held: list[str]) -> list[ArticleWrite]:
+    async def _assess(self, feed: Feed, plan: NewItems, held: list[str]) -> list[ArticleWrite]:
         """What the poll keeps of its new items: the recorded ones as they are, the others
         assessed — off the event loop, outside any transaction, one analysis at a time."""
         now = self._clock()
         writes = [
-            ArticleWrite(recorded_row(_article(aid, item, feed), now, item.guid))
+            ArticleWrite(recorded_row(article_of(aid, item, feed), now, item.guid))
             for aid, item in plan.record
         ]
         if plan.assess:
@@ -420,7 +343,7 @@ class Pipeline:
         return writes
 
     def _assess_all(
-        self, feed: Feed, pending: Sequence[_Pending], now: datetime, held: list[str]
+        self, feed: Feed, pending: Sequence[NewArticle], now: datetime, held: list[str]
     ) -> list[ArticleWrite]:
         """Assess each article not stored or pending meanwhile (another feed may carry the
         same link); each one assessed is held pending, so the next one sees it."""
@@ -431,9 +354,11 @@ class Pipeline:
         writes: list[ArticleWrite] = []
         for item in pending:
             article = item.article
-            if article.id in ids or article.url in urls:
-                continue
-            if self._pending.holds(article.id, article.url):
+            if (
+                article.id in ids
+                or article.url in urls
+                or self._pending.holds(article.id, article.url)
+            ):
                 continue
             try:
                 assessment = self._assessor.assess(article, self._known)
@@ -443,25 +368,8 @@ class Pipeline:
                 continue
             self._pending.add(article.id, article.url, assessment.record)
             held.append(article.id)
-            writes.append(self._article_write(article, assessment, now, item.extra))
+            writes.append(assessed_write(article, assessment, now, item.extra, self._destinations))
         return writes
-
-    def _article_write(
-        self, article: Article, assessment: Assessment, now: datetime, extra: dict[str, Any]
-    ) -> ArticleWrite:
-        verdict = assessment.verdict
-        alerted = deserves_alert(verdict)
-        messages: tuple[Message, ...] = ()
-        if alerted:
-            payload = alert_to_payload(build_alert(article, verdict))
-            messages = tuple(Message("alert", d, payload, article.id) for d in self._destinations)
-        return ArticleWrite(
-            verdict_row(article, verdict, now, extra),
-            tuple(claim_rows(verdict, article.published)),
-            assessment.record,
-            messages,
-            alerted,
-        )
 
 
 def record_seeds(
@@ -478,24 +386,9 @@ def record_seeds(
             continue
         assessment = assessor.assess_seed(seed, known)
         verdict = assessment.verdict
-        write = ArticleWrite(
-            seed_row(seed, verdict, now),
-            tuple(claim_rows(verdict, seed.published)),
-            assessment.record,
+        claims = tuple(claim_rows(verdict, seed.published))
+        store.write_articles(
+            [ArticleWrite(seed_row(seed, verdict, now), claims, assessment.record)], now
         )
-        store.write_articles([write], now)
         added += 1
     return added
-
-
-def _article(aid: str, item: FeedItem, feed: Feed) -> Article:
-    text = item.content if len(item.content) > len(item.summary) else item.summary
-    return Article(
-        id=aid,
-        title=item.title,
-        url=canonical_url(item.link) if item.link else None,
-        source=feed.name or feed.title or feed.url,
-        published=item.published,
-        text=text,
-        feed_url=feed.url,
-    )

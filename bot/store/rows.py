@@ -7,11 +7,15 @@ writes the same columns.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.models import Article, Claim, Verdict
+from bot.alerts import build_alert, deserves_alert
+from bot.analysis.assess import Assessment
+from bot.models import Article, Claim, Verdict, alert_to_payload
+from bot.store.polls import ArticleWrite, Message
 from bot.timeutil import iso
 
 FIRST_POLL_REASON = "already in the feed when it was added (first poll records, no alert)"
@@ -149,3 +153,27 @@ def seed_row(seed: SeedLike, verdict: Verdict, now: datetime) -> dict[str, Any]:
         "story_id": verdict.story,
         "verdict": verdict_json(verdict),
     }
+
+
+def assessed_write(
+    article: Article,
+    assessment: Assessment,
+    now: datetime,
+    extra: dict[str, Any],
+    destinations: Sequence[str],
+) -> ArticleWrite:
+    """An assessed article as the poll's commit keeps it: its row, claims and analysis
+    record, and an alert per destination when the verdict deserves one."""
+    verdict = assessment.verdict
+    alerted = deserves_alert(verdict)
+    messages: tuple[Message, ...] = ()
+    if alerted:
+        payload = alert_to_payload(build_alert(article, verdict))
+        messages = tuple(Message("alert", d, payload, article.id) for d in destinations)
+    return ArticleWrite(
+        verdict_row(article, verdict, now, extra),
+        tuple(claim_rows(verdict, article.published)),
+        assessment.record,
+        messages,
+        alerted,
+    )

@@ -33,7 +33,8 @@ from bot import __version__  # noqa: E402
 from bot.analysis.assess import build_assessor  # noqa: E402
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client  # noqa: E402
 from bot.health import Heartbeat  # noqa: E402
-from bot.pipeline import Pipeline, PollSettings, record_seeds  # noqa: E402
+from bot.feeds.state import PollSettings  # noqa: E402
+from bot.pipeline import Pipeline, record_seeds  # noqa: E402
 from bot.seeds import load_seeds  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.feedserver import rss, running_feed_server  # noqa: E402

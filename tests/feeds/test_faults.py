@@ -11,7 +11,8 @@ import pytest
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.feeds.fetch import Fetcher
-from bot.pipeline import Pipeline, PollSettings
+from bot.feeds.state import PollSettings
+from bot.pipeline import Pipeline
 from tests.feeds.conftest import TEST_FETCH, Rig
 from tests.feedserver import ENTITY_BOMB, rss
 
