@@ -47,11 +47,11 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-async def _pipeline(store: Store, judge: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
+async def _pipeline(store: Store, assessor: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
     return Pipeline(
         store,
         Fetcher(client, FetchSettings(max_body_bytes=100_000)),
-        judge,
+        assessor,
         ["console"],
         lambda: NOW,
     )
@@ -68,9 +68,9 @@ async def test_new_relevant_items_are_stored_and_queued_once(
 ) -> None:
     url = server.serve("/feed.xml", rss(STORY_A, STORY_B))
     _add_feed(store, url)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        pipeline = await _pipeline(store, judge, client)
+        pipeline = await _pipeline(store, assessor, client)
         first = await pipeline.poll_feed(url)
         second = await pipeline.poll_feed(url)
     assert first.ok and first.new_articles == 2 and first.alerts == 1
@@ -87,21 +87,21 @@ async def test_first_poll_records_without_alerting_unless_backfill(
 ) -> None:
     url = server.serve("/new.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=0, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        result = await (await _pipeline(store, judge, client)).poll_feed(url)
+        result = await (await _pipeline(store, assessor, client)).poll_feed(url)
     assert result.new_articles == 2 and result.alerts == 0
-    assert judge.judged == []
+    assert assessor.judged == []
     assert {r["status"] for r in store.articles(kind="feed")} == {"recorded"}
 
 
 async def test_backfill_analyses_the_newest_items(store: Store, server: FeedServer) -> None:
     url = server.serve("/bf.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=1, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        result = await (await _pipeline(store, judge, client)).poll_feed(url)
-    assert len(judge.judged) == 1 and result.alerts == 1
+        result = await (await _pipeline(store, assessor, client)).poll_feed(url)
+    assert len(assessor.judged) == 1 and result.alerts == 1
 
 
 async def test_same_link_in_two_feeds_is_one_article(store: Store, server: FeedServer) -> None:
@@ -140,9 +140,9 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
 
 async def test_seeds_are_recorded_once(store: Store) -> None:
     seeds = load_seeds(REPO / "seeds")
-    judge = KeywordJudge()
-    assert record_seeds(store, judge, seeds, NOW) == 5
-    assert record_seeds(store, judge, seeds, NOW) == 0
+    assessor = KeywordJudge()
+    assert record_seeds(store, assessor, seeds, NOW) == 5
+    assert record_seeds(store, assessor, seeds, NOW) == 0
     assert store.count("articles") == 5
     assert store.count("claims") == sum(len(s.claims) for s in seeds)
     hits = store.search("Sora")
@@ -181,9 +181,9 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     xb = server.serve("/xb.xml", rss(STORY_A, guids=guids))
     _add_feed(store, xa, first_poll_done=False)
     _add_feed(store, xb, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        pipeline = await _pipeline(store, judge, client)
+        pipeline = await _pipeline(store, assessor, client)
         await pipeline.poll_feed(xa)
         recorded = await pipeline.poll_feed(xb)
         assert recorded.alerts == 0 and recorded.new_articles == 1

@@ -44,15 +44,15 @@ async def test_retry_after_a_failed_write_alerts_exactly_once(tmp_path: Path) ->
     store.__class__ = CrashingStore
     assert isinstance(store, CrashingStore)
     try:
-        judge = build_assessor(0.5, load_model())
-        record_seeds(store, judge, load_seeds(REPO / "seeds"), NOW)
+        assessor = build_assessor(0.5, load_model())
+        record_seeds(store, assessor, load_seeds(REPO / "seeds"), NOW)
         members_before = store.count("analysis_members")
         with running_feed_server() as server:
             url = server.serve("/ai.xml", rss(RELEVANT))
             store.add_feed(url, now=NOW, name="Example", interval_minutes=30, backfill=5)
             async with httpx.AsyncClient() as client:
                 fetcher = Fetcher(client, FetchSettings(max_body_bytes=1_000_000))
-                pipeline = Pipeline(store, fetcher, judge, ["console"], lambda: NOW)
+                pipeline = Pipeline(store, fetcher, assessor, ["console"], lambda: NOW)
                 store.crash_next_write = True
                 crashed = await pipeline.poll_feed(url)
                 assert not crashed.ok or crashed.alerts == 0
