@@ -29,7 +29,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy bot
 
 unit: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 test: lint typecheck unit
 

@@ -15,13 +15,14 @@ import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot import __version__
 from bot.store import Store
 from bot.store.faults import StorageStatus, describe, is_storage_fault
 from bot.store.lock import running_bot
+from bot.timeutil import iso
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,8 @@ class Heartbeat:
                 " pid = excluded.pid, version = excluded.version",
                 [
                     HEARTBEAT_ID,
-                    self._clock().astimezone(UTC).isoformat(),
-                    self._started_at.astimezone(UTC).isoformat(),
+                    iso(self._clock()),
+                    iso(self._started_at),
                     state,
                     os.getpid(),
                     __version__,

@@ -1,4 +1,4 @@
-"""Time helpers: UTC now, and datetimes to and from the ISO 8601 strings the database keeps."""
+"""Time in one form: UTC-aware datetimes, stored and shown as ISO 8601 strings."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ def iso(dt: datetime | None) -> str | None:
     return dt.astimezone(UTC).isoformat()
 
 
-def parse_iso(value: object) -> datetime | None:
-    """A stored ISO 8601 string as a datetime (None when empty or not a date)."""
-    if not value or not isinstance(value, str):
+def parse_iso(value: str | None) -> datetime | None:
+    """An ISO 8601 string (a trailing Z allowed) as a UTC datetime; None when empty or
+    unreadable. A string without an offset is taken as UTC."""
+    if not value:
         return None
     try:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

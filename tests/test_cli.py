@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import build_parser, main, run_bot
+from bot.app import run_bot
+from bot.cli import build_parser, main
 from bot.config import Secrets, parse_config
 from bot.store import Store
 from tests.conftest import REPO

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
+from bot.cli import main
 from bot.config import SECRET_NAMES, Config, load_config, load_secrets
 from tests.conftest import REPO
 

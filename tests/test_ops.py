@@ -18,14 +18,15 @@ import httpx
 import pytest
 
 from bot import __version__
-from bot.__main__ import main, run_bot
+from bot.app import run_bot
 from bot.backup import BackupError, backup_database, restore_database
+from bot.cli import main
 from bot.config import Config, HealthConfig, MetricsConfig, Secrets, parse_config
 from bot.errors import ConfigError, NewsbotError
 from bot.health import Heartbeat, check_health
 from bot.metrics import build_registry
 from bot.models import Feed
-from bot.ops import OpsServices
+from bot.monitoring import Monitoring
 from bot.pipeline import FeedResult
 from bot.store import Store
 from tests.conftest import REPO
@@ -172,7 +173,7 @@ async def test_metrics_and_healthz_over_real_http(tmp_path: Path) -> None:
     config = Config(metrics=MetricsConfig(enabled=True, host="127.0.0.1", port=0))
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, database=path))
     clock = Clock()
-    ops = OpsServices(config, store, clock)
+    ops = Monitoring(config, store, clock)
 
     async def poll(url: str) -> FeedResult:
         ok = "good" in url
@@ -219,10 +220,10 @@ async def test_metrics_and_healthz_over_real_http(tmp_path: Path) -> None:
 async def test_metrics_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     path = _db(tmp_path)
     store = Store.open(path)
-    first = OpsServices(_metrics_config(path, 0), store, Clock())
+    first = Monitoring(_metrics_config(path, 0), store, Clock())
     await first.start()
     assert first.server is not None and first.server.port
-    second = OpsServices(_metrics_config(path, first.server.port), store, Clock())
+    second = Monitoring(_metrics_config(path, first.server.port), store, Clock())
     try:
         with pytest.raises(NewsbotError, match=r"metrics: cannot listen on 127.0.0.1:\d+"):
             await second.start()

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from bot.store import Store
 from tests.conftest import REPO
 from tests.feedserver import rss, running_feed_server
+from tests.waiting import wait_for_blocking
 
 ITEM = (
     "Authors file copyright suit over AI training",
@@ -26,13 +26,16 @@ ITEM = (
 
 
 def _wait_for(path: Path, text: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = path.read_text(errors="replace") if path.exists() else ""
-        if text in content:
-            return content
-        time.sleep(0.1)
-    raise AssertionError(f"{text!r} never appeared in {path.name}:\n{content[-2000:]}")
+    def content() -> str:
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    wait_for_blocking(
+        lambda: text in content(),
+        timeout,
+        interval=0.1,
+        message=lambda: f"{text!r} never appeared in {path.name}:\n{content()[-2000:]}",
+    )
+    return content()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -102,10 +105,9 @@ def test_sigterm_under_load_stops_quietly(tmp_path: Path) -> None:
                 env=env,
             )
             try:
-                deadline = time.monotonic() + 60
-                while server.in_flight < 20 and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                assert server.in_flight >= 20, err.read_text()[-2000:]
+                wait_for_blocking(
+                    lambda: server.in_flight >= 20, message=lambda: err.read_text()[-2000:]
+                )
                 proc.send_signal(signal.SIGTERM)
                 code = proc.wait(timeout=60)
             finally:

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.waiting import wait_for_blocking
 
 LIMIT = 4096  # bytes: any file write beyond this offset fails with EFBIG
 CANNOT_WRITE = (
@@ -81,10 +82,11 @@ class Lines:
         self._reader.start()
 
     def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while not any(text in line for line in self.lines):
-            assert time.monotonic() < deadline, f"{text!r} not in {self.lines}"
-            time.sleep(0.05)
+        wait_for_blocking(
+            lambda: any(text in line for line in self.lines),
+            timeout,
+            message=lambda: f"{text!r} not in {self.lines}",
+        )
 
 
 def _health_until(config: Path, wanted: str, timeout: float = 60) -> str:

@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.__main__ import main
 from bot.chat.base import OutgoingMessage
 from bot.chat.delivery import Delivery
+from bot.cli import main
 from bot.feeds.fetch import Fetcher, FetchSettings
 from bot.health import Heartbeat, check_health
 from bot.pipeline import Pipeline
@@ -226,7 +226,7 @@ async def test_healthz_and_metrics_agree_on_a_corrupt_copy(tmp_path: Path) -> No
     import dataclasses
 
     from bot.config import Config, MetricsConfig
-    from bot.ops import OpsServices
+    from bot.monitoring import Monitoring
 
     database = tmp_path / "copy.db"
     with closing(Store.open(database)) as store:
@@ -243,7 +243,7 @@ async def test_healthz_and_metrics_agree_on_a_corrupt_copy(tmp_path: Path) -> No
     lock = InstanceLock.acquire(database)
     store = Store.open(database)
     clock = Clock()
-    ops = OpsServices(config, store, clock, StorageStatus(clock, lock.write_status))
+    ops = Monitoring(config, store, clock, StorageStatus(clock, lock.write_status))
     await ops.start()
     try:
         assert ops.server is not None

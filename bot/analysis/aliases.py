@@ -73,7 +73,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Reddit": (r"reddit",),
     "Universal Music": (r"universal\s+music(?:\s+group)?", r"umg"),
     "Sony Music": (r"sony\s+music(?:\s+(?:entertainment|publishing))?",),
-    "Warner Music": (r"warner\s+music(?:\s+group)?",),
+    "Warner Music": (r"warner\s+music(?:\s+group)?", r"WMG"),
     "Disney": (r"(?:walt\s+)?disney",),
     "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
     "Thomson Reuters": (r"thomson\s?reuters", r"westlaw"),
@@ -122,6 +122,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "Databricks": (r"databricks", r"mosaic\s?ml"),
     "LAION": (r"LAION", r"(?i:laion\.?ai)"),
     "Common Crawl": (r"common\s+crawl",),
+    # where training data came from: file-sharing networks, shadow libraries, datasets
+    "BitTorrent": (r"bit\s?torrent",),
+    "Anna's Archive": (r"anna[’']?s\s+archive",),
+    "LibGen": (r"libgen", r"library\s+genesis"),
+    "Books3": (r"books3",),
+    "Z-Library": (r"z-?library", r"z-?lib"),
+    "Pirate Library Mirror": (r"pirate\s+library\s+mirror",),
     # more rights holders, plaintiffs and publishers
     "Andrea Bartz": (r"(?:andrea\s+)?bartz",),
     "Richard Kadrey": (r"(?:richard\s+)?kadrey",),
@@ -207,6 +214,14 @@ COURTS: frozenset[str] = frozenset({"High Court"})
 RULES: frozenset[str] = frozenset(
     {"EU AI Act", "EU AI Code of Practice", "Data (Use and Access) Bill"}
 )
+# Where training data came from (file-sharing networks, shadow libraries, datasets): named in
+# many suits against many developers, they say little about which matter an article reports.
+DATA_SOURCES: frozenset[str] = frozenset(
+    {"BitTorrent", "Anna's Archive", "LibGen", "Books3", "Z-Library", "Pirate Library Mirror"}
+)
+# A rule made under another (a code of practice under an act): an article about the one is
+# part of the storyline of the other, like a member of a group of rights holders.
+RULE_PARENTS: dict[str, str] = {"EU AI Code of Practice": "EU AI Act"}
 # Rights holders who act together in one dispute: a statement by any of them is part of the
 # same storyline as the others' letters and demands (the seed dispute: CODA, the studios and
 # publishers of Japan against the training of Sora 2). A group counts like a kind of rights

@@ -33,12 +33,14 @@ from bot.analysis.aliases import (
     ALIASES,
     BIG_DEVELOPERS,
     COURTS,
+    DATA_SOURCES,
     JURISDICTIONS,
     PARTY_GROUPS,
     PARTY_KINDS,
     PLACES,
     PRODUCT_MAKERS,
     PRODUCTS,
+    RULE_PARENTS,
     RULES,
     canonical_entities,
 )
@@ -57,14 +59,14 @@ SALIENCE_DECAY = 0.15  # the n-th party of an article weighs 1 / (1 + decay * n)
 MAX_PARTIES = 8
 CONFLICT_TOP = 3  # named parties of each side compared for a conflict
 _KIND_NAMES = frozenset(k for k, _ in PARTY_KINDS) | frozenset(PARTY_GROUPS)
-_MINOR = PLACES | JURISDICTIONS | PRODUCTS
+_MINOR = PLACES | JURISDICTIONS | PRODUCTS | DATA_SOURCES
 # Capitalised words that head-line copy uses for things, not parties (besides the generic
 # name words of bot.analysis.text).
 NOT_PARTY: frozenset[str] = frozenset(
     {
         "pbc", "bill", "code", "website", "user", "users", "internet", "images", "brands",
         "collective", "commons", "technology", "mps", "opt-out", "opt-outs", "predatory",
-        "publishers", "part", "article", "board", "data",
+        "publishers", "part", "article", "board", "data", "llm", "llms",
     }
 )  # fmt: skip
 
@@ -134,12 +136,15 @@ def article_parties(key_entities: Sequence[str], title: str, lead: str) -> tuple
         named.append(e)
         group = _group(e)
         if group is not None and group not in named:
-            named.append(group)  # the coalition, as salient as its first member
+            named.append(group)  # the coalition (the act of a code), as salient as its member
     kinds = [k for k in _kinds(f"{title}\n{lead}") if k not in named]
     return tuple(dict.fromkeys([*named, *kinds]))
 
 
 def _group(party: str) -> str | None:
+    """The coalition a rights holder belongs to, or the rule a rule is made under."""
+    if party in RULE_PARENTS:
+        return RULE_PARENTS[party]
     return next((g for g, members in PARTY_GROUPS.items() if party in members), None)
 
 
@@ -190,7 +195,21 @@ def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]
     mine_missing = {p for p in mine_top if p not in story_all and _group(p) not in story_all}
     story_missing = {p for p in story_top if p not in mine and _group(p) not in mine}
     shared = {p for p in mine_top if p in story_all} | {p for p in story_top if p in mine}
-    return bool(mine_missing) and bool(story_missing) and len(shared) < 2
+    if not (mine_missing and story_missing and len(shared) < 2):
+        return False
+    # the same leading party (the standard, the rights holder), and what each side adds is
+    # no other developer: later supporters of one standard, not a suit against someone else
+    lead = _leading_named(mine)
+    if lead is not None and all(_leading_named(m) == lead for m in theirs):
+        return any(p in AI_DEVELOPERS for p in mine_missing | story_missing)
+    return True
+
+
+def _leading_named(parties: Sequence[str]) -> str | None:
+    """The first party the alias table knows that is not a developer, product, place or kind."""
+    return next(
+        (p for p in parties if p in ALIASES and p not in _MINOR and p not in AI_DEVELOPERS), None
+    )
 
 
 SAME_MATTER_PARTIES = 0.5  # party similarity from which two stories are one matter told twice

@@ -9,22 +9,29 @@ run these methods in a worker thread (`asyncio.to_thread`).
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
-from bot.models import Feed
+from bot.feeds.manage import (
+    MAX_IMPORT,
+    FeedCheck,
+    FeedCheckFailed,
+    FeedHealth,
+    FeedManagementError,
+    FeedManager,
+    FeedsChanged,
+    ImportReport,
+    OpmlDownload,
+)
 from bot.store import Store
 from bot.timeutil import iso
 
 PAGE_SIZE = 5
 MAX_RECENT = 20
-MAX_OPML_BYTES = 1_000_000
-MAX_IMPORT = 200
 
 
 @dataclass(frozen=True)
@@ -64,19 +71,15 @@ def error(text: str) -> Answer:
     return Answer(title="Sorry", text=text, error=True)
 
 
-# A feed check: url -> (title, None) when it is a feed, (None, reason) when not.
-FeedProbe = Callable[[str], Awaitable[tuple[str | None, str | None]]]
-FeedsChanged = Callable[[], Awaitable[None]]
-
-
 @dataclass
 class FeedAdmin:
-    """Hooks the feed commands use: check a feed before adding, tell the scheduler."""
+    """Hooks the feed commands use: check a feed before adding it, fetch an OPML file,
+    tell the scheduler (`changed` may be set once the scheduler exists)."""
 
     default_interval: int = 30
-    probe: FeedProbe | None = None
+    check: FeedCheck | None = None
+    download: OpmlDownload | None = None
     changed: FeedsChanged | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 class Commands:
@@ -94,6 +97,18 @@ class Commands:
         self._clock = clock
         self._admin = feed_admin or FeedAdmin()
         self._destinations = list(destinations)
+        self.feeds = FeedManager(
+            store,
+            clock,
+            check=self._admin.check,
+            download=self._admin.download,
+            changed=self._feeds_changed,
+            default_interval=self._admin.default_interval,
+        )
+
+    async def _feeds_changed(self) -> None:
+        if self._admin.changed is not None:
+            await self._admin.changed()
 
     # ------------------------------------------------------------ lookups
 
@@ -280,53 +295,36 @@ class Commands:
         return Answer(title="Status", facts=tuple(facts), items=items)
 
     # ------------------------------------------------------------ feeds (admin)
+    # The checks live in bot.feeds.manage; these only turn its values into answers.
 
     def feeds_list(self) -> Answer:
-        feeds = self._store.feeds()
+        feeds = self.feeds.health()
         if not feeds:
             return Answer(title="Feeds", text="No feeds yet. Add one with /news feeds add.")
-        items = tuple(
-            Item(
-                title=f.display_name,
-                url=f.url,
-                meta=_feed_health(f),
-            )
-            for f in feeds
-        )
+        items = tuple(Item(title=f.name or f.url, url=f.url, meta=_feed_health(f)) for f in feeds)
         return Answer(title=f"Feeds ({len(feeds)})", items=items)
 
     async def feeds_add(self, url: str, name: str = "") -> Answer:
-        url = url.strip()
-        if not url.startswith(("http://", "https://")) or len(url) > 2000:
-            return error("A feed URL starts with http:// or https://.")
-        if self._store.get_feed(url) is not None:
-            return error("That feed is already watched.")
-        title = None
-        if self._admin.probe is not None:
-            title, problem = await self._admin.probe(url)
-            if problem:
-                return error(f"That does not look like a working feed: {problem}")
-        added = self._store.add_feed(
-            url, name.strip() or title or "", self._admin.default_interval, self._clock()
-        )
-        if not added:
-            return error("That feed is already watched.")
-        if self._admin.changed is not None:
-            await self._admin.changed()
+        try:
+            added = await self.feeds.add(url, name=name)
+        except FeedCheckFailed as exc:
+            return error(f"That does not look like a working feed: {exc}")
+        except FeedManagementError as exc:
+            return error(_sentence(str(exc)))
         return Answer(
             title="Feed added",
             text=(
-                f"Watching {name or title or url}. Its current items are recorded without "
-                "alerts; new items from now on are checked."
+                f"Watching {name.strip() or added.title or added.url}. Its current items are "
+                "recorded without alerts; new items from now on are checked."
             ),
             public=True,
         )
 
     async def feeds_remove(self, url: str) -> Answer:
-        if not self._store.remove_feed(url.strip()):
+        try:
+            await self.feeds.remove(url)
+        except FeedManagementError:
             return error("That feed is not in the list (see /news feeds list).")
-        if self._admin.changed is not None:
-            await self._admin.changed()
         return Answer(
             title="Feed removed",
             text="No longer watching it. Its articles stay searchable.",
@@ -334,28 +332,20 @@ class Commands:
         )
 
     async def feeds_import(self, opml: bytes) -> Answer:
+        """Import the feeds of an OPML file's bytes (bot.feeds.opml.MAX_OPML_BYTES at most)."""
         try:
-            urls = parse_opml(opml)
-        except ValueError as exc:
-            return error(str(exc))
-        if not urls:
-            return error("No feeds found in that file (outline elements with an xmlUrl).")
-        added = skipped = 0
-        for url, title in urls[:MAX_IMPORT]:
-            if not url.startswith(("http://", "https://")):
-                skipped += 1
-                continue
-            if self._store.add_feed(url, title, self._admin.default_interval, self._clock()):
-                added += 1
-            else:
-                skipped += 1
-        if added and self._admin.changed is not None:
-            await self._admin.changed()
-        over = len(urls) - MAX_IMPORT
-        text = f"{added} feed(s) added, {skipped} already watched or not http(s)."
-        if over > 0:
-            text += f" {over} more were left out (at most {MAX_IMPORT} per import)."
-        return Answer(title="Feeds imported", text=text, public=True)
+            report = await self.feeds.import_opml(opml)
+        except FeedManagementError as exc:
+            return error(f"That file could not be imported: {exc}")
+        return _import_answer(report)
+
+    async def feeds_import_url(self, url: str) -> Answer:
+        """Fetch an OPML file (capped at bot.feeds.opml.MAX_OPML_BYTES) and import its feeds."""
+        try:
+            report = await self.feeds.import_url(url)
+        except FeedManagementError as exc:
+            return error(f"That file could not be imported: {exc}")
+        return _import_answer(report)
 
     # ------------------------------------------------------------ autocomplete
 
@@ -367,7 +357,7 @@ class Commands:
         needle = prefix.strip().lower()
         out = []
         for f in self._store.feeds():
-            label = f.name or f.url
+            label = f.display_name
             if needle in label.lower() or needle in f.url.lower():
                 out.append((label, f.url))
         return out[:25]
@@ -405,24 +395,6 @@ class Commands:
         date = (row["published"] or "")[:10]
         bits = [row["title"] or article_id, row["source"] or "", date]
         return " · ".join(b for b in bits if b)
-
-
-def parse_opml(data: bytes) -> list[tuple[str, str]]:
-    """(xmlUrl, title) of every outline in an OPML document; ValueError when unreadable."""
-    if len(data) > MAX_OPML_BYTES:
-        raise ValueError(f"That file is too big (at most {MAX_OPML_BYTES // 1000} KB).")
-    if b"<!ENTITY" in data:
-        raise ValueError("That OPML file declares entities; refusing to read it.")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise ValueError(f"That is not valid OPML ({exc}).") from None
-    found: list[tuple[str, str]] = []
-    for outline in root.iter("outline"):
-        url = (outline.get("xmlUrl") or "").strip()
-        if url and url not in (u for u, _ in found):
-            found.append((url, (outline.get("title") or outline.get("text") or "").strip()))
-    return found
 
 
 def _timeline_date(row: dict[str, Any]) -> str:
@@ -466,9 +438,23 @@ def _status_label(status: str | None) -> str:
     return _STATUS_LABELS.get(status or "", status or "unknown")
 
 
-def _feed_health(feed: Feed) -> str:
-    failures = feed.state.consecutive_failures
+def _feed_health(feed: FeedHealth) -> str:
+    failures = feed.consecutive_failures
     if failures:
-        return f"failing ({failures} in a row): {str(feed.state.last_error or '')[:100]}"
-    checked = iso(feed.state.last_success_at)
+        return f"failing ({failures} in a row): {(feed.last_error or '')[:100]}"
+    checked = feed.last_success_at
     return f"ok, last polled {checked[:16].replace('T', ' ')} UTC" if checked else "not polled yet"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _import_answer(report: ImportReport) -> Answer:
+    """Every feed of an import named: added, or skipped with the reason."""
+    items = [Item(title=a.title or a.url, url=a.url, meta="added") for a in report.added]
+    items += [Item(title=s.url, meta=f"skipped: {s.reason}") for s in report.skipped]
+    text = f"{len(report.added)} feed(s) added, {len(report.skipped)} skipped."
+    if report.left_out:
+        text += f" {report.left_out} more were left out (at most {MAX_IMPORT} per import)."
+    return Answer(title="Feeds imported", text=text, items=tuple(items), public=True)

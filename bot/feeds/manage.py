@@ -1,14 +1,19 @@
-"""Feed management shared by the command line and (later) chat commands.
+"""The one feed-management service: add, remove, import, list, export — for the CLI and chat.
 
-Feeds from config.toml are synced into the store at start; feeds added here live in the
-store only (origin "cli"), so they survive restarts and config edits.
+Every check lives here and every answer is a value: the CLI and the /news commands only
+format them. Adding a feed (alone or from an OPML file) fetches it once: it must answer,
+parse as a feed, and not be watched already under its old or new (permanently redirected)
+address. Feeds from config.toml are synced into the store at start; feeds added here live in
+the store only (origin "cli"), so they survive restarts and config edits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from bot.errors import FeedError, NewsbotError
 from bot.feeds.discover import discover_feed_links
@@ -19,9 +24,34 @@ from bot.models import Feed
 from bot.store import Store
 from bot.timeutil import iso
 
+MAX_URL_CHARS = 2000
+MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
+CHECKS_AT_ONCE = 8  # feeds of one import fetched in parallel
+
 
 class FeedManagementError(NewsbotError):
     """A feed cannot be added, removed or imported; the message is safe to show users."""
+
+
+class FeedCheckFailed(FeedManagementError):
+    """The address did not answer with a feed (fetch failed, or not a feed)."""
+
+
+@dataclass(frozen=True)
+class CheckedFeed:
+    """A URL that answered with a feed: where it lives now, what it holds."""
+
+    url: str  # the permanent address (after 301/308 redirects)
+    title: str
+    items: int
+    warning: str | None = None
+
+
+# Fetch a URL once and read it as a feed; FeedManagementError says why it is not one.
+FeedCheck = Callable[[str], Awaitable[CheckedFeed]]
+# Fetch an OPML file (capped at MAX_OPML_BYTES); FeedManagementError says why it could not.
+OpmlDownload = Callable[[str], Awaitable[bytes]]
+FeedsChanged = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -32,9 +62,37 @@ class AddedFeed:
     warning: str | None
 
 
+SkipKind = Literal["known", "invalid", "failed"]
+
+
+@dataclass(frozen=True)
+class SkippedFeed:
+    """A feed of an import that was not added, and why (one line)."""
+
+    url: str
+    kind: SkipKind
+    reason: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[AddedFeed, ...]
+    skipped: tuple[SkippedFeed, ...]
+    left_out: int = 0  # beyond MAX_IMPORT
+
+    def count(self, kind: SkipKind) -> int:
+        return sum(1 for s in self.skipped if s.kind == kind)
+
+
+@dataclass(frozen=True)
+class RemovedFeed:
+    url: str
+    origin: str  # "config" feeds come back at the next start
+
+
 @dataclass(frozen=True)
 class FeedHealth:
-    """One feed as `feeds list` shows it."""
+    """One feed as `feeds list` and `/news feeds list` show it."""
 
     url: str
     name: str
@@ -54,107 +112,210 @@ class FeedHealth:
         return "ok" if self.last_success_at else "not checked yet"
 
 
-@dataclass(frozen=True)
-class ImportReport:
-    added: tuple[str, ...]
-    already_known: tuple[str, ...]
-    invalid: tuple[str, ...]
+def web_check(fetcher: Fetcher, parser: FeedParser, clock: Callable[[], datetime]) -> FeedCheck:
+    """The real check: fetch once (following redirects), parse; a page that is not a feed
+    names the feeds it links to."""
+
+    async def check(url: str) -> CheckedFeed:
+        fetched = await fetcher.fetch(FetchState(url))
+        if fetched.status != "ok":
+            raise FeedCheckFailed(f"could not fetch {url}: {fetched.error or 'not modified'}")
+        try:
+            parsed = await parser.parse(
+                fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=clock()
+            )
+        except FeedError as exc:
+            found = discover_feed_links(fetched.body, fetched.url)
+            hint = ("; the page links to: " + ", ".join(found[:5])) if found else ""
+            raise FeedCheckFailed(f"{url} is not a feed ({exc}){hint}") from None
+        final = fetched.permanent_url or url
+        return CheckedFeed(final, parsed.title, len(parsed.items), parsed.warning)
+
+    return check
 
 
-async def add_feed(
-    store: Store,
-    fetcher: Fetcher,
-    parser: FeedParser,
-    url: str,
-    now: datetime,
-    *,
-    name: str = "",
-    interval_minutes: int = 30,
-    backfill: int = 0,
-) -> AddedFeed:
-    """Fetch `url` once; add it when it is a feed. Raises FeedManagementError otherwise.
+def web_download(fetcher: Fetcher) -> OpmlDownload:
+    """Fetch an OPML file; `fetcher` must cap bodies at MAX_OPML_BYTES (see app.py)."""
 
-    The first poll then records what the feed holds without alerting (unless `backfill`).
-    """
-    url = url.strip()
+    async def download(url: str) -> bytes:
+        problem = _address_problem(url)
+        if problem:
+            raise FeedManagementError(problem)
+        result = await fetcher.fetch(FetchState(url=url))
+        if result.status != "ok":
+            raise FeedManagementError(
+                f"could not fetch {url}: {result.error or f'HTTP answer {result.status}'}"
+            )
+        return result.body
+
+    return download
+
+
+class FeedManager:
+    """Feed management over one store. Without `check`, feeds are added unchecked (tests,
+    and tools that have no network); `changed` runs after the list of feeds changed."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        *,
+        check: FeedCheck | None = None,
+        download: OpmlDownload | None = None,
+        changed: FeedsChanged | None = None,
+        default_interval: int = 30,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.check = check
+        self.download = download
+        self.changed = changed
+        self.default_interval = default_interval
+
+    async def add(
+        self, url: str, *, name: str = "", interval_minutes: int | None = None, backfill: int = 0
+    ) -> AddedFeed:
+        """Check `url` and watch it; FeedManagementError says why not. The first poll then
+        records what the feed holds without alerting (unless `backfill`)."""
+        url = url.strip()
+        if interval_minutes is not None and interval_minutes < 1:
+            raise FeedManagementError("--interval must be at least 1 minute")
+        if backfill < 0:
+            raise FeedManagementError("--backfill must not be negative")
+        problem = _address_problem(url) or self._known_problem(url)
+        if problem:
+            raise FeedManagementError(problem)
+        checked = await self._check(url, "")
+        added = self._save(checked, name, interval_minutes, backfill)
+        if added is None:
+            raise FeedManagementError(f"{url} is already watched")
+        await self._changed()
+        return added
+
+    async def remove(self, url: str) -> RemovedFeed:
+        """Stop watching a feed (by its URL or where it moved); its articles stay searchable."""
+        feed = self._store.remove_feed(url.strip())
+        if feed is None:
+            raise FeedManagementError(f"{url} is not watched")
+        await self._changed()
+        return RemovedFeed(feed.url, feed.origin)
+
+    async def import_opml(self, data: bytes) -> ImportReport:
+        """Add every feed of an OPML file that passes the same checks as `add`, up to
+        MAX_IMPORT; every feed not added is named with the reason."""
+        try:
+            entries = read_opml(data)
+        except FeedError as exc:
+            raise FeedManagementError(str(exc)) from None
+        taken = entries[:MAX_IMPORT]
+        skipped: dict[str, SkippedFeed] = {}
+        to_check: list[OpmlFeed] = []
+        for entry in taken:
+            problem = _address_problem(entry.url)
+            if problem:
+                skipped[entry.url] = SkippedFeed(entry.url, "invalid", problem)
+            elif self._store.find_feed(entry.url) is not None:
+                skipped[entry.url] = SkippedFeed(entry.url, "known", "already watched")
+            else:
+                to_check.append(entry)
+        gate = asyncio.Semaphore(CHECKS_AT_ONCE)
+
+        async def check(entry: OpmlFeed) -> CheckedFeed | SkippedFeed:
+            async with gate:
+                try:
+                    checked = await self._check(entry.url, entry.title)
+                except FeedManagementError as exc:
+                    return SkippedFeed(entry.url, "failed", str(exc))
+            return replace(checked, title=entry.title or checked.title)  # the list's name first
+
+        results = await asyncio.gather(*(check(e) for e in to_check))
+        added: dict[str, AddedFeed] = {}
+        for entry, result in zip(to_check, results, strict=True):
+            if isinstance(result, SkippedFeed):
+                skipped[entry.url] = result
+                continue
+            saved = self._save(result, "", None, 0)
+            if saved is None:
+                reason = "already watched"
+                if result.url != entry.url:
+                    reason = f"redirects to {result.url}, which is already watched"
+                skipped[entry.url] = SkippedFeed(entry.url, "known", reason)
+            else:
+                added[entry.url] = saved
+        if added:
+            await self._changed()
+        order = [e.url for e in taken]
+        return ImportReport(
+            tuple(added[u] for u in order if u in added),
+            tuple(skipped[u] for u in order if u in skipped),
+            max(0, len(entries) - MAX_IMPORT),
+        )
+
+    async def import_url(self, url: str) -> ImportReport:
+        """Fetch an OPML file (at most MAX_OPML_BYTES) and import it."""
+        if self.download is None:
+            raise FeedManagementError("importing from a URL is not available here")
+        return await self.import_opml(await self.download(url.strip()))
+
+    def health(self) -> list[FeedHealth]:
+        return [_health(row) for row in self._store.feeds()]
+
+    def export_opml(self) -> str:
+        feeds = [OpmlFeed(f.url, f.name or f.title) for f in self._store.feeds()]
+        return write_opml(feeds, now=self._clock())
+
+    # ------------------------------------------------------------ steps
+
+    def _known_problem(self, url: str) -> str | None:
+        return f"{url} is already watched" if self._store.find_feed(url) is not None else None
+
+    async def _check(self, url: str, title: str) -> CheckedFeed:
+        if self.check is None:
+            return CheckedFeed(url, title, 0)
+        checked = await self.check(url)
+        if checked.url != url and self._store.find_feed(checked.url) is not None:
+            raise FeedManagementError(f"{url} redirects to {checked.url}, which is already watched")
+        return checked
+
+    def _save(
+        self, checked: CheckedFeed, name: str, interval: int | None, backfill: int
+    ) -> AddedFeed | None:
+        saved = self._store.add_feed(
+            checked.url,
+            name=name.strip(),
+            title=checked.title,
+            interval_minutes=interval or self.default_interval,
+            now=self._clock(),
+            backfill=backfill,
+        )
+        if not saved:
+            return None
+        return AddedFeed(checked.url, checked.title, checked.items, checked.warning)
+
+    async def _changed(self) -> None:
+        if self.changed is not None:
+            await self.changed()
+
+
+def _address_problem(url: str) -> str | None:
     if not url.startswith(("http://", "https://")):
-        raise FeedManagementError(f"{url!r} is not a web address (http:// or https://)")
-    if store.find_feed(url) is not None:
-        raise FeedManagementError(f"{url} is already watched")
-    fetched = await fetcher.fetch(FetchState(url))
-    if fetched.status != "ok":
-        raise FeedManagementError(f"could not fetch {url}: {fetched.error or 'not modified'}")
-    try:
-        parsed = await parser.parse(
-            fetched.body, url=fetched.url, headers=fetched.headers, fetched_at=now
-        )
-    except FeedError as exc:
-        found = discover_feed_links(fetched.body, fetched.url)
-        hint = ("; the page links to: " + ", ".join(found[:5])) if found else ""
-        raise FeedManagementError(f"{url} is not a feed ({exc}){hint}") from None
-    final = fetched.permanent_url or url
-    if final != url and store.find_feed(final) is not None:
-        raise FeedManagementError(f"{url} redirects to {final}, which is already watched")
-    store.add_feed(
-        final,
-        now=now,
-        name=name,
-        title=parsed.title,
-        interval_minutes=interval_minutes,
-        backfill=backfill,
+        return f"{url!r} is not a web address (http:// or https://)"
+    if len(url) > MAX_URL_CHARS:
+        return f"that address is longer than {MAX_URL_CHARS} characters"
+    return None
+
+
+def _health(feed: Feed) -> FeedHealth:
+    state = feed.state
+    return FeedHealth(
+        url=feed.url,
+        name=feed.name or feed.title,
+        origin=feed.origin,
+        interval_minutes=feed.interval_minutes or 0,
+        last_success_at=iso(state.last_success_at),
+        last_error=state.last_error if state.consecutive_failures else None,
+        last_error_at=iso(state.last_error_at),
+        consecutive_failures=state.consecutive_failures,
+        next_check_at=iso(state.next_check_at),
+        fetch_url=state.fetch_url,
     )
-    return AddedFeed(final, parsed.title, len(parsed.items), parsed.warning)
-
-
-def remove_feed(store: Store, url: str) -> Feed:
-    """Stop watching a feed; its stored articles stay searchable."""
-    feed = store.remove_feed(url.strip())
-    if feed is None:
-        raise FeedManagementError(f"{url} is not watched (see `newsbot feeds list`)")
-    return feed
-
-
-def feed_health(store: Store) -> list[FeedHealth]:
-    return [
-        FeedHealth(
-            url=f.url,
-            name=f.name or f.title,
-            origin=f.origin,
-            interval_minutes=f.interval_minutes or 0,
-            last_success_at=iso(f.state.last_success_at),
-            last_error=f.state.last_error if f.state.consecutive_failures else None,
-            last_error_at=iso(f.state.last_error_at),
-            consecutive_failures=f.state.consecutive_failures,
-            next_check_at=iso(f.state.next_check_at),
-            fetch_url=f.state.fetch_url,
-        )
-        for f in store.feeds()
-    ]
-
-
-def import_opml(
-    store: Store, data: bytes, now: datetime, *, interval_minutes: int = 30
-) -> ImportReport:
-    """Add every feed of an OPML file that is not watched yet (no fetch; the first poll checks)."""
-    try:
-        entries = read_opml(data)
-    except FeedError as exc:
-        raise FeedManagementError(str(exc)) from None
-    added: list[str] = []
-    known: list[str] = []
-    invalid: list[str] = []
-    for entry in entries:
-        if not entry.url.startswith(("http://", "https://")):
-            invalid.append(entry.url)
-        elif store.add_feed(
-            entry.url, now=now, title=entry.title, interval_minutes=interval_minutes
-        ):
-            added.append(entry.url)
-        else:
-            known.append(entry.url)
-    return ImportReport(tuple(added), tuple(known), tuple(invalid))
-
-
-def export_opml(store: Store, now: datetime) -> str:
-    feeds: Sequence[OpmlFeed] = [OpmlFeed(f.url, f.name or f.title) for f in store.feeds()]
-    return write_opml(feeds, now=now)

@@ -1,4 +1,4 @@
-"""OPML 1.0/2.0 subscription lists: read the feeds out of one, write one of ours."""
+"""OPML 1.0/2.0 subscription lists: read the feeds out of one (one rule set), write one of ours."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from email.utils import format_datetime
 
 from bot.errors import FeedError
 
+MAX_OPML_BYTES = 1_000_000  # the one cap on an OPML file, wherever it comes from
+
 
 @dataclass(frozen=True)
 class OpmlFeed:
@@ -19,7 +21,13 @@ class OpmlFeed:
 
 
 def read_opml(data: bytes) -> list[OpmlFeed]:
-    """Every outline with an xmlUrl, in document order, nested folders included."""
+    """Every outline with an xmlUrl, in document order, nested folders included, each URL
+    once. FeedError (a one-line reason) when the file is too big, declares entities (an
+    entity-expansion bomb), is not XML, or is not <opml> with a <body>."""
+    if len(data) > MAX_OPML_BYTES:
+        raise FeedError(f"not an OPML file we read (more than {MAX_OPML_BYTES // 1000} KB)")
+    if b"<!ENTITY" in data.upper():
+        raise FeedError("not an OPML file we read (it declares XML entities)")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:

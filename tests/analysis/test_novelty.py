@@ -3,7 +3,14 @@
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.memory import InMemoryMemory
-from bot.analysis.novelty import NgramCache, NoveltySettings, claim_query, judge
+from bot.analysis.novelty import (
+    NgramCache,
+    NoveltySettings,
+    attribution,
+    claim_query,
+    is_news_item,
+    judge,
+)
 from bot.analysis.text import entities, numbers
 
 SEED_CLAIMS = (
@@ -62,3 +69,87 @@ def test_remembering_an_article_twice_keeps_one_copy() -> None:
     seed = SeedDocument(seed_id="000_test.md", title="Guild sues Acme AI", claims=SEED_CLAIMS)
     memory.remember(Analyzer().analyze_seed(seed, memory).record)
     assert len(memory) == before
+
+
+def test_a_rounded_amount_is_the_same_amount() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_yen.md",
+        title="Daily sues Acme AI",
+        claims=("The Daily Courier sued Acme AI seeking 2,168 million yen in damages.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    rounded = _judge("The Daily Courier sued Acme AI seeking about ¥2.17bn in damages.", memory)
+    assert rounded.new_items == ()
+    assert not rounded.novel
+    # a different amount is a new item
+    other = _judge("The Daily Courier sued Acme AI seeking about ¥3.5bn in damages.", memory)
+    assert other.new_items == ("3.5 billion",)
+
+
+def test_a_country_or_a_company_suffix_is_no_new_fact() -> None:
+    assert not is_news_item("United States")
+    assert not is_news_item("Holdings")
+    assert not is_news_item("Inc")
+    assert is_news_item("Tokyo District Court")
+    assert is_news_item("ClaimsHero")
+    j = _judge(
+        "Acme AI Holdings was sued by the Authors Guild in New York in the United States for "
+        "training its chatbot on pirated books.",
+        _memory(),
+    )
+    assert not j.novel
+
+
+def test_the_outlet_a_fact_is_credited_to_is_no_new_party() -> None:
+    assert attribution("Guardian", "A court ruled against Acme AI, The Guardian reports.")
+    assert attribution("Reuters", "The guild told Reuters it would appeal.")
+    assert not attribution("Reuters", "Reuters sued Acme AI over its news summaries.")
+    j = _judge(
+        "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
+        "pirated books, the Gazette Weekly reports.",
+        _memory(),
+    )
+    assert j.new_items == ()
+    assert not j.novel
+
+
+def test_the_year_of_a_known_day_is_no_new_date() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_hearing.md",
+        title="Appeal heard",
+        claims=("The appeals court heard Acme AI's appeal on June 11 in Philadelphia.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    same_day = _judge("On June 11, 2026, the appeals court heard Acme AI's appeal.", memory)
+    assert same_day.new_items == ()
+    # a year with another day, or on its own, is still a new date
+    other_day = _judge("On June 12, 2026, the appeals court heard Acme AI's appeal.", memory)
+    assert set(other_day.new_items) == {"jun 12", "2026"}
+    assert _judge("In 2026, the appeals court heard Acme AI's appeal.", memory).new_items == (
+        "2026",
+    )
+
+
+def test_a_quote_the_known_claims_lack_is_news() -> None:
+    said = _judge(
+        'The Authors Guild said Acme AI engaged in "systematic theft on a mass scale" of books.',
+        _memory(),
+    )
+    assert said.new_items == ('"systematic theft on a mass scale"',)
+    # a quote whose words the known claims already use is no new item
+    known = _judge('The guild says the company "copied about 7,000 novels".', _memory())
+    assert not any(i.startswith('"') for i in known.new_items)
+
+
+def test_a_new_day_amount_or_court_is_news_however_close_the_wording() -> None:
+    memory = _memory()
+    base = (
+        "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
+        "pirated books"
+    )
+    assert not _judge(base + ".", memory).novel
+    assert _judge(base + " on December 5.", memory).novel
+    assert _judge(base + ", seeking $3 billion.", memory).novel
+    assert _judge(base + " in the Southern District Court.", memory).novel

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.config import Secrets, parse_config
 from bot.store import Store
 from tests.conftest import REPO

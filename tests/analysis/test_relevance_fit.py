@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import analyze_lines
 from bot.analysis.relevance import score_relevance
 from bot.analysis.relevance_model import BUNDLED_MODEL, ModelError, load_model, model_to_json
 from bot.chat.commands import Commands
+from bot.cli.analyze import analyze_lines
 from bot.config import BotConfig, Config
 from bot.store import Store
 from tests.conftest import REPO, SHARED, shared_dir

@@ -47,6 +47,32 @@ def test_one_plaintiff_against_several_developers_stays_one_matter() -> None:
     assert not parties_conflict(("John Carreyrou", "Anthropic", "OpenAI"), story)
 
 
+def test_later_supporters_of_one_standard_are_no_conflict() -> None:
+    story = [("RSL", "Reddit"), ("RSL", "Reddit", "Yahoo")]
+    assert not parties_conflict(("RSL", "Cloudflare", "Akamai", "Google"), story)
+    # the same rights holder against another developer still conflicts
+    assert parties_conflict(("GEMA", "Suno", "Kunstmann"), [("GEMA", "OpenAI", "Munich")])
+
+
+def test_a_code_of_practice_counts_as_part_of_its_act() -> None:
+    parties = article_parties(("European Union", "EU AI Code of Practice", "Google"), "", "")
+    assert parties[:3] == ("European Union", "EU AI Code of Practice", "EU AI Act")
+    story = [("Europe", "European Union", "EU AI Act", "Meta", "OpenAI")]
+    assert not parties_conflict(parties, story)
+    assert party_similarity(parties, story[0]) > 0.5
+
+
+def test_shadow_libraries_and_file_sharing_say_little_about_the_matter() -> None:
+    ruling = ("Meta", "Llama", "California", "authors")
+    later = article_parties(
+        ("Meta", "BitTorrent", "LLM", "Anna's Archive"),
+        "Judge lets authors add BitTorrent seeding claims against Meta",
+        "",
+    )
+    assert "LLM" not in later  # a kind of model, no party
+    assert party_similarity(later, ruling) > 0.8
+
+
 def test_a_story_is_named_after_its_case_when_the_lead_gives_one() -> None:
     lead = "A judge ruled on Monday in Bartz v. Anthropic PBC, the writers' suit over books."
     assert story_title(("Anthropic", "authors"), "ruling", "Judge rules", lead) == (

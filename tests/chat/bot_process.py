@@ -15,7 +15,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.config import load_config, load_secrets
 from bot.logs import setup_logging
 from tests.chat.story_judge import StoryJudge

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import discord.http
 import pytest
 import yarl
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.config import Config, Secret, Secrets, parse_config
 from tests.chat.story_judge import StoryJudge
 from tests.conftest import REPO
@@ -24,7 +23,7 @@ from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, running_feed_server
 
 CHANNEL = "555"
-__all__ = ["CHANNEL", "StoryJudge", "bot_config", "start_bot", "wait_for"]
+__all__ = ["CHANNEL", "StoryJudge", "bot_config", "start_bot"]
 
 
 @pytest.fixture
@@ -100,12 +99,3 @@ async def start_bot(
         run_bot(config, Secrets(values), judge, once=False, stdout=out, stop=stop)
     )
     return RunningBot(task, stop, out)
-
-
-async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll until the predicate holds (fails the test after `timeout` seconds)."""
-    end = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > end:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.chat import slack_chat
 from bot.config import load_config, load_secrets
 from bot.logs import setup_logging

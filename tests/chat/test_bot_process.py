@@ -11,10 +11,11 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, wait_for
+from tests.chat.conftest import CHANNEL
 from tests.conftest import REPO
 from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, rss
+from tests.waiting import wait_for
 
 
 def write_config(tmp_path: Path, feed_url: str) -> Path:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.__main__ import main
 from bot.chat.commands import Commands
 from bot.chat.discord_chat import DiscordDestination, WebhookDestination, build_discord
+from bot.cli import main
 from bot.config import DiscordSettings, parse_config
 from bot.errors import ConfigError
 from bot.store import Store

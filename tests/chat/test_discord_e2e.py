@@ -17,7 +17,7 @@ import pytest
 from bot.chat import discord_commands
 from bot.chat.commands import Commands
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot, wait_for
+from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
     APP_ID,
@@ -28,6 +28,7 @@ from tests.discord_fake import (
     slash,
 )
 from tests.feedserver import FeedServer, rss
+from tests.waiting import wait_for
 
 EPHEMERAL = 64
 FIRST = (
@@ -212,10 +213,12 @@ async def test_every_slash_command_is_answered(
         ),
     )
     assert removed["embeds"][0]["title"] == "Feed removed"
+    listed_a = feeds.serve("/a.xml", rss(title="A"))  # an import checks every feed
+    listed_b = feeds.serve("/b.xml", rss(title="B"))
     fake.attachments["feeds.opml"] = (
-        b'<opml version="2.0"><body><outline text="A" xmlUrl="https://a.example/feed"/>'
-        b'<outline text="B" xmlUrl="https://b.example/rss"/></body></opml>'
-    )
+        f'<opml version="2.0"><body><outline text="A" xmlUrl="{listed_a}"/>'
+        f'<outline text="B" xmlUrl="{listed_b}"/></body></opml>'
+    ).encode()
     attachment = {
         "id": "77",
         "filename": "feeds.opml",

@@ -87,7 +87,7 @@ def test_clashing_settings_name_the_key(
 def test_check_config_describes_slack_or_names_the_bad_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.__main__ import main
+    from bot.cli import main
 
     config = tmp_path / "config.toml"
     config.write_text(f'[bot]\nseeds_dir = "{REPO / "seeds"}"\n[slack]\nchannel = "C0ALERTS"\n')

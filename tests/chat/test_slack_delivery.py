@@ -20,6 +20,7 @@ from bot.errors import ChatError
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
 from tests.slack_fake import FakeSlack
+from tests.waiting import wait_for
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
 
@@ -354,7 +355,7 @@ async def test_restart_during_a_slow_send_waits_for_it_and_does_not_post_again(
         store, [_live_destination(slack, store, **policy)], lambda: datetime.now(UTC)
     )
     task = asyncio.create_task(delivery.run())
-    await wait_until(lambda: store.outbox_length("slack") == 0, 15)
+    await wait_for(lambda: store.outbox_length("slack") == 0, 15)
     await asyncio.sleep(1.5)  # a second copy, had one been sent, lands meanwhile
     await delivery.shutdown(task)
 
@@ -367,10 +368,3 @@ async def test_restart_during_a_slow_send_waits_for_it_and_does_not_post_again(
     assert [p.get("thread_ts") for p in follow_ups] == [first["ts"]] * 2
     row = store.story_thread("slack", "story-1")
     assert row is not None and row["thread_id"] == first["ts"]
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.05)

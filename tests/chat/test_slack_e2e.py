@@ -16,15 +16,16 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.__main__ import run_bot
+from bot.app import run_bot
 from bot.chat import slack_chat
 from bot.config import Config, Secret, Secrets, parse_config
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, RunningBot, StoryJudge, wait_for
+from tests.chat.conftest import CHANNEL, RunningBot, StoryJudge
 from tests.conftest import REPO
 from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, rss
 from tests.slack_fake import FakeSlack
+from tests.waiting import wait_for
 
 SLACK_CHANNEL = "C0ALERTS"
 FIRST = (

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from tests.chat.conftest import wait_for
 from tests.conftest import REPO
 from tests.feedserver import FeedServer, rss
 from tests.slack_fake import FakeSlack
+from tests.waiting import wait_for
 
 CHANNEL = "C0ALERTS"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.__main__ import main
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
 from bot.chat.discord_chat import NewsClient, build_discord
 from bot.chat.slack_chat import build_slack
+from bot.cli import main
 from bot.config import load_config, parse_config
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store

@@ -1,5 +1,5 @@
 """Compression bombs stop at the size cap, inside the decoder, for every layer; a poll that
-meets one stays small (peak RSS measured in a fresh process by bench/bombs.py)."""
+meets one stays small (peak RSS measured in a fresh process by tests/bombcase.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bench.bombs import GOALS, run_case
 from bot.feeds.decode import STEP, BodyTooLarge, BoundedDecoder, UnsupportedEncoding
 from bot.feeds.fetch import Fetcher, FetchState, make_client
 from bot.feeds.fulltext import FullText, FullTextSettings
+from tests.bombcase import GOALS, run_case
 from tests.feeds.conftest import TEST_FETCH
 from tests.feedserver import FeedServer, gzip_bomb, rss
 

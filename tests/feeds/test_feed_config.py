@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.__main__ import fetch_settings, poll_settings
+from bot.app import fetch_settings, poll_settings
 from bot.config import parse_config
 from bot.errors import ConfigError
 

@@ -22,8 +22,8 @@ from bot.store.faults import StorageStatus, describe
 log = logging.getLogger(__name__)
 
 
-class OpsServices:
-    """Heartbeat + metrics for one run of the bot."""
+class Monitoring:
+    """Heartbeat + metrics port for one run of the bot."""
 
     def __init__(
         self,

@@ -1,0 +1,397 @@
+"""Composition root and run loop: build every dependency from the config, start, stop.
+
+The command line (bot/cli/) calls `run_bot`; everything a running bot is made of — store,
+fetcher, pipeline, delivery, scheduler, chat sides, monitoring — is built here and
+nowhere else. The chat platforms are built in one function, `build_chat_side`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, TextIO
+
+from bot.chat.base import Destination
+from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.console import ConsoleDestination
+from bot.chat.delivery import Delivery
+from bot.config import Config, Secrets
+from bot.errors import SeedError
+from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
+from bot.feeds.fulltext import FullText, FullTextSettings
+from bot.feeds.manage import web_check, web_download
+from bot.feeds.next_check import CheckBounds
+from bot.feeds.opml import MAX_OPML_BYTES
+from bot.feeds.parse_pool import FeedParser
+from bot.feeds.state import PollSettings
+from bot.models import Feed
+from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
+from bot.scheduler import FeedScheduler
+from bot.seeds import Seed, load_seeds
+from bot.store import Store
+from bot.store.faults import StorageStatus
+from bot.store.lock import InstanceLock
+from bot.timeutil import utc_now
+
+if TYPE_CHECKING:
+    from bot.analysis.relevance_model import RelevanceModel
+    from bot.chat.discord_chat import DiscordRuntime
+    from bot.chat.slack_chat import SlackRuntime
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: exit codes)
+
+
+# ------------------------------------------------------------------ building
+
+
+def build_assessor(
+    config: Config, relevance_model: RelevanceModel | None = None
+) -> ArticleAssessor:
+    """The analysis the pipeline uses; relevance is judged by `relevance_model`, by default
+    the fitted file in the repository."""
+    from bot.analysis.assess import build_assessor as build
+    from bot.analysis.relevance_model import load_model
+
+    model = relevance_model or load_model()
+    assessor: ArticleAssessor = build(config.analysis.relevance_threshold, model)
+    return assessor
+
+
+def load_config_seeds(config: Config) -> list[Seed]:
+    """The seed corpus the config names; every command (and check-config) loads it here."""
+    folder = config.bot.seeds_dir
+    if not folder.is_dir():
+        raise SeedError(
+            f"bot.seeds_dir: {folder}: seed folder not found (relative paths resolve against"
+            " the config file's folder; set bot.seeds_dir or pass --seeds)"
+        )
+    return load_seeds(folder)
+
+
+def fetch_settings(config: Config) -> FetchSettings:
+    return FetchSettings(
+        connect_timeout=config.fetch.connect_timeout_seconds,
+        read_timeout=config.fetch.read_timeout_seconds,
+        total_timeout=config.polling.timeout_seconds,
+        max_body_bytes=config.polling.max_body_bytes,
+        max_connections=config.fetch.max_connections,
+        max_connections_per_host=config.fetch.max_connections_per_host,
+        allow_private_addresses=config.fetch.allow_private_addresses,
+        user_agent=user_agent(config.fetch.user_agent_contact),
+    )
+
+
+def poll_settings(config: Config) -> PollSettings:
+    polling = config.polling
+    return PollSettings(
+        default_interval_minutes=polling.interval_minutes,
+        bounds=CheckBounds(
+            min_minutes=polling.min_interval_minutes,
+            max_minutes=polling.max_interval_minutes,
+            backoff_cap_hours=polling.backoff_cap_hours,
+        ),
+        failure_notice_after=polling.failure_notice_after,
+        max_items_per_poll=polling.max_items_per_poll,
+    )
+
+
+def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
+    full = config.full_text
+    return FullText(
+        fetcher,
+        FullTextSettings(
+            enabled=full.enabled,
+            teaser_chars=full.teaser_chars,
+            max_page_bytes=full.max_page_bytes,
+            robots_cache=timedelta(hours=full.robots_cache_hours),
+            max_pages_per_poll=full.max_pages_per_poll,
+            max_pages_per_host=full.max_pages_per_host,
+        ),
+        utc_now,
+    )
+
+
+def feed_admin(config: Config, fetcher: Fetcher, opml: Fetcher, parser: FeedParser) -> FeedAdmin:
+    """The checks feed management makes on the web: `fetcher` for feeds, `opml` capped at
+    MAX_OPML_BYTES for OPML files."""
+    return FeedAdmin(
+        default_interval=config.polling.interval_minutes,
+        check=web_check(fetcher, parser, utc_now),
+        download=web_download(opml),
+    )
+
+
+def sync_config_feeds(config: Config, store: Store) -> None:
+    """Config feeds into the store; feeds added from the command line stay as they are."""
+    store.sync_feeds(
+        [
+            Feed(
+                url=f.url,
+                name=f.name,
+                interval_minutes=f.interval_minutes or config.polling.interval_minutes,
+                backfill=f.backfill,
+            )
+            for f in config.feeds
+        ],
+        utc_now(),
+    )
+
+
+def build_destinations(
+    config: Config,
+    stdout: TextIO,
+    chat: ChatSide,
+) -> list[Destination]:
+    """Every configured destination; the console when no chat platform is set up."""
+    found = list(chat.destinations)
+    mode = config.console.enabled
+    if mode == "always" or (mode == "auto" and not found):
+        found.append(ConsoleDestination(stdout))
+    return found
+
+
+# ------------------------------------------------------------------ chat side
+
+
+@dataclass
+class ChatSide:
+    """The chat platforms this run talks to (none when no secret is set)."""
+
+    discord: DiscordRuntime | None = None
+    slack: SlackRuntime | None = None
+
+    @property
+    def destinations(self) -> list[Destination]:
+        return [r.destination for r in (self.discord, self.slack) if r is not None]
+
+    async def login(self) -> None:
+        """run --once: Discord's REST client needs a login before it can post."""
+        if self.discord is not None and self.discord.client is not None:
+            await self.discord.client.login(self.discord.token or "")
+
+    def connect(self) -> asyncio.Task[None] | None:
+        """Start Discord's gateway connection (a task that ends when it gives up)."""
+        return self.discord.start() if self.discord is not None else None
+
+    async def start(self) -> None:
+        if self.slack is not None:
+            await self.slack.start()
+
+    async def close(self) -> None:
+        if self.slack is not None:
+            await self.slack.close()
+        if self.discord is not None:
+            await self.discord.close()
+
+
+def secret(secrets: Secrets, name: str) -> str | None:
+    value = secrets.get(name)
+    return value.reveal() if value is not None else None
+
+
+def build_chat_side(
+    config: Config, secrets: Secrets, store: Store, commands: Commands, opml: Fetcher
+) -> ChatSide:
+    """Discord when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set, Slack when SLACK_BOT_TOKEN
+    or SLACK_WEBHOOK_URL is set. The platform modules are imported only when configured."""
+    side = ChatSide()
+    token, webhook = secret(secrets, "DISCORD_TOKEN"), secret(secrets, "DISCORD_WEBHOOK_URL")
+    if token is not None or webhook is not None:
+        from bot.chat.discord_chat import build_discord
+
+        side.discord = build_discord(
+            config.discord,
+            token=token,
+            webhook_url=webhook,
+            store=store,
+            commands=commands,
+            clock=utc_now,
+        )
+    if secret(secrets, "SLACK_BOT_TOKEN") or secret(secrets, "SLACK_WEBHOOK_URL"):
+        from bot.chat.slack_chat import build_slack
+        from bot.chat.slack_commands import opml_fetcher
+
+        side.slack = build_slack(
+            config.slack,
+            bot_token=secret(secrets, "SLACK_BOT_TOKEN"),
+            app_token=secret(secrets, "SLACK_APP_TOKEN"),
+            signing_secret=secret(secrets, "SLACK_SIGNING_SECRET"),
+            webhook_url=secret(secrets, "SLACK_WEBHOOK_URL"),
+            store=store,
+            commands=commands,
+            clock=utc_now,
+            fetch_opml=opml_fetcher(opml),
+        )
+    return side
+
+
+# ------------------------------------------------------------------ run
+
+
+async def run_bot(
+    config: Config,
+    secrets: Secrets,
+    judge: ArticleAssessor | None,
+    *,
+    once: bool,
+    stdout: TextIO,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
+    closes the database and the chat connections. `judge` None means the real analysis
+    over this run's store."""
+    seeds = load_config_seeds(config)
+    lock = InstanceLock.acquire(config.bot.database)  # one running bot per database
+    try:
+        store = Store.open(config.bot.database)
+    except BaseException:
+        lock.release()
+        raise
+    storage = StorageStatus(utc_now, lock.write_status)  # disk full, corrupt: reported once
+    settings = fetch_settings(config)
+    client = make_client(settings)
+    parser = FeedParser(config.fetch.parse_processes)
+    chat = ChatSide()
+    if judge is None:
+        judge = build_assessor(config)
+    try:
+        fetcher = Fetcher(client, settings)
+        opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
+        admin = feed_admin(config, fetcher, opml, parser)
+        commands = Commands(store, utc_now, feed_admin=admin)
+        chat = build_chat_side(config, secrets, store, commands, opml)
+        destinations = build_destinations(config, stdout, chat)
+        delivery = Delivery(store, destinations, utc_now, storage=storage)
+        pipeline = Pipeline(
+            store,
+            fetcher,
+            judge,
+            [d.name for d in destinations],
+            utc_now,
+            on_alert=delivery.wake,
+            settings=poll_settings(config),
+            parser=parser,
+            article_text=build_full_text(config, fetcher),
+            storage=storage,
+        )
+        added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
+        log.info(
+            "seed corpus: %d articles (%d new) from %s", len(seeds), added, config.bot.seeds_dir
+        )
+        sync_config_feeds(config, store)
+        log.info(
+            "destinations: %s; feeds: %d; database: %s",
+            ", ".join(d.name for d in destinations) or "none",
+            len(store.feeds()),
+            config.bot.database,
+        )
+        if once:
+            return await _run_once(pipeline, delivery, chat, storage)
+        return await _serve(config, store, pipeline, delivery, chat, admin, storage, stop)
+    finally:
+        await chat.close()
+        await client.aclose()
+        parser.close()
+        store.close()
+        lock.release()
+        log.info("stopped; database closed")
+
+
+async def _run_once(
+    pipeline: Pipeline, delivery: Delivery, chat: ChatSide, storage: StorageStatus
+) -> int:
+    await chat.login()
+    results = await pipeline.run_once()
+    await delivery.deliver_due()
+    storage.raise_if_faulted()  # a database fault: one line, exit 1
+    failed = [r for r in results if not r.ok]
+    log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+    if results and len(failed) == len(results):
+        log.error("every feed failed this cycle (exit code %d)", EXIT_ALL_FEEDS_FAILED)
+        return EXIT_ALL_FEEDS_FAILED
+    return EXIT_OK
+
+
+async def _serve(
+    config: Config,
+    store: Store,
+    pipeline: Pipeline,
+    delivery: Delivery,
+    chat: ChatSide,
+    admin: FeedAdmin,
+    storage: StorageStatus,
+    stop: asyncio.Event | None,
+) -> int:
+    """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    from bot.monitoring import Monitoring  # here, so `health` (every 30 s in Docker) stays light
+
+    monitoring = Monitoring(config, store, utc_now, storage)
+    await monitoring.start()
+    scheduler = FeedScheduler(
+        store,
+        monitoring.timed(pipeline.poll_feed),
+        utc_now,
+        default_interval_minutes=config.polling.interval_minutes,
+        jitter_seconds=config.polling.jitter_seconds,
+    )
+    scheduler.start()
+    # the database works again: poll what waited for it now
+    storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
+    admin.changed = _job_resync(scheduler)
+    connection = chat.connect()
+    if connection is not None:
+        connection.add_done_callback(lambda task: _chat_ended(task, stop))
+    delivering = asyncio.create_task(delivery.run(), name="delivery")
+    try:
+        await chat.start()
+        log.info("running; press Ctrl-C to stop")
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if chat.slack is not None:
+            await chat.slack.close()
+        await scheduler.stop()
+        await delivery.shutdown(delivering)
+        if chat.discord is not None:
+            await chat.discord.close()
+        if connection is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await connection
+        await monitoring.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if connection is not None and connection.done() and not connection.cancelled():
+        return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
+    return EXIT_OK
+
+
+def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
+    """The chat connection gave up for good (e.g. a rejected token): stop the bot."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        log.error("stopping: %s", exc)
+        stop.set()
+
+
+def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
+    """After /news feeds add|remove|import: one polling job per feed in the database."""
+
+    async def resync() -> None:
+        scheduler.sync()
+
+    return resync
