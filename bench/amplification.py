@@ -7,7 +7,7 @@ one JSON line.
 A local feed server (tests/feedserver.py, in this process) serves the feed and an article
 page per item; the feed is marked as polled once, so every item is new. The pipeline runs
 with the default settings (polling.max_items_per_poll, full_text.max_pages_per_poll and
-max_pages_per_host), a no-op judge and a trivial page extractor (extraction is not what is
+max_pages_per_host), a no-op assessor and a trivial page extractor (extraction is not what is
 measured), on a real SQLite file. Figures: page requests per poll, items analysed per poll,
 items still waiting after each poll.
 """
@@ -29,6 +29,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 async def measure(items: int, polls: int, db: Path) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
+    from bot.analysis.assess import Assessment
+    from bot.analysis.memory import Memory
     from bot.feeds.fetch import Fetcher, FetchSettings, make_client
     from bot.feeds.fulltext import FullText, FullTextSettings
     from bot.models import Article, Verdict
@@ -37,11 +39,12 @@ async def measure(items: int, polls: int, db: Path) -> dict[str, Any]:
     from bot.store import Store
     from tests.feedserver import rss, running_feed_server
 
-    class RecordingJudge:
-        def judge(self, article: Article) -> Verdict:
-            return Verdict(article.id, False, 0.0, None, (), None, None, False, (), "", "bench")
+    class RecordingAssessor:
+        def assess(self, article: Article, known: Memory) -> Assessment:
+            verdict = Verdict(article.id, False, 0.0, None, (), None, None, False, (), "", "bench")
+            return Assessment(verdict)
 
-        def judge_seed(self, seed: Seed) -> Verdict:
+        def assess_seed(self, seed: Seed, known: Memory) -> Assessment:
             raise NotImplementedError
 
     def clock() -> datetime:
@@ -64,7 +67,7 @@ async def measure(items: int, polls: int, db: Path) -> dict[str, Any]:
             pipeline = Pipeline(
                 store,
                 fetcher,
-                RecordingJudge(),
+                RecordingAssessor(),
                 ["bench"],
                 clock,
                 article_text=FullText(

@@ -32,7 +32,7 @@ from bot.analysis.memory import MemoryRecord, StoredClaim
 from bot.analysis.relevance_model import load_model
 from bot.models import Article
 from bot.store import Store
-from bot.store.memory import StoreMemory
+from bot.store.known import KnownToStore
 
 FIRMS = ["OpenAI", "Anthropic", "Meta", "Google", "Microsoft", "Stability AI", "Midjourney"]
 VERBS = ["sued", "accused", "settled with", "signed a licensing deal with", "asked", "warned"]
@@ -69,7 +69,6 @@ def _words(text: str) -> tuple[str, ...]:
 def build_history(store: Store, n_claims: int, rng: random.Random) -> None:
     """Stored through Store.remember_analysis like real records; names, numbers and index
     words come from quick regexes instead of the analysis's extraction, to build fast."""
-    memory = StoreMemory(store)
     per_article = 10
     for i in range(n_claims // per_article):
         texts = [sentence(rng) for _ in range(per_article)]
@@ -79,7 +78,7 @@ def build_history(store: Store, n_claims: int, rng: random.Random) -> None:
         )
         title = f"{name(rng)} Media sues {rng.choice(FIRMS)}"
         lead = texts[0]
-        memory.remember(
+        store.remember_analysis(
             MemoryRecord(
                 article_id=f"hist-{i}",
                 title=title,
@@ -120,14 +119,14 @@ def run(size: int, articles: list[Article]) -> dict[str, float]:
     t0 = time.perf_counter()
     build_history(store, size, rng)
     built = time.perf_counter() - t0
-    memory = StoreMemory(store)
+    memory = KnownToStore(store)
     analyzer = Analyzer(relevance_model=load_model())
     for a in test_articles(5, random.Random(size + 1), "warm-up"):  # regexes, caches
-        memory.remember(analyzer.analyze_full(a, memory).record)
+        store.remember_analysis(analyzer.analyze_full(a, memory).record)
     t0, c0 = time.perf_counter(), time.process_time()
     for a in articles:
         result = analyzer.analyze_full(a, memory)
-        memory.remember(result.record)
+        store.remember_analysis(result.record)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     store.close()
     return {

@@ -7,7 +7,7 @@ lemon24/reader updating the same feeds in the same run. Prints one JSON line.
 The feed server (tests/feedserver.py: real HTTP on 127.0.0.1, ETag / 304) runs in its own
 process, and so do newsbot and reader, so each one's peak RSS is its own. newsbot's figure
 adds the peak RSS of its parse worker processes. Every item of the cold cycle is new and
-goes through the pipeline's judge: here a no-op judge that records each item as "not
+goes through the pipeline's assessor: here a no-op one that records each item as "not
 relevant" (the analysis is benchmarked elsewhere); articles, verdicts and feed state are
 written to a real SQLite file. The warm cycle is all 304s.
 
@@ -83,24 +83,27 @@ def run_ours(port: int, feeds: int, processes: int, connections: int) -> dict[st
     sys.path.insert(0, str(REPO))
     from datetime import UTC, datetime
 
+    from bot.analysis.assess import Assessment
+    from bot.analysis.memory import Memory
     from bot.feeds.fetch import Fetcher, FetchSettings, make_client
-    from bot.feeds.workers import FeedParser
+    from bot.feeds.parse_pool import FeedParser
     from bot.models import Article, Verdict
     from bot.pipeline import Pipeline
     from bot.seeds import Seed
     from bot.store import Store
 
-    class RecordingJudge:
-        """A no-op judge: every item is recorded as not relevant."""
+    class RecordingAssessor:
+        """A no-op assessor: every item is recorded as not relevant."""
 
         def __init__(self) -> None:
             self.count = 0
 
-        def judge(self, article: Article) -> Verdict:
+        def assess(self, article: Article, known: Memory) -> Assessment:
             self.count += 1
-            return Verdict(article.id, False, 0.0, None, (), None, None, False, (), "", "bench")
+            verdict = Verdict(article.id, False, 0.0, None, (), None, None, False, (), "", "bench")
+            return Assessment(verdict)
 
-        def judge_seed(self, seed: Seed) -> Verdict:
+        def assess_seed(self, seed: Seed, known: Memory) -> Assessment:
             raise NotImplementedError
 
     def clock() -> datetime:
@@ -117,7 +120,7 @@ def run_ours(port: int, feeds: int, processes: int, connections: int) -> dict[st
         with store.transaction():
             for i in range(feeds):
                 store.add_feed(f"http://127.0.0.1:{port}/feed/{i}.xml", now=now)
-            # Already polled once: every item of the cold cycle is new and goes to the judge.
+            # Already polled once: every item of the cold cycle is new and goes to the assessor.
             store.db.execute("UPDATE feeds SET first_poll_done = 1")
         # All feeds are on one local server standing in for 1,000 sites, so the per-host
         # limit is raised to the global one.
@@ -129,11 +132,11 @@ def run_ours(port: int, feeds: int, processes: int, connections: int) -> dict[st
             allow_private_addresses=True,
         )
         parser = FeedParser(processes)
-        judge = RecordingJudge()
+        assessor = RecordingAssessor()
         try:
             async with make_client(settings) as client:
                 pipeline = Pipeline(
-                    store, Fetcher(client, settings), judge, ["bench"], clock, parser=parser
+                    store, Fetcher(client, settings), assessor, ["bench"], clock, parser=parser
                 )
                 cold, first = await cycle(pipeline)
                 warm, second = await cycle(pipeline)
@@ -155,7 +158,7 @@ def run_ours(port: int, feeds: int, processes: int, connections: int) -> dict[st
             "cold_failed": sum(1 for r in first if not r.ok),
             "cold_new_articles": sum(r.new_articles for r in first),
             "articles_stored": stored,
-            "items_judged": judge.count,
+            "items_judged": assessor.count,
             "warm_not_modified": sum(1 for r in second if r.not_modified),
             "judge": "no-op recorder (every cold item judged, stored as not relevant)",
         }

@@ -25,10 +25,12 @@ from bot.errors import SeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
 from bot.feeds.fulltext import FullText, FullTextSettings
 from bot.feeds.manage import web_check, web_download
+from bot.feeds.next_check import CheckBounds
 from bot.feeds.opml import MAX_OPML_BYTES
-from bot.feeds.schedule import CheckBounds
-from bot.feeds.workers import FeedParser
-from bot.pipeline import Judge, Pipeline, PollSettings, record_seeds
+from bot.feeds.parse_pool import FeedParser
+from bot.feeds.state import PollSettings
+from bot.models import Feed
+from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
@@ -50,18 +52,17 @@ EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: e
 # ------------------------------------------------------------------ building
 
 
-def build_judge(
-    config: Config, store: Store, relevance_model: RelevanceModel | None = None
-) -> Judge:
-    """The analysis the pipeline uses, looking things up in (and remembering to) `store`;
-    relevance is judged by `relevance_model`, by default the fitted file in the repository."""
-    from bot.analysis.judge import build_judge as build
+def build_assessor(
+    config: Config, relevance_model: RelevanceModel | None = None
+) -> ArticleAssessor:
+    """The analysis the pipeline uses; relevance is judged by `relevance_model`, by default
+    the fitted file in the repository."""
+    from bot.analysis.assess import build_assessor as build
     from bot.analysis.relevance_model import load_model
-    from bot.store.memory import StoreMemory
 
     model = relevance_model or load_model()
-    judge: Judge = build(StoreMemory(store), config.analysis.relevance_threshold, model)
-    return judge
+    assessor: ArticleAssessor = build(config.analysis.relevance_threshold, model)
+    return assessor
 
 
 def load_config_seeds(config: Config) -> list[Seed]:
@@ -132,12 +133,12 @@ def sync_config_feeds(config: Config, store: Store) -> None:
     """Config feeds into the store; feeds added from the command line stay as they are."""
     store.sync_feeds(
         [
-            {
-                "url": f.url,
-                "name": f.name,
-                "interval_minutes": f.interval_minutes or config.polling.interval_minutes,
-                "backfill": f.backfill,
-            }
+            Feed(
+                url=f.url,
+                name=f.name,
+                interval_minutes=f.interval_minutes or config.polling.interval_minutes,
+                backfill=f.backfill,
+            )
             for f in config.feeds
         ],
         utc_now(),
@@ -199,7 +200,7 @@ def build_chat_side(
 async def run_bot(
     config: Config,
     secrets: Secrets,
-    judge: Judge | None,
+    judge: ArticleAssessor | None,
     *,
     once: bool,
     stdout: TextIO,
@@ -221,7 +222,7 @@ async def run_bot(
     parser = FeedParser(config.fetch.parse_processes)
     chat = ChatSide()
     if judge is None:
-        judge = build_judge(config, store)
+        judge = build_assessor(config)
     try:
         fetcher = Fetcher(client, settings)
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))

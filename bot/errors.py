@@ -25,6 +25,11 @@ class FeedError(NewsbotError):
     """A feed could not be fetched or parsed; kept as a value in poll results."""
 
 
+class AddressRefused(FeedError, OSError):
+    """The private-address guard refused a host (an OSError, as a name lookup's failure
+    must be); the message starts with "refused:" and says how to allow it."""
+
+
 class ChatError(NewsbotError):
     """A chat platform refused or failed a request.
 

@@ -10,6 +10,52 @@ from datetime import datetime
 
 
 @dataclass(frozen=True)
+class FeedState:
+    """What the polls have learnt about a feed; replaced whole after each poll
+    (bot.feeds.state decides the next one)."""
+
+    fetch_url: str | None = None  # where it is fetched from after a permanent redirect
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None  # of the last body parsed
+    last_checked_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    last_status: str | None = None  # ok | not_modified | unchanged | error
+    last_warning: str | None = None
+    consecutive_failures: int = 0
+    next_check_at: datetime | None = None
+    failing_notified: bool = False  # a "feed is failing" notice went out
+    first_poll_done: bool = False
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A watched feed: keyed by the URL it was added with, plus its poll state."""
+
+    url: str
+    name: str = ""
+    title: str = ""  # the feed's own title, from its last parse
+    interval_minutes: int | None = None  # None: the configured default
+    backfill: int = 0  # items the first poll analyses (the rest are only recorded)
+    origin: str = "config"  # config | cli (added from the command line or chat)
+    added_at: datetime | None = None
+    state: FeedState = field(default_factory=FeedState)
+
+    @property
+    def display_name(self) -> str:
+        """The name a person gave it, else the feed's own title, else its URL."""
+        return self.name or self.title or self.url
+
+    @property
+    def label(self) -> str:
+        """How notices name the feed: "Name (url)", or the URL alone."""
+        name = self.name or self.title
+        return f"{name} ({self.url})" if name else self.url
+
+
+@dataclass(frozen=True)
 class FeedItem:
     """One entry of a parsed feed, cleaned to plain text."""
 

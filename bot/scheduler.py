@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.models import Feed
+
 log = logging.getLogger(__name__)
 
 SYNC_JOB_ID = "sync-feeds"
@@ -32,7 +34,7 @@ class PollOutcome(Protocol):
 
 
 class FeedSource(Protocol):
-    def feeds(self) -> list[dict[str, Any]]: ...
+    def feeds(self) -> list[Feed]: ...
 
 
 class FeedScheduler:
@@ -111,7 +113,7 @@ class FeedScheduler:
 
     def sync(self, *, spread: bool = False) -> None:
         """Add jobs for new feeds, drop jobs of removed feeds, follow interval changes."""
-        feeds = {f["url"]: f for f in self._store.feeds()}
+        feeds = {f.url: f for f in self._store.feeds()}
         jobs = {job.id: job for job in self.scheduler.get_jobs() if job.id != SYNC_JOB_ID}
         for url in jobs.keys() - feeds.keys():
             self.scheduler.remove_job(url)
@@ -122,8 +124,8 @@ class FeedScheduler:
             feed = feeds[url]
             # A failing feed keeps its backoff across restarts; a healthy one is polled
             # soon after start (a conditional GET, so cheap for both sides).
-            first = _parse_time(feed.get("next_check_at"))
-            if not feed.get("consecutive_failures"):
+            first = feed.state.next_check_at
+            if not feed.state.consecutive_failures:
                 first = None
             if first is None or first < now:
                 # Spread first runs over a minute so a restart does not hit every site at once.
@@ -174,14 +176,5 @@ class FeedScheduler:
         with contextlib.suppress(JobLookupError):  # removed while it ran
             self.scheduler.modify_job(url, next_run_time=next_check + jitter)
 
-    def _interval(self, feed: dict[str, Any]) -> int:
-        return int(feed.get("interval_minutes") or self._default_interval)
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
+    def _interval(self, feed: Feed) -> int:
+        return int(feed.interval_minutes or self._default_interval)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from bot.analysis.assess import Assessment
+from bot.analysis.memory import Memory
 from bot.models import Article, Claim, Verdict
 from bot.seeds import Seed
 
@@ -18,14 +20,14 @@ class KeywordJudge:
         self.seen: dict[str, str] = {}
         self.judged: list[str] = []
 
-    def judge(self, article: Article) -> Verdict:
+    def assess(self, article: Article, known: Memory) -> Assessment:
         self.judged.append(article.id)
         text = f"{article.title}. {article.text}"
         relevant = "training" in text.lower()
-        return self._verdict(article.id, text if relevant else "", relevant)
+        return Assessment(self._verdict(article.id, text if relevant else "", relevant))
 
-    def judge_seed(self, seed: Seed) -> Verdict:
-        return self._verdict(seed.id, " ".join(seed.claims) or seed.text, True)
+    def assess_seed(self, seed: Seed, known: Memory) -> Assessment:
+        return Assessment(self._verdict(seed.id, " ".join(seed.claims) or seed.text, True))
 
     def _verdict(self, source_id: str, text: str, relevant: bool) -> Verdict:
         claims = []

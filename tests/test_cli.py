@@ -96,6 +96,6 @@ async def test_run_once_polls_stores_and_prints_alerts(tmp_path: Path) -> None:
         assert store.count("articles") == 5 + 2  # seeds + both items
         assert store.outbox_length() == 0  # delivered
         failed = store.get_feed(dead)
-        assert failed is not None and failed["consecutive_failures"] == 1
+        assert failed is not None and failed.state.consecutive_failures == 1
     finally:
         store.close()

@@ -25,6 +25,7 @@ from bot.config import Config, HealthConfig, MetricsConfig, Secrets, parse_confi
 from bot.errors import ConfigError, NewsbotError
 from bot.health import Heartbeat, check_health
 from bot.metrics import build_registry
+from bot.models import Feed
 from bot.monitoring import Monitoring
 from bot.pipeline import FeedResult
 from bot.store import Store
@@ -54,8 +55,8 @@ def _db(tmp_path: Path) -> Path:
 def _fill(store: Store) -> None:
     store.sync_feeds(
         [
-            {"url": "https://a.example/feed", "name": "A", "interval_minutes": 30, "backfill": 0},
-            {"url": "https://b.example/feed", "name": "B", "interval_minutes": 30, "backfill": 0},
+            Feed(url="https://a.example/feed", name="A", interval_minutes=30, backfill=0),
+            Feed(url="https://b.example/feed", name="B", interval_minutes=30, backfill=0),
         ],
         NOW,
     )

@@ -1,14 +1,21 @@
-"""The pipeline over real HTTP and a real SQLite file, with a hand-written judge."""
+"""The pipeline over real HTTP and a real SQLite file, with a hand-written assessor."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from bot.analysis.assess import Assessment
+from bot.analysis.memory import Memory
+from bot.chat.commands import Commands
 from bot.feeds.fetch import Fetcher, FetchSettings
+from bot.models import Article
 from bot.pipeline import Pipeline, record_seeds
 from bot.seeds import load_seeds
 from bot.store import Store
@@ -40,11 +47,11 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-async def _pipeline(store: Store, judge: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
+async def _pipeline(store: Store, assessor: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
     return Pipeline(
         store,
         Fetcher(client, FetchSettings(max_body_bytes=100_000)),
-        judge,
+        assessor,
         ["console"],
         lambda: NOW,
     )
@@ -61,9 +68,9 @@ async def test_new_relevant_items_are_stored_and_queued_once(
 ) -> None:
     url = server.serve("/feed.xml", rss(STORY_A, STORY_B))
     _add_feed(store, url)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        pipeline = await _pipeline(store, judge, client)
+        pipeline = await _pipeline(store, assessor, client)
         first = await pipeline.poll_feed(url)
         second = await pipeline.poll_feed(url)
     assert first.ok and first.new_articles == 2 and first.alerts == 1
@@ -80,21 +87,21 @@ async def test_first_poll_records_without_alerting_unless_backfill(
 ) -> None:
     url = server.serve("/new.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=0, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        result = await (await _pipeline(store, judge, client)).poll_feed(url)
+        result = await (await _pipeline(store, assessor, client)).poll_feed(url)
     assert result.new_articles == 2 and result.alerts == 0
-    assert judge.judged == []
+    assert assessor.judged == []
     assert {r["status"] for r in store.articles(kind="feed")} == {"recorded"}
 
 
 async def test_backfill_analyses_the_newest_items(store: Store, server: FeedServer) -> None:
     url = server.serve("/bf.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=1, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        result = await (await _pipeline(store, judge, client)).poll_feed(url)
-    assert len(judge.judged) == 1 and result.alerts == 1
+        result = await (await _pipeline(store, assessor, client)).poll_feed(url)
+    assert len(assessor.judged) == 1 and result.alerts == 1
 
 
 async def test_same_link_in_two_feeds_is_one_article(store: Store, server: FeedServer) -> None:
@@ -126,16 +133,16 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
     feed = store.get_feed(bad)
     assert (
         feed is not None
-        and feed["consecutive_failures"] == 1
-        and feed["last_error"].startswith("HTTP 500")
+        and feed.state.consecutive_failures == 1
+        and feed.state.last_error.startswith("HTTP 500")
     )
 
 
 async def test_seeds_are_recorded_once(store: Store) -> None:
     seeds = load_seeds(REPO / "seeds")
-    judge = KeywordJudge()
-    assert record_seeds(store, judge, seeds, NOW) == 5
-    assert record_seeds(store, judge, seeds, NOW) == 0
+    assessor = KeywordJudge()
+    assert record_seeds(store, assessor, seeds, NOW) == 5
+    assert record_seeds(store, assessor, seeds, NOW) == 0
     assert store.count("articles") == 5
     assert store.count("claims") == sum(len(s.claims) for s in seeds)
     hits = store.search("Sora")
@@ -147,7 +154,7 @@ def test_verdict_json_matches_the_dataclass_form() -> None:
     from dataclasses import asdict
 
     from bot.models import Claim, Verdict
-    from bot.pipeline import verdict_json
+    from bot.store.rows import verdict_json
 
     verdict = Verdict(
         article_id="a",
@@ -174,9 +181,9 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     xb = server.serve("/xb.xml", rss(STORY_A, guids=guids))
     _add_feed(store, xa, first_poll_done=False)
     _add_feed(store, xb, first_poll_done=False)
-    judge = KeywordJudge()
+    assessor = KeywordJudge()
     async with httpx.AsyncClient() as client:
-        pipeline = await _pipeline(store, judge, client)
+        pipeline = await _pipeline(store, assessor, client)
         await pipeline.poll_feed(xa)
         recorded = await pipeline.poll_feed(xb)
         assert recorded.alerts == 0 and recorded.new_articles == 1
@@ -192,3 +199,66 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     assert reported.ok and reported.alerts == 1
     assert again.alerts == 0 and third.alerts == 0 and third.new_articles == 0
     assert store.outbox_length("console") == 1
+
+
+class SlowAssessor(KeywordJudge):
+    """The keyword stand-in, taking `seconds` per article like a heavy analysis, and noting
+    how many articles it has assessed (read from another thread)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.done = 0
+
+    def assess(self, article: Article, known: Memory) -> Assessment:
+        time.sleep(self.seconds)
+        assessment = super().assess(article, known)
+        self.done += 1
+        return assessment
+
+
+async def test_a_slash_command_answers_while_a_large_batch_is_analysed(
+    store: Store, server: FeedServer
+) -> None:
+    """Analysis runs outside the write lock: a read on another thread (as a slash command
+    does) answers within moments while a poll of many new articles is being assessed, and
+    only the short commit can make it wait."""
+    items = 60
+    stories = [
+        (f"Suit {i} over training data", f"https://news.example/s{i}", f"Case {i} about training.")
+        for i in range(items)
+    ]
+    url = server.serve("/many.xml", rss(*stories))
+    _add_feed(store, url)
+    store.save_article(
+        {"id": "old", "kind": "feed", "title": "Older training story", "body": "",
+         "seen_at": NOW.isoformat(), "status": "alerted"}
+    )  # fmt: skip
+    assessor = SlowAssessor(seconds=0.05)  # 60 articles: about 3 s of analysis
+    commands = Commands(store, lambda: NOW)
+    waits: list[tuple[float, int]] = []  # (seconds the read took, articles assessed by then)
+    stop = threading.Event()
+
+    def slash_commands() -> None:
+        while not stop.is_set():
+            started = time.perf_counter()
+            answer = commands.search("training")
+            assert answer.items  # it answered with results
+            waits.append((time.perf_counter() - started, assessor.done))
+            time.sleep(0.02)
+
+    reader = threading.Thread(target=slash_commands)
+    async with httpx.AsyncClient() as client:
+        pipeline = await _pipeline(store, assessor, client)
+        started = time.perf_counter()
+        reader.start()
+        try:
+            result = await pipeline.poll_feed(url)
+        finally:
+            stop.set()
+            await asyncio.to_thread(reader.join)
+        took = time.perf_counter() - started
+    assert result.ok and result.new_articles == items and assessor.done == items
+    during = [wait for wait, done in waits if 0 < done < items]  # answered mid-analysis
+    assert len(during) >= 10, waits
+    assert max(during) < 1.0 < took, (max(during), took)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.analysis.memory import ClaimQuery, MemoryRecord, StoredClaim, StoryQuery
 from bot.errors import SearchQueryError, StoreError
 from bot.store import Store
+from bot.store.known import KnownToStore, PendingRecords
 
 NOW = datetime(2025, 11, 5, 12, 0, tzinfo=UTC)
 
@@ -117,3 +120,50 @@ def test_database_is_a_plain_sqlite_file(tmp_path: Path) -> None:
     store.close()
     with sqlite3.connect(tmp_path / "x.db") as conn:
         assert conn.execute("SELECT title FROM articles").fetchone() == ("t",)
+
+
+def _record(article_id: str, claim: str, **changes: object) -> MemoryRecord:
+    record = MemoryRecord(
+        article_id=article_id,
+        title="Guild sues Acme over books",
+        lead=claim,
+        published=NOW,
+        relevant=True,
+        is_seed=False,
+        category="lawsuit",
+        story="story:guild-acme",
+        entities=("Authors Guild", "Acme"),
+        terms=("guild", "sues", "acme", "books"),
+        claims=(StoredClaim(claim),),
+        claim_terms=(tuple(w.strip(".,").lower() for w in claim.split()),),
+        story_title="Authors Guild v. Acme",
+    )
+    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
+
+
+def test_the_analysis_sees_a_batch_before_it_commits_and_once_after(store: Store) -> None:
+    """Articles assessed earlier in a batch are pending until its commit: look-ups find them
+    (after every stored claim, in their stored story), and once committed, exactly once."""
+    store.remember_analysis(_record("a0", "The guild has 9,000 members."))
+    pending = PendingRecords()
+    known = KnownToStore(store, pending)
+    query = ClaimQuery("", ("guild", "sued", "acme", "members"))
+    assert [c.source_id for c in known.candidates(query, 5)] == ["a0"]
+
+    pending.add("a1", "https://n.example/a1", _record("a1", "The guild sued Acme on Monday."))
+    found = known.candidates(query, 5)
+    assert sorted(c.source_id for c in found) == ["a0", "a1"]
+    stored, held = sorted(found, key=lambda c: c.seq)
+    assert (stored.source_id, held.source_id) == ("a0", "a1")  # pending ones come later
+    story = known.stories(["story:guild-acme"])[0]
+    assert (story.size, story.first_source, story.title) == (2, "a0", "Authors Guild v. Acme")
+    stories = known.story_candidates(StoryQuery(("guild", "acme")), 5)
+    assert [s.size for s in stories] == [2]
+    assert pending.holds("other-id", "https://n.example/a1")  # the same link, another feed
+
+    with store.transaction():  # the commit, and the pending record dropped with it
+        store.remember_analysis(_record("a1", "The guild sued Acme on Monday."))
+        pending.discard(["a1"])
+    assert sorted(c.source_id for c in known.candidates(query, 5)) == ["a0", "a1"]
+    assert known.stories(["story:guild-acme"])[0].size == 2
+    assert not pending.holds("a1", "https://n.example/a1") and len(pending) == 0

@@ -28,6 +28,7 @@ from bot.feeds.manage import (
     OpmlDownload,
 )
 from bot.store import Store
+from bot.timeutil import iso
 
 PAGE_SIZE = 5
 MAX_RECENT = 20
@@ -268,8 +269,8 @@ class Commands:
 
     def status(self) -> Answer:
         feeds = self._store.feeds()
-        failing = [f for f in feeds if int(f.get("consecutive_failures") or 0) > 0]
-        checked = [f["last_checked_at"] for f in feeds if f.get("last_checked_at")]
+        failing = [f for f in feeds if f.state.consecutive_failures > 0]
+        checked = [iso(t) or "" for f in feeds if (t := f.state.last_checked_at)]
         facts = [
             ("Feeds", f"{len(feeds) - len(failing)} healthy, {len(failing)} failing"),
             ("Last poll", (max(checked)[:16].replace("T", " ") + " UTC") if checked else "never"),
@@ -284,10 +285,10 @@ class Commands:
             facts.append(("Outbox", "empty"))
         items = tuple(
             Item(
-                title=f.get("name") or f["url"],
-                url=f["url"],
-                meta=f"{f['consecutive_failures']} failures in a row",
-                text=str(f.get("last_error") or ""),
+                title=f.name or f.url,
+                url=f.url,
+                meta=f"{f.state.consecutive_failures} failures in a row",
+                text=str(f.state.last_error or ""),
             )
             for f in failing[:10]
         )
@@ -356,9 +357,9 @@ class Commands:
         needle = prefix.strip().lower()
         out = []
         for f in self._store.feeds():
-            label = f.get("name") or f.get("title") or f["url"]
-            if needle in label.lower() or needle in f["url"].lower():
-                out.append((label, f["url"]))
+            label = f.display_name
+            if needle in label.lower() or needle in f.url.lower():
+                out.append((label, f.url))
         return out[:25]
 
     def complete_recent(self, prefix: str) -> list[tuple[str, str]]:

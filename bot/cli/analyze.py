@@ -11,12 +11,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.app import EXIT_OK, EXIT_USAGE, build_judge, load_config_seeds
+from bot.analysis.assess import Assessment
+from bot.app import EXIT_OK, EXIT_USAGE, build_assessor, load_config_seeds
 from bot.cli.common import SubParsers, command
 from bot.config import Config
-from bot.models import Article, Verdict
-from bot.pipeline import claim_rows, record_seeds, verdict_row
+from bot.models import Article
+from bot.pipeline import record_seeds
 from bot.store import Store
+from bot.store.known import KnownToStore
+from bot.store.polls import ArticleWrite
+from bot.store.rows import claim_rows, verdict_row
 from bot.timeutil import parse_iso, utc_now
 
 if TYPE_CHECKING:
@@ -76,8 +80,9 @@ def analyze_lines(
     line, for a line that is not a valid article."""
     from bot.analysis.analyzer import verdict_to_dict
 
-    judge = build_judge(config, store, relevance_model)
-    record_seeds(store, judge, load_config_seeds(config), utc_now())
+    assessor = build_assessor(config, relevance_model)
+    record_seeds(store, assessor, load_config_seeds(config), utc_now())
+    known = KnownToStore(store)
     out: list[dict[str, object] | None] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -88,9 +93,9 @@ def analyze_lines(
             err.write(f"newsbot: analyze: line {number}: {exc}\n")
             out.append(None)
             continue
-        verdict = judge.judge(article)
-        record_analyzed(store, article, verdict, utc_now())
-        out.append(verdict_to_dict(verdict))
+        assessment = assessor.assess(article, known)
+        record_analyzed(store, article, assessment, utc_now())
+        out.append(verdict_to_dict(assessment.verdict))
     return out
 
 
@@ -121,15 +126,13 @@ def article_from_json(line: str) -> Article:
     )
 
 
-def record_analyzed(store: Store, article: Article, verdict: Verdict, now: datetime) -> None:
-    """Keep an analysed article and its claims with the pipeline's own row builders; no
-    alert is queued, so a novel article is "analysed", not "alerted"."""
-    row = verdict_row(article, verdict, now, {})
-    if row["status"] == "alerted":
-        row["status"] = "analysed"
-    with store.transaction():
-        store.save_article(row)
-        store.save_claims(article.id, claim_rows(verdict, article.published))
+def record_analyzed(store: Store, article: Article, assessment: Assessment, now: datetime) -> None:
+    """Keep an analysed article, its claims and its analysis record with the pipeline's own
+    row builders; no alert is queued, so a novel article is "analysed", not "alerted"."""
+    verdict = assessment.verdict
+    row = verdict_row(article, verdict, now, alerting=False)
+    claims = tuple(claim_rows(verdict, article.published))
+    store.write_articles([ArticleWrite(row, claims, assessment.record)], now)
 
 
 def cmd_analyze(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.manage import MAX_IMPORT, FeedManagementError, FeedManager
 from bot.feeds.opml import MAX_OPML_BYTES
-from bot.feeds.workers import FeedParser
+from bot.feeds.parse_pool import FeedParser
 from bot.store import Store
 from bot.timeutil import utc_now
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from bot.app import EXIT_OK, build_judge, load_config_seeds
+from bot.app import EXIT_OK, build_assessor, load_config_seeds
 from bot.cli.common import SubParsers, command
 from bot.config import Config
 from bot.pipeline import record_seeds
@@ -44,7 +44,7 @@ def cmd_seeds_list(config: Config, args: argparse.Namespace, out: TextIO, err: T
     seeds = load_config_seeds(config)
     store = Store.open(":memory:")
     try:
-        record_seeds(store, build_judge(config, store), seeds, utc_now())
+        record_seeds(store, build_assessor(config), seeds, utc_now())
         for row in store.articles(kind="seed"):
             date = (row["published"] or "")[:10] or "date unknown"
             out.write(f"{row['id']}  {row['title'] or '(untitled)'}\n")
@@ -62,7 +62,7 @@ def cmd_search(config: Config, args: argparse.Namespace, out: TextIO, err: TextI
     seeds = load_config_seeds(config)
     store = Store.open(config.bot.database)
     try:
-        record_seeds(store, build_judge(config, store), seeds, utc_now())
+        record_seeds(store, build_assessor(config), seeds, utc_now())
         hits = store.search(query, limit=args.limit)
     finally:
         store.close()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.analyzer import text_problem
-from bot.analysis.judge import seed_document
+from bot.analysis.assess import seed_document
 from bot.analysis.relevance import HandSignals, hand_signals
 from bot.analysis.relevance_model import (
     SIGNAL_PREFIX,

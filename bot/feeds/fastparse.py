@@ -26,101 +26,28 @@ from feedparser.html import _cp1252
 from feedparser.urls import _urljoin  # what feedparser resolves links and ids with
 from lxml import etree
 
+from bot.feeds.fast_elements import (
+    ANY,
+    ATOM,
+    ATOM_ENTRY,
+    ATOM_FEED,
+    ATOM_LINK_RELS,
+    ATOM_TEXT_TYPES,
+    CONTENT_ENCODED,
+    DC_CREATOR,
+    DC_DATE,
+    NESTED,
+    REPEATABLE,
+    RSS_ATOM_LINK_RELS,
+    RSS_CHANNEL,
+    RSS_IMAGE,
+    RSS_ITEM,
+    XML_LANG,
+    XML_TYPES,
+)
+from bot.feeds.markup import as_text, clean_text, resolve_link, title_text
 from bot.models import FeedItem
 
-ATOM = "{http://www.w3.org/2005/Atom}"
-CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
-DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
-DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
-WFW = "{http://wellformedweb.org/CommentAPI/}"
-SLASH = "{http://purl.org/rss/1.0/modules/slash/}"
-SY = "{http://purl.org/rss/1.0/modules/syndication/}"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-MEDIA = "{http://search.yahoo.com/mrss/}"
-WORDPRESS = "{com-wordpress:feed-additions:1}"
-ANY = ("*",)  # any attributes (media elements: feedparser keeps them aside)
-XML_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"}
-)
-# Elements (with the attributes each may carry) whose meaning is the same here and in
-# feedparser. Anything else may map onto a field in feedparser, so it takes the slow path.
-RSS_CHANNEL = {
-    "title": (),
-    "link": (),
-    "description": (),
-    "language": (),
-    "copyright": (),
-    "lastBuildDate": (),
-    "pubDate": (),
-    "ttl": (),
-    "generator": (),
-    "docs": (),
-    "category": ("domain",),
-    "managingEditor": (),
-    "webMaster": (),
-    DC_CREATOR: (),
-    f"{SY}updatePeriod": (),
-    f"{SY}updateFrequency": (),
-    f"{SY}updateBase": (),
-    f"{ATOM}link": ("href", "rel", "type", "title", "hreflang", "length"),
-    "image": (),
-    f"{WORDPRESS}site": (),
-}
-RSS_IMAGE = {"url": (), "title": (), "link": (), "width": (), "height": (), "description": ()}
-# rel values of an atom:link inside an RSS channel that never become the feed's link
-RSS_ATOM_LINK_RELS = frozenset({"self", "hub", "next", "previous", "first", "last"})
-RSS_ITEM = {
-    "title": (),
-    "link": (),
-    "guid": ("isPermaLink",),
-    "description": (),
-    "pubDate": (),
-    "author": (),
-    "category": ("domain",),
-    "comments": (),
-    "enclosure": ("url", "length", "type"),
-    CONTENT_ENCODED: (),
-    DC_CREATOR: (),
-    DC_DATE: (),
-    f"{WFW}commentRss": (),
-    f"{WFW}comment": (),
-    f"{SLASH}comments": (),
-    f"{MEDIA}content": ANY,  # empty only: a media:title or media:description inside would
-    f"{MEDIA}thumbnail": ANY,  # become the item's title or summary in feedparser
-    f"{WORDPRESS}post-id": (),
-}
-_TEXT_TYPE = ("type",)
-ATOM_FEED = {
-    f"{ATOM}id": (),
-    f"{ATOM}title": _TEXT_TYPE,
-    f"{ATOM}subtitle": _TEXT_TYPE,
-    f"{ATOM}updated": (),
-    f"{ATOM}link": ("href", "rel", "type", "title", "hreflang", "length"),
-    f"{ATOM}author": (),
-    f"{ATOM}generator": ("uri", "version"),
-    f"{ATOM}icon": (),
-    f"{ATOM}logo": (),
-    f"{ATOM}rights": _TEXT_TYPE,
-    f"{ATOM}category": ("term", "scheme", "label"),
-}
-ATOM_ENTRY = {
-    f"{ATOM}id": (),
-    f"{ATOM}title": _TEXT_TYPE,
-    f"{ATOM}link": ATOM_FEED[f"{ATOM}link"],
-    f"{ATOM}published": (),
-    f"{ATOM}updated": (),
-    f"{ATOM}summary": _TEXT_TYPE,
-    f"{ATOM}content": _TEXT_TYPE,
-    f"{ATOM}author": (),
-    f"{ATOM}category": ATOM_FEED[f"{ATOM}category"],
-    f"{ATOM}rights": _TEXT_TYPE,
-}
-REPEATABLE = frozenset(
-    {"category", f"{ATOM}category", f"{ATOM}link", f"{MEDIA}content", f"{MEDIA}thumbnail"}
-)
-NESTED = frozenset({f"{ATOM}author", "image"})  # checked by their own rules
-ATOM_TEXT_TYPES = frozenset({"text", "html"})
-ATOM_LINK_RELS = frozenset({"alternate", "self", "related", "enclosure", "replies", "via"})
 # A plain name: feedparser rewrites authors that hold an e-mail address or brackets.
 _PLAIN_NAME = re.compile(r"[^@()<>\[\]&;]*")
 _PLAIN_EMAIL = re.compile(r"[^\s()<>\[\]&;]*")
@@ -182,8 +109,6 @@ def fast_parse(
 
 
 def _rss(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
-    from bot.feeds.parse import clean_text, title_text
-
     children = list(root)
     if len(children) != 1 or children[0].tag != "channel" or children[0].attrib:
         raise _NotPlain("not one plain <channel>")
@@ -231,8 +156,6 @@ def _rss(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
 def _rss_item(
     item: Any, url: str, base: str, fetched_at: datetime, feed_author: str | None
 ) -> FeedItem:
-    from bot.feeds.parse import clean_text, resolve_link, title_text
-
     fields: dict[str, Any] = {}
     for child in item:
         _take(fields, child, RSS_ITEM)
@@ -277,8 +200,6 @@ def _rss_item(
 
 
 def _atom(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
-    from bot.feeds.parse import title_text
-
     _check_text(root)
     fields: dict[str, Any] = {}
     entries = []
@@ -309,8 +230,6 @@ def _atom(root: Any, url: str, base: str, fetched_at: datetime) -> FastFeed:
 def _atom_entry(
     entry: Any, url: str, base: str, fetched_at: datetime, feed_author: str | None
 ) -> FeedItem:
-    from bot.feeds.parse import resolve_link, title_text
-
     fields: dict[str, Any] = {}
     for child in entry:
         _take(fields, child, ATOM_ENTRY)
@@ -338,8 +257,6 @@ def _atom_entry(
 
 
 def _atom_text(element: Any) -> str:
-    from bot.feeds.parse import as_text
-
     if element is None:
         return ""
     kind = element.get("type", "text")

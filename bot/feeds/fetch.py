@@ -31,6 +31,7 @@ import httpx
 from aiohttp.abc import AbstractResolver
 
 from bot import PROJECT_URL, __version__
+from bot.errors import AddressRefused
 from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, UnsupportedEncoding
 from bot.feeds.transport import AiohttpTransport
 
@@ -192,10 +193,9 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             return _error(state.url, f"timed out ({type(exc).__name__})")
         except httpx.ConnectError as exc:
-            text = str(exc)  # the address guard's refusals say so themselves
-            return _error(
-                state.url, text if text.startswith("refused:") else f"could not connect: {text}"
-            )
+            if isinstance(exc.__cause__, AddressRefused):  # the guard's refusal says why
+                return _error(state.url, str(exc))
+            return _error(state.url, f"could not connect: {exc}")
         except httpx.RemoteProtocolError as exc:
             return _error(state.url, f"the server broke off the response: {exc}")
         except httpx.DecodingError as exc:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Literal, Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -80,6 +80,16 @@ class _Robots:
     disallow_all: bool
     fetched_at: datetime
     note: str = ""
+
+
+class ArticleText(Protocol):
+    """Where the text to analyse comes from: the feed, or the article page when allowed."""
+
+    def page_budget(self) -> PageBudget: ...
+
+    async def text_for(
+        self, url: str | None, feed_text: str, budget: PageBudget | None = None
+    ) -> PageText | None: ...
 
 
 class FullText:

@@ -13,14 +13,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from bot.errors import FeedError, NewsbotError
+from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
-from bot.feeds.parse import discover_feed_links
-from bot.feeds.workers import FeedParser
+from bot.feeds.parse_pool import FeedParser
+from bot.models import Feed
 from bot.store import Store
+from bot.timeutil import iso
 
 MAX_URL_CHARS = 2000
 MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
@@ -196,7 +198,7 @@ class FeedManager:
         if feed is None:
             raise FeedManagementError(f"{url} is not watched")
         await self._changed()
-        return RemovedFeed(feed["url"], feed.get("origin") or "config")
+        return RemovedFeed(feed.url, feed.origin)
 
     async def import_opml(self, data: bytes) -> ImportReport:
         """Add every feed of an OPML file that passes the same checks as `add`, up to
@@ -259,10 +261,7 @@ class FeedManager:
         return [_health(row) for row in self._store.feeds()]
 
     def export_opml(self) -> str:
-        feeds = [
-            OpmlFeed(row["url"], row.get("name") or row.get("title") or "")
-            for row in self._store.feeds()
-        ]
+        feeds = [OpmlFeed(f.url, f.name or f.title) for f in self._store.feeds()]
         return write_opml(feeds, now=self._clock())
 
     # ------------------------------------------------------------ steps
@@ -306,16 +305,17 @@ def _address_problem(url: str) -> str | None:
     return None
 
 
-def _health(row: dict[str, Any]) -> FeedHealth:
+def _health(feed: Feed) -> FeedHealth:
+    state = feed.state
     return FeedHealth(
-        url=row["url"],
-        name=row.get("name") or row.get("title") or "",
-        origin=row.get("origin") or "config",
-        interval_minutes=int(row.get("interval_minutes") or 0),
-        last_success_at=row.get("last_success_at"),
-        last_error=row.get("last_error") if row.get("consecutive_failures") else None,
-        last_error_at=row.get("last_error_at"),
-        consecutive_failures=int(row.get("consecutive_failures") or 0),
-        next_check_at=row.get("next_check_at"),
-        fetch_url=row.get("fetch_url"),
+        url=feed.url,
+        name=feed.name or feed.title,
+        origin=feed.origin,
+        interval_minutes=feed.interval_minutes or 0,
+        last_success_at=iso(state.last_success_at),
+        last_error=state.last_error if state.consecutive_failures else None,
+        last_error_at=iso(state.last_error_at),
+        consecutive_failures=state.consecutive_failures,
+        next_check_at=iso(state.next_check_at),
+        fetch_url=state.fetch_url,
     )

@@ -10,62 +10,22 @@ from __future__ import annotations
 
 import calendar
 import email.utils
-import html
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
 from bot.errors import FeedError
+from bot.feeds.charset import mend_surrogate_references, normalise_encoding
 from bot.feeds.fastparse import fast_parse
+from bot.feeds.markup import as_text, clean_text, resolve_link, tidy, title_text
 from bot.models import FeedItem
 
 JSON_FEED_VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "td",
-        "th",
-        "tr",
-        "ul",
-    ]
-)
-# iframe and object are not here: their content is fallback text, often all there is after them.
-_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "svg"})
-_MAX_TITLE_CHARS = 1_000
 
 
 @dataclass(frozen=True)
@@ -182,7 +142,7 @@ def _item(
         link=resolve_link(feed_url, entry.get("link") or None),
         title=title_text(_field(entry, "title", atom)),
         summary=_field(entry, "summary", atom),
-        content=_tidy(content) if len(contents) > 1 else content,
+        content=tidy(content) if len(contents) > 1 else content,
         published=published,
         published_is_fallback=fallback,
         author=_text_or_none(entry.get("author")) or feed_author,
@@ -249,111 +209,6 @@ def _has_substance(item: FeedItem) -> bool:
     return bool(item.title or item.link or item.guid or item.summary or item.content)
 
 
-# ------------------------------------------------------------------ encodings
-
-_UTF8_BOM = b"\xef\xbb\xbf"
-_PROLOG_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""")
-_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([\w.:-]+)[\"']?", re.IGNORECASE)
-
-
-def normalise_encoding(body: bytes, content_type: str) -> tuple[bytes, str]:
-    """Settle the encoding before feedparser sees the bytes, for the common lies:
-
-    - bytes that are valid UTF-8 (and not plain ASCII) are UTF-8, whatever the HTTP header
-      or the XML prolog claims (a legacy single-byte text is practically never valid UTF-8);
-    - a document that says it is UTF-8 (BOM, header or prolog) but has stray invalid bytes
-      keeps its UTF-8 and reads each stray byte as Windows-1252 (a Latin-1 "ñ" pasted in).
-
-    Anything else (declared legacy encodings, UTF-16, no declaration) is left to feedparser,
-    which uses the declarations and then chardet.
-    """
-    media = content_type.split(";", 1)[0].strip() or "application/xml"
-    if media.startswith("text/"):
-        media = "application/xml"  # RFC 3023 would make text/* without charset US-ASCII
-    declared = _declared_charset(body, content_type)
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return body, media
-    if body.isascii():
-        return body, _with_charset(media, declared)
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        says_utf8 = body.startswith(_UTF8_BOM) or (declared or "").lower() in ("utf-8", "utf8")
-        if not says_utf8:
-            return body, _with_charset(media, declared)
-        mended = _mend_utf8(body)
-        if mended is None:
-            return body, _with_charset(media, declared)
-        return mended, f"{media}; charset=utf-8"
-    return body, f"{media}; charset=utf-8"
-
-
-def _declared_charset(body: bytes, content_type: str) -> str | None:
-    header = _CHARSET.search(content_type)
-    if header:
-        return header.group(1)
-    prolog = _PROLOG_ENCODING.match(body.removeprefix(_UTF8_BOM)[:200])
-    return prolog.group(1).decode("ascii") if prolog else None
-
-
-def _with_charset(media: str, charset: str | None) -> str:
-    return f"{media}; charset={charset}" if charset else media
-
-
-def _mend_utf8(body: bytes, max_repairs: int = 200) -> bytes | None:
-    """UTF-8 with each invalid byte read as Windows-1252; None when too broken to mend."""
-    parts: list[str] = []
-    view = body.removeprefix(_UTF8_BOM)
-    for _ in range(max_repairs):
-        try:
-            parts.append(view.decode("utf-8"))
-            return "".join(parts).encode("utf-8")
-        except UnicodeDecodeError as exc:
-            parts.append(view[: exc.start].decode("utf-8"))
-            parts.append(view[exc.start : exc.end].decode("cp1252", errors="replace"))
-            view = view[exc.end :]
-    return None
-
-
-_MAYBE_SURROGATE = re.compile(rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5[5-7][0-9]{3});")
-_NUMERIC_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,8});")
-
-
-def mend_surrogate_references(body: bytes) -> bytes:
-    """Character references to UTF-16 surrogates ("&#55357;&#56832;", written by generators
-    that count in UTF-16) as the character meant; a lone one as U+FFFD. XML forbids them,
-    and feedparser raises UnicodeEncodeError on them."""
-    if b"&#" not in body or not _MAYBE_SURROGATE.search(body):
-        return body
-    refs = list(_NUMERIC_REF.finditer(body))
-    parts: list[bytes] = []
-    done = index = 0
-    while index < len(refs):
-        ref = refs[index]
-        value = _ref_value(ref.group(1))
-        index += 1
-        if not 0xD800 <= value <= 0xDFFF:
-            continue
-        parts.append(body[done : ref.start()])
-        done = ref.end()
-        low = refs[index] if index < len(refs) else None
-        if value <= 0xDBFF and low is not None and low.start() == ref.end():
-            low_value = _ref_value(low.group(1))
-            if 0xDC00 <= low_value <= 0xDFFF:
-                code = 0x10000 + ((value - 0xD800) << 10) + (low_value - 0xDC00)
-                parts.append(b"&#%d;" % code)
-                done = low.end()
-                index += 1
-                continue
-        parts.append(b"&#65533;")
-    parts.append(body[done:])
-    return b"".join(parts)
-
-
-def _ref_value(digits: bytes) -> int:
-    return int(digits[1:], 16) if digits[:1] in (b"x", b"X") else int(digits)
-
-
 # ------------------------------------------------------------------ JSON Feed
 
 
@@ -389,7 +244,7 @@ def parse_json_feed(body: bytes, *, url: str, fetched_at: datetime) -> ParsedFee
         warning = "malformed feed, parsed as far as possible: " + "; ".join(problems[:3]) + more
     home = _str(data.get("home_page_url"))
     return ParsedFeed(
-        title=title_text(_tidy(title if isinstance(title, str) else "")),
+        title=title_text(tidy(title if isinstance(title, str) else "")),
         items=tuple(items),
         warning=warning,
         link=resolve_link(url, home),
@@ -446,9 +301,9 @@ def _json_item(
     return FeedItem(  # title, summary and content_text are plain text; content_html is HTML
         guid=_text_or_none(guid),
         link=resolve_link(base, link),
-        title=title_text(_tidy(_str(raw.get("title")))),
-        summary=_tidy(_str(raw.get("summary"))),
-        content=clean_text(html) if html else _tidy(text),
+        title=title_text(tidy(_str(raw.get("title")))),
+        summary=tidy(_str(raw.get("summary"))),
+        content=clean_text(html) if html else tidy(text),
         published=published,
         published_is_fallback=bool(fallback),
         author=_json_authors(raw) or feed_author,
@@ -472,102 +327,7 @@ def _rfc3339(value: object) -> datetime | None:
     return when.astimezone(UTC)
 
 
-# ------------------------------------------------------------------ text
-
-
-class _TextExtractor(HTMLParser):
-    """Collects text; what is inside script, style, iframe, ... is dropped once the element
-    closes, and kept when it never does (an unclosed <iframe> must not eat the article)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._open: list[tuple[str, int]] = []  # skipped elements: (tag, where its text starts)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._open.append((tag, len(self.parts)))
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            for depth in range(len(self._open) - 1, -1, -1):
-                if self._open[depth][0] == tag:
-                    del self.parts[self._open[depth][1] :]
-                    del self._open[depth:]
-                    break
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-_MARKUP = re.compile(r"<[A-Za-z/!?]|&(#?\w+);")
-_ANY_TAG = re.compile(r"<[^>]*>")
-
-
-def clean_text(markup: str) -> str:
-    """HTML to plain text: scripts and styles dropped, block tags become line breaks,
-    entities decoded, runs of white space collapsed. Never raises, whatever the markup."""
-    if not markup:
-        return ""
-    return _tidy(_html_to_text(markup) if _MARKUP.search(markup) else markup)
-
-
-def as_text(value: str, *, plain: bool) -> str:
-    """A field as plain text: `plain` text is only tidied ("Use &lt;b&gt;" stays
-    "Use <b>"), anything else is HTML and goes through clean_text."""
-    return _tidy(value) if plain else clean_text(value)
-
-
-def title_text(text: str) -> str:
-    """A title on one line: the source's line breaks and runs of spaces become one space."""
-    return " ".join(text.split())[:_MAX_TITLE_CHARS]
-
-
-def _tidy(text: str) -> str:
-    text = text.replace("\u00a0", " ").replace("\u200b", "")
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
-
-
-def _html_to_text(markup: str) -> str:
-    try:
-        return _extract(markup)
-    except AssertionError:
-        # html.parser (Python <= 3.12) asserts on markup it cannot read, such as "<![ b";
-        # read such a "<![" as text, and failing that strip tags the blunt way.
-        try:
-            return _extract(markup.replace("<![", "&lt;!["))
-        except AssertionError:
-            return html.unescape(_ANY_TAG.sub(" ", markup))
-
-
-def _extract(markup: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    return "".join(extractor.parts)
-
-
 # ------------------------------------------------------------------ helpers
-
-
-def resolve_link(base: str, link: str | None) -> str | None:
-    """`link` made absolute against `base`; None when empty or not a usable URL
-    (e.g. "http://[oops/x", which urljoin refuses with ValueError)."""
-    if not link or not link.strip():
-        return None
-    try:
-        return urljoin(base, link.strip())
-    except ValueError:
-        return None
 
 
 def _looks_like_json(body: bytes, content_type: str) -> bool:
@@ -603,33 +363,3 @@ def _int(value: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
-
-
-# ------------------------------------------------------------------ discovery
-
-_FEED_TYPES = frozenset(
-    {"application/rss+xml", "application/atom+xml", "application/feed+json", "application/json"}
-)
-
-
-class _AlternateLinks(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "link":
-            return
-        values = {k.lower(): (v or "") for k, v in attrs}
-        rels = values.get("rel", "").lower().split()
-        feed_type = values.get("type", "").lower() in _FEED_TYPES
-        if "alternate" in rels and feed_type and values.get("href"):
-            self.links.append(values["href"].strip())
-
-
-def discover_feed_links(body: bytes, base_url: str) -> list[str]:
-    """Feed addresses a web page announces with <link rel="alternate" type="...">."""
-    finder = _AlternateLinks()
-    finder.feed(body[:500_000].decode("utf-8", errors="replace"))
-    resolved = (resolve_link(base_url, href) for href in finder.links)
-    return list(dict.fromkeys(link for link in resolved if link))

@@ -26,6 +26,8 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
+from bot.errors import AddressRefused
+
 # IPv6 ranges whose embedded IPv4 address is where a packet really goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
 # Never global, whatever the running Python's `is_global` says (3.11 calls fec0::/10 global).
@@ -87,7 +89,7 @@ class GuardedResolver(AbstractResolver):
         results = await self._inner.resolve(host, port, family)
         blocked = [r["host"] for r in results if not is_public_address(r["host"])]
         if blocked or not results:
-            raise OSError(refusal(host, blocked))
+            raise AddressRefused(refusal(host, blocked))
         return results
 
     async def close(self) -> None:
@@ -152,7 +154,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         host = request.url.host
         if self._guard and _is_ip(host) and not is_public_address(host.strip("[]")):
-            raise httpx.ConnectError(refusal(host, [host]), request=request)
+            refused = AddressRefused(refusal(host, [host]))
+            raise httpx.ConnectError(str(refused), request=request) from refused
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
         timeout = aiohttp.ClientTimeout(
             total=None, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
@@ -174,6 +177,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from None
         except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, AddressRefused):  # the guard's answer, as it is
+                raise httpx.ConnectError(str(exc.os_error), request=request) from exc.os_error
             raise httpx.ConnectError(_connect_message(exc), request=request) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise httpx.RemoteProtocolError(str(exc), request=request) from None
@@ -210,4 +215,4 @@ def _is_ip(host: str) -> bool:
 def _connect_message(exc: aiohttp.ClientConnectorError) -> str:
     cause = exc.os_error
     text = str(cause) if cause is not None else str(exc)
-    return text if text.startswith("refused:") else f"{exc.host}:{exc.port}: {text}"
+    return f"{exc.host}:{exc.port}: {text}"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.analysis.judge import build_judge
+from bot.analysis.assess import build_assessor
 from bot.store import Store
-from bot.store.memory import StoreMemory
+from bot.store.known import KnownToStore
 from tests.analysis.test_analyzer import FOLLOW_UP, OTHER_EVENT, RETELLING, SEED
 from tests.conftest import REPO, SHARED, shared_dir
 
@@ -87,12 +87,15 @@ def test_analyze_with_db_keeps_history(tmp_path: Path) -> None:
 
 def test_store_memory_matches_in_memory(tmp_path: Path) -> None:
     store = Store.open(":memory:")
-    judge = build_judge(StoreMemory(store))
-    seed_verdict = judge.analyzer.analyze_seed(SEED, judge.memory)
-    judge.memory.remember(seed_verdict.record)
-    v = judge.judge(RETELLING)
+    assessor = build_assessor()
+    known = KnownToStore(store)
+    store.remember_analysis(assessor.analyzer.analyze_seed(SEED, known).record)
+    retelling = assessor.assess(RETELLING, known)
+    v = retelling.verdict
     assert v.duplicate_of == "000_guild.txt" and not v.novel
-    assert judge.judge(FOLLOW_UP).novel
+    assert retelling.record is not None
+    store.remember_analysis(retelling.record)
+    assert assessor.assess(FOLLOW_UP, known).verdict.novel
     # FTS5 queries are quoted: words that are FTS syntax are looked up literally
     from bot.analysis.memory import ClaimQuery
 

@@ -1,8 +1,9 @@
 """A crash after the analysis but before the poll's writes commit loses and doubles nothing.
 
-The analysis remembers an article's claims through the store; if that memory outlived a
-failed write, the retried article would look "already known" (seen in itself) and its alert
-would be lost. The memory write shares the poll's transaction, so it rolls back too.
+The analysis's record of an article (its claims, its story) is held pending until the poll's
+one commit; if it outlived a failed write — in the store or in the pending records — the
+retried article would look "already known" (seen in itself) and its alert would be lost.
+The record is written in the poll's transaction and dropped from the pending ones with it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from bot.app import build_judge
-from bot.config import parse_config
+from bot.analysis.assess import build_assessor
+from bot.analysis.relevance_model import load_model
 from bot.feeds.fetch import Fetcher, FetchSettings
 from bot.pipeline import Pipeline, record_seeds
 from bot.seeds import load_seeds
@@ -39,20 +40,19 @@ class CrashingStore(Store):
 
 
 async def test_retry_after_a_failed_write_alerts_exactly_once(tmp_path: Path) -> None:
-    config = parse_config({"fetch": {"allow_private_addresses": True}})
     store = Store.open(tmp_path / "db.sqlite")
     store.__class__ = CrashingStore
     assert isinstance(store, CrashingStore)
     try:
-        judge = build_judge(config, store)
-        record_seeds(store, judge, load_seeds(REPO / "seeds"), NOW)
+        assessor = build_assessor(0.5, load_model())
+        record_seeds(store, assessor, load_seeds(REPO / "seeds"), NOW)
         members_before = store.count("analysis_members")
         with running_feed_server() as server:
             url = server.serve("/ai.xml", rss(RELEVANT))
             store.add_feed(url, now=NOW, name="Example", interval_minutes=30, backfill=5)
             async with httpx.AsyncClient() as client:
                 fetcher = Fetcher(client, FetchSettings(max_body_bytes=1_000_000))
-                pipeline = Pipeline(store, fetcher, judge, ["console"], lambda: NOW)
+                pipeline = Pipeline(store, fetcher, assessor, ["console"], lambda: NOW)
                 store.crash_next_write = True
                 crashed = await pipeline.poll_feed(url)
                 assert not crashed.ok or crashed.alerts == 0

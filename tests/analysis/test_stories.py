@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.analyzer import Analyzer
-from bot.analysis.judge import AnalysisJudge
+from bot.analysis.assess import AnalysisAssessor
 from bot.analysis.memory import InMemoryMemory
 from bot.analysis.stories import (
     article_parties,
@@ -14,7 +14,7 @@ from bot.analysis.stories import (
     party_similarity,
     story_title,
 )
-from bot.models import Article
+from bot.models import Article, Verdict
 from bot.seeds import load_seeds
 
 
@@ -114,10 +114,23 @@ def test_without_parties_the_headline_names_the_story() -> None:
     )
 
 
-def _seeded_judge() -> AnalysisJudge:
-    judge = AnalysisJudge(Analyzer(), InMemoryMemory())
+class _Remembering:
+    """The assessor over an in-memory memory that keeps every record, as the store does."""
+
+    def __init__(self) -> None:
+        self.assessor = AnalysisAssessor(Analyzer())
+        self.memory = InMemoryMemory()
+
+    def assess(self, article: Article) -> Verdict:
+        assessment = self.assessor.assess(article, self.memory)
+        self.memory.remember(assessment.record)
+        return assessment.verdict
+
+
+def _seeded_judge() -> _Remembering:
+    judge = _Remembering()
     for seed in load_seeds(Path(__file__).parents[2] / "seeds"):
-        judge.judge_seed(seed)
+        judge.memory.remember(judge.assessor.assess_seed(seed, judge.memory).record)
     return judge
 
 
@@ -140,7 +153,7 @@ def test_every_party_of_the_seed_dispute_joins_the_seed_story() -> None:
             "infringement. Shueisha joined other Japanese rights holders who objected to Sora 2."
         ),
     )
-    v = judge.judge(statement)
+    v = judge.assess(statement)
     assert v.relevant and v.story == SEED_STORY
     assert v.story_title == "Japanese rights holders v. OpenAI over Sora"
 
@@ -160,5 +173,5 @@ def test_another_developers_deal_with_a_studio_stays_out_of_the_seed_story() -> 
             "Disney said the licence protects its copyrighted works."
         ),
     )
-    v = judge.judge(deal)
+    v = judge.assess(deal)
     assert v.relevant and v.story == "story:studio-deal"

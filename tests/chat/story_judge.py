@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.analysis.assess import Assessment
+from bot.analysis.memory import Memory
 from bot.models import Article, Claim, Verdict
 from bot.seeds import Seed
 
@@ -17,13 +19,15 @@ class StoryJudge:
     def __init__(self) -> None:
         self.seen: dict[str, str] = {}
 
-    def judge(self, article: Article) -> Verdict:
+    def assess(self, article: Article, known: Memory) -> Assessment:
         relevant = "training" in f"{article.title} {article.text}".lower()
         story = article.title.split(":", 1)[0].strip().lower().replace(" ", "-")[:60]
-        return self._verdict(article.id, article.text if relevant else "", relevant, story)
+        return Assessment(
+            self._verdict(article.id, article.text if relevant else "", relevant, story)
+        )
 
-    def judge_seed(self, seed: Seed) -> Verdict:
-        return self._verdict(seed.id, " ".join(seed.claims) or seed.text, True, "seed")
+    def assess_seed(self, seed: Seed, known: Memory) -> Assessment:
+        return Assessment(self._verdict(seed.id, " ".join(seed.claims) or seed.text, True, "seed"))
 
     def _verdict(self, source: str, text: str, relevant: bool, story: str) -> Verdict:
         claims = []

@@ -9,6 +9,7 @@ import pytest
 
 from bot.chat.commands import Commands, FeedAdmin
 from bot.feeds.manage import CheckedFeed, FeedCheckFailed
+from bot.models import Feed
 from bot.store import Store
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -120,7 +121,7 @@ def test_recent_lists_only_posted_alerts(commands: Commands) -> None:
 
 
 def test_status_counts_feeds_and_the_outbox(store: Store, commands: Commands) -> None:
-    store.sync_feeds([{"url": "https://a.example/feed", "name": "A"}], NOW)
+    store.sync_feeds([Feed(url="https://a.example/feed", name="A")], NOW)
     store.update_feed(
         "https://a.example/feed",
         {"consecutive_failures": 3, "last_error": "HTTP 500", "last_checked_at": NOW.isoformat()},
@@ -151,7 +152,7 @@ async def test_feed_admin_add_remove_import(store: Store) -> None:
     added = await commands.feeds_add("https://good.example/feed")
     assert (
         added.title == "Feed added"
-        and store.get_feed("https://good.example/feed")["title"] == "A feed"
+        and store.get_feed("https://good.example/feed").title == "A feed"
     )
     assert (await commands.feeds_add("https://good.example/feed")).error  # already there
     assert commands.complete_feed("good") == [("A feed", "https://good.example/feed")]
@@ -174,7 +175,7 @@ async def test_feed_admin_add_remove_import(store: Store) -> None:
     assert removed.title == "Feed removed"
     assert (await commands.feeds_remove("https://good.example/feed")).error
     assert changes == [1, 2, 1]
-    assert [f["url"] for f in store.feeds()] == ["https://b.example/rss"]
+    assert [f.url for f in store.feeds()] == ["https://b.example/rss"]
 
 
 def test_story_shows_its_title_when_the_analysis_named_it(store: Store, commands: Commands) -> None:

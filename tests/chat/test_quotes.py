@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.pipeline import supporting_quote
+from bot.alerts import supporting_quote
 
 BODY = (
     "The hearing lasted two days. Lawyers for the agency argued that the model was trained "

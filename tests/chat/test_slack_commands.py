@@ -23,6 +23,7 @@ from bot.chat.commands import Commands, FeedAdmin
 from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError
+from bot.models import Feed
 from bot.store import Store
 from tests.slack_fake import Call, FakeSlack
 
@@ -67,7 +68,7 @@ def _seed_store(store: Store) -> None:
             }
         )
     store.save_claims("art1", [{"text": "The court let the claim proceed.", "novel": True}])
-    store.sync_feeds([{"url": "https://feeds.example/ai.xml", "name": "AI feed"}], NOW)
+    store.sync_feeds([Feed(url="https://feeds.example/ai.xml", name="AI feed")], NOW)
 
 
 @pytest.fixture

@@ -30,13 +30,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bot import __version__  # noqa: E402
-from bot.analysis.judge import build_judge  # noqa: E402
+from bot.analysis.assess import build_assessor  # noqa: E402
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client  # noqa: E402
 from bot.health import Heartbeat  # noqa: E402
-from bot.pipeline import Pipeline, PollSettings, record_seeds  # noqa: E402
+from bot.feeds.state import PollSettings  # noqa: E402
+from bot.pipeline import Pipeline, record_seeds  # noqa: E402
 from bot.seeds import load_seeds  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.store.memory import StoreMemory  # noqa: E402
 from tests.feedserver import rss, running_feed_server  # noqa: E402
 
 TARGET = REPO / "tests" / "data" / f"upgrade-{__version__}.db"
@@ -98,7 +98,7 @@ def tick(clock: list[datetime], minutes: int) -> None:
 async def write(target: Path) -> None:
     clock = [START]
     store = Store.open(target)
-    judge = build_judge(StoreMemory(store), 0.5)
+    judge = build_assessor(0.5)
     record_seeds(store, judge, load_seeds(REPO / "seeds"), clock[0])
     with running_feed_server() as server:
         law = server.serve("/law.xml", rss(ACME, title="Law desk"))

@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client
-from bot.feeds.schedule import CheckBounds
-from bot.pipeline import Pipeline, PollSettings
+from bot.feeds.next_check import CheckBounds
+from bot.feeds.state import PollSettings
+from bot.pipeline import Pipeline
 from bot.store import Store
 from tests.fakes import KeywordJudge
 from tests.feedserver import FeedServer, running_feed_server

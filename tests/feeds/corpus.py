@@ -23,7 +23,8 @@ from typing import Any
 import feedparser
 
 from bot.errors import FeedError
-from bot.feeds.parse import ParsedFeed, as_text, parse_feed, resolve_link, title_text
+from bot.feeds.markup import as_text, resolve_link, title_text
+from bot.feeds.parse import ParsedFeed, parse_feed
 
 FETCHED = datetime(2030, 1, 1, tzinfo=UTC)
 FEEDPARSER_BASE = "http://127.0.0.1:8097/tests/"  # where feedparser's own suite serves them

@@ -32,7 +32,7 @@ async def test_jobs_run_together_and_a_failure_stays_its_own(store: Store) -> No
     )
     assert results[0] == "https://a.example/feed" and results[2] == "https://b.example/feed"
     assert isinstance(results[1], ValueError)
-    assert [f["url"] for f in store.feeds()] == ["https://a.example/feed", "https://b.example/feed"]
+    assert [f.url for f in store.feeds()] == ["https://a.example/feed", "https://b.example/feed"]
 
 
 async def test_results_come_back_in_order_across_batches(store: Store) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
 
 import pytest
 
 from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.feeds.fetch import Fetcher
-from bot.pipeline import Pipeline, PollSettings
+from bot.feeds.state import PollSettings
+from bot.pipeline import Pipeline
 from tests.feeds.conftest import TEST_FETCH, Rig
 from tests.feedserver import ENTITY_BOMB, rss
 
@@ -64,8 +64,8 @@ async def test_fault_is_recorded_and_the_feed_recovers(rig: Rig, mode: str) -> N
     assert not results[bad].ok and expected in (results[bad].error or "")
     feed = rig.store.get_feed(bad)
     assert feed is not None
-    assert expected in feed["last_error"] and feed["consecutive_failures"] == 1
-    next_check = datetime.fromisoformat(feed["next_check_at"])
+    assert expected in feed.state.last_error and feed.state.consecutive_failures == 1
+    next_check = feed.state.next_check_at
     assert next_check > rig.clock()  # tried again later, not dropped
 
     # The source is fixed; the next scheduled poll reads it.
@@ -74,7 +74,7 @@ async def test_fault_is_recorded_and_the_feed_recovers(rig: Rig, mode: str) -> N
     again = await rig.pipeline.poll_feed(bad)
     assert again.ok and again.alerts == 1
     feed = rig.store.get_feed(bad)
-    assert feed is not None and feed["consecutive_failures"] == 0
+    assert feed is not None and feed.state.consecutive_failures == 0
 
 
 async def test_429_retry_after_sets_the_next_check(rig: Rig) -> None:
@@ -105,7 +105,7 @@ async def test_malformed_feeds_are_read_as_far_as_possible_with_a_warning(
     assert results[good].ok and results[good].alerts == 1
     assert results[url].ok and results[url].warning
     feed = rig.store.get_feed(url)
-    assert feed is not None and "malformed" in feed["last_warning"]
+    assert feed is not None and "malformed" in feed.state.last_warning
     if kind == "entity bomb":
         titles = [a["title"] for a in rig.store.articles(kind="feed")]
         assert all(len(t) < 1000 for t in titles)  # entities were never expanded
@@ -152,7 +152,7 @@ async def test_redirect_loop_and_too_many_redirects_are_clear_errors(rig: Rig) -
     assert "too many redirects" in (results[chain].error or "")
     for url in (loop, chain):
         feed = rig.store.get_feed(url)
-        assert feed is not None and feed["consecutive_failures"] == 1
+        assert feed is not None and feed.state.consecutive_failures == 1
 
 
 @pytest.mark.parametrize(
@@ -177,7 +177,7 @@ async def test_a_redirect_to_an_invalid_address_is_one_clear_error_line(
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
     assert not [r for r in caplog.records if "unexpectedly" in r.getMessage()]
     feed = rig.store.get_feed(bad)
-    assert feed is not None and feed["consecutive_failures"] == 2
+    assert feed is not None and feed.state.consecutive_failures == 2
 
 
 async def test_permanent_redirect_updates_the_fetch_url_and_keeps_ids(rig: Rig) -> None:
@@ -188,7 +188,7 @@ async def test_permanent_redirect_updates_the_fetch_url_and_keeps_ids(rig: Rig) 
     rig.server.redirect("/old.xml", "/new.xml", status=301)
     second = await rig.pipeline.poll_feed(url)
     feed = rig.store.get_feed(url)
-    assert feed is not None and feed["fetch_url"] == rig.server.url("/new.xml")
+    assert feed is not None and feed.state.fetch_url == rig.server.url("/new.xml")
     assert second.ok and second.new_articles == 1  # the old item is not new again
     rig.server.hits.clear()
     await rig.pipeline.poll_feed(url)
@@ -201,7 +201,7 @@ async def test_temporary_redirect_does_not_move_the_feed(rig: Rig) -> None:
     rig.store.add_feed(url, now=rig.clock())
     result = await rig.pipeline.poll_feed(url)
     feed = rig.store.get_feed(url)
-    assert result.ok and feed is not None and feed["fetch_url"] is None
+    assert result.ok and feed is not None and feed.state.fetch_url is None
 
 
 async def test_ten_failures_then_recovery_delivers_new_items_with_one_notice_each(
@@ -217,7 +217,7 @@ async def test_ten_failures_then_recovery_delivers_new_items_with_one_notice_eac
         gaps.append((result.next_check_at - rig.clock()).total_seconds())
         rig.clock.now = result.next_check_at
     feed = rig.store.get_feed(url)
-    assert feed is not None and feed["consecutive_failures"] == 10
+    assert feed is not None and feed.state.consecutive_failures == 10
     # Backoff grows, and is capped at 24 h: the feed is never disabled.
     assert gaps[3] > gaps[0] and max(gaps) <= 24 * 3600 and gaps[-1] > 12 * 3600
     notices = _notices(rig)

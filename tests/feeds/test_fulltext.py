@@ -10,7 +10,8 @@ import pytest
 
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.fulltext import FullText, FullTextSettings, opt_out_reason
-from bot.pipeline import Pipeline, PollSettings
+from bot.feeds.state import PollSettings
+from bot.pipeline import Pipeline
 from tests.feeds.conftest import TEST_FETCH, Clock, Rig
 from tests.feedserver import FeedServer, rss
 

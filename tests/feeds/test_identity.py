@@ -130,4 +130,4 @@ async def test_unchanged_body_without_304_is_not_parsed_again(rig: Rig) -> None:
     second = await rig.pipeline.poll_feed(url)
     assert second.ok and second.not_modified
     feed = rig.store.get_feed(url)
-    assert feed is not None and feed["last_status"] == "unchanged"
+    assert feed is not None and feed.state.last_status == "unchanged"

@@ -18,7 +18,8 @@ from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client
 from bot.feeds.manage import web_check, web_download
 from bot.feeds.opml import MAX_OPML_BYTES, read_opml
-from bot.feeds.workers import FeedParser
+from bot.feeds.parse_pool import FeedParser
+from bot.models import Feed
 from bot.store import Store
 from tests.conftest import REPO
 from tests.feedserver import FeedServer, rss
@@ -165,14 +166,14 @@ def test_config_sync_keeps_cli_feeds_and_drops_removed_config_feeds(store: Store
     from datetime import UTC, datetime
 
     now = datetime(2025, 11, 6, tzinfo=UTC)
-    store.sync_feeds([{"url": "https://a.example/f", "name": "A"}], now)
+    store.sync_feeds([Feed(url="https://a.example/f", name="A")], now)
     store.add_feed("https://cli.example/f", now=now)
     store.update_feed("https://a.example/f", {"etag": '"abc"'})
-    store.sync_feeds([{"url": "https://a.example/f", "name": "A2"}], now)
+    store.sync_feeds([Feed(url="https://a.example/f", name="A2")], now)
     a = store.get_feed("https://a.example/f")
-    assert a is not None and a["name"] == "A2" and a["etag"] == '"abc"'  # state kept
-    store.sync_feeds([{"url": "https://b.example/f", "name": "B"}], now)
-    assert [f["url"] for f in store.feeds()] == ["https://b.example/f", "https://cli.example/f"]
+    assert a is not None and a.name == "A2" and a.state.etag == '"abc"'  # state kept
+    store.sync_feeds([Feed(url="https://b.example/f", name="B")], now)
+    assert [f.url for f in store.feeds()] == ["https://b.example/f", "https://cli.example/f"]
 
 
 # ------------------------------------------------------------------ the service itself

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import FeedError
-from bot.feeds import parse as parse_module
-from bot.feeds.parse import ParsedFeed, clean_text, discover_feed_links, parse_feed
-from bot.feeds.workers import FeedParser
+from bot.feeds import markup as markup_module
+from bot.feeds.discover import discover_feed_links
+from bot.feeds.parse import ParsedFeed, clean_text, parse_feed
+from bot.feeds.parse_pool import FeedParser
 from tests.conftest import REPO, shared_dir
 
 FETCHED = datetime(2030, 1, 1, tzinfo=UTC)
@@ -437,14 +438,14 @@ def test_markup_html_parser_cannot_read_is_kept_as_text() -> None:
 
 
 def test_an_item_that_raises_is_skipped_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = parse_module.clean_text
+    real = markup_module.clean_text
 
     def choking(markup: str) -> str:  # stands in for any fault we have not met yet
         if "marked section" in markup:
             raise RuntimeError("cannot read this")
         return real(markup)
 
-    monkeypatch.setattr(parse_module, "clean_text", choking)
+    monkeypatch.setattr(markup_module, "clean_text", choking)
     body = (DATA / "broken_items.xml").read_bytes()
     parsed = parse_feed(
         body, url="https://broken.example/feed", headers={}, fetched_at=FETCHED, fast=False

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.feeds.schedule import (
+from bot.feeds.next_check import (
     CheckBounds,
     freshness,
     next_check_after_failure,

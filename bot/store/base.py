@@ -1,0 +1,33 @@
+"""The base every part of the Store shares: one sqlite-utils Database and one lock.
+
+The connection allows use from worker threads (`check_same_thread=False`); every read and
+write holds `_lock` (re-entrant), and `transaction()` holds it to the commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlite_utils import Database
+
+
+class StoreBase:
+    """The database and its lock; the aggregate mixins of Store build on these."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside commits together or not at all."""
+        with self._lock, self.db.atomic():
+            yield
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Several reads that must see one state of the database (no commit in between)."""
+        with self._lock:
+            yield

@@ -1,0 +1,179 @@
+"""Row builders: an Article and its Verdict as the articles and claims tables keep them.
+
+Used by the pipeline, the seed loader and `analyze --db`, so every way into the database
+writes the same columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime
+from typing import Any, Protocol
+
+from bot.alerts import build_alert, deserves_alert
+from bot.analysis.assess import Assessment
+from bot.models import Article, Claim, Verdict, alert_to_payload
+from bot.store.polls import ArticleWrite, Message
+from bot.timeutil import iso
+
+FIRST_POLL_REASON = "already in the feed when it was added (first poll records, no alert)"
+
+
+def verdict_json(verdict: Verdict) -> str:
+    """The whole Verdict as JSON (the same keys as dataclasses.asdict, built without its
+    deep copies: a cold poll serialises thousands of verdicts)."""
+    data = {f.name: getattr(verdict, f.name) for f in fields(Verdict)}
+    data["claims"] = [{f.name: getattr(c, f.name) for f in fields(Claim)} for c in verdict.claims]
+    return json.dumps(data, ensure_ascii=False)
+
+
+def article_row(article: Article, now: datetime, kind: str = "feed") -> dict[str, Any]:
+    """The article's own columns (no verdict yet)."""
+    return {
+        "id": article.id,
+        "kind": kind,
+        "url": article.url,
+        "title": article.title,
+        "source": article.source,
+        "published": iso(article.published),
+        "seen_at": iso(now),
+        "feed_url": article.feed_url,
+        "body": article.text,
+    }
+
+
+def recorded_row(article: Article, now: datetime, guid: str | None) -> dict[str, Any]:
+    """An item a feed's first poll only records (no analysis, no alert)."""
+    return {
+        **article_row(article, now),
+        "guid": guid,
+        "status": "recorded",
+        "reason": FIRST_POLL_REASON,
+        "text_source": "feed",
+    }
+
+
+def failed_row(
+    article: Article, now: datetime, error: BaseException, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """An article whose analysis raised: kept, with the error as its reason."""
+    return {
+        **article_row(article, now),
+        **extra,
+        "status": "error",
+        "reason": f"analysis failed: {type(error).__name__}: {error}"[:500],
+    }
+
+
+def verdict_status(verdict: Verdict, *, alerting: bool = True) -> str:
+    """alerted / nothing_new / not_relevant (`analysed` instead of alerted when no alert
+    is queued, as for `analyze --db`)."""
+    if not verdict.relevant:
+        return "not_relevant"
+    if not verdict.novel:
+        return "nothing_new"
+    return "alerted" if alerting else "analysed"
+
+
+def verdict_row(
+    article: Article,
+    verdict: Verdict,
+    now: datetime,
+    extra: dict[str, Any] | None = None,
+    *,
+    alerting: bool = True,
+    kind: str = "feed",
+) -> dict[str, Any]:
+    """An analysed article with its verdict."""
+    return {
+        **article_row(article, now, kind),
+        **(extra or {}),
+        "status": verdict_status(verdict, alerting=alerting),
+        "reason": verdict.reason,
+        "relevant": int(verdict.relevant),
+        "relevance": verdict.relevance,
+        "category": verdict.category,
+        "story_id": verdict.story,
+        "duplicate_of": verdict.duplicate_of,
+        "verdict": verdict_json(verdict),
+    }
+
+
+def claim_rows(verdict: Verdict, published: datetime | None) -> list[dict[str, Any]]:
+    """The verdict's claims as Store.save_claims takes them."""
+    return [
+        {
+            "text": c.text,
+            "entities": c.entities,
+            "numbers": c.numbers,
+            "novel": c.novel,
+            "seen_in": c.seen_in,
+            "published": iso(published),
+            "story_id": verdict.story,
+        }
+        for c in verdict.claims
+    ]
+
+
+class SeedLike(Protocol):
+    """What a seed row needs of a loaded seed (bot.seeds.Seed has these)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def publisher(self) -> str | None: ...
+    @property
+    def published(self) -> datetime | None: ...
+    @property
+    def text(self) -> str: ...
+
+
+def seed_row(seed: SeedLike, verdict: Verdict, now: datetime) -> dict[str, Any]:
+    """A seed of the corpus, with the analysis's story and category for it."""
+    return {
+        "id": seed.id,
+        "kind": "seed",
+        "url": seed.url,
+        "title": seed.title,
+        "source": seed.publisher or "seed corpus",
+        "published": iso(seed.published),
+        "seen_at": iso(now),
+        "body": seed.text,
+        "status": "seed",
+        "reason": "part of the seed corpus",
+        "relevant": 1,
+        "relevance": verdict.relevance,
+        "category": verdict.category,
+        "story_id": verdict.story,
+        "verdict": verdict_json(verdict),
+    }
+
+
+def assessed_write(
+    article: Article,
+    assessment: Assessment,
+    now: datetime,
+    extra: dict[str, Any],
+    destinations: Sequence[str],
+) -> ArticleWrite:
+    """An assessed article as the poll's commit keeps it: its row, claims and analysis
+    record, and an alert per destination when the verdict deserves one."""
+    verdict = assessment.verdict
+    alerted = deserves_alert(verdict)
+    messages: tuple[Message, ...] = ()
+    if alerted:
+        payload = alert_to_payload(build_alert(article, verdict))
+        messages = tuple(Message("alert", d, payload, article.id) for d in destinations)
+    return ArticleWrite(
+        verdict_row(article, verdict, now, extra),
+        tuple(claim_rows(verdict, article.published)),
+        assessment.record,
+        messages,
+        alerted,
+    )
