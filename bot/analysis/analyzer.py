@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.analysis.aliases import canonical_entities
 from bot.analysis.claims import DATELINE, ExtractedClaim, extract_claims
+from bot.analysis.entities import entities
 from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim, StoryQuery
 from bot.analysis.novelty import (
     ClaimJudgement,
@@ -38,7 +39,7 @@ from bot.analysis.stories import (
     weigh,
 )
 from bot.analysis.summary import summarize
-from bot.analysis.text import clean, entities, index_terms, numbers, words
+from bot.analysis.tokens import clean, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
 
 LEAD_CHARS = 400  # compared for story similarity

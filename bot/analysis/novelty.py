@@ -24,14 +24,10 @@ from dataclasses import dataclass
 
 from bot.analysis.aliases import JURISDICTIONS, PLACES
 from bot.analysis.claims import ExtractedClaim
+from bot.analysis.entities import number_known, words_known
 from bot.analysis.memory import ClaimQuery, KnownClaim
-from bot.analysis.text import (
-    GENERIC_NAME_WORDS,
-    index_terms,
-    number_known,
-    words,
-    words_known,
-)
+from bot.analysis.tokens import index_terms, words
+from bot.analysis.wordlists import generic_name_words
 
 STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
 
@@ -136,7 +132,8 @@ def is_news_item(entity: str) -> bool:
     if entity in _NOT_NEWS_PLACES:
         return False
     toks = words(entity)
-    return not toks or not all(t in NOT_NEWS_WORDS or t in GENERIC_NAME_WORDS for t in toks)
+    generic = generic_name_words()
+    return not toks or not all(t in NOT_NEWS_WORDS or t in generic for t in toks)
 
 
 def attribution(entity: str, text: str) -> bool:

@@ -46,7 +46,8 @@ from bot.analysis.aliases import (
 )
 from bot.analysis.memory import KnownStory
 from bot.analysis.novelty import NgramCache, set_cosine
-from bot.analysis.text import GENERIC_NAME_WORDS, index_terms, words
+from bot.analysis.tokens import index_terms, words
+from bot.analysis.wordlists import generic_name_words
 
 # Party weights: a named rights holder or counterparty says most about the matter, the kind
 # of rights holder ("authors") a little less, a big developer (the defendant of many suits)
@@ -61,7 +62,7 @@ CONFLICT_TOP = 3  # named parties of each side compared for a conflict
 _KIND_NAMES = frozenset(k for k, _ in PARTY_KINDS) | frozenset(PARTY_GROUPS)
 _MINOR = PLACES | JURISDICTIONS | PRODUCTS | DATA_SOURCES
 # Capitalised words that head-line copy uses for things, not parties (besides the generic
-# name words of bot.analysis.text).
+# name words of bot/analysis/data/generic_name_words.txt).
 NOT_PARTY: frozenset[str] = frozenset(
     {
         "pbc", "bill", "code", "website", "user", "users", "internet", "images", "brands",
@@ -122,7 +123,8 @@ def _kinds(text: str) -> list[str]:
 def _generic(name: str) -> bool:
     """A capitalised span that names a kind of thing, not a party ("Federal", "Times", "Bill")."""
     toks = words(name)
-    return name not in ALIASES and all(t in GENERIC_NAME_WORDS or t in NOT_PARTY for t in toks)
+    generic = generic_name_words()
+    return name not in ALIASES and all(t in generic or t in NOT_PARTY for t in toks)
 
 
 def article_parties(key_entities: Sequence[str], title: str, lead: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
+from bot.analysis.entities import entities
 from bot.analysis.memory import InMemoryMemory
 from bot.analysis.novelty import (
     NgramCache,
@@ -11,7 +12,7 @@ from bot.analysis.novelty import (
     is_news_item,
     judge,
 )
-from bot.analysis.text import entities, numbers
+from bot.analysis.tokens import numbers
 
 SEED_CLAIMS = (
     "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
