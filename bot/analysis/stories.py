@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from bot.analysis.aliases import (
     AI_DEVELOPERS,
-    ALIASES,
     BIG_DEVELOPERS,
     COURTS,
     DATA_SOURCES,
@@ -42,6 +41,7 @@ from bot.analysis.aliases import (
     PRODUCTS,
     RULE_PARENTS,
     RULES,
+    alias_names,
     canonical_entities,
 )
 from bot.analysis.memory import KnownStory
@@ -124,7 +124,7 @@ def _generic(name: str) -> bool:
     """A capitalised span that names a kind of thing, not a party ("Federal", "Times", "Bill")."""
     toks = words(name)
     generic = generic_name_words()
-    return name not in ALIASES and all(t in generic or t in NOT_PARTY for t in toks)
+    return name not in alias_names() and all(t in generic or t in NOT_PARTY for t in toks)
 
 
 def article_parties(key_entities: Sequence[str], title: str, lead: str) -> tuple[str, ...]:
@@ -180,7 +180,7 @@ def party_similarity(a: Sequence[str], b: Sequence[str]) -> float:
 def named_parties(parties: Sequence[str], top: int = CONFLICT_TOP) -> set[str]:
     """Among the first `top` parties, those the alias table knows as organisations or people
     (not products, places or kinds): the names a conflict of parties is judged on."""
-    return {p for p in parties[:top] if p in ALIASES and p not in _MINOR}
+    return {p for p in parties[:top] if p in alias_names() and p not in _MINOR}
 
 
 def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]) -> bool:
@@ -210,7 +210,8 @@ def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]
 def _leading_named(parties: Sequence[str]) -> str | None:
     """The first party the alias table knows that is not a developer, product, place or kind."""
     return next(
-        (p for p in parties if p in ALIASES and p not in _MINOR and p not in AI_DEVELOPERS), None
+        (p for p in parties if p in alias_names() and p not in _MINOR and p not in AI_DEVELOPERS),
+        None,
     )
 
 
@@ -227,7 +228,7 @@ def same_matter(
     if story is None:
         return False
     members = story.members or (story.entities,)
-    theirs = {p for m in members for p in m if p in ALIASES and p not in _MINOR}
+    theirs = {p for m in members for p in m if p in alias_names() and p not in _MINOR}
     if any(e in theirs and e not in parties for e in claim_entities):
         return True
     if parties_conflict(parties, members):
@@ -305,7 +306,9 @@ def story_title(parties: Sequence[str], category: str | None, title: str, text: 
     """A human-readable name for a story from its first article: the case name when the lead
     gives one, else "rights holders v. developers" (a deal: "developer and partner deal"),
     with the product at issue; the headline when the parties do not say enough."""
-    named = [p for p in parties if (p in ALIASES and p not in _MINOR | COURTS) or p in _KIND_NAMES]
+    named = [
+        p for p in parties if (p in alias_names() and p not in _MINOR | COURTS) or p in _KIND_NAMES
+    ]
     rules = [p for p in named if p in RULES]
     named = [p for p in named if p not in RULES]
     makers = [PRODUCT_MAKERS[p] for p in parties if p in PRODUCT_MAKERS]
