@@ -1,194 +1,46 @@
-"""Entity alias table for the beat: companies, plaintiffs, courts and bodies.
+"""Entity aliases for the beat: finds the companies, plaintiffs, courts and bodies a text names.
 
-A data table, not logic: each canonical name maps to the ways news copy refers to it
-("the ChatGPT maker", "Sam Altman's company" -> OpenAI). Matching claims and stories compares
-canonical names, so a rewrite that swaps a name for a description still matches.
-
-Patterns are regular expressions matched case-insensitively unless the canonical entry is in
-CASE_SENSITIVE (short acronyms such as "AP" or "CODA" would otherwise match ordinary words).
+The alias table itself is data, bot/analysis/data/aliases.toml: each canonical name with the
+ways news copy refers to it ("the ChatGPT maker", "Sam Altman's company" -> OpenAI). Matching
+claims and stories compares canonical names, so a rewrite that swaps a name for a description
+still matches. The groupings of canonical names below (big developers, products, places...)
+say what a name means for a story.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 
-# canonical name -> alias patterns (regex source, word-bounded when compiled)
-ALIASES: dict[str, tuple[str, ...]] = {
-    # AI developers
-    "OpenAI": (
-        r"open\s?ai",
-        r"(?:the\s+)?chat\s?gpt[\s-]+(?:maker|creator|developer|owner|parent)",
-        r"sam\s+altman[’']s\s+(?:company|firm|startup|start-up|outfit)",
-        r"(?:the\s+)?maker\s+of\s+chat\s?gpt",
-        r"(?:the\s+)?sora\s+(?:maker|developer|creator)",
-    ),
-    "Anthropic": (
-        r"anthropic",
-        r"(?:the\s+)?claude[\s-]+(?:maker|developer|creator)",
-        r"(?:the\s+)?maker\s+of\s+claude",
-    ),
-    "Meta": (
-        r"meta(?:\s+platforms)?",
-        r"facebook[\s-]+(?:parent|owner)",
-        r"(?:the\s+)?llama[\s-]+(?:maker|developer)",
-    ),
-    "Google": (r"google", r"alphabet", r"deepmind", r"(?:the\s+)?gemini[\s-]+(?:maker|developer)"),
-    "Microsoft": (r"microsoft",),
-    "Stability AI": (
-        r"stability(?:\s+ai)?",
-        r"(?:the\s+)?stable\s+diffusion[\s-]+(?:maker|developer|creator)",
-    ),
-    "Midjourney": (r"midjourney",),
-    "Perplexity": (r"perplexity(?:\s+ai)?",),
-    "Suno": (r"suno",),
-    "Udio": (r"udio",),
-    "Nvidia": (r"nvidia",),
-    "Apple": (r"Apple",),
-    "Amazon": (r"amazon",),
-    "xAI": (r"xai", r"grok[\s-]+(?:maker|developer)"),
-    "Mistral": (r"mistral(?:\s+ai)?",),
-    "Cohere": (r"cohere",),
-    "Runway": (r"runway(?:ml)?",),
-    # products (kept separate from their makers: a claim about Sora is not one about ChatGPT)
-    "ChatGPT": (r"chat\s?gpt",),
-    "Sora": (r"sora(?:\s*2)?",),
-    "Claude": (r"claude",),
-    "Stable Diffusion": (r"stable\s+diffusion",),
-    "Llama": (r"llama",),
-    "Gemini": (r"gemini",),
-    "Copilot": (r"copilot",),
-    # rights holders and plaintiffs
-    "Getty Images": (r"getty(?:\s+images)?",),
-    "New York Times": (
-        r"(?:the\s+)?new\s+york\s+times",
-        r"nytimes",
-        r"nyt",
-        r"(?:the\s+)?times[’']?\s+(?:lawsuit|suit|case)",
-    ),
-    "Associated Press": (r"(?i:associated\s+press)", r"AP"),
-    "News Corp": (r"news\s+corp(?:oration)?", r"dow\s+jones", r"wall\s+street\s+journal", r"wsj"),
-    "Authors Guild": (r"authors[’']?\s+guild",),
-    "Reddit": (r"reddit",),
-    "Universal Music": (r"universal\s+music(?:\s+group)?", r"umg"),
-    "Sony Music": (r"sony\s+music(?:\s+(?:entertainment|publishing))?",),
-    "Warner Music": (r"warner\s+music(?:\s+group)?", r"WMG"),
-    "Disney": (r"(?:walt\s+)?disney",),
-    "Universal Pictures": (r"nbcuniversal", r"universal\s+pictures"),
-    "Thomson Reuters": (r"thomson\s?reuters", r"westlaw"),
-    "Ross Intelligence": (r"(?i:ross\s+intelligence)", r"ROSS"),
-    "Studio Ghibli": (r"(?:studio\s+)?ghibli", r"(?:the\s+)?(?:spirited\s+away|totoro)\s+studio"),
-    "Hayao Miyazaki": (r"(?:hayao\s+)?miyazaki",),
-    "Square Enix": (
-        r"square\s+enix",
-        r"(?:the\s+)?final\s+fantasy\s+(?:publisher|maker|developer)",
-    ),
-    "Bandai Namco": (
-        r"bandai(?:\s+namco)?(?:\s+(?:ent\.?|entertainment|holdings))?",
-        r"(?:the\s+)?(?:maker|publisher)\s+of\s+pac-?man",
-        r"(?:the\s+)?pac-?man\s+(?:maker|publisher)",
-    ),
-    "Kadokawa": (r"kadokawa",),
-    "Toho": (r"toho",),
-    "Shueisha": (r"shueisha",),
-    "Kodansha": (r"kodansha",),
-    "Shogakukan": (r"shogakukan",),
-    "Nintendo": (r"nintendo",),
-    "Sony": (r"sony(?!\s+music)",),
-    # collecting societies, associations, bodies
-    "CODA": (r"CODA", r"(?i:content\s+overseas\s+distribution\s+association)"),
-    "GEMA": (r"GEMA", r"Gema"),
-    "KODA": (r"KODA", r"Koda"),
-    "RIAA": (r"riaa", r"recording\s+industry\s+association\s+of\s+america"),
-    "Japan": (r"japan(?:ese)?",),
-    "Germany": (r"germany", r"german"),
-    "United Kingdom": (r"u\.?k\.?", r"united\s+kingdom", r"britain", r"british", r"england"),
-    "United States": (r"U\.S\.(?:A\.)?", r"US", r"USA", r"(?i:united\s+states)", r"America(?:n)?"),
-    "European Union": (r"EU", r"(?i:european\s+union|european\s+commission)", r"Brussels"),
-    "EU AI Act": (r"(?:eu\s+)?ai\s+act",),
-    "US Copyright Office": (
-        r"(?:u\.?s\.?\s+|united\s+states\s+)?copyright\s+office",
-        r"register\s+of\s+copyrights",
-    ),
-    "High Court": (r"high\s+court",),
-    "Minoru Kiuchi": (r"(?:minoru\s+)?kiuchi",),
-    "Sam Altman": (r"(?:sam\s+)?altman(?![’']s\s+(?:company|firm|startup|start-up|outfit))",),
-    # more AI developers and services of the beat
-    "MiniMax": (r"minimax", r"hailuo(?:\s+ai)?"),
-    "Cloudflare": (r"cloudflare",),
-    "Elon Musk": (r"(?:elon\s+)?musk",),
-    "GitHub": (r"github",),
-    "Databricks": (r"databricks", r"mosaic\s?ml"),
-    "LAION": (r"LAION", r"(?i:laion\.?ai)"),
-    "Common Crawl": (r"common\s+crawl",),
-    # where training data came from: file-sharing networks, shadow libraries, datasets
-    "BitTorrent": (r"bit\s?torrent",),
-    "Anna's Archive": (r"anna[’']?s\s+archive",),
-    "LibGen": (r"libgen", r"library\s+genesis"),
-    "Books3": (r"books3",),
-    "Z-Library": (r"z-?library", r"z-?lib"),
-    "Pirate Library Mirror": (r"pirate\s+library\s+mirror",),
-    # more rights holders, plaintiffs and publishers
-    "Andrea Bartz": (r"(?:andrea\s+)?bartz",),
-    "Richard Kadrey": (r"(?:richard\s+)?kadrey",),
-    "Sarah Silverman": (r"(?:sarah\s+)?silverman",),
-    "John Carreyrou": (r"(?:john\s+)?carreyrou",),
-    "Concord": (r"concord(?:\s+music(?:\s+(?:group|publishing))?)?", r"abkco"),
-    "Warner Bros. Discovery": (r"warner\s+bros\.?(?:\s+discovery)?", r"warner\s+brothers"),
-    "Ziff Davis": (r"ziff\s+davis",),
-    "Yomiuri Shimbun": (r"(?:the\s+)?yomiuri(?:\s+shimbun)?",),
-    "Asahi Shimbun": (r"(?:the\s+)?asahi(?:\s+shimbun)?",),
-    "Nikkei": (r"nikkei",),
-    "Axel Springer": (r"axel\s+springer",),
-    "Financial Times": (r"(?i:(?:the\s+)?financial\s+times)", r"FT"),
-    "Condé Nast": (r"cond[ée]\s+nast",),
-    "People Inc": (r"people\s+inc\.?", r"dotdash\s+meredith"),
-    "Penske Media": (r"penske(?:\s+media)?",),
-    "Encyclopaedia Britannica": (r"encyclop(?:a)?edia\s+britannica", r"merriam-webster"),
-    "Shutterstock": (r"shutterstock",),
-    "Daily News": (r"(?:New\s+York\s+)?Daily\s+News",),
-    "The Intercept": (r"(?:[Tt]he\s+)?Intercept",),
-    # officials and bodies of the rules on training data
-    "Shira Perlmutter": (r"(?:shira\s+)?perlmutter",),
-    "House of Lords": (r"house\s+of\s+lords", r"(?:the\s+)?lords"),
-    "Data (Use and Access) Bill": (r"data\s+\(?use\s+and\s+access\)?\s+bill", r"data\s+bill"),
-    "Beeban Kidron": (r"(?:baroness\s+)?(?:beeban\s+)?kidron",),
-    "EU AI Code of Practice": (
-        r"(?:general[\s-]+purpose\s+(?:artificial\s+intelligence|ai)\s+)?code\s+of\s+practice",
-        r"gpai\s+code",
-    ),
-    "RSL": (r"RSL", r"(?i:really\s+simple\s+licensing)"),
-    "Toei Animation": (r"toei(?:\s+animation)?",),
-    "Aniplex": (r"aniplex",),
-    "Japan Newspaper Publishers and Editors Association": (
-        r"(?i:japan\s+newspaper\s+publishers\s+(?:and|&)\s+editors\s+association)",
-        r"JNPEA",
-        r"NSK",
-    ),
-    "Japan Book Publishers Association": (r"japan\s+book\s+publishers\s+association",),
-    "Association of Japanese Animations": (r"association\s+of\s+japanese\s+animations?",),
-}
+ALIAS_TABLE = Path(__file__).with_name("data") / "aliases.toml"
 
-# Entries whose patterns match with the case written in the table (acronyms that are also
-# ordinary words: "AP", "US", "CODA"); their long forms carry an inline (?i:...) group.
-CASE_SENSITIVE: frozenset[str] = frozenset(
-    {
-        "Associated Press",
-        "CODA",
-        "GEMA",
-        "KODA",
-        "United States",
-        "European Union",
-        "Apple",
-        "LAION",
-        "Financial Times",
-        "RSL",
-        "Ross Intelligence",
-        "Daily News",
-        "The Intercept",
-    }
-)
+
+@dataclass(frozen=True)
+class AliasTable:
+    """canonical name -> alias patterns (regex source), in table order, and the entries
+    whose patterns match with the case written."""
+
+    aliases: dict[str, tuple[str, ...]]
+    case_sensitive: frozenset[str]
+
+
+@cache
+def alias_table() -> AliasTable:
+    """The alias table of bot/analysis/data/aliases.toml, read on first use."""
+    data = tomllib.loads(ALIAS_TABLE.read_text(encoding="utf-8"))
+    return AliasTable(
+        aliases={name: tuple(patterns) for name, patterns in data["aliases"].items()},
+        case_sensitive=frozenset(data["case_sensitive"]),
+    )
+
+
+@cache
+def alias_names() -> frozenset[str]:
+    """Every canonical name of the alias table."""
+    return frozenset(alias_table().aliases)
 
 
 # Names that turn up in many unrelated disputes of this beat (the big AI developers, their
@@ -309,10 +161,11 @@ def _required_word(pattern: str) -> str | None:
 def _alternatives() -> tuple[tuple[str, str, str | None], ...]:
     """(canonical name, regex body, required word) per table pattern, built once per
     process on first use (nothing is built at import time)."""
+    table = alias_table()
     out: list[tuple[str, str, str | None]] = []
-    for canonical, patterns in ALIASES.items():
+    for canonical, patterns in table.aliases.items():
         for p in patterns:
-            body = p if canonical in CASE_SENSITIVE else f"(?i:{p})"
+            body = p if canonical in table.case_sensitive else f"(?i:{p})"
             out.append((canonical, body, _required_word(p)))
     return tuple(out)
 

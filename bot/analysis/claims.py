@@ -32,7 +32,8 @@ from bot.analysis.claim_quality import (
     starts_as_fragment,
     wordset,
 )
-from bot.analysis.text import clean, entities, numbers, words
+from bot.analysis.entities import entities
+from bot.analysis.tokens import clean, numbers, words
 
 MIN_WORDS = 6
 MIN_CUT_WORDS = 8  # what is left of a sentence the text stops in, to be worth a claim

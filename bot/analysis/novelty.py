@@ -24,14 +24,10 @@ from dataclasses import dataclass
 
 from bot.analysis.aliases import JURISDICTIONS, PLACES
 from bot.analysis.claims import ExtractedClaim
+from bot.analysis.entities import number_known, words_known
 from bot.analysis.memory import ClaimQuery, KnownClaim
-from bot.analysis.text import (
-    GENERIC_NAME_WORDS,
-    index_terms,
-    number_known,
-    words,
-    words_known,
-)
+from bot.analysis.tokens import index_terms, words
+from bot.analysis.wordlists import generic_name_words
 
 STEM = 5  # characters kept of each word when counting new words ("ruling", "ruled" -> "rulin")
 
@@ -50,7 +46,7 @@ class NoveltySettings:
 
 
 @dataclass(frozen=True)
-class ClaimJudgement:
+class ClaimAssessment:
     novel: bool
     similarity: float
     adjusted: float
@@ -136,7 +132,8 @@ def is_news_item(entity: str) -> bool:
     if entity in _NOT_NEWS_PLACES:
         return False
     toks = words(entity)
-    return not toks or not all(t in NOT_NEWS_WORDS or t in GENERIC_NAME_WORDS for t in toks)
+    generic = generic_name_words()
+    return not toks or not all(t in NOT_NEWS_WORDS or t in generic for t in toks)
 
 
 def attribution(entity: str, text: str) -> bool:
@@ -240,17 +237,17 @@ def _quote_known(quote: str, reference_words: set[str]) -> bool:
     return sum(w in reference_words for w in ws) / len(ws) >= QUOTE_KNOWN_SHARE
 
 
-def judge(
+def assess_claim(
     claim: ExtractedClaim,
     candidates: Sequence[KnownClaim],
     settings: NoveltySettings,
     grams: NgramCache,
     terms: tuple[str, ...] | None = None,
-) -> ClaimJudgement:
-    """Judge one claim against its retrieved candidates (`terms`: its index words, if the
+) -> ClaimAssessment:
+    """Assess one claim against its retrieved candidates (`terms`: its index words, if the
     caller has them already)."""
     if not candidates:
-        return ClaimJudgement(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
+        return ClaimAssessment(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
     mine_terms = terms if terms is not None else claim_terms(claim)
     mine = grams(mine_terms)
     scored = sorted(
@@ -263,7 +260,7 @@ def judge(
     best_sim, best = scored[0]
     if best_sim < min(settings.known_if_words_known_at, settings.known_at):
         # too far from everything to be known, whatever names or words it adds
-        return ClaimJudgement(True, best_sim, best_sim, best, None, ())
+        return ClaimAssessment(True, best_sim, best_sim, best, None, ())
     top = [c for _, c in scored[: settings.compare_top]]
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
@@ -289,9 +286,9 @@ def judge(
         )
     )
     if not known:
-        return ClaimJudgement(True, best_sim, adjusted, best, None, missing, fresh)
+        return ClaimAssessment(True, best_sim, adjusted, best, None, missing, fresh)
     floor = max(settings.known_if_nothing_new_at, best_sim * settings.seen_in_margin)
     earliest = min((c for s, c in scored if s >= floor), key=lambda c: c.seq, default=best)
-    return ClaimJudgement(
+    return ClaimAssessment(
         False, best_sim, adjusted, best, earliest.source_id, missing, fresh, earliest.story
     )

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 from bot.analysis.aliases import (
     AI_DEVELOPERS,
-    ALIASES,
     BIG_DEVELOPERS,
     COURTS,
     DATA_SOURCES,
@@ -42,11 +41,13 @@ from bot.analysis.aliases import (
     PRODUCTS,
     RULE_PARENTS,
     RULES,
+    alias_names,
     canonical_entities,
 )
 from bot.analysis.memory import KnownStory
 from bot.analysis.novelty import NgramCache, set_cosine
-from bot.analysis.text import GENERIC_NAME_WORDS, index_terms, words
+from bot.analysis.tokens import index_terms, words
+from bot.analysis.wordlists import generic_name_words
 
 # Party weights: a named rights holder or counterparty says most about the matter, the kind
 # of rights holder ("authors") a little less, a big developer (the defendant of many suits)
@@ -61,7 +62,7 @@ CONFLICT_TOP = 3  # named parties of each side compared for a conflict
 _KIND_NAMES = frozenset(k for k, _ in PARTY_KINDS) | frozenset(PARTY_GROUPS)
 _MINOR = PLACES | JURISDICTIONS | PRODUCTS | DATA_SOURCES
 # Capitalised words that head-line copy uses for things, not parties (besides the generic
-# name words of bot.analysis.text).
+# name words of bot/analysis/data/generic_name_words.txt).
 NOT_PARTY: frozenset[str] = frozenset(
     {
         "pbc", "bill", "code", "website", "user", "users", "internet", "images", "brands",
@@ -122,7 +123,8 @@ def _kinds(text: str) -> list[str]:
 def _generic(name: str) -> bool:
     """A capitalised span that names a kind of thing, not a party ("Federal", "Times", "Bill")."""
     toks = words(name)
-    return name not in ALIASES and all(t in GENERIC_NAME_WORDS or t in NOT_PARTY for t in toks)
+    generic = generic_name_words()
+    return name not in alias_names() and all(t in generic or t in NOT_PARTY for t in toks)
 
 
 def article_parties(key_entities: Sequence[str], title: str, lead: str) -> tuple[str, ...]:
@@ -178,7 +180,7 @@ def party_similarity(a: Sequence[str], b: Sequence[str]) -> float:
 def named_parties(parties: Sequence[str], top: int = CONFLICT_TOP) -> set[str]:
     """Among the first `top` parties, those the alias table knows as organisations or people
     (not products, places or kinds): the names a conflict of parties is judged on."""
-    return {p for p in parties[:top] if p in ALIASES and p not in _MINOR}
+    return {p for p in parties[:top] if p in alias_names() and p not in _MINOR}
 
 
 def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]) -> bool:
@@ -208,7 +210,8 @@ def parties_conflict(mine: Sequence[str], story_members: Sequence[Sequence[str]]
 def _leading_named(parties: Sequence[str]) -> str | None:
     """The first party the alias table knows that is not a developer, product, place or kind."""
     return next(
-        (p for p in parties if p in ALIASES and p not in _MINOR and p not in AI_DEVELOPERS), None
+        (p for p in parties if p in alias_names() and p not in _MINOR and p not in AI_DEVELOPERS),
+        None,
     )
 
 
@@ -225,7 +228,7 @@ def same_matter(
     if story is None:
         return False
     members = story.members or (story.entities,)
-    theirs = {p for m in members for p in m if p in ALIASES and p not in _MINOR}
+    theirs = {p for m in members for p in m if p in alias_names() and p not in _MINOR}
     if any(e in theirs and e not in parties for e in claim_entities):
         return True
     if parties_conflict(parties, members):
@@ -303,7 +306,9 @@ def story_title(parties: Sequence[str], category: str | None, title: str, text: 
     """A human-readable name for a story from its first article: the case name when the lead
     gives one, else "rights holders v. developers" (a deal: "developer and partner deal"),
     with the product at issue; the headline when the parties do not say enough."""
-    named = [p for p in parties if (p in ALIASES and p not in _MINOR | COURTS) or p in _KIND_NAMES]
+    named = [
+        p for p in parties if (p in alias_names() and p not in _MINOR | COURTS) or p in _KIND_NAMES
+    ]
     rules = [p for p in named if p in RULES]
     named = [p for p in named if p not in RULES]
     makers = [PRODUCT_MAKERS[p] for p in parties if p in PRODUCT_MAKERS]

@@ -3,7 +3,8 @@
 import pytest
 
 from bot.analysis.claims import extract_claims, is_check_worthy, split_clauses, split_sentences
-from bot.analysis.text import entities, numbers
+from bot.analysis.entities import entities
+from bot.analysis.tokens import numbers
 
 ARTICLE = """Writers Take Studio To Court
 The U.S. Authors Guild sued Acme AI Inc. on Tuesday in New York. It says Acme copied 7,000 books.

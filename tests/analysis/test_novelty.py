@@ -2,16 +2,17 @@
 
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
+from bot.analysis.entities import entities
 from bot.analysis.memory import InMemoryMemory
 from bot.analysis.novelty import (
     NgramCache,
     NoveltySettings,
+    assess_claim,
     attribution,
     claim_query,
     is_news_item,
-    judge,
 )
-from bot.analysis.text import entities, numbers
+from bot.analysis.tokens import numbers
 
 SEED_CLAIMS = (
     "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
@@ -28,14 +29,14 @@ def _memory() -> InMemoryMemory:
     return memory
 
 
-def _judge(text: str, memory: InMemoryMemory):  # type: ignore[no-untyped-def]
+def _assess(text: str, memory: InMemoryMemory):  # type: ignore[no-untyped-def]
     claim = ExtractedClaim(text, entities(text), numbers(text), 0)
     cands = memory.candidates(claim_query(text, claim.entities), 40)
-    return judge(claim, cands, NoveltySettings(), NgramCache())
+    return assess_claim(claim, cands, NoveltySettings(), NgramCache())
 
 
 def test_rewording_is_known_and_points_at_the_seed() -> None:
-    j = _judge(
+    j = _assess(
         "Acme AI was sued by the Authors Guild in New York for training its chatbot on "
         "pirated books.",
         _memory(),
@@ -46,15 +47,15 @@ def test_rewording_is_known_and_points_at_the_seed() -> None:
 
 def test_new_number_or_new_party_is_news() -> None:
     memory = _memory()
-    assert _judge("A judge ordered Acme AI to pay the Authors Guild $1.5 billion.", memory).novel
-    assert _judge(
+    assert _assess("A judge ordered Acme AI to pay the Authors Guild $1.5 billion.", memory).novel
+    assert _assess(
         "Penguin Random House joined the Authors Guild lawsuit against Acme AI in New York.",
         memory,
     ).novel
 
 
 def test_unrelated_claim_is_new() -> None:
-    j = _judge("Getty Images settled its case against a British start-up in London.", _memory())
+    j = _assess("Getty Images settled its case against a British start-up in London.", _memory())
     assert j.novel and j.seen_in is None
 
 
@@ -79,11 +80,11 @@ def test_a_rounded_amount_is_the_same_amount() -> None:
         claims=("The Daily Courier sued Acme AI seeking 2,168 million yen in damages.",),
     )
     memory.remember(Analyzer().analyze_seed(seed, memory).record)
-    rounded = _judge("The Daily Courier sued Acme AI seeking about ¥2.17bn in damages.", memory)
+    rounded = _assess("The Daily Courier sued Acme AI seeking about ¥2.17bn in damages.", memory)
     assert rounded.new_items == ()
     assert not rounded.novel
     # a different amount is a new item
-    other = _judge("The Daily Courier sued Acme AI seeking about ¥3.5bn in damages.", memory)
+    other = _assess("The Daily Courier sued Acme AI seeking about ¥3.5bn in damages.", memory)
     assert other.new_items == ("3.5 billion",)
 
 
@@ -93,7 +94,7 @@ def test_a_country_or_a_company_suffix_is_no_new_fact() -> None:
     assert not is_news_item("Inc")
     assert is_news_item("Tokyo District Court")
     assert is_news_item("ClaimsHero")
-    j = _judge(
+    j = _assess(
         "Acme AI Holdings was sued by the Authors Guild in New York in the United States for "
         "training its chatbot on pirated books.",
         _memory(),
@@ -105,7 +106,7 @@ def test_the_outlet_a_fact_is_credited_to_is_no_new_party() -> None:
     assert attribution("Guardian", "A court ruled against Acme AI, The Guardian reports.")
     assert attribution("Reuters", "The guild told Reuters it would appeal.")
     assert not attribution("Reuters", "Reuters sued Acme AI over its news summaries.")
-    j = _judge(
+    j = _assess(
         "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
         "pirated books, the Gazette Weekly reports.",
         _memory(),
@@ -122,24 +123,24 @@ def test_the_year_of_a_known_day_is_no_new_date() -> None:
         claims=("The appeals court heard Acme AI's appeal on June 11 in Philadelphia.",),
     )
     memory.remember(Analyzer().analyze_seed(seed, memory).record)
-    same_day = _judge("On June 11, 2026, the appeals court heard Acme AI's appeal.", memory)
+    same_day = _assess("On June 11, 2026, the appeals court heard Acme AI's appeal.", memory)
     assert same_day.new_items == ()
     # a year with another day, or on its own, is still a new date
-    other_day = _judge("On June 12, 2026, the appeals court heard Acme AI's appeal.", memory)
+    other_day = _assess("On June 12, 2026, the appeals court heard Acme AI's appeal.", memory)
     assert set(other_day.new_items) == {"jun 12", "2026"}
-    assert _judge("In 2026, the appeals court heard Acme AI's appeal.", memory).new_items == (
+    assert _assess("In 2026, the appeals court heard Acme AI's appeal.", memory).new_items == (
         "2026",
     )
 
 
 def test_a_quote_the_known_claims_lack_is_news() -> None:
-    said = _judge(
+    said = _assess(
         'The Authors Guild said Acme AI engaged in "systematic theft on a mass scale" of books.',
         _memory(),
     )
     assert said.new_items == ('"systematic theft on a mass scale"',)
     # a quote whose words the known claims already use is no new item
-    known = _judge('The guild says the company "copied about 7,000 novels".', _memory())
+    known = _assess('The guild says the company "copied about 7,000 novels".', _memory())
     assert not any(i.startswith('"') for i in known.new_items)
 
 
@@ -149,7 +150,7 @@ def test_a_new_day_amount_or_court_is_news_however_close_the_wording() -> None:
         "The Authors Guild sued Acme AI in New York, accusing it of training its chatbot on "
         "pirated books"
     )
-    assert not _judge(base + ".", memory).novel
-    assert _judge(base + " on December 5.", memory).novel
-    assert _judge(base + ", seeking $3 billion.", memory).novel
-    assert _judge(base + " in the Southern District Court.", memory).novel
+    assert not _assess(base + ".", memory).novel
+    assert _assess(base + " on December 5.", memory).novel
+    assert _assess(base + ", seeking $3 billion.", memory).novel
+    assert _assess(base + " in the Southern District Court.", memory).novel
