@@ -16,9 +16,7 @@ from datetime import datetime
 from bot.analysis.article_names import head_entities_of, key_entities
 from bot.analysis.claims import ExtractedClaim, extract_claims
 from bot.analysis.entities import entities
-
-# text_problem is re-exported for bot/evaluation/fit.py
-from bot.analysis.language import text_problem as text_problem
+from bot.analysis.language import text_problem
 from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim
 from bot.analysis.novelty import (
     ClaimAssessment,

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.analysis.analyzer import text_problem
 from bot.analysis.assess import seed_document
+from bot.analysis.language import text_problem
 from bot.analysis.relevance import HandSignals, hand_signals
 from bot.analysis.relevance_model import (
     SIGNAL_PREFIX,
@@ -33,7 +33,7 @@ from bot.analysis.relevance_model import (
     model_to_json,
     word_features,
 )
-from bot.analysis.text import clean
+from bot.analysis.tokens import clean
 from bot.errors import NewsbotError
 from bot.evaluation.streams import Stream, english_streams
 from bot.seeds import load_seeds
