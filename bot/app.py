@@ -182,7 +182,6 @@ def build_chat_side(
     secrets: Secrets,
     store: Store,
     commands: Commands,
-    opml: Fetcher,
     stdout: TextIO,
 ) -> ChatSide:
     """Discord when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set, Slack when SLACK_BOT_TOKEN
@@ -190,7 +189,7 @@ def build_chat_side(
     modules are imported only when configured."""
     from bot.chat.platform import build_chat
 
-    chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout, opml_fetcher=opml)
+    chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout)
     return ChatSide(chat.destinations, chat.discord, chat.slack)
 
 
@@ -228,7 +227,7 @@ async def run_bot(
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
         admin = feed_admin(config, fetcher, opml, parser)
         commands = Commands(store, utc_now, feed_admin=admin)
-        chat = build_chat_side(config, secrets, store, commands, opml, stdout)
+        chat = build_chat_side(config, secrets, store, commands, stdout)
         destinations = chat.destinations
         delivery = Delivery(store, destinations, utc_now, storage=storage)
         pipeline = Pipeline(

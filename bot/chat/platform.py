@@ -24,7 +24,6 @@ from bot.config import Config, Secrets
 if TYPE_CHECKING:
     from bot.chat.discord.runtime import DiscordRuntime
     from bot.chat.slack.runtime import SlackRuntime
-    from bot.feeds.fetch import Fetcher
 
 
 class ChatRuntime(Protocol):
@@ -62,13 +61,11 @@ def build_chat(
     clock: Callable[[], datetime],
     *,
     stdout: TextIO,
-    opml_fetcher: Fetcher | None = None,
 ) -> Chat:
     """The chat side from config and secrets; raises ConfigError as check_chat does.
-
-    `opml_fetcher` fetches the OPML files `/news feeds import` is given on Slack."""
+    `/news feeds import` on every platform goes through `commands` (the feed service)."""
     discord = _build_discord(config, secrets, store, commands, clock)
-    slack = _build_slack(config, secrets, store, commands, clock, opml_fetcher)
+    slack = _build_slack(config, secrets, store, commands, clock)
     runtimes: list[ChatRuntime] = [r for r in (discord, slack) if r is not None]
     destinations = [r.destination for r in runtimes]
     mode = config.console.enabled
@@ -145,12 +142,10 @@ def _build_slack(
     store: ThreadBook,
     commands: Commands,
     clock: Callable[[], datetime],
-    opml_fetcher: Fetcher | None,
 ) -> SlackRuntime | None:
     keys = _slack_secrets(secrets)
     if not (keys["bot_token"] or keys["webhook_url"]):
         return None
-    from bot.chat.slack.commands import opml_fetcher as make_opml_fetch
     from bot.chat.slack.runtime import build_slack
 
     return build_slack(
@@ -159,7 +154,6 @@ def _build_slack(
         store=store,
         commands=commands,
         clock=clock,
-        fetch_opml=make_opml_fetch(opml_fetcher) if opml_fetcher is not None else None,
     )
 
 

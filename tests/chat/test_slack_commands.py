@@ -23,6 +23,7 @@ from bot.chat.commands import Commands, FeedAdmin
 from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError
+from bot.feeds.manage import FeedManagementError
 from bot.models import Feed
 from bot.store import Store
 from tests.slack_fake import Call, FakeSlack
@@ -86,9 +87,9 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-def commands(store: Store) -> Commands:
+def commands(store: Store, opml: OpmlSource) -> Commands:
     _seed_store(store)
-    return Commands(store, lambda: NOW, feed_admin=FeedAdmin(default_interval=30))
+    return Commands(store, lambda: NOW, feed_admin=FeedAdmin(default_interval=30, download=opml))
 
 
 class OpmlSource:
@@ -98,11 +99,11 @@ class OpmlSource:
         self.hold = asyncio.Event()
         self.hold.set()
 
-    async def __call__(self, url: str) -> tuple[bytes | None, str | None]:
+    async def __call__(self, url: str) -> bytes:
         await self.hold.wait()
         if url == "https://feeds.example/export.opml":
-            return OPML, None
-        return None, "HTTP 404"
+            return OPML
+        raise FeedManagementError(f"could not fetch {url}: HTTP answer 404")
 
 
 @pytest.fixture
@@ -122,7 +123,6 @@ async def http_app(
         admin_user_ids=("UCONFIG",),
         http_host="127.0.0.1",
         http_port=0,
-        fetch_opml=opml,
         api_url=slack.api_url,
     )
     await app.start()
@@ -385,7 +385,7 @@ async def test_feeds_import_fetches_the_opml_url(asker: Asker, store: Store) -> 
     assert "2 feed(s) added" in _text(answer)
     assert store.get_feed("https://two.example/rss") is not None
     missing = await asker.ask("feeds import https://feeds.example/none.opml", user="UADMIN")
-    assert "Could not fetch that file: HTTP 404" in missing["text"]
+    assert "could not fetch https://feeds.example/none.opml: HTTP answer 404" in missing["text"]
 
 
 async def test_a_slow_command_is_acknowledged_before_its_answer(

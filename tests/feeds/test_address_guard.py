@@ -12,10 +12,10 @@ import httpx
 import pytest
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.chat.slack.commands import opml_fetcher
 from bot.errors import AddressRefused
 from bot.feeds.fetch import Fetcher, FetchState, make_client
 from bot.feeds.fulltext import FullText, FullTextSettings
+from bot.feeds.manage import FeedManagementError, web_download
 from bot.feeds.transport import AiohttpTransport, GuardedResolver, is_public_address
 from tests.feeds.conftest import TEST_FETCH
 from tests.feedserver import FeedServer
@@ -185,7 +185,6 @@ async def test_article_pages_on_non_global_addresses_are_not_fetched() -> None:
 async def test_opml_urls_on_non_global_addresses_are_not_fetched() -> None:
     dns = FakeDns("fec0::5")
     async with make_client(STRICT, dns=dns) as client:
-        fetch = opml_fetcher(Fetcher(client, STRICT))
-        body, error = await fetch("http://intranet.example/feeds.opml")
-    assert body is None
-    assert error is not None and error.startswith("refused:")
+        download = web_download(Fetcher(client, STRICT))
+        with pytest.raises(FeedManagementError, match="refused:"):
+            await download("http://intranet.example/feeds.opml")

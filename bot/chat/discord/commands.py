@@ -30,6 +30,7 @@ from bot.chat.discord.render import (
     trim,
 )
 from bot.chat.trim import one_line
+from bot.feeds.opml import MAX_OPML_BYTES
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100
@@ -305,9 +306,11 @@ def build_news_group() -> app_commands.Group:
         c = _commands_of(interaction)
 
         async def work() -> Answer:
-            if file.size > 1_000_000:
+            if file.size > MAX_OPML_BYTES:
                 return Answer(
-                    title="Sorry", text="That file is too big (1 MB at most).", error=True
+                    title="Sorry",
+                    text=f"That file is too big ({MAX_OPML_BYTES:,} bytes at most).",
+                    error=True,
                 )
             try:
                 data = await file.read()

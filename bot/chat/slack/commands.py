@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -27,7 +27,6 @@ from bot.chat.slack.answers import SEARCH_ACTION, render_answer
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
 from bot.errors import ChatError, ConfigError
-from bot.feeds.fetch import Fetcher, FetchState
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +45,6 @@ NOT_ADMIN = (
 )
 OOPS = "Something went wrong on our side; it has been logged. Please try again."
 _SLACK_LINK = re.compile(r"^<([^<>|]+)(?:\|[^<>]*)?>$")
-
-OpmlFetch = Callable[[str], Awaitable[tuple[bytes | None, str | None]]]
 
 
 def unwrap_link(text: str) -> str:
@@ -89,7 +86,6 @@ class SlackCommandApp:
         http_host: str = "0.0.0.0",
         http_port: int = 3000,
         http_path: str = "/slack/events",
-        fetch_opml: OpmlFetch | None = None,
         api_url: str = SLACK_API_URL,
     ) -> None:
         from slack_bolt.async_app import AsyncApp
@@ -105,7 +101,6 @@ class SlackCommandApp:
         self._api_url = api_url
         self._http = (http_host, http_port, http_path)
         self._replays = ReplayGuard(signing_secret or "-")  # HTTP mode only
-        self._fetch_opml = fetch_opml
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
         self._connecting: asyncio.Task[None] | None = None
@@ -259,12 +254,11 @@ class SlackCommandApp:
                 return error("Usage: /news feeds remove <URL>")
             return await c.feeds_remove(url)
         if action == "import":
-            if not url or self._fetch_opml is None:
+            if not url:
                 return error("Usage: /news feeds import <URL of an OPML file>")
-            data, problem = await self._fetch_opml(url)
-            if data is None:
-                return error(f"Could not fetch that file: {problem or 'no answer'}")
-            return await c.feeds_import(data)
+            # Slack commands carry no files: the feed service fetches the OPML (same
+            # address guard and size cap as every other import)
+            return await c.feeds_import_url(url)
         return error("Usage: /news feeds list | add <URL> [name] | remove <URL> | import <URL>")
 
     async def is_admin(self, user_id: str, client: AsyncWebClient) -> bool:
@@ -293,18 +287,3 @@ async def _send(respond: AsyncRespond, answer: Answer, *, replace_original: bool
         unfurl_links=False,
         unfurl_media=False,
     )
-
-
-def opml_fetcher(fetcher: Fetcher) -> OpmlFetch:
-    """`/news feeds import <URL>`: Slack commands carry no files, so the OPML is fetched
-    (with the feed fetcher's timeouts and size cap)."""
-
-    async def fetch(url: str) -> tuple[bytes | None, str | None]:
-        if not url.startswith(("http://", "https://")):
-            return None, "the URL must start with http:// or https://"
-        result = await fetcher.fetch(FetchState(url=url))
-        if result.status != "ok":
-            return None, result.error or f"HTTP answer {result.status}"
-        return result.body, None
-
-    return fetch

@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.chat.base import DeliveryPolicy
 from bot.chat.commands import Commands
 from bot.chat.slack import client
-from bot.chat.slack.commands import OpmlFetch, SlackCommandApp
+from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.destination import SlackDestination, SlackWebhookDestination
 from bot.chat.threads import ThreadBook
 from bot.config import SlackConfig
@@ -98,7 +98,6 @@ def build_slack(
     store: ThreadBook,
     commands: Commands,
     clock: Callable[[], datetime],
-    fetch_opml: OpmlFetch | None = None,
     api_url: str | None = None,
 ) -> SlackRuntime | None:
     """The Slack side from config and secrets (None when no Slack secret is set).
@@ -146,7 +145,6 @@ def build_slack(
         http_host=settings.http_host,
         http_port=settings.http_port,
         http_path=settings.http_path,
-        fetch_opml=fetch_opml,
         api_url=api_url,
     )
     return SlackRuntime(destination, app)
