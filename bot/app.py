@@ -18,8 +18,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
 from bot.chat.base import Destination
-from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
+from bot.chat.feed_commands import FeedAdmin
 from bot.config import Config, Secrets
 from bot.errors import SeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent

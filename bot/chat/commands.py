@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.chat.answers import Answer, Item, Page, error
+from bot.chat.feed_commands import FeedAdmin, FeedCommands
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
-from bot.feeds.manage import (
-    MAX_IMPORT,
-    FeedCheck,
-    FeedCheckFailed,
-    FeedHealth,
-    FeedManagementError,
-    FeedManager,
-    FeedsChanged,
-    ImportReport,
-    OpmlDownload,
-)
+from bot.feeds.manage import FeedManager
 from bot.store import Store
 from bot.timeutil import iso
 
@@ -34,55 +25,7 @@ PAGE_SIZE = 5
 MAX_RECENT = 20
 
 
-@dataclass(frozen=True)
-class Item:
-    """One article (or feed) in an answer. `snippet` may mark matches with **…**."""
-
-    title: str
-    url: str | None = None
-    meta: str = ""
-    text: str = ""
-    snippet: str = ""
-
-
-@dataclass(frozen=True)
-class Page:
-    """Where a paged answer is: the command's argument, this page (from 1), and more?"""
-
-    query: str
-    number: int
-    has_next: bool
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What a command replies. `error` answers are short and shown only to the asker."""
-
-    title: str
-    text: str = ""
-    items: tuple[Item, ...] = ()
-    facts: tuple[tuple[str, str], ...] = ()
-    page: Page | None = None
-    error: bool = False
-    public: bool = False  # shown to the channel rather than only to the asker
-
-
-def error(text: str) -> Answer:
-    return Answer(title="Sorry", text=text, error=True)
-
-
-@dataclass
-class FeedAdmin:
-    """Hooks the feed commands use: check a feed before adding it, fetch an OPML file,
-    tell the scheduler (`changed` may be set once the scheduler exists)."""
-
-    default_interval: int = 30
-    check: FeedCheck | None = None
-    download: OpmlDownload | None = None
-    changed: FeedsChanged | None = None
-
-
-class Commands:
+class Commands(FeedCommands):
     """Every /news command over one store."""
 
     def __init__(
@@ -294,59 +237,6 @@ class Commands:
         )
         return Answer(title="Status", facts=tuple(facts), items=items)
 
-    # ------------------------------------------------------------ feeds (admin)
-    # The checks live in bot.feeds.manage; these only turn its values into answers.
-
-    def feeds_list(self) -> Answer:
-        feeds = self.feeds.health()
-        if not feeds:
-            return Answer(title="Feeds", text="No feeds yet. Add one with /news feeds add.")
-        items = tuple(Item(title=f.name or f.url, url=f.url, meta=_feed_health(f)) for f in feeds)
-        return Answer(title=f"Feeds ({len(feeds)})", items=items)
-
-    async def feeds_add(self, url: str, name: str = "") -> Answer:
-        try:
-            added = await self.feeds.add(url, name=name)
-        except FeedCheckFailed as exc:
-            return error(f"That does not look like a working feed: {exc}")
-        except FeedManagementError as exc:
-            return error(_sentence(str(exc)))
-        return Answer(
-            title="Feed added",
-            text=(
-                f"Watching {name.strip() or added.title or added.url}. Its current items are "
-                "recorded without alerts; new items from now on are checked."
-            ),
-            public=True,
-        )
-
-    async def feeds_remove(self, url: str) -> Answer:
-        try:
-            await self.feeds.remove(url)
-        except FeedManagementError:
-            return error("That feed is not in the list (see /news feeds list).")
-        return Answer(
-            title="Feed removed",
-            text="No longer watching it. Its articles stay searchable.",
-            public=True,
-        )
-
-    async def feeds_import(self, opml: bytes) -> Answer:
-        """Import the feeds of an OPML file's bytes (bot.feeds.opml.MAX_OPML_BYTES at most)."""
-        try:
-            report = await self.feeds.import_opml(opml)
-        except FeedManagementError as exc:
-            return error(f"That file could not be imported: {exc}")
-        return _import_answer(report)
-
-    async def feeds_import_url(self, url: str) -> Answer:
-        """Fetch an OPML file (capped at bot.feeds.opml.MAX_OPML_BYTES) and import its feeds."""
-        try:
-            report = await self.feeds.import_url(url)
-        except FeedManagementError as exc:
-            return error(f"That file could not be imported: {exc}")
-        return _import_answer(report)
-
     # ------------------------------------------------------------ autocomplete
 
     def complete_story(self, prefix: str) -> list[str]:
@@ -436,25 +326,3 @@ _STATUS_LABELS = {
 
 def _status_label(status: str | None) -> str:
     return _STATUS_LABELS.get(status or "", status or "unknown")
-
-
-def _feed_health(feed: FeedHealth) -> str:
-    failures = feed.consecutive_failures
-    if failures:
-        return f"failing ({failures} in a row): {(feed.last_error or '')[:100]}"
-    checked = feed.last_success_at
-    return f"ok, last polled {checked[:16].replace('T', ' ')} UTC" if checked else "not polled yet"
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def _import_answer(report: ImportReport) -> Answer:
-    """Every feed of an import named: added, or skipped with the reason."""
-    items = [Item(title=a.title or a.url, url=a.url, meta="added") for a in report.added]
-    items += [Item(title=s.url, meta=f"skipped: {s.reason}") for s in report.skipped]
-    text = f"{len(report.added)} feed(s) added, {len(report.skipped)} skipped."
-    if report.left_out:
-        text += f" {report.left_out} more were left out (at most {MAX_IMPORT} per import)."
-    return Answer(title="Feeds imported", text=text, items=tuple(items), public=True)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.commands import Commands
+from bot.chat.feed_commands import FeedAdmin
 from bot.feeds.manage import CheckedFeed, FeedCheckFailed
 from bot.models import Feed
 from bot.store import Store

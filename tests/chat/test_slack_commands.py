@@ -19,7 +19,8 @@ import httpx
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.commands import Commands
+from bot.chat.feed_commands import FeedAdmin
 from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError

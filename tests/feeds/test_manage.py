@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.commands import Commands, FeedAdmin
+from bot.chat.commands import Commands
+from bot.chat.feed_commands import FeedAdmin
 from bot.cli import main
 from bot.errors import FeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client

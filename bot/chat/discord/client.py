@@ -17,7 +17,8 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.chat.commands import Answer, Commands
+from bot.chat.answers import Answer
+from bot.chat.commands import Commands
 from bot.chat.discord.commands import SearchPageButton, build_news_group, send_answer
 from bot.chat.discord.render import NO_MENTIONS
 from bot.errors import ChatError

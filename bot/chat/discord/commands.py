@@ -16,7 +16,8 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.chat.commands import Answer, Commands, error
+from bot.chat.answers import Answer, error
+from bot.chat.commands import Commands
 from bot.chat.discord.render import (
     DESCRIPTION_MAX,
     FIELD_VALUE_MAX,

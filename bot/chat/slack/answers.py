@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 
-from bot.chat.commands import Answer, Item
+from bot.chat.answers import Answer, Item
 from bot.chat.slack.render import (
     MAX_FIELD_CHARS,
     MAX_FIELDS,

@@ -22,7 +22,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.commands import MAX_RECENT, Answer, Commands, error
+from bot.chat.answers import Answer, error
+from bot.chat.commands import MAX_RECENT, Commands
 from bot.chat.slack.answers import SEARCH_ACTION, render_answer
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
