@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from bot.analysis.relevance_model import RelevanceModel, word_features
 
@@ -33,323 +35,36 @@ BODY_WEIGHT = 1.0
 LEAD_CHARS = 500
 SATURATION = 3.0  # weighted mentions for a family score of 1 - 1/e
 
-AI_TERMS = (
-    r"artificial intelligence",
-    r"(?-i:AI)(?:-\w+)?",
-    r"gen(?:erative)?[\s-]?ai",
-    r"machine[\s-]learning",
-    r"large language models?",
-    r"(?-i:LLMs?)",
-    r"chatbots?",
-    r"foundation models?",
-    r"text-to-(?:image|video|speech|music)",
-    r"image[\s-]generat(?:or|ors|ion)",
-    r"video[\s-]generat(?:or|ors|ion)",
-    r"open\s?ai",
-    r"chat\s?gpt",
-    r"gpt-?\d\w*",
-    r"anthropic",
-    r"claude",
-    r"stability ai",
-    r"stable diffusion",
-    r"midjourney",
-    r"suno",
-    r"udio",
-    r"perplexity",
-    r"cohere",
-    r"mistral ai",
-    r"gemini",
-    r"copilot",
-    r"llama",
-    r"sora",
-    r"dall-?e",
-    r"deepseek",
-    r"(?-i:xAI)",
-    r"grok",
-    r"elevenlabs",
-    r"character\.ai",
-    r"neural networks?",
-)
-TRAINING_TERMS = (
-    r"train(?:s|ed|ing)?\s+(?:on|with|its|their|the|an?|ai|models?|chatbots?|llms?)",
-    r"to\s+train",
-    r"training\s+(?:data|sets?|datasets?|materials?|corpus|practices|process|purposes)",
-    r"(?:ai|model|machine[\s-]learning)\s+training",
-    r"used\s+(?:\w+\s+){0,4}(?:to\s+train|for\s+training|as\s+training|in\s+training)",
-    r"data\s?sets?",
-    r"text[\s-]and[\s-]data[\s-]mining",
-    r"data[\s-]mining",
-    r"(?-i:TDM)",
-    r"scrap(?:e|es|ed|ing|er|ers)",
-    r"crawl(?:er|ers|ing|ed)?",
-    r"robots\.txt",
-    r"opt(?:ed|ing|s)?[\s-]?(?:out|in)",
-    r"ingest(?:s|ed|ing)?",
-    r"harvest(?:s|ed|ing)?",
-    r"learn(?:s|ed|ing)?\s+from",
-    r"fed\s+(?:in)?to",
-    r"machine\s+learning\s+data",
-    r"pirated\s+(?:books|works|copies)",
-    r"shadow\s+librar(?:y|ies)",
-    r"books3|libgen|library genesis",
-    r"licen[cs](?:e|es|ed|ing)\s+(?:\w+\s+){0,3}(?:archive|content|catalog(?:ue)?|library|data|stories|articles|lyrics)",
-    r"(?:archive|content|data)\s+licen[cs]ing",
-)
-UNAUTHORISED_USE_TERMS = (
-    r"copyright\s+infringement",
-    r"infring(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:copyrights?|works|rights)",
-    r"copyrighted\s+(?:works?|material|materials|content|books|articles|images|photos|"
-    r"songs|lyrics|characters|music|recordings)",
-    r"unauthori[sz]ed\s+(?:use|copying|reproduction)",
-    r"(?:use|used|using|copy|copied|copying)\s+(?:\w+\s+){0,3}without\s+(?:\w+\s+)?"
-    r"(?:permission|consent|authori[sz]ation|a\s+licen[cs]e|licen[cs]ing|payment|paying)",
-)
-DISPUTE_TERMS = (
-    r"copyright(?:s|ed)?",
-    r"infring(?:e|es|ed|ing|ement|ements)",
-    r"fair\s+use",
-    r"licen[cs](?:e|es|ed|ing|sor|sors)",
-    r"without\s+(?:\w+\s+)?(?:permission|consent|authori[sz]ation|compensation|payment)",
-    r"permission",
-    r"consent",
-    r"unlawful(?:ly)?",
-    r"illegal(?:ly)?",
-    r"rights?[\s-]holders?",
-    r"intellectual\s+property",
-    r"terms\s+of\s+(?:service|use)",
-    r"royalt(?:y|ies)",
-    r"compensat(?:e|ion)",
-    r"lawsuits?",
-    r"su(?:e|es|ed|ing)",
-    r"class[\s-]action",
-    r"plaintiffs?",
-    r"settle(?:s|d|ment|ments)?",
-    r"ruling|ruled",
-    r"judge",
-    r"court",
-    r"(?:demand|demands|demanded)",
-    r"cease",
-    r"collecting\s+societ(?:y|ies)|collective\s+management",
-    # crawler fights
-    r"block(?:s|ed|ing)?",
-    r"robots\.txt",
-    r"pay[\s-]per[\s-]crawl",
-    r"opt(?:ed|ing|s)?[\s-]?out",
-)
-NEGATIVE_TERMS: dict[str, tuple[str, ...]] = {
-    "output copyrightability": (
-        r"copyright\s+registration",
-        r"regist(?:er|ered|ration|rability|rable)",
-        r"human\s+author(?:s|ship)?",
-        r"(?:can(?:no|')t|not|cannot)\s+be\s+copyrighted",
-        r"copyrightab(?:le|ility)",
-        r"creativity\s+machine",
-        r"thaler",
-        r"ai-generated\s+(?:works?|art|images?)\s+(?:\w+\s+){0,3}(?:protect|copyright)",
-    ),
-    "earnings or funding": (
-        r"revenue",
-        r"earnings",
-        r"quarter(?:ly)?",
-        r"net\s+income",
-        r"shareholders?",
-        r"valuation",
-        r"funding\s+round",
-        r"rais(?:es|ed|ing)\s+(?:\w+\s+){0,2}\$[\d.,]+\s*(?:[mb]n?|million|billion)",
-        r"investors?",
-        r"stock",
-    ),
-    "product launch": (
-        r"launch(?:es|ed|ing)?",
-        r"rolls?\s+out|rolled\s+out|rollout",
-        r"app\s+store|play\s+store",
-        r"downloads?",
-        r"invite\s+codes?",
-        r"available\s+(?:to|in|on|for)",
-    ),
-    "AI safety": (
-        r"ai\s+safety",
-        r"safety\s+(?:bill|law|testing|protocols?|framework)",
-        r"catastrophic",
-        r"frontier\s+(?:ai|models?)",
-        r"whistleblowers?",
-        r"kill\s+switch",
-    ),
-    "piracy liability": (
-        r"(?-i:ISPs?)",
-        r"internet\s+(?:service\s+)?providers?",
-        r"subscribers",
-        r"repeat\s+infringers",
-        r"bittorrent|torrent",
-    ),
-    "chatbot safety": (
-        r"suicid(?:e|es|al)",
-        r"self[\s-]harm",
-        r"wrongful\s+death",
-        r"mental\s+health",
-        r"teen(?:s|ager|agers|age)?",
-        r"minors",
-        r"child\s+safety",
-        r"parental\s+controls?",
-    ),
-    "antitrust": (
-        r"antitrust",
-        r"anti-?competitive",
-        r"monopol(?:y|ies|ist|istic|i[sz]e|i[sz]ing)",
-        r"competition\s+(?:law|authority|regulators?|watchdog)",
-    ),
-    "likeness or deepfakes": (
-        r"deep\s?fakes?",
-        r"likeness(?:es)?",
-        r"digital\s+replicas?",
-        r"no\s+fakes",
-        r"right\s+of\s+publicity",
-        r"impersonat(?:e|es|ed|ion|ing)",
-        r"voice\s+clon(?:e|es|ing)",
-    ),
-    "chips or compute": (
-        r"export\s+controls?",
-        r"chips?",
-        r"semiconductors?",
-        r"(?-i:GPUs?)",
-        r"data\s+cent(?:er|re)s?",
-        r"cloud\s+(?:computing|deal|contract|capacity|services)",
-        r"compute",
-        r"gigawatts?",
-    ),
-    "privacy": (
-        r"personal\s+data",
-        r"(?-i:GDPR)",
-        r"data\s+protection\s+(?:authority|regulator|watchdog)",
-        r"privacy\s+(?:watchdog|regulator|authority|law|violations?)",
-        r"biometric",
-    ),
-}
-OWNER_TERMS = (
-    r"publish(?:er|ers|ing)",
-    r"newspapers?",
-    r"news\s+(?:organi[sz]ations?|outlets?|publishers?|media|sites?|agenc(?:y|ies)|content)",
-    r"media\s+(?:companies|company|groups?|outlets?|organi[sz]ations?)",
-    r"journalis(?:m|ts?)",
-    r"authors?",
-    r"writers?",
-    r"novelists?",
-    r"artists?",
-    r"illustrators?",
-    r"photographers?",
-    r"musicians?",
-    r"songwriters?",
-    r"(?:record|music)\s+labels?",
-    r"studios?",
-    r"creators?",
-    r"rights?[\s-]holders?",
-    r"copyright\s+(?:owners?|holders?)",
-    r"archives?",
-    r"articles",
-    r"content",
-    r"catalog(?:ue)?s?",
-    r"books",
-    r"lyrics",
-)
-DEAL_TERMS = (
-    r"deals?",
-    r"partner(?:s|ship|ships|ing|ed)?",
-    r"agreements?",
-    r"licen[cs](?:e|es|ed|ing)",
-    r"pa(?:y|ys|ying|id)",
-    r"revenue[\s-]shar(?:e|ing)",
-    r"compensat(?:e|es|ed|ing|ion)",
-    r"multi-?year",
-    r"inks?|inked|signs?|signed",
-    r"marketplace",
-)
-RULE_TERMS = (
-    r"(?:ai|eu)\s+act",
-    r"code\s+of\s+practice",
-    r"consultation",
-    r"bill",
-    r"legislation",
-    r"lawmakers",
-    r"parliament|congress|senate|lords|commons",
-    r"regulat(?:ion|ions|ors?|ory|e|es)",
-    r"exception",
-    r"transparency",
-    r"disclos(?:e|ure|ures)",
-    r"copyright\s+office",
-    r"register\s+of\s+copyrights",
-    r"government",
-    r"ministers?|ministry",
-)
-CATEGORY_TERMS: dict[str, tuple[str, ...]] = {
-    "ruling": (
-        r"rul(?:ed|es|ing)",
-        r"verdict",
-        r"judg(?:e|ment)\s+(?:\w+\s+){0,3}(?:ordered|found|sided|rejected|denied|dismissed|granted)",
-        r"court\s+(?:\w+\s+){0,2}(?:found|sided|ordered|orders|rejected|dismissed|decided)",
-        r"orders?\s+(?:\w+\s+){0,3}to\s+(?:produce|release|turn\s+over|hand\s+over|pay)",
-        r"must\s+(?:produce|turn\s+over|hand\s+over|pay)",
-        r"(?:granted|grants|issued|issues)\s+(?:\w+\s+){0,2}injunction",
-        r"(?:throws?|threw|thrown|tosse[sd]?)\s+out",
-        r"dismiss(?:es|ed)\s+(?:\w+\s+){0,3}(?:claims?|case|lawsuit|suit)",
-        r"wins?\s+(?:\w+\s+){0,4}(?:case|ruling|lawsuit)",
-        r"landmark\s+(?:decision|case)",
-    ),
-    "settlement": (r"settle(?:s|d|ment|ments)?", r"agreed\s+to\s+pay"),
-    "lawsuit": (
-        r"su(?:e|es|ed|ing)",
-        r"lawsuits?",
-        r"complaint",
-        r"class[\s-]action",
-        r"fil(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}(?:suit|lawsuit|case|claim|complaint)",
-        r"suits?",
-        r"accus(?:es|ed|ing)",
-    ),
-    "licensing deal": (
-        r"deals?",
-        r"(?:licensing|content)\s+(?:agreement|partnership|deal)",
-        r"partnership",
-        r"signs?|signed",
-        r"licen[cs]e\s+(?:\w+\s+){0,3}(?:archive|content|library)",
-    ),
-    "demand": (
-        r"demand(?:s|ed)?",
-        r"letter",
-        r"urg(?:e|es|ed)",
-        r"calls?\s+on|called\s+on",
-        r"cease",
-        r"request(?:s|ed)?",
-    ),
-    "policy/regulation": (
-        r"consultation",
-        r"regulat(?:ion|ions|or|ors|ory)",
-        r"legislation",
-        r"lawmakers|parliament|congress",
-        r"bill",
-        r"(?:ai\s+)?act",
-        r"government",
-        r"ministry|minister",
-        r"code\s+of\s+practice",
-        r"exception",
-        r"guidance",
-    ),
-    "scraping/opt-out": (
-        r"scrap(?:e|es|ed|ing|er|ers)",
-        r"crawl(?:er|ers|ing)",
-        r"robots\.txt",
-        r"opt(?:ed|ing|s)?[\s-]?(?:out|in)",
-        r"block(?:s|ed|ing)?\s+(?:\w+\s+){0,2}(?:bots?|crawlers?)",
-    ),
-}
-# tie-break: the more specific event wins
-CATEGORY_ORDER = (
-    "ruling",
-    "settlement",
-    "lawsuit",
-    "licensing deal",
-    "demand",
-    "policy/regulation",
-    "scraping/opt-out",
-)
+TERMS_FILE = Path(__file__).with_name("data") / "relevance_terms.toml"
+
+
+@dataclass(frozen=True)
+class TermLists:
+    """The term families of data/relevance_terms.toml (regular expressions, in order)."""
+
+    ai: tuple[str, ...]
+    training: tuple[str, ...]
+    unauthorised_use: tuple[str, ...]
+    dispute: tuple[str, ...]
+    owner: tuple[str, ...]
+    deal: tuple[str, ...]
+    rule: tuple[str, ...]
+    negatives: dict[str, tuple[str, ...]]  # look-alike topic -> its terms
+    categories: dict[str, tuple[str, ...]]  # category -> its terms
+    category_order: tuple[str, ...]  # tie-break: the more specific event wins
+
+
+@cache
+def term_lists() -> TermLists:
+    """Read once, at first use."""
+    data = tomllib.loads(TERMS_FILE.read_text(encoding="utf-8"))
+    fam = {k: tuple(v) for k, v in data["families"].items()}
+    return TermLists(
+        **fam,
+        negatives={k: tuple(v) for k, v in data["negatives"].items()},
+        categories={k: tuple(v) for k, v in data["categories"].items()},
+        category_order=tuple(data["category_order"]["order"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -509,16 +224,17 @@ class HandSignals:
 def hand_signals(title: str, text: str) -> HandSignals:
     """The term families of this module, counted in `title` + `text` (clean plain text)."""
     lead, body = text[:LEAD_CHARS], text[LEAD_CHARS:]
-    ai_w, ai_hits = _weighted(_family(AI_TERMS), title, lead, body)
-    td_w, td_hits = _weighted(_family(TRAINING_TERMS), title, lead, body)
-    dp_w, dp_hits = _weighted(_family(DISPUTE_TERMS), title, lead, body)
+    t = term_lists()
+    ai_w, ai_hits = _weighted(_family(t.ai), title, lead, body)
+    td_w, td_hits = _weighted(_family(t.training), title, lead, body)
+    dp_w, dp_hits = _weighted(_family(t.dispute), title, lead, body)
     # Unauthorised use of works, said of an AI firm, is use of its inputs even when the
     # article never says "training": it counts as half a training-data mention.
-    use_w, use_hits = _weighted(_family(UNAUTHORISED_USE_TERMS), title, lead, body)
+    use_w, use_hits = _weighted(_family(t.unauthorised_use), title, lead, body)
     td_w += 0.5 * use_w
-    own_w, own_hits = _weighted(_family(OWNER_TERMS), title, lead, body)
-    deal_w, _ = _weighted(_family(DEAL_TERMS), title, lead, body)
-    rule_w, _ = _weighted(_family(RULE_TERMS), title, lead, body)
+    own_w, own_hits = _weighted(_family(t.owner), title, lead, body)
+    deal_w, _ = _weighted(_family(t.deal), title, lead, body)
+    rule_w, _ = _weighted(_family(t.rule), title, lead, body)
     found = [f"ai-term: {h}" for h in _top(ai_hits)]
     found += [f"training-data-term: {h}" for h in _top(td_hits)]
     found += [f"use-of-works-term: {h}" for h in _top(use_hits, 1)]
@@ -526,11 +242,9 @@ def hand_signals(title: str, text: str) -> HandSignals:
     found += [f"owner-term: {h}" for h in _top(own_hits, 1)]
     # A look-alike word inside a longer on-topic term ("revenue" in "revenue-sharing",
     # "Register" in "Register of Copyrights") is that term, not the look-alike topic.
-    on_topic = _spans(
-        (TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS), title, lead, body
-    )
+    on_topic = _spans((t.training, t.dispute, t.owner, t.deal, t.rule), title, lead, body)
     negatives: list[tuple[str, float]] = []
-    for name, terms in NEGATIVE_TERMS.items():
+    for name, terms in t.negatives.items():
         neg_w, neg_hits = _weighted(_family(terms), title, lead, body, on_topic)
         negatives.append((name, neg_w))
         if neg_w > td_w + 0.5 * own_w:
@@ -538,18 +252,17 @@ def hand_signals(title: str, text: str) -> HandSignals:
             found.append(f"negative: {name} ({', '.join(_top(neg_hits))})")
     ai_h, td_h, dp_h, own_h, deal_h, rule_h = (
         _head(_family(terms), title, lead)
-        for terms in (AI_TERMS, TRAINING_TERMS, DISPUTE_TERMS, OWNER_TERMS, DEAL_TERMS, RULE_TERMS)
+        for terms in (t.ai, t.training, t.dispute, t.owner, t.deal, t.rule)
     )
-    td_h += 0.5 * _head(_family(UNAUTHORISED_USE_TERMS), title, lead)
+    td_h += 0.5 * _head(_family(t.unauthorised_use), title, lead)
     head = (ai_h, td_h, dp_h, own_h, deal_h, rule_h)
     head_negatives = tuple(
-        (name, _head(_family(terms), title, lead, on_topic))
-        for name, terms in NEGATIVE_TERMS.items()
+        (name, _head(_family(terms), title, lead, on_topic)) for name, terms in t.negatives.items()
     )
     category = None
     best = 0.0
-    for cat in CATEGORY_ORDER:
-        w, _ = _weighted(_family(CATEGORY_TERMS[cat]), title, lead, body)
+    for cat in t.category_order:
+        w, _ = _weighted(_family(t.categories[cat]), title, lead, body)
         if w > best:
             best, category = w, cat
     return HandSignals(

@@ -35,3 +35,20 @@ def test_alias_table_patterns_compile_and_case_sensitive_names_are_entries() -> 
     # literal strings keep backslashes and the curly apostrophe as written
     assert canonical_entities("Sam Altman’s company sued") == {"OpenAI"}
     assert canonical_entities("an ap of news") == set()
+
+
+def test_the_relevance_term_lists_load_compile_and_name_every_category() -> None:
+    import re
+
+    from bot.analysis.relevance import term_lists
+
+    terms = term_lists()
+    families = (terms.ai, terms.training, terms.unauthorised_use, terms.dispute, terms.owner)
+    families += (terms.deal, terms.rule, *terms.negatives.values(), *terms.categories.values())
+    for family in families:
+        assert family, "an empty term list"
+        for pattern in family:
+            re.compile(pattern, re.IGNORECASE)  # raises on a broken pattern
+    assert set(terms.category_order) == set(terms.categories)
+    assert "output copyrightability" in terms.negatives
+    assert r"(?-i:AI)(?:-\w+)?" in terms.ai  # a backslash survives the TOML file
