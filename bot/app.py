@@ -200,14 +200,14 @@ def build_chat_side(
 async def run_bot(
     config: Config,
     secrets: Secrets,
-    judge: ArticleAssessor | None,
+    assessor: ArticleAssessor | None,
     *,
     once: bool,
     stdout: TextIO,
     stop: asyncio.Event | None = None,
 ) -> int:
     """Run until SIGINT/SIGTERM or `stop` is set (or one cycle with once=True); always
-    closes the database and the chat connections. `judge` None means the real analysis
+    closes the database and the chat connections. `assessor` None means the real analysis
     over this run's store."""
     seeds = load_config_seeds(config)
     lock = InstanceLock.acquire(config.bot.database)  # one running bot per database
@@ -221,8 +221,8 @@ async def run_bot(
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
     chat = ChatSide()
-    if judge is None:
-        judge = build_assessor(config)
+    if assessor is None:
+        assessor = build_assessor(config)
     try:
         fetcher = Fetcher(client, settings)
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
@@ -234,7 +234,7 @@ async def run_bot(
         pipeline = Pipeline(
             store,
             fetcher,
-            judge,
+            assessor,
             [d.name for d in destinations],
             utc_now,
             on_alert=delivery.wake,
@@ -243,7 +243,7 @@ async def run_bot(
             article_text=build_full_text(config, fetcher),
             storage=storage,
         )
-        added = await asyncio.to_thread(record_seeds, store, judge, seeds, utc_now())
+        added = await asyncio.to_thread(record_seeds, store, assessor, seeds, utc_now())
         log.info(
             "seed corpus: %d articles (%d new) from %s", len(seeds), added, config.bot.seeds_dir
         )

@@ -13,7 +13,7 @@ from bot.seeds import Seed
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-class KeywordJudge:
+class KeywordAssessor:
     """Relevant when the text mentions training; a sentence is new unless seen before."""
 
     def __init__(self) -> None:

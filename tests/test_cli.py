@@ -14,7 +14,7 @@ from bot.cli import build_parser, main
 from bot.config import Secrets, parse_config
 from bot.store import Store
 from tests.conftest import REPO
-from tests.fakes import KeywordJudge
+from tests.fakes import KeywordAssessor
 from tests.feedserver import rss, running_feed_server
 
 
@@ -87,7 +87,7 @@ async def test_run_once_polls_stores_and_prints_alerts(tmp_path: Path) -> None:
             }
         )
         out = io.StringIO()
-        code = await run_bot(config, Secrets(), KeywordJudge(), once=True, stdout=out)
+        code = await run_bot(config, Secrets(), KeywordAssessor(), once=True, stdout=out)
     assert code == 0
     assert "NEW: Authors sue over training" in out.getvalue()
     assert "Chip news" not in out.getvalue()

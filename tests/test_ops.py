@@ -30,7 +30,7 @@ from bot.monitoring import Monitoring
 from bot.pipeline import FeedResult
 from bot.store import Store
 from tests.conftest import REPO
-from tests.fakes import KeywordJudge
+from tests.fakes import KeywordAssessor
 from tests.feedserver import rss, running_feed_server
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -409,7 +409,7 @@ async def test_running_bot_beats_serves_metrics_and_records_its_stop(tmp_path: P
         )
         out = io.StringIO()
         running = asyncio.create_task(
-            run_bot(config, Secrets(), KeywordJudge(), once=False, stdout=out)
+            run_bot(config, Secrets(), KeywordAssessor(), once=False, stdout=out)
         )
         text = ""
         async with httpx.AsyncClient() as client:

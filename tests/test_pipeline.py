@@ -20,7 +20,7 @@ from bot.pipeline import Pipeline, record_seeds
 from bot.seeds import load_seeds
 from bot.store import Store
 from tests.conftest import REPO
-from tests.fakes import KeywordJudge
+from tests.fakes import KeywordAssessor
 from tests.feedserver import FeedServer, rss, running_feed_server
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def server() -> Iterator[FeedServer]:
         yield s
 
 
-async def _pipeline(store: Store, assessor: KeywordJudge, client: httpx.AsyncClient) -> Pipeline:
+async def _pipeline(store: Store, assessor: KeywordAssessor, client: httpx.AsyncClient) -> Pipeline:
     return Pipeline(
         store,
         Fetcher(client, FetchSettings(max_body_bytes=100_000)),
@@ -68,7 +68,7 @@ async def test_new_relevant_items_are_stored_and_queued_once(
 ) -> None:
     url = server.serve("/feed.xml", rss(STORY_A, STORY_B))
     _add_feed(store, url)
-    assessor = KeywordJudge()
+    assessor = KeywordAssessor()
     async with httpx.AsyncClient() as client:
         pipeline = await _pipeline(store, assessor, client)
         first = await pipeline.poll_feed(url)
@@ -87,7 +87,7 @@ async def test_first_poll_records_without_alerting_unless_backfill(
 ) -> None:
     url = server.serve("/new.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=0, first_poll_done=False)
-    assessor = KeywordJudge()
+    assessor = KeywordAssessor()
     async with httpx.AsyncClient() as client:
         result = await (await _pipeline(store, assessor, client)).poll_feed(url)
     assert result.new_articles == 2 and result.alerts == 0
@@ -98,7 +98,7 @@ async def test_first_poll_records_without_alerting_unless_backfill(
 async def test_backfill_analyses_the_newest_items(store: Store, server: FeedServer) -> None:
     url = server.serve("/bf.xml", rss(STORY_A, STORY_C))
     _add_feed(store, url, backfill=1, first_poll_done=False)
-    assessor = KeywordJudge()
+    assessor = KeywordAssessor()
     async with httpx.AsyncClient() as client:
         result = await (await _pipeline(store, assessor, client)).poll_feed(url)
     assert len(assessor.judged) == 1 and result.alerts == 1
@@ -110,7 +110,7 @@ async def test_same_link_in_two_feeds_is_one_article(store: Store, server: FeedS
     _add_feed(store, one)
     _add_feed(store, two)
     async with httpx.AsyncClient() as client:
-        results = await (await _pipeline(store, KeywordJudge(), client)).run_once()
+        results = await (await _pipeline(store, KeywordAssessor(), client)).run_once()
     assert sorted(r.new_articles for r in results) == [0, 1]
     assert store.count("articles") == 1 and store.outbox_length() == 1
 
@@ -125,7 +125,7 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
         _add_feed(store, url)
     async with httpx.AsyncClient() as client:
         results = {
-            r.url: r for r in await (await _pipeline(store, KeywordJudge(), client)).run_once()
+            r.url: r for r in await (await _pipeline(store, KeywordAssessor(), client)).run_once()
         }
     assert results[good].ok and results[good].alerts == 1
     assert not results[bad].ok and results[bad].error == "HTTP 500 Internal Server Error"
@@ -140,7 +140,7 @@ async def test_a_failing_feed_is_a_value_and_others_still_run(
 
 async def test_seeds_are_recorded_once(store: Store) -> None:
     seeds = load_seeds(REPO / "seeds")
-    assessor = KeywordJudge()
+    assessor = KeywordAssessor()
     assert record_seeds(store, assessor, seeds, NOW) == 5
     assert record_seeds(store, assessor, seeds, NOW) == 0
     assert store.count("articles") == 5
@@ -181,7 +181,7 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     xb = server.serve("/xb.xml", rss(STORY_A, guids=guids))
     _add_feed(store, xa, first_poll_done=False)
     _add_feed(store, xb, first_poll_done=False)
-    assessor = KeywordJudge()
+    assessor = KeywordAssessor()
     async with httpx.AsyncClient() as client:
         pipeline = await _pipeline(store, assessor, client)
         await pipeline.poll_feed(xa)
@@ -201,7 +201,7 @@ async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     assert store.outbox_length("console") == 1
 
 
-class SlowAssessor(KeywordJudge):
+class SlowAssessor(KeywordAssessor):
     """The keyword stand-in, taking `seconds` per article like a heavy analysis, and noting
     how many articles it has assessed (read from another thread)."""
 

@@ -24,7 +24,7 @@ from bot.store import Store
 from bot.store.faults import StorageStatus, describe
 from bot.store.lock import InstanceLock
 from tests.conftest import REPO
-from tests.fakes import KeywordJudge
+from tests.fakes import KeywordAssessor
 from tests.feedserver import rss, running_feed_server
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -108,7 +108,7 @@ async def test_disk_full_polls_wait_one_line_then_recover_at_once(
             pipeline = Pipeline(
                 store,
                 Fetcher(client, FetchSettings(max_body_bytes=100_000)),
-                KeywordJudge(),
+                KeywordAssessor(),
                 ["console"],
                 clock,
                 storage=storage,

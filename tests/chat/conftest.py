@@ -17,13 +17,13 @@ import yarl
 
 from bot.app import run_bot
 from bot.config import Config, Secret, Secrets, parse_config
-from tests.chat.story_judge import StoryJudge
+from tests.chat.story_assessor import StoryAssessor
 from tests.conftest import REPO
 from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, running_feed_server
 
 CHANNEL = "555"
-__all__ = ["CHANNEL", "StoryJudge", "bot_config", "start_bot"]
+__all__ = ["CHANNEL", "StoryAssessor", "bot_config", "start_bot"]
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ class RunningBot:
 
 async def start_bot(
     config: Config,
-    judge: StoryJudge,
+    judge: StoryAssessor,
     *,
     token: str | None = "fake-token",
     webhook: str | None = None,

@@ -18,7 +18,7 @@ from bot.chat.slack import client as slack_chat
 from bot.chat.slack import destination as slack_destination
 from bot.config import load_config, load_secrets
 from bot.logs import setup_logging
-from tests.chat.story_judge import StoryJudge
+from tests.chat.story_assessor import StoryAssessor
 
 REQUEST_TIMEOUT = 5
 
@@ -31,7 +31,7 @@ def main() -> int:
     config = load_config(Path(config_path))
     setup_logging("INFO", "text")
     secrets = load_secrets(os.environ)
-    return asyncio.run(run_bot(config, secrets, StoryJudge(), once=False, stdout=sys.stdout))
+    return asyncio.run(run_bot(config, secrets, StoryAssessor(), once=False, stdout=sys.stdout))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import pytest
 from bot.chat.commands import Commands
 from bot.chat.discord import commands as discord_commands
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, StoryJudge, bot_config, start_bot
+from tests.chat.conftest import CHANNEL, StoryAssessor, bot_config, start_bot
 from tests.discord_fake import (
     ADMIN_ROLE_ID,
     APP_ID,
@@ -62,7 +62,7 @@ async def test_alerts_are_posted_and_a_story_gets_a_thread_with_its_follow_up(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST, OTHER, IRRELEVANT))
-    judge = StoryJudge()
+    judge = StoryAssessor()
     bot = await start_bot(bot_config(tmp_path, [url]), judge)
     await wait_for(lambda: len(fake.posted(CHANNEL)) == 2 and len(fake.threads) == 2)
     posted = embeds(fake.posted(CHANNEL))
@@ -108,7 +108,7 @@ async def test_a_rejected_token_stops_the_bot_with_a_clear_message(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge(), token="bad-token")
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor(), token="bad-token")
     assert await asyncio.wait_for(bot.task, 10) == 1
     assert "Discord rejected DISCORD_TOKEN" in caplog.text
     assert fake.all_messages() == []
@@ -149,7 +149,7 @@ async def test_every_slash_command_is_answered(
     url = feeds.serve("/feed.xml", rss(FIRST, OTHER, IRRELEVANT))
     other_feed = feeds.serve("/other.xml", rss(title="Other feed"))
     config = bot_config(tmp_path, [url], admin_role="News Admin")
-    bot = await start_bot(config, StoryJudge())
+    bot = await start_bot(config, StoryAssessor())
     await wait_for(lambda: len(fake.posted(CHANNEL)) == 2)
 
     search = await ask(fake, slash(fake, ["news", "search"], [option("query", "trial")]))
@@ -249,7 +249,7 @@ async def test_a_429_then_success_gives_exactly_one_message(
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
     fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=0.05)
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor())
     await wait_for(lambda: len(fake.threads) == 1)
     await bot.stop()
     posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
@@ -266,7 +266,7 @@ async def test_killing_the_bot_mid_delivery_loses_and_doubles_nothing(
     ]
     url = feeds.serve("/feed.xml", rss(*items))
     config = bot_config(tmp_path, [url], backlog_digest_at=0, rate_per_minute=0)
-    judge = StoryJudge()
+    judge = StoryAssessor()
     # Discord stores the first message but the bot never hears back: it dies waiting.
     fake.hold_messages = asyncio.Event()
     bot = await start_bot(config, judge)
@@ -319,7 +319,7 @@ async def test_a_hundred_hostile_titles_ping_nobody_and_break_nothing(
     url = feeds.serve("/feed.xml", rss(*items))
     config = bot_config(tmp_path, [url], backfill=100, backlog_digest_at=0, rate_per_minute=0)
     with caplog.at_level(logging.WARNING):
-        bot = await start_bot(config, StoryJudge())
+        bot = await start_bot(config, StoryAssessor())
         await wait_for(lambda: len(fake.all_messages()) >= 100, 60)
         await wait_for(lambda: _pending(tmp_path) == 0)
         assert await bot.stop() == 0
@@ -362,7 +362,7 @@ async def test_search_pages_with_buttons(
         for n in range(8)
     ]
     url = feeds.serve("/feed.xml", rss(*items))
-    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=0), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=0), StoryAssessor())
     await wait_for(lambda: len(fake.threads) == 8)
     first = await ask(fake, slash(fake, ["news", "search"], [option("query", "hearing")]))
     assert first["embeds"][0]["description"].count("news.example/p") == 5
@@ -403,7 +403,7 @@ async def test_a_slow_answer_is_deferred_then_followed_up(
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
     monkeypatch.setattr(discord_commands, "ANSWER_WITHIN_SECONDS", 0.0)
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor())
     await wait_for(lambda: len(fake.threads) == 1)
     payload = slash(fake, ["news", "search"], [option("query", "trial")])
     answer = await ask(fake, payload)
@@ -420,7 +420,7 @@ async def test_a_bad_query_gets_a_short_ephemeral_error(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST))
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor())
     await wait_for(lambda: len(fake.threads) == 1)
     answer = await ask(fake, slash(fake, ["news", "search"], [option("query", '"(*)"')]))
     assert answer["flags"] == EPHEMERAL
@@ -439,7 +439,7 @@ async def test_webhook_only_mode_posts_alerts_without_a_token(
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
     hook = "https://discord.com/api/webhooks/123456789012345678/" + "t" * 68
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge(), token=None, webhook=hook)
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor(), token=None, webhook=hook)
     await wait_for(lambda: len(fake.posted("webhook-123456789012345678")) == 2)
     assert await bot.stop() == 0
     posted = fake.posted("webhook-123456789012345678")
@@ -453,7 +453,7 @@ async def test_autocomplete_and_unexpected_errors(
     tmp_path: Path, fake: FakeDiscord, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
-    bot = await start_bot(bot_config(tmp_path, [url]), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url]), StoryAssessor())
     await wait_for(lambda: len(fake.threads) == 2)
     focused = {"name": "ref", "type": 3, "value": "getty", "focused": True}
     stories = await ask(fake, slash(fake, ["news", "story"], [focused], interaction_type=4))
@@ -493,7 +493,7 @@ async def test_a_long_backlog_arrives_as_one_digest(
     # Discord refuses while the alerts are queued, so they pile up; its retry-after is kept.
     for _ in range(2):
         fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=0.3, via=False)
-    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=10), StoryJudge())
+    bot = await start_bot(bot_config(tmp_path, [url], backlog_digest_at=10), StoryAssessor())
     await wait_for(lambda: len(fake.posted(CHANNEL)) == 1, 30)
     await wait_for(lambda: _pending(tmp_path) == 0)
     assert await bot.stop() == 0

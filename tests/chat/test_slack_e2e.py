@@ -20,7 +20,7 @@ from bot.app import run_bot
 from bot.chat.slack import client as slack_chat
 from bot.config import Config, Secret, Secrets, parse_config
 from bot.store import Store
-from tests.chat.conftest import CHANNEL, RunningBot, StoryJudge
+from tests.chat.conftest import CHANNEL, RunningBot, StoryAssessor
 from tests.conftest import REPO
 from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, rss
@@ -69,7 +69,7 @@ def _config(tmp_path: Path, feed_url: str, **slack: Any) -> Config:
     )
 
 
-def _start(config: Config, judge: StoryJudge, *, discord: bool = True) -> RunningBot:
+def _start(config: Config, judge: StoryAssessor, *, discord: bool = True) -> RunningBot:
     values = {"SLACK_BOT_TOKEN": Secret("xoxb-test"), "SLACK_APP_TOKEN": Secret("xapp-test")}
     if discord:
         values["DISCORD_TOKEN"] = Secret("fake-token")
@@ -89,7 +89,7 @@ async def test_discord_and_slack_each_get_every_alert_exactly_once(
     tmp_path: Path, fake: FakeDiscord, slack: FakeSlack, feeds: FeedServer
 ) -> None:
     url = feeds.serve("/feed.xml", rss(FIRST, OTHER))
-    judge = StoryJudge()
+    judge = StoryAssessor()
     # Slack is rate limited at first: its alert waits for Retry-After, Discord's does not.
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
     bot = _start(_config(tmp_path, url), judge)
@@ -160,7 +160,7 @@ async def test_slack_alone_with_a_webhook_posts_alerts(
         }
     )
     secrets = Secrets({"SLACK_WEBHOOK_URL": Secret(f"{slack.base}/webhook/T1")})
-    code = await run_bot(config, secrets, StoryJudge(), once=True, stdout=io.StringIO())
+    code = await run_bot(config, secrets, StoryAssessor(), once=True, stdout=io.StringIO())
     assert code == 0
     meta, getty = sorted(c.params["blocks"][0]["text"]["text"] for c in slack.webhook_posts)
     assert meta.startswith("Authors v Meta: @\u2060channel") and getty.startswith("Getty v")
@@ -172,7 +172,7 @@ async def test_a_refused_slack_app_token_stops_the_bot_with_a_clear_message(
 ) -> None:
     slack.fail_next("apps.connections.open", status=200, error="invalid_auth")
     url = feeds.serve("/feed.xml", rss(FIRST))
-    bot = _start(_config(tmp_path, url), StoryJudge(), discord=False)
+    bot = _start(_config(tmp_path, url), StoryAssessor(), discord=False)
     with pytest.raises(Exception, match="Slack refused SLACK_APP_TOKEN"):
         await asyncio.wait_for(bot.task, 10)
 
@@ -182,7 +182,7 @@ async def test_a_refused_slack_bot_token_stops_the_bot_with_a_clear_message(
 ) -> None:
     slack.fail_next("auth.test", status=200, error="invalid_auth")
     url = feeds.serve("/feed.xml", rss(FIRST))
-    bot = _start(_config(tmp_path, url), StoryJudge(), discord=False)
+    bot = _start(_config(tmp_path, url), StoryAssessor(), discord=False)
     with pytest.raises(Exception, match="Slack refused SLACK_BOT_TOKEN"):
         await asyncio.wait_for(bot.task, 10)
     assert not [c for c in slack.calls if c.method == "apps.connections.open"]
@@ -197,7 +197,7 @@ async def test_killing_the_bot_mid_delivery_loses_and_doubles_nothing_on_slack(
     ]
     url = feeds.serve("/feed.xml", rss(*items))
     config = _config(tmp_path, url, backlog_digest_at=0, rate_per_minute=0)
-    judge = StoryJudge()
+    judge = StoryAssessor()
     # Slack stores the first message but the bot never hears back: it dies waiting.
     slack.hold_posts = asyncio.Event()
     bot = _start(config, judge, discord=False)

@@ -15,7 +15,7 @@ from bot.feeds.next_check import CheckBounds
 from bot.feeds.state import PollSettings
 from bot.pipeline import Pipeline
 from bot.store import Store
-from tests.fakes import KeywordJudge
+from tests.fakes import KeywordAssessor
 from tests.feedserver import FeedServer, running_feed_server
 
 START = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ class Rig:
     store: Store
     server: FeedServer
     pipeline: Pipeline
-    judge: KeywordJudge
+    judge: KeywordAssessor
     clock: Clock
     client: httpx.AsyncClient
 
@@ -73,7 +73,7 @@ def server() -> Iterator[FeedServer]:
 @pytest.fixture
 async def rig(store: Store, server: FeedServer) -> AsyncIterator[Rig]:
     clock = Clock()
-    judge = KeywordJudge()
+    judge = KeywordAssessor()
     async with make_client(TEST_FETCH) as client:
         pipeline = Pipeline(
             store,

@@ -285,7 +285,7 @@ async def test_slack_import_refuses_a_broken_feed_and_names_every_feed(
     from bot.app import run_bot
     from bot.chat.slack import client as slack_chat
     from bot.config import Secret, Secrets, parse_config
-    from tests.chat.conftest import StoryJudge
+    from tests.chat.conftest import StoryAssessor
     from tests.slack_fake import FakeSlack
 
     slack = await FakeSlack(users={"UADMIN": {"is_admin": True}}).start()
@@ -310,7 +310,7 @@ async def test_slack_import_refuses_a_broken_feed_and_names_every_feed(
     secrets = Secrets({"SLACK_BOT_TOKEN": Secret("xoxb-t"), "SLACK_APP_TOKEN": Secret("xapp-t")})
     stop = asyncio.Event()
     task = asyncio.create_task(
-        run_bot(config, secrets, StoryJudge(), once=False, stdout=io.StringIO(), stop=stop)
+        run_bot(config, secrets, StoryAssessor(), once=False, stdout=io.StringIO(), stop=stop)
     )
     try:
         await asyncio.wait_for(slack.socket_connected.wait(), 10)

@@ -12,7 +12,7 @@ from bot.seeds import Seed
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-class StoryJudge:
+class StoryAssessor:
     """A hand-written judge: relevant when the text mentions training; the story is the
     part of the title before ':'; each sentence is a claim, new unless seen before."""
 
