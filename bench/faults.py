@@ -34,9 +34,9 @@ from bot.chat.base import OutgoingMessage
 from bot.chat.delivery import Delivery
 from bot.chat.slack.client import make_web_client
 from bot.chat.slack.destination import SlackDestination
-from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
 from tests.feedserver import rss, running_feed_server
+from tests.outbox import queue_alerts
 from tests.slack_fake import FakeSlack
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,26 +59,7 @@ async def flood(folder: Path) -> dict[str, float]:
     slack.post_latency = 2.5
     store = Store.open(folder / "flood.db")
     now = datetime.now(UTC)
-    for n in range(ALERTS):
-        alert = Alert(
-            article_id=f"a{n}",
-            title=f"Ruling {n}",
-            url=f"https://news.example/{n}",
-            source="Example",
-            published=now,
-            category="lawsuit",
-            story=f"story-{n}",
-            summary="Something new happened.",
-            new_claims=(Claim(text=f"Claim {n} is new.", novel=True),),
-        )
-        for destination in ("discord", "slack"):
-            store.enqueue(
-                kind="alert",
-                article_id=alert.article_id,
-                destination=destination,
-                payload=alert_to_payload(alert),
-                now=now,
-            )
+    queue_alerts(store, range(ALERTS), ("discord", "slack"), now)
     clock = lambda: datetime.now(UTC)  # noqa: E731
     slack_destination = SlackDestination(
         make_web_client("xoxb-bench", slack.api_url), "C0ALERTS", store, clock

@@ -13,8 +13,8 @@ from bot.chat.base import OutgoingMessage
 from bot.chat.delivery import Delivery
 from bot.chat.slack.client import make_web_client
 from bot.chat.slack.destination import SlackDestination
-from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
+from tests.outbox import queue_alerts
 from tests.slack_fake import FakeSlack
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -40,34 +40,11 @@ async def slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-def _queue(store: Store, count: int) -> None:
-    for n in range(count):
-        alert = Alert(
-            article_id=f"a{n}",
-            title=f"Ruling {n}",
-            url=f"https://news.example/{n}",
-            source="Example",
-            published=NOW,
-            category="lawsuit",
-            story=f"story-{n}",
-            summary="Something new happened.",
-            new_claims=(Claim(text=f"Claim {n} is new.", novel=True),),
-        )
-        for destination in ("discord", "slack"):
-            store.enqueue(
-                kind="alert",
-                article_id=alert.article_id,
-                destination=destination,
-                payload=alert_to_payload(alert),
-                now=NOW,
-            )
-
-
 async def test_a_raising_destination_does_not_double_a_slow_slack(
     slack: FakeSlack, store: Store
 ) -> None:
     alerts = 6
-    _queue(store, alerts)
+    queue_alerts(store, range(alerts), ("discord", "slack"), NOW)
     slack.post_latency = 0.4  # each post is in flight for a while before Slack has it
     broken = RaisingDestination()
     destination = SlackDestination(

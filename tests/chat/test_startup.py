@@ -18,9 +18,9 @@ from bot.chat.discord.runtime import build_discord
 from bot.chat.slack.runtime import build_slack
 from bot.cli import main
 from bot.config import load_config, parse_config
-from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
 from tests.conftest import REPO
+from tests.outbox import queue_alerts
 from tests.slack_fake import FakeSlack
 
 NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
@@ -134,32 +134,10 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-def _queue(store: Store, n: int) -> None:
-    alert = Alert(
-        article_id=f"a{n}",
-        title=f"Ruling number {n}",
-        url=f"https://news.example/{n}",
-        source="Example",
-        published=NOW,
-        category="lawsuit",
-        story=f"story-{n}",
-        summary="Something new happened.",
-        new_claims=(Claim(text=f"Claim {n} is new.", novel=True),),
-    )
-    store.enqueue(
-        kind="alert",
-        article_id=alert.article_id,
-        destination="slack",
-        payload=alert_to_payload(alert),
-        now=NOW,
-    )
-
-
 async def test_a_backlog_of_31_goes_out_in_digests_of_the_example_s_size(
     fake_slack: FakeSlack, store: Store
 ) -> None:
-    for n in range(1, 32):
-        _queue(store, n)
+    queue_alerts(store, range(1, 32), ("slack",), NOW, title="Ruling number {n}")
     example = load_config(REPO / "config.example.toml")
     runtime = build_slack(
         example.slack,
