@@ -8,7 +8,6 @@ the same way, so a seed's story id is stable and later retellings find it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -316,22 +315,6 @@ class Analyzer:
             story_title=title_of_story,
         )
         return Analysis(verdict, record)
-
-
-def seed_document_from_text(
-    seed_id: str, raw: str, published: datetime | None = None
-) -> SeedDocument:
-    """A raw seed text as a SeedDocument: the first line is the headline when it reads like one
-    (short, no closing full stop); otherwise the whole text is body and the title is its start."""
-    raw = raw.replace("\r\n", "\n").strip()
-    first, _, rest = raw.partition("\n")
-    first = re.sub(r"\s+", " ", first).strip()
-    if len(first.split()) <= 25 and not first.endswith((".", "!", "?")):
-        return SeedDocument(seed_id=seed_id, title=first, published=published, text=rest)
-    head = first[:120]
-    cut = head.rfind(" ")
-    title = (head[:cut] + "…") if len(first) > 120 and cut > 60 else head
-    return SeedDocument(seed_id=seed_id, title=title, published=published, text=raw)
 
 
 def verdict_to_dict(verdict: Verdict) -> dict[str, object]:

@@ -60,15 +60,6 @@ def _distinctive(entity: str) -> list[str]:
     return specific or toks
 
 
-def entity_known(entity: str, reference_entities: set[str], reference_text: str) -> bool:
-    """Whether `entity` is present in a reference: the same canonical name, or every distinctive
-    word of it appears in the reference text ("Judge Ona Wang" vs "Judge Wang" is known;
-    "German Journalists' Association" vs "a copyright association" is not)."""
-    if entity in reference_entities:
-        return True
-    return words_known(entity, set(words(reference_text)))
-
-
 def words_known(entity: str, reference_words: set[str]) -> bool:
     """Every distinctive word of `entity` starts some word of the reference."""
     toks = [t for t in _distinctive(entity) if len(t) >= 4] or _distinctive(entity)[:1]
