@@ -2,7 +2,7 @@
 
 The command line (bot/cli/) calls `run_bot`; everything a running bot is made of — store,
 fetcher, pipeline, delivery, scheduler, chat sides, monitoring — is built here and
-nowhere else. The chat platforms are built in one function, `build_chat_side`.
+nowhere else. The chat platforms are built in one call, `bot.chat.platform.build_chat`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import dataclasses
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from bot.chat.base import Destination
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
 from bot.chat.feed_commands import FeedAdmin
+from bot.chat.platform import Chat, build_chat
 from bot.config import Config, Secrets
 from bot.errors import SeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
@@ -41,8 +40,6 @@ from bot.timeutil import utc_now
 
 if TYPE_CHECKING:
     from bot.analysis.relevance_model import RelevanceModel
-    from bot.chat.discord.runtime import DiscordRuntime
-    from bot.chat.slack.runtime import SlackRuntime
 
 log = logging.getLogger("bot")
 
@@ -146,54 +143,6 @@ def sync_config_feeds(config: Config, store: Store) -> None:
     )
 
 
-# ------------------------------------------------------------------ chat side
-
-
-@dataclass
-class ChatSide:
-    """The chat platforms this run talks to and every destination alerts go to (the console
-    among them when configured so), as `bot.chat.platform.build_chat` made them."""
-
-    destinations: list[Destination] = field(default_factory=list)
-    discord: DiscordRuntime | None = None
-    slack: SlackRuntime | None = None
-
-    async def login(self) -> None:
-        """run --once: Discord's REST client needs a login before it can post."""
-        if self.discord is not None and self.discord.client is not None:
-            await self.discord.client.login(self.discord.token or "")
-
-    async def connect(self) -> asyncio.Task[None] | None:
-        """Start Discord's gateway connection (a task that ends when it gives up)."""
-        return await self.discord.start() if self.discord is not None else None
-
-    async def start(self) -> None:
-        if self.slack is not None:
-            await self.slack.start()
-
-    async def close(self) -> None:
-        if self.slack is not None:
-            await self.slack.close()
-        if self.discord is not None:
-            await self.discord.close()
-
-
-def build_chat_side(
-    config: Config,
-    secrets: Secrets,
-    store: Store,
-    commands: Commands,
-    stdout: TextIO,
-) -> ChatSide:
-    """Discord when DISCORD_TOKEN or DISCORD_WEBHOOK_URL is set, Slack when SLACK_BOT_TOKEN
-    or SLACK_WEBHOOK_URL is set, the console as `console.enabled` says; the platform
-    modules are imported only when configured."""
-    from bot.chat.platform import build_chat
-
-    chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout)
-    return ChatSide(chat.destinations, chat.discord, chat.slack)
-
-
 # ------------------------------------------------------------------ run
 
 
@@ -220,7 +169,7 @@ async def run_bot(
     settings = fetch_settings(config)
     client = make_client(settings)
     parser = FeedParser(config.fetch.parse_processes)
-    chat = ChatSide()
+    chat = Chat([])
     if assessor is None:
         assessor = build_assessor(config)
     try:
@@ -228,7 +177,7 @@ async def run_bot(
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
         admin = feed_admin(config, fetcher, opml, parser)
         commands = Commands(store, utc_now, feed_admin=admin)
-        chat = build_chat_side(config, secrets, store, commands, stdout)
+        chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout)
         destinations = chat.destinations
         delivery = Delivery(store, destinations, utc_now, storage=storage)
         pipeline = Pipeline(
@@ -267,7 +216,7 @@ async def run_bot(
 
 
 async def _run_once(
-    pipeline: Pipeline, delivery: Delivery, chat: ChatSide, storage: StorageStatus
+    pipeline: Pipeline, delivery: Delivery, chat: Chat, storage: StorageStatus
 ) -> int:
     await chat.login()
     results = await pipeline.run_once()
@@ -286,7 +235,7 @@ async def _serve(
     store: Store,
     pipeline: Pipeline,
     delivery: Delivery,
-    chat: ChatSide,
+    chat: Chat,
     admin: FeedAdmin,
     storage: StorageStatus,
     stop: asyncio.Event | None,

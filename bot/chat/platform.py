@@ -48,6 +48,20 @@ class Chat:
     slack: SlackRuntime | None = None
     runtimes: list[ChatRuntime] = field(default_factory=list)
 
+    async def login(self) -> None:
+        """run --once: Discord's REST client needs a login before it can post."""
+        if self.discord is not None and self.discord.client is not None:
+            await self.discord.client.login(self.discord.token or "")
+
+    async def connect(self) -> asyncio.Task[None] | None:
+        """Start Discord's gateway connection (a task that ends when it gives up)."""
+        return await self.discord.start() if self.discord is not None else None
+
+    async def start(self) -> None:
+        """Start Slack (token check, then the /news app when there is one)."""
+        if self.slack is not None:
+            await self.slack.start()
+
     async def close(self) -> None:
         for runtime in self.runtimes:
             await runtime.close()
