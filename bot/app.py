@@ -31,6 +31,7 @@ from bot.feeds.parse_pool import FeedParser
 from bot.feeds.state import PollSettings
 from bot.models import Feed
 from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
+from bot.retention import Retention, RetentionPolicy
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
@@ -45,6 +46,7 @@ log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: exit codes)
+RETENTION_FIRST_RUN = timedelta(minutes=10)  # after the start-up polls
 
 
 # ------------------------------------------------------------------ building
@@ -257,6 +259,14 @@ async def _serve(
         jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
+    policy = RetentionPolicy.from_config(config.retention)
+    if not policy.keeps_everything:
+        scheduler.add_periodic(
+            "retention",
+            Retention(store, policy, utc_now).run_async,
+            hours=config.retention.interval_hours,
+            first_run=utc_now() + RETENTION_FIRST_RUN,
+        )
     # the database works again: poll what waited for it now
     storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     admin.changed = _job_resync(scheduler)

@@ -116,6 +116,8 @@ class Commands(FeedCommands):
             ("Story", row["story_id"] or "none"),
             ("Relevance", f"{float(row['relevance'] or 0):.2f}"),
         ]
+        if row.get("body_removed_at"):
+            facts.append(("Full text", _body_removed(row)))
         text = str(verdict.get("summary") or "")
         if not items:
             text = (text + "\n\nNo claims were found in this article.").strip()
@@ -285,6 +287,16 @@ class Commands(FeedCommands):
         date = (row["published"] or "")[:10]
         bits = [row["title"] or article_id, row["source"] or "", date]
         return " · ".join(b for b in bits if b)
+
+
+def _body_removed(row: dict[str, Any]) -> str:
+    """What `article` says of a body the retention settings removed."""
+    day = str(row["body_removed_at"])[:10]
+    link = f" (the article: {row['url']})" if row.get("url") else ""
+    return (
+        f"no longer stored: removed {day} (retention.bodies_days); the claims, the verdict"
+        f" and the link are kept{link}"
+    )
 
 
 def _timeline_date(row: dict[str, Any]) -> str:
