@@ -433,3 +433,32 @@ async def test_a_database_fault_ends_the_scheduled_pass_with_one_line(
     assert result.error is not None and result.error.startswith("database: disk full")
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and lines[0].startswith("retention pass stopped: database: disk full")
+
+
+async def test_run_once_applies_retention_after_its_cycle(tmp_path: Path) -> None:
+    """A bot run from cron (`run --once`) removes what is due, with the real run loop."""
+    import io
+
+    from bot.app import run_bot
+    from bot.config import Secrets
+    from tests.fakes import KeywordAssessor
+
+    database = tmp_path / "newsbot.db"
+    store = Store.open(database)
+    now = datetime.now(UTC)
+    store.save_articles([_article("old", now - timedelta(days=40)), _article("new", now)])
+    store.close()
+    config = parse_config(
+        {
+            "bot": {"database": str(database), "seeds_dir": str(REPO / "seeds")},
+            "retention": {"bodies_days": 30},
+        }
+    )
+    code = await run_bot(config, Secrets(), KeywordAssessor(), once=True, stdout=io.StringIO())
+    assert code == 0
+    store = Store.open(database)
+    try:
+        bodies = {r["id"]: r["body"] for r in store.articles(kind="feed")}
+        assert bodies["old"] is None and bodies["new"] == _body("bodywordnew")
+    finally:
+        store.close()

@@ -116,7 +116,7 @@ class Commands(FeedCommands):
             ("Story", row["story_id"] or "none"),
             ("Relevance", f"{float(row['relevance'] or 0):.2f}"),
         ]
-        if row.get("body_removed_at"):
+        if row.get("body_removed_at") and not row.get("body"):  # (stored again since: kept)
             facts.append(("Full text", _body_removed(row)))
         text = str(verdict.get("summary") or "")
         if not items:
