@@ -233,6 +233,17 @@ def test_waiting_outbox_rows_are_never_touched_and_finished_ones_shrink(store: S
     assert store.outbox_length() == 4
 
 
+def test_status_shows_the_space_in_use_and_free(store: Store) -> None:
+    store.save_articles([_article(f"o{i:03d}", OLD) for i in range(100)])
+    commands = Commands(store, lambda: NOW)
+    used = float(dict(commands.status().facts)["Storage"].split(" MB in use")[0])
+    assert used >= 100 * 3000 / 2**20
+    Retention(store, POLICY, lambda: NOW).run()
+    storage = dict(commands.status().facts)["Storage"]
+    left, free = storage.split(" MB in use, ")
+    assert float(left) < used and float(free.removesuffix(" MB free")) > 0
+
+
 # ------------------------------------------------------------------ the commands
 
 

@@ -101,8 +101,10 @@ def test_the_report_says_what_the_database_holds_and_what_retention_would_free(
     code, out, _ = _run(["storage", "--config", str(_config(tmp_path))], capsys)
     assert code == 0
     assert "articles: 60 from feeds, 1 seeds; feed bodies kept 60, removed 0" in out
-    assert "would free now: 40 article bodies" in out
-    assert "6 outbox payloads" in out
+    assert "would free now: about " in out
+    assert "    40 article bodies: 131.8 KB of text and about " in out
+    assert "    6 outbox payloads: 5.9 KB; 0 old notices" in out
+    assert "  articles primary key " in out
     assert "articles_fts (search index)" in out
 
 

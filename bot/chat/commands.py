@@ -228,6 +228,8 @@ class Commands(FeedCommands):
             facts.append((f"Outbox: {row['destination']}", value))
         if not any(name.startswith("Outbox") for name, _ in facts):
             facts.append(("Outbox", "empty"))
+        used, free = self._store.space()
+        facts.append(("Storage", f"{used / 2**20:.1f} MB in use, {free / 2**20:.1f} MB free"))
         items = tuple(
             Item(
                 title=f.name or f.url,

@@ -130,6 +130,8 @@ def _human(u: Usage, policy: str, keeps_everything: bool) -> str:
     ]
     for part in u.parts:
         name = part.name if part.kind != "index" else f"  {part.name}"
+        if part.name.startswith("sqlite_autoindex_"):
+            name = f"  {part.table} primary key"
         if part.kind == "search index":
             name = f"{part.name} (search index)"
         rows = f"{part.rows:,}" if part.rows is not None else "-"
@@ -143,12 +145,13 @@ def _human(u: Usage, policy: str, keeps_everything: bool) -> str:
     if keeps_everything:
         lines.append("  keeps everything: nothing to free")
     else:
-        lines.append(
-            f"  would free now: {w.bodies:,} article bodies ({_bytes(w.body_bytes)}, and about"
-            f" {_bytes(w.search_index_bytes)} of the search index), {w.payloads:,} outbox"
-            f" payloads ({_bytes(w.payload_bytes)}), {w.notices:,} old notices;"
-            f" about {_bytes(w.total_bytes)} in all"
-        )
+        lines += [
+            f"  would free now: about {_bytes(w.total_bytes)}",
+            f"    {w.bodies:,} article bodies: {_bytes(w.body_bytes)} of text and about"
+            f" {_bytes(w.search_index_bytes)} of the search index",
+            f"    {w.payloads:,} outbox payloads: {_bytes(w.payload_bytes)};"
+            f" {w.notices:,} old notices",
+        ]
         lines.append("  (`newsbot storage --apply` with the bot stopped; a running bot applies")
         lines.append("  it by itself every retention.interval_hours)")
     return "\n".join(lines) + "\n"

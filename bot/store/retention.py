@@ -93,6 +93,14 @@ class RetentionMixin(StoreBase):
             )
             return self.db.conn.total_changes - before > 1
 
+    def space(self) -> tuple[int, int]:
+        """(bytes in use, bytes of free pages) of the database file: cheap, for /news status."""
+        with self._lock:
+            size = int(self.db.execute("PRAGMA page_size").fetchone()[0])
+            pages = int(self.db.execute("PRAGMA page_count").fetchone()[0])
+            free = int(self.db.execute("PRAGMA freelist_count").fetchone()[0])
+        return (pages - free) * size, free * size
+
     def vacuum(self) -> None:
         """Rebuild the file without its free pages (VACUUM), then fold the WAL back into it
         so the file shrinks now. Holds the database the whole time: the bot must be stopped."""
