@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.config import RetentionConfig
+from bot.errors import StoreError
 from bot.store.faults import STORE_ERRORS, describe
 
 log = logging.getLogger(__name__)
@@ -165,10 +166,10 @@ class Retention:
             started = time.perf_counter()
             try:
                 step = await asyncio.to_thread(self.step, now, merge_index=tally.wants_merge)
-            except STORE_ERRORS as exc:
-                fault = describe(exc)
-                log.warning("retention pass stopped: %s; the next pass resumes", fault.line)
-                return tally.result(error=fault.line)
+            except (StoreError, *STORE_ERRORS) as exc:
+                line = str(exc) if isinstance(exc, StoreError) else describe(exc).line
+                log.warning("retention pass stopped: %s; the next pass resumes", line)
+                return tally.result(error=line)
             if step is None:
                 break
             tally.add(step, time.perf_counter() - started)

@@ -21,7 +21,7 @@ import pytest
 from bot.chat.answers import Answer
 from bot.chat.commands import Commands
 from bot.config import RetentionConfig, parse_config
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreError
 from bot.retention import Retention, RetentionPolicy
 from bot.scheduler import FeedScheduler
 from bot.store import Store
@@ -129,6 +129,20 @@ def test_old_feed_bodies_go_and_everything_else_stays(store: Store) -> None:
     assert _hits(store, "bodywordnew") == {"new"}
     assert _hits(store, "headlineold") == {"old"}
     _fts_ok(store)
+
+
+def test_a_table_whose_rows_would_go_with_an_article_stops_the_pass(store: Store) -> None:
+    """The rewrite deletes and inserts a row: a child table with ON DELETE CASCADE would
+    lose its rows, so the pass refuses and removes nothing."""
+    store.save_articles([_article("old", OLD)])
+    store.db.execute(
+        "CREATE TABLE notes (article_id TEXT REFERENCES articles(id) ON DELETE CASCADE, note TEXT)"
+    )
+    store.db.execute("INSERT INTO notes VALUES ('old', 'keep me')")
+    with pytest.raises(StoreError, match=r"retention: notes.article_id is ON DELETE CASCADE"):
+        Retention(store, POLICY, lambda: NOW).run()
+    assert store.get_article("old")["body"] == _body("bodywordold")  # type: ignore[index]
+    assert store.db.execute("SELECT note FROM notes").fetchall() == [("keep me",)]
 
 
 def test_bodies_go_a_bounded_step_at_a_time(store: Store) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.errors import StoreError
 from bot.store.base import StoreBase
 from bot.timeutil import iso
 
@@ -113,6 +114,17 @@ class RetentionMixin(StoreBase):
         same rowid, every other column as it was, whatever columns the table has now."""
         if not rowids:
             return
+        acting = self.db.execute(
+            'SELECT m.name, f."from", f.on_delete FROM sqlite_master m,'
+            " pragma_foreign_key_list(m.name) f"
+            " WHERE m.type = 'table' AND f.\"table\" = ? AND f.on_delete != 'NO ACTION'",
+            [table],
+        ).fetchone()
+        if acting is not None:  # a delete would reach that row: never rewrite then
+            raise StoreError(
+                f"retention: {acting[0]}.{acting[1]} is ON DELETE {acting[2]} of {table};"
+                " rewriting a row would change it, so nothing was removed"
+            )
         self.db.execute("PRAGMA defer_foreign_keys = ON")  # until this transaction commits
         columns = [r[1] for r in self.db.execute(f"PRAGMA table_info({table})").fetchall()]
         kept = [c for c in columns if c not in changes]
