@@ -29,6 +29,7 @@ BATCH_ROWS = 200  # rows per step (README: Measured gives the time of a step)
 PAUSE_SECONDS = 0.05  # between two steps of the running bot: polls get the store first
 MERGE_PAGES = 200  # pages an FTS5 merge step writes, after bodies were removed
 MAX_MERGE_STEPS = 100  # per pass; the index's merge goes on where it stopped next pass
+PASS_ERRORS: tuple[type[BaseException], ...] = (StoreError, *STORE_ERRORS)  # end a pass
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class Retention:
             started = time.perf_counter()
             try:
                 step = await asyncio.to_thread(self.step, now, merge_index=tally.wants_merge)
-            except (StoreError, *STORE_ERRORS) as exc:
+            except PASS_ERRORS as exc:
                 line = str(exc) if isinstance(exc, StoreError) else describe(exc).line
                 log.warning("retention pass stopped: %s; the next pass resumes", line)
                 return tally.result(error=line)
