@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,8 @@ import pytest
 from bot.cli import main
 from bot.store import Store
 from bot.store.lock import InstanceLock
+from bot.store.usage import database_usage
+from tests.conftest import REPO
 
 NOW = datetime.now(UTC)
 OLD = NOW - timedelta(days=100)
@@ -188,3 +192,50 @@ def test_a_bad_option_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["storage", "--keep", "3"])
     assert caught.value.code == 2
+
+
+def test_the_report_reads_an_older_database_without_upgrading_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "newsbot.db"
+    shutil.copyfile(REPO / "tests" / "data" / "upgrade-0.2.0.db", copy)
+    before = copy.read_bytes()
+    config = str(_config(tmp_path, bodies_days=1))  # its articles were fetched 2026-11-20
+    code, out, err = _run(["storage", "--config", config, "--json"], capsys)
+    assert (code, err) == (0, "")
+    report = json.loads(out)
+    assert report["feed_articles"] == 7 and report["bodies_removed"] == 0
+    assert report["would_free"]["bodies"] == 7
+    assert copy.read_bytes() == before and not list(tmp_path.glob("*.bak"))
+
+
+class NoDbstat:
+    """A connection to a real database whose SQLite lacks the dbstat table."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, args: Any = ()) -> sqlite3.Cursor:
+        if "dbstat" in sql:
+            raise sqlite3.OperationalError("no such table: dbstat")
+        return self._conn.execute(sql, args)
+
+
+def test_without_dbstat_the_report_gives_row_counts_only(tmp_path: Path) -> None:
+    db = _database(tmp_path)
+    conn = sqlite3.connect(db)
+    try:
+        usage = database_usage(
+            NoDbstat(conn),  # type: ignore[arg-type]
+            db,
+            bodies_before=NOW - timedelta(days=30),
+            outbox_before=None,
+        )
+    finally:
+        conn.close()
+    assert not usage.per_part_sizes
+    parts = {p.name: p for p in usage.parts}
+    assert parts["articles"].rows == 61 and parts["articles"].bytes is None
+    assert parts["outbox"].rows == 10
+    assert parts["idx_articles_url"].rows is None
+    assert usage.would_free.bodies == 40 and usage.pages > 0
