@@ -31,6 +31,7 @@ from bot.feeds.parse_pool import FeedParser
 from bot.feeds.state import PollSettings
 from bot.models import Feed
 from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
+from bot.retention import Retention, RetentionPolicy
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
@@ -45,6 +46,7 @@ log = logging.getLogger("bot")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_ALL_FEEDS_FAILED = 3  # run --once: not one feed could be polled (README: exit codes)
+RETENTION_FIRST_RUN = timedelta(minutes=10)  # after the start-up polls
 
 
 # ------------------------------------------------------------------ building
@@ -204,7 +206,7 @@ async def run_bot(
             config.bot.database,
         )
         if once:
-            return await _run_once(pipeline, delivery, chat, storage)
+            return await _run_once(pipeline, delivery, chat, storage, _retention(config, store))
         return await _serve(config, store, pipeline, delivery, chat, admin, storage, stop)
     finally:
         await chat.close()
@@ -215,12 +217,24 @@ async def run_bot(
         log.info("stopped; database closed")
 
 
+def _retention(config: Config, store: Store) -> Retention | None:
+    """The retention pass over this run's store (None: the settings keep everything)."""
+    policy = RetentionPolicy.from_config(config.retention)
+    return None if policy.keeps_everything else Retention(store, policy, utc_now)
+
+
 async def _run_once(
-    pipeline: Pipeline, delivery: Delivery, chat: Chat, storage: StorageStatus
+    pipeline: Pipeline,
+    delivery: Delivery,
+    chat: Chat,
+    storage: StorageStatus,
+    retention: Retention | None,
 ) -> int:
     await chat.login()
     results = await pipeline.run_once()
     await delivery.deliver_due()
+    if retention is not None:  # a bot run from cron gets its retention here
+        await retention.run_async()
     storage.raise_if_faulted()  # a database fault: one line, exit 1
     failed = [r for r in results if not r.ok]
     log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
@@ -257,6 +271,14 @@ async def _serve(
         jitter_seconds=config.polling.jitter_seconds,
     )
     scheduler.start()
+    retention = _retention(config, store)
+    if retention is not None:
+        scheduler.add_periodic(
+            "retention",
+            retention.run_async,
+            hours=config.retention.interval_hours,
+            first_run=utc_now() + RETENTION_FIRST_RUN,
+        )
     # the database works again: poll what waited for it now
     storage.on_recovered.append(lambda: scheduler.poll_soon(pipeline.take_deferred()))
     admin.changed = _job_resync(scheduler)

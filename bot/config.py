@@ -89,6 +89,16 @@ class AnalysisConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """[retention]: how long what only grows is kept (bot/retention.py). Claims, verdicts,
+    titles, links and story threads are kept forever."""
+
+    bodies_days: int = 0  # full article text, days after fetch; 0 = forever
+    outbox_days: int = 30  # payloads of sent/dead alerts and sent/dead notices; 0 = forever
+    interval_hours: float = 6.0  # how often the running bot applies it
+
+
+@dataclass(frozen=True)
 class ConsoleConfig:
     enabled: Literal["auto", "always", "never"] = "auto"
 
@@ -164,6 +174,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     full_text: FullTextConfig = field(default_factory=FullTextConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)

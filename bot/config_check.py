@@ -48,6 +48,15 @@ _CHECKS: dict[str, tuple[typing.Callable[[Any], bool], str]] = {
     "full_text.max_pages_per_poll": (lambda v: v >= 1, "must be at least 1"),
     "full_text.max_pages_per_host": (lambda v: v >= 1, "must be at least 1"),
     "analysis.relevance_threshold": (lambda v: 0 <= v <= 1, "must be between 0 and 1"),
+    "retention.bodies_days": (
+        lambda v: 0 <= v <= 36500,
+        "must be a number of days from 1 to 36500, or 0 (keep forever)",
+    ),
+    "retention.outbox_days": (
+        lambda v: 0 <= v <= 36500,
+        "must be a number of days from 1 to 36500, or 0 (keep forever)",
+    ),
+    "retention.interval_hours": (lambda v: 0.1 <= v <= 168, "must be between 0.1 and 168"),
     "discord.channel_id": (lambda v: v >= 0, "must be a channel id (a positive number)"),
     "discord.guild_id": (lambda v: v >= 0, "must be a server id (a positive number)"),
     "discord.rate_per_minute": (lambda v: 0 <= v <= 120, "must be between 0 (no cap) and 120"),

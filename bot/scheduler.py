@@ -5,7 +5,8 @@ itself. After every poll the job is moved to the feed's computed next check (Cac
 <ttl>, Retry-After, backoff), so the interval is a floor, not a promise. At start, a failing
 feed waits for its stored next check (its backoff survives restarts); healthy feeds are
 polled within the first minute. A sync job picks up
-feeds added or removed while the bot runs (e.g. with `newsbot feeds add`).
+feeds added or removed while the bot runs (e.g. with `newsbot feeds add`). `add_periodic`
+adds a job that is no feed's (the retention pass), which sync leaves alone.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class FeedScheduler:
         self._sync_seconds = sync_seconds
         self._rng = rng or random.Random()
         self._running: set[asyncio.Task[Any]] = set()
+        self._not_feeds = {SYNC_JOB_ID}  # ids of the jobs that poll no feed
         self._stopping = False
         self.scheduler = AsyncIOScheduler(
             timezone="UTC",
@@ -95,6 +97,20 @@ class FeedScheduler:
                     grace_seconds,
                 )
 
+    def add_periodic(
+        self,
+        job_id: str,
+        job: Callable[[], Awaitable[Any]],
+        *,
+        hours: float,
+        first_run: datetime,
+    ) -> None:
+        """Run `job` every `hours`, first at `first_run`; never overlapping itself."""
+        self._not_feeds.add(job_id)
+        self.scheduler.add_job(
+            job, "interval", hours=hours, id=job_id, name=job_id, next_run_time=first_run
+        )
+
     def poll_soon(self, urls: list[str]) -> None:
         """Poll these feeds now, spread over a few seconds (e.g. when the database works
         again after a fault made their polls wait)."""
@@ -108,13 +124,15 @@ class FeedScheduler:
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
         return {
-            job.id: job.next_run_time for job in self.scheduler.get_jobs() if job.id != SYNC_JOB_ID
+            job.id: job.next_run_time
+            for job in self.scheduler.get_jobs()
+            if job.id not in self._not_feeds
         }
 
     def sync(self, *, spread: bool = False) -> None:
         """Add jobs for new feeds, drop jobs of removed feeds, follow interval changes."""
         feeds = {f.url: f for f in self._store.feeds()}
-        jobs = {job.id: job for job in self.scheduler.get_jobs() if job.id != SYNC_JOB_ID}
+        jobs = {j.id: j for j in self.scheduler.get_jobs() if j.id not in self._not_feeds}
         for url in jobs.keys() - feeds.keys():
             self.scheduler.remove_job(url)
             log.info("feed removed; its job stopped", extra={"feed": url})

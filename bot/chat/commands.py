@@ -116,6 +116,8 @@ class Commands(FeedCommands):
             ("Story", row["story_id"] or "none"),
             ("Relevance", f"{float(row['relevance'] or 0):.2f}"),
         ]
+        if row.get("body_removed_at") and not row.get("body"):  # (stored again since: kept)
+            facts.append(("Full text", _body_removed(row)))
         text = str(verdict.get("summary") or "")
         if not items:
             text = (text + "\n\nNo claims were found in this article.").strip()
@@ -226,6 +228,8 @@ class Commands(FeedCommands):
             facts.append((f"Outbox: {row['destination']}", value))
         if not any(name.startswith("Outbox") for name, _ in facts):
             facts.append(("Outbox", "empty"))
+        used, free = self._store.space()
+        facts.append(("Storage", f"{used / 2**20:.1f} MB in use, {free / 2**20:.1f} MB free"))
         items = tuple(
             Item(
                 title=f.name or f.url,
@@ -285,6 +289,16 @@ class Commands(FeedCommands):
         date = (row["published"] or "")[:10]
         bits = [row["title"] or article_id, row["source"] or "", date]
         return " · ".join(b for b in bits if b)
+
+
+def _body_removed(row: dict[str, Any]) -> str:
+    """What `article` says of a body the retention settings removed."""
+    day = str(row["body_removed_at"])[:10]
+    link = f" (the article: {row['url']})" if row.get("url") else ""
+    return (
+        f"no longer stored: removed {day} (retention.bodies_days); the claims, the verdict"
+        f" and the link are kept{link}"
+    )
 
 
 def _timeline_date(row: dict[str, Any]) -> str:

@@ -218,4 +218,22 @@ def build_migrations() -> Migrations:
             not_null={"beat_at", "started_at", "state"},
         )
 
+    # ------------------------------------------------------- retention (bot/retention.py)
+
+    @migrations()
+    def m040_retention(db: Database) -> None:
+        # When the retention pass removed an article's full text (NULL: never removed).
+        db["articles"].add_column("body_removed_at", str)  # type: ignore[union-attr]
+        # What the pass looks for, so each step reads only rows it will change (not every
+        # body already removed): feed articles still holding a body, oldest first; sent or
+        # dead outbox rows still holding a payload.
+        db.execute(
+            "CREATE INDEX idx_articles_body_kept ON articles(seen_at)"
+            " WHERE body IS NOT NULL AND kind = 'feed'"
+        )
+        db.execute(
+            "CREATE INDEX idx_outbox_payload_kept ON outbox(id)"
+            " WHERE status IN ('sent', 'dead') AND payload != '{}'"
+        )
+
     return migrations

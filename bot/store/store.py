@@ -2,8 +2,8 @@
 
 One `Store` wraps one `sqlite_utils.Database`, composed of one part per aggregate:
 feeds.py, articles.py, outbox.py, search.py, analysis_index.py, and polls.py (the one
-commit of a poll). The connection allows use from worker threads; every access holds the
-store's lock (base.py).
+commit of a poll); retention.py removes what the retention settings no longer keep. The
+connection allows use from worker threads; every access holds the store's lock (base.py).
 """
 
 from __future__ import annotations
@@ -21,12 +21,21 @@ from bot.store.feeds import FeedsMixin
 from bot.store.migrations import build_migrations
 from bot.store.outbox import OutboxMixin
 from bot.store.polls import PollsMixin
+from bot.store.retention import RetentionMixin
 from bot.store.search import SearchMixin
 from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 from bot.timeutil import utc_now
 
 
-class Store(PollsMixin, FeedsMixin, ArticlesMixin, OutboxMixin, SearchMixin, AnalysisIndexMixin):
+class Store(
+    PollsMixin,
+    FeedsMixin,
+    ArticlesMixin,
+    OutboxMixin,
+    SearchMixin,
+    AnalysisIndexMixin,
+    RetentionMixin,
+):
     """All reads and writes of the bot's SQLite database."""
 
     @classmethod
