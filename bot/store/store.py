@@ -21,12 +21,21 @@ from bot.store.feeds import FeedsMixin
 from bot.store.migrations import build_migrations
 from bot.store.outbox import OutboxMixin
 from bot.store.polls import PollsMixin
+from bot.store.routes import RoutesMixin
 from bot.store.search import SearchMixin
 from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 from bot.timeutil import utc_now
 
 
-class Store(PollsMixin, FeedsMixin, ArticlesMixin, OutboxMixin, SearchMixin, AnalysisIndexMixin):
+class Store(
+    PollsMixin,
+    FeedsMixin,
+    ArticlesMixin,
+    RoutesMixin,
+    OutboxMixin,
+    SearchMixin,
+    AnalysisIndexMixin,
+):
     """All reads and writes of the bot's SQLite database."""
 
     @classmethod
