@@ -1,6 +1,7 @@
 """The routes in force: those of the config (read-only) and those added from chat (kept in
-the store, so they survive restarts). Adding or removing one tells the listeners (the
-chat side builds or drops its destination)."""
+the store, so they survive restarts). Adding one first asks `attach` to start delivering
+to it (the chat side builds its destination: a missing secret refuses the route before
+anything is kept); removing one calls `detach`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-RouteListener = Callable[[Route, bool], None]  # (route, added): called after the change
+RouteHook = Callable[[Route], None]
 
 
 class RouteError(Exception):
@@ -31,7 +32,8 @@ class RouteBook:
         self._clock = clock
         self._lock = threading.Lock()
         self._chat = tuple(r for r in store.chat_routes() if r.name not in self.config_names)
-        self.listeners: list[RouteListener] = []
+        self.attach: RouteHook | None = None  # raises ConfigError when it cannot deliver
+        self.detach: RouteHook | None = None
 
     @property
     def config_names(self) -> set[str]:
@@ -56,10 +58,20 @@ class RouteBook:
         with self._lock:
             if self.get(route.name) is not None:
                 raise RouteError(f"there is already a route named {route.name}")
-            if not self._store.add_chat_route(route, added_by, self._clock()):
+            if self.attach is not None:
+                try:
+                    self.attach(route)
+                except ConfigError as exc:
+                    raise RouteError(str(exc)) from None
+            try:
+                kept = self._store.add_chat_route(route, added_by, self._clock())
+            except BaseException:
+                self._detach(route)
+                raise
+            if not kept:
+                self._detach(route)
                 raise RouteError(f"there is already a route named {route.name}")
             self._chat = (*self._chat, route)
-        self._tell(route, True)
         return route
 
     def remove(self, name: str) -> Route:
@@ -74,12 +86,13 @@ class RouteBook:
             if route is None or not self._store.remove_chat_route(name):
                 raise RouteError(f"there is no route named {name}")
             self._chat = tuple(r for r in self._chat if r.name != name)
-        self._tell(route, False)
+        self._detach(route)
         return route
 
-    def _tell(self, route: Route, added: bool) -> None:
-        for listener in self.listeners:
-            try:
-                listener(route, added)
-            except Exception:  # a listener's bug must not undo the change
-                log.exception("route %s: a listener failed", route.name)
+    def _detach(self, route: Route) -> None:
+        if self.detach is None:
+            return
+        try:
+            self.detach(route)
+        except Exception:  # the route is gone from the book either way
+            log.exception("route %s: could not stop its delivery", route.name)

@@ -176,7 +176,8 @@ def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True)
 class Plan:
-    """Where one alert goes: outbox destinations now, and digest routes holding it."""
+    """Where one alert goes: outbox destinations now, and the names of the digest routes
+    that hold it until their time."""
 
     send: tuple[str, ...]
     hold: tuple[str, ...]
@@ -196,7 +197,10 @@ def plan(
         extra = (muted or {}).get(route.name, frozenset())
         if not matches(route, facts, frozenset(route.mute_stories) | extra):
             continue
-        (hold if route.mode == "digest" else send).append(route.destination)
+        if route.mode == "digest":
+            hold.append(route.name)
+        else:
+            send.append(route.destination)
     return Plan(tuple(dict.fromkeys(send)), tuple(dict.fromkeys(hold)))
 
 

@@ -21,9 +21,7 @@ Rendered = TypeVar("Rendered")
 class Webhook(ABC, Generic[Rendered]):
     """Alerts and notices through one webhook URL, as top-level messages."""
 
-    def __init__(
-        self, name: str, policy: DeliveryPolicy | None, *, compact: bool = False
-    ) -> None:
+    def __init__(self, name: str, policy: DeliveryPolicy | None, *, compact: bool = False) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
         self.compact = compact  # one line per alert (a route's choice)

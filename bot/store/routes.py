@@ -55,9 +55,7 @@ class RoutesMixin(OutboxMixin, StoreBase):
             if not self.db["chat_routes"].count_where("name = ?", [name]):
                 return False
             self.db.execute("DELETE FROM chat_routes WHERE name = ?", [name])
-            self.db.execute(
-                "DELETE FROM route_held WHERE route = ? AND digest IS NULL", [name]
-            )
+            self.db.execute("DELETE FROM route_held WHERE route = ? AND digest IS NULL", [name])
         return True
 
     # ------------------------------------------------------------ digests

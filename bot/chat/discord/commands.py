@@ -321,4 +321,43 @@ def build_news_group() -> app_commands.Group:
 
         await respond(interaction, work, public=True)
 
+    _add_route_commands(news)
     return news
+
+
+def _add_route_commands(news: app_commands.Group) -> None:
+    """/news route list|add|remove (admins): routes to more channels, each with a filter."""
+    route = app_commands.Group(
+        name="route", description="Send matching alerts to more channels (admins)", parent=news
+    )
+
+    @route.command(name="list", description="Every route and its filter")
+    @admin_only()
+    async def route_list(interaction: discord.Interaction[Any]) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, _in_thread(c.route_list))
+
+    @route.command(name="add", description="Send the alerts that match to a channel")
+    @app_commands.describe(
+        name="A short name (lowercase letters, digits, - or _)",
+        channel="Where alerts go (default: this channel)",
+        options="key=value words, e.g. mode=digest digest_at=08:30 include_words=Getty",
+    )
+    @admin_only()
+    async def route_add(
+        interaction: discord.Interaction[Any],
+        name: str,
+        channel: discord.TextChannel | None = None,
+        options: str = "",
+    ) -> None:
+        c = _commands_of(interaction)
+        where = str(channel.id if channel is not None else interaction.channel_id or "")
+        by = f"discord:{interaction.user.id}"
+        await respond(interaction, _in_thread(c.route_add, name, "discord", where, options, by))
+
+    @route.command(name="remove", description="Stop a route added from chat")
+    @app_commands.describe(name="The route's name")
+    @admin_only()
+    async def route_remove(interaction: discord.Interaction[Any], name: str) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, _in_thread(c.route_remove, name))
