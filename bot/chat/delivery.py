@@ -86,6 +86,7 @@ class Delivery:
         self._answered: set[int] = set()  # outbox ids whose send this run saw end
         self._unrecorded: dict[str, list[tuple[list[int], str | None]]] = {}
         self._storage = storage
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `run` runs on
         self._loops: list[asyncio.Future[None]] | None = None  # while `run` runs
         self._added = asyncio.Event()
         self._removed: set[str] = set()
@@ -115,6 +116,7 @@ class Delivery:
     async def run(self) -> None:
         """Deliver until cancelled or asked to stop (see `shutdown`): one loop per
         destination, and one more for each destination added meanwhile (a route)."""
+        self._loop = asyncio.get_running_loop()
         self._loops = [asyncio.ensure_future(self._run_one(d)) for d in self._destinations]
         try:
             while True:
@@ -132,7 +134,27 @@ class Delivery:
             await asyncio.gather(*self._loops, return_exceptions=True)
 
     def add_destination(self, destination: Destination) -> None:
-        """Deliver to one more destination (a route added from chat), from now on."""
+        """Deliver to one more destination (a route added from chat), from now on. Safe to
+        call from a worker thread (the commands run there): the change is made on the loop."""
+        self._on_loop(lambda: self._add(destination))
+
+    def remove_destination(self, name: str) -> None:
+        """Stop delivering to a destination (a route removed from chat); its pending rows
+        stay in the outbox, unsent."""
+        self._on_loop(lambda: self._remove(name))
+
+    def _on_loop(self, change: Callable[[], None]) -> None:
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is not None and running is not loop:
+            loop.call_soon_threadsafe(change)
+        else:
+            change()
+
+    def _add(self, destination: Destination) -> None:
         name = destination.name
         if any(d.name == name for d in self._destinations):
             return
@@ -144,9 +166,7 @@ class Delivery:
             self._loops.append(asyncio.ensure_future(self._run_one(destination)))
             self._added.set()
 
-    def remove_destination(self, name: str) -> None:
-        """Stop delivering to a destination (a route removed from chat); its pending rows
-        stay in the outbox, unsent."""
+    def _remove(self, name: str) -> None:
         self._destinations = [d for d in self._destinations if d.name != name]
         self._removed.add(name)
         if name in self._wakes:

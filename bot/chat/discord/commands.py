@@ -340,18 +340,20 @@ def _add_route_commands(news: app_commands.Group) -> None:
     @route.command(name="add", description="Send the alerts that match to a channel")
     @app_commands.describe(
         name="A short name (lowercase letters, digits, - or _)",
-        channel="Where alerts go (default: this channel)",
+        channel="A channel id or #mention (default: this channel)",
         options="key=value words, e.g. mode=digest digest_at=08:30 include_words=Getty",
     )
     @admin_only()
     async def route_add(
         interaction: discord.Interaction[Any],
         name: str,
-        channel: discord.TextChannel | None = None,
+        channel: str = "",
         options: str = "",
     ) -> None:
         c = _commands_of(interaction)
-        where = str(channel.id if channel is not None else interaction.channel_id or "")
+        mention = re.fullmatch(r"\s*<#(\d+)>\s*", channel)
+        where = mention.group(1) if mention else channel.strip()
+        where = where or str(interaction.channel_id or "")
         by = f"discord:{interaction.user.id}"
         await respond(interaction, _in_thread(c.route_add, name, "discord", where, options, by))
 
