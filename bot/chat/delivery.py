@@ -139,8 +139,7 @@ class Delivery:
         self._on_loop(lambda: self._add(destination))
 
     def remove_destination(self, name: str) -> None:
-        """Stop delivering to a destination (a route removed from chat); its pending rows
-        stay in the outbox, unsent."""
+        """Stop delivering to a destination (a route removed from chat)."""
         self._on_loop(lambda: self._remove(name))
 
     def _on_loop(self, change: Callable[[], None]) -> None:

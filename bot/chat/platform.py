@@ -112,7 +112,8 @@ def check_chat(
         line for line in (_check_discord(config, secrets), _check_slack(config, secrets)) if line
     ]
     factory = RouteDestinations(config, _environ(environ), _NoThreads(), _utc_now)
-    routes = [factory.describe(route) for route in config.routes]
+    token = secrets.get("DISCORD_TOKEN") is not None
+    routes = [factory.describe(route, discord_token=token) for route in config.routes]
     if lines:
         return lines + routes
     where = "nowhere (console.enabled is never)"

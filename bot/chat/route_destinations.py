@@ -44,12 +44,14 @@ class RouteDestinations:
         self._clock = clock
         self._discord = discord_client
 
-    def describe(self, route: Route) -> str:
-        """check-config's line for a route (checks its secrets, builds nothing)."""
-        self._secret_of(route)
-        no_token = self._discord is None and read_secret(self._environ, "DISCORD_TOKEN") is None
-        if route.platform == "discord" and no_token:
-            raise ConfigError(f"routes.{route.name}.platform: 'discord' needs DISCORD_TOKEN")
+    def describe(self, route: Route, *, discord_token: bool) -> str:
+        """check-config's line for a route: its secrets are checked and its destination
+        built (nothing connects); a Discord channel route needs DISCORD_TOKEN."""
+        if route.platform == "discord":
+            if not discord_token:
+                raise ConfigError(f"routes.{route.name}.platform: 'discord' needs DISCORD_TOKEN")
+        else:
+            self.build(route)
         return f"route {route.name}: {route.describe()}"
 
     def build(self, route: Route) -> Destination:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.routes import Route, route_from_dict
+from bot.routes import ROUTE_PREFIX, Route, route_from_dict
 from bot.store.base import StoreBase
 from bot.store.outbox import OutboxMixin
 from bot.timeutil import iso
@@ -49,13 +49,18 @@ class RoutesMixin(OutboxMixin, StoreBase):
         return True
 
     def remove_chat_route(self, name: str) -> bool:
-        """Forget a chat-added route and what it still held; False when there is none.
-        Its pending outbox rows stay (they were matched while it existed)."""
+        """Forget a chat-added route, what it still held and what waited to go there (kept
+        as dead rows, for inspection); False when there is none."""
         with self.transaction():
             if not self.db["chat_routes"].count_where("name = ?", [name]):
                 return False
             self.db.execute("DELETE FROM chat_routes WHERE name = ?", [name])
             self.db.execute("DELETE FROM route_held WHERE route = ? AND digest IS NULL", [name])
+            self.db.execute(
+                "UPDATE outbox SET status = 'dead', last_error = 'route removed'"
+                " WHERE destination = ? AND status = 'pending'",
+                [ROUTE_PREFIX + name],
+            )
         return True
 
     # ------------------------------------------------------------ digests

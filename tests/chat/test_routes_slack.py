@@ -205,3 +205,56 @@ async def test_the_console_prints_a_digest_as_one_block() -> None:
     assert lines[1] == (
         "  - Authors win — Example <News>: The court ruled for the authors https://news.example/1"
     )
+
+
+def test_check_config_names_each_route_and_what_it_lacks() -> None:
+    from bot.chat.platform import check_chat
+    from bot.config import load_secrets
+
+    config = parse_config(
+        {
+            "discord": {"channel_id": 555},
+            "routes": [
+                {"name": "deals", "platform": "discord", "channel": "601", "compact": True},
+                {"name": "hook", "platform": "webhook", "webhook_env": "DEALS_HOOK"},
+            ],
+        }
+    )
+    env = {"DISCORD_TOKEN": "fake-token", "DEALS_HOOK": "https://hooks.slack.com/services/T/B/x"}
+    lines = check_chat(config, load_secrets(env), env)
+    assert lines[1:] == [
+        "route deals: Discord channel 601; every alert, compact",
+        "route hook: webhook $DEALS_HOOK; every alert",
+    ]
+    with pytest.raises(ConfigError, match=r"^routes.hook: DEALS_HOOK is not set"):
+        check_chat(config, load_secrets(env), {"DISCORD_TOKEN": "fake-token"})
+    with pytest.raises(ConfigError, match=r"^routes.deals.platform: 'discord' needs DISCORD_TOKEN"):
+        check_chat(config, load_secrets({}), {})
+
+
+async def test_a_slack_digest_route_posts_one_digest_and_finds_it_after_a_crash(
+    slack: FakeSlack, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.digests import Digests
+
+    monkeypatch.setattr(slack_client, "SLACK_API_URL", slack.api_url)
+    daily = Route(name="daily", platform="slack", channel="C0DAILY01", mode="digest")
+    clock = Clock()  # 09:00 UTC, the default digest_at
+    for n, title in enumerate(("Authors win", "Appeal filed")):
+        payload = alert_to_payload(alert(title)) | {"article_id": f"a{n}"}
+        store.hold("daily", f"a{n}", payload, clock.now)
+    assert Digests(store, lambda: [daily], clock).release_due() == 2
+    environ = {"SLACK_BOT_TOKEN": "xoxb-main"}
+    factory = RouteDestinations(parse_config({}), environ, store, clock)
+    store.mark_intent([1], clock.now)  # as if a run had started sending it, then died
+    delivery = Delivery(store, [factory.build(daily)], clock)
+    await delivery.deliver_due()  # the fake has no such message: waits, then sends once
+    clock.advance(minutes=5)
+    assert (await delivery.deliver_due()).sent == 1
+    [post] = slack.posts()
+    assert post["blocks"][0]["text"]["text"] == "2 updates (digest)"
+    assert post["metadata"]["event_payload"] == {"first_id": 1, "last_id": 1}
+    store.db.execute("UPDATE outbox SET status = 'pending', intent_at = ?", [clock.now.isoformat()])
+    again = Delivery(store, [factory.build(daily)], clock)  # a restart that lost the record
+    assert (await again.deliver_due()).sent == 1  # found in the channel, not sent again
+    assert len(slack.posts()) == 1

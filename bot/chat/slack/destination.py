@@ -103,7 +103,10 @@ class SlackDestination:
 
     async def send(self, message: OutgoingMessage) -> str | None:
         if message.kind == "digest":  # a digest route's digest
-            return await self.send_digest(digest_alerts(message))
+            rendered = _digest(digest_alerts(message), scheduled=True)
+            meta = _metadata(message.id, message.id)
+            channel, ts = await self._post_with_fallback(rendered, meta, None)
+            return f"{channel}/{ts}"
         story = self._story_of(message)
 
         async def start() -> tuple[str, str]:
@@ -312,7 +315,8 @@ class SlackWebhookDestination(Webhook[SlackMessage]):
         )
 
 
-def _digest(messages: Sequence[OutgoingMessage]) -> SlackMessage:
+def _digest(messages: Sequence[OutgoingMessage], *, scheduled: bool = False) -> SlackMessage:
     alerts, notices = split(messages)
     views = [alert_view(alert_from_payload(m.payload), m.context) for m in alerts]
-    return render_digest(views, notices, ref=marker(messages[0].id, messages[-1].id))
+    ref = marker(messages[0].id, messages[-1].id)
+    return render_digest(views, notices, ref=ref, scheduled=scheduled)

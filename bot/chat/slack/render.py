@@ -301,11 +301,15 @@ def render_compact(view: AlertView, *, ref: str = "") -> SlackMessage:
     return SlackMessage(text=fallback_text(fallback), blocks=blocks)
 
 
-def render_digest(views: Sequence[AlertView], notices: Sequence[str], *, ref: str) -> SlackMessage:
-    """Many queued messages as one (after an outage, or in digest mode): one section per
-    alert with its linked title, source, date and first new claim."""
+def render_digest(
+    views: Sequence[AlertView], notices: Sequence[str], *, ref: str, scheduled: bool = False
+) -> SlackMessage:
+    """Many queued messages as one (after an outage, in digest mode, or a digest route's
+    digest when `scheduled`): one section per alert with its linked title, source, date
+    and first new claim."""
     count = len(views) + len(notices)
-    title = f"{count} update{'s' if count != 1 else ''} while you were away"
+    updates = f"{count} update{'s' if count != 1 else ''}"
+    title = f"{updates} (digest)" if scheduled else f"{updates} while you were away"
     budget = BlockBudget(reserve=2)
     budget.add(header(title))
     for view in views:
