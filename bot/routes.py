@@ -14,6 +14,7 @@ elsewhere (a "mute" button) can be added to the route's own.
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -265,6 +266,10 @@ def check_route(route: Route, where: str | None = None) -> None:
             f"{where or 'routes'}.name: must be 1 to 32 lowercase letters, digits, - or _"
             f" (starting with a letter or digit), got {route.name[:40]!r}"
         )
+    if route.platform not in typing.get_args(Platform):
+        raise ConfigError(f"{at}.platform: one of discord, slack, webhook, got {route.platform!r}")
+    if route.mode not in typing.get_args(Mode):
+        raise ConfigError(f"{at}.mode: one of every, new_stories, digest, got {route.mode!r}")
     if route.platform == "discord" and not route.channel.isdigit():
         raise ConfigError(f"{at}.channel: a Discord channel id (digits), got {route.channel!r}")
     if route.platform == "slack":

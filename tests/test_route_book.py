@@ -69,3 +69,11 @@ def test_removing_a_route_drops_what_it_held_and_what_waited_for_it(store: Store
     assert (row["status"], row["last_error"]) == ("dead", "route removed")
     with pytest.raises(RouteError, match="no route named daily"):
         book.remove("daily")
+
+
+def test_a_stored_route_that_no_longer_reads_is_skipped(store: Store) -> None:
+    store.db["chat_routes"].insert(
+        {"name": "old", "spec": '{"name": "old", "platform": "fax"}', "added_at": "2025"}
+    )
+    store.add_chat_route(Route(name="ok", platform="discord", channel="2"), "discord:1", NOW)
+    assert [r.name for r in RouteBook((), store, lambda: NOW).all()] == ["ok"]

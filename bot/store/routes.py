@@ -8,14 +8,18 @@ released. A crash leaves either both or neither.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.errors import ConfigError
 from bot.routes import ROUTE_PREFIX, Route, route_from_dict
 from bot.store.base import StoreBase
 from bot.store.outbox import OutboxMixin
 from bot.timeutil import iso
+
+log = logging.getLogger(__name__)
 
 
 def digest_key(route: str, due: datetime) -> str:
@@ -29,9 +33,17 @@ class RoutesMixin(OutboxMixin, StoreBase):
     # ------------------------------------------------------------ routes from chat
 
     def chat_routes(self) -> list[Route]:
+        """The routes added from chat, oldest first; one that no longer reads as a route
+        (a later version checks more) is skipped with a warning, never stops the bot."""
         with self._lock:
             rows = list(self.db["chat_routes"].rows_where(order_by="added_at, name"))
-        return [route_from_dict(json.loads(r["spec"])) for r in rows]
+        routes = []
+        for row in rows:
+            try:
+                routes.append(route_from_dict(json.loads(row["spec"])))
+            except (ConfigError, TypeError, ValueError) as exc:
+                log.warning("route %s (added from chat) is skipped: %s", row["name"], exc)
+        return routes
 
     def add_chat_route(self, route: Route, added_by: str, now: datetime) -> bool:
         """Keep a route added from chat; False when one has that name already."""

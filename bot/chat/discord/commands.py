@@ -161,7 +161,7 @@ def admin_only() -> Callable[[Any], Any]:
         if not is_admin(interaction):
             raise app_commands.CheckFailure(
                 "Only server managers (Manage Server) or the configured admin role"
-                " can manage feeds."
+                " can manage feeds and routes."
             )
         return True
 
