@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.routes import Route
 from bot.store import Store
+from bot.store.faults import describe, is_storage_fault
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,11 @@ class Digests:
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.release_due)
-            except Exception:  # the database failing: try again at the next check
-                log.exception("digests could not be released; trying again soon")
+            except Exception as exc:  # try again at the next check
+                if is_storage_fault(exc):  # the database, not a bug: one line
+                    log.warning("digests wait for the database: %s", describe(exc).line)
+                else:
+                    log.exception("digests could not be released; trying again soon")
             wait = CHECK_SECONDS
             upcoming = self.next_due()
             if upcoming is not None:
