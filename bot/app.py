@@ -21,7 +21,8 @@ from bot.chat.delivery import Delivery
 from bot.chat.feed_commands import FeedAdmin
 from bot.chat.platform import Chat, build_chat
 from bot.config import Config, Secrets
-from bot.errors import SeedError
+from bot.digests import Digests
+from bot.errors import ConfigError, SeedError
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
 from bot.feeds.fulltext import FullText, FullTextSettings
 from bot.feeds.manage import web_check, web_download
@@ -32,6 +33,8 @@ from bot.feeds.state import PollSettings
 from bot.models import Feed
 from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
 from bot.retention import Retention, RetentionPolicy
+from bot.route_book import RouteBook
+from bot.routes import Route
 from bot.scheduler import FeedScheduler
 from bot.seeds import Seed, load_seeds
 from bot.store import Store
@@ -178,21 +181,28 @@ async def run_bot(
         fetcher = Fetcher(client, settings)
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
         admin = feed_admin(config, fetcher, opml, parser)
-        commands = Commands(store, utc_now, feed_admin=admin)
-        chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout)
-        destinations = chat.destinations
+        book = RouteBook(config.routes, store, utc_now)
+        commands = Commands(store, utc_now, feed_admin=admin, routes=book)
+        chat = build_chat(
+            config, secrets, store, commands, utc_now, stdout=stdout, routes=config.routes
+        )
+        destinations = list(chat.destinations)
         delivery = Delivery(store, destinations, utc_now, storage=storage)
+        _attach_routes(book, chat, delivery)
+        routed = {r.destination for r in book.all()}
+        digests = Digests(store, book.all, utc_now, on_queued=delivery.wake)
         pipeline = Pipeline(
             store,
             fetcher,
             assessor,
-            [d.name for d in destinations],
+            [d.name for d in destinations if d.name not in routed],  # every alert goes there
             utc_now,
             on_alert=delivery.wake,
             settings=poll_settings(config),
             parser=parser,
             article_text=build_full_text(config, fetcher),
             storage=storage,
+            routes=book.all,
         )
         added = await asyncio.to_thread(record_seeds, store, assessor, seeds, utc_now())
         log.info(
@@ -206,8 +216,10 @@ async def run_bot(
             config.bot.database,
         )
         if once:
-            return await _run_once(pipeline, delivery, chat, storage, _retention(config, store))
-        return await _serve(config, store, pipeline, delivery, chat, admin, storage, stop)
+            return await _run_once(
+                pipeline, delivery, chat, storage, digests, _retention(config, store)
+            )
+        return await _serve(config, store, pipeline, delivery, chat, admin, storage, stop, digests)
     finally:
         await chat.close()
         await client.aclose()
@@ -223,15 +235,39 @@ def _retention(config: Config, store: Store) -> Retention | None:
     return None if policy.keeps_everything else Retention(store, policy, utc_now)
 
 
+def _attach_routes(book: RouteBook, chat: Chat, delivery: Delivery) -> None:
+    """Routes added or removed from chat start or stop their delivery at once."""
+    factory = chat.routes
+    if factory is None:
+        return
+
+    def attach(route: Route) -> None:
+        delivery.add_destination(factory.build(route))
+
+    def detach(route: Route) -> None:
+        delivery.remove_destination(route.destination)
+
+    book.attach, book.detach = attach, detach
+    for route in book.all():
+        if book.is_config(route.name):
+            continue  # built with the chat side: a config route that cannot work stops the bot
+        try:
+            attach(route)
+        except ConfigError as exc:  # e.g. the secret it names is gone: the others go on
+            log.warning("route %s (added from chat) gets nothing: %s", route.name, exc)
+
+
 async def _run_once(
     pipeline: Pipeline,
     delivery: Delivery,
     chat: Chat,
     storage: StorageStatus,
+    digests: Digests,
     retention: Retention | None,
 ) -> int:
     await chat.login()
     results = await pipeline.run_once()
+    await asyncio.to_thread(digests.release_due)  # a digest due while the bot was down
     await delivery.deliver_due()
     if retention is not None:  # a bot run from cron gets its retention here
         await retention.run_async()
@@ -253,6 +289,7 @@ async def _serve(
     admin: FeedAdmin,
     storage: StorageStatus,
     stop: asyncio.Event | None,
+    digests: Digests,
 ) -> int:
     """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
@@ -286,6 +323,7 @@ async def _serve(
     if connection is not None:
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
+    digesting = asyncio.create_task(digests.run(stop), name="digests")
     try:
         await chat.start()
         log.info("running; press Ctrl-C to stop")
@@ -295,6 +333,9 @@ async def _serve(
         if chat.slack is not None:
             await chat.slack.close()
         await scheduler.stop()
+        digesting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await digesting
         await delivery.shutdown(delivering)
         if chat.discord is not None:
             await chat.discord.close()

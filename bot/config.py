@@ -24,6 +24,7 @@ from bot.config_secrets import environment as environment
 from bot.config_secrets import load_secrets as load_secrets
 from bot.errors import ConfigError
 from bot.packaged import packaged_seeds
+from bot.routes import ROUTE_NAME, Route, check_route, check_routes
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class Config:
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     feeds: tuple[FeedConfig, ...] = ()
     slack: SlackConfig = field(default_factory=SlackConfig)
+    routes: tuple[Route, ...] = ()  # [[routes]]: more destinations, each with its filter
 
 
 def load_config(path: Path) -> Config:
@@ -210,8 +212,11 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any]) -> Config:
     """Turn a TOML document (already parsed) into a Config, or raise ConfigError."""
-    config = convert(raw, Config, "")
+    body = {k: v for k, v in raw.items() if k != "routes"}
+    config = convert(body, Config, "")
     assert isinstance(config, Config)
+    if "routes" in raw:
+        config = dataclasses.replace(config, routes=parse_routes(raw["routes"]))
     if config.polling.min_interval_minutes > config.polling.max_interval_minutes:
         raise ConfigError(
             "polling.min_interval_minutes: must not be greater than polling.max_interval_minutes"
@@ -226,6 +231,23 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             f" ({2 * config.health.heartbeat_seconds}), got {config.health.max_age_seconds}"
         )
     return config
+
+
+def parse_routes(raw: Any) -> tuple[Route, ...]:
+    """[[routes]] blocks; an error names the route (`routes.legal.mode: ...`), or its
+    position when it has no usable name (`routes[2].name: ...`)."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"routes: expected a list of [[routes]] blocks, got {shown(raw)}")
+    routes = []
+    for index, item in enumerate(raw):
+        name = item.get("name") if isinstance(item, Mapping) else None
+        named = isinstance(name, str) and ROUTE_NAME.fullmatch(name) is not None
+        where = f"routes.{name}" if named else f"routes[{index}]"
+        route = convert(item, Route, where)
+        check_route(route, where)
+        routes.append(route)
+    check_routes(routes)
+    return tuple(routes)
 
 
 def _resolve(base: Path, path: Path) -> Path:

@@ -61,22 +61,26 @@ def load_secrets(environ: Mapping[str, str]) -> Secrets:
     """Read each secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
     values: dict[str, Secret] = {}
     for name in SECRET_NAMES:
-        direct = environ.get(name, "").strip()
-        file_path = environ.get(f"{name}_FILE", "").strip()
-        if direct and file_path:
-            raise ConfigError(f"{name}: set either {name} or {name}_FILE, not both")
-        if file_path:
-            try:
-                direct = Path(file_path).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError(
-                    f"{name}_FILE: cannot read {file_path} ({exc.strerror})"
-                ) from None
-            if not direct:
-                raise ConfigError(f"{name}_FILE: {file_path} is empty")
-        if direct:
-            values[name] = Secret(direct)
+        secret = read_secret(environ, name)
+        if secret is not None:
+            values[name] = secret
     return Secrets(values)
+
+
+def read_secret(environ: Mapping[str, str], name: str) -> Secret | None:
+    """One secret from NAME or NAME_FILE (also those a route names, e.g. its webhook URL)."""
+    direct = environ.get(name, "").strip()
+    file_path = environ.get(f"{name}_FILE", "").strip()
+    if direct and file_path:
+        raise ConfigError(f"{name}: set either {name} or {name}_FILE, not both")
+    if file_path:
+        try:
+            direct = Path(file_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {file_path} ({exc.strerror})") from None
+        if not direct:
+            raise ConfigError(f"{name}_FILE: {file_path} is empty")
+    return Secret(direct) if direct else None
 
 
 def environment() -> Mapping[str, str]:

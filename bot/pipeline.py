@@ -28,6 +28,7 @@ from bot.feeds.parse import ParsedFeed
 from bot.feeds.parse_pool import FeedParser
 from bot.feeds.state import PollSettings, Transition, after_failure, after_move, after_success
 from bot.models import Article, Feed, FeedItem
+from bot.routes import Route
 from bot.seeds import Seed
 from bot.store import Store
 from bot.store.batch import BatchWriter
@@ -84,8 +85,10 @@ class Pipeline:
         article_text: ArticleText | None = None,
         rng: random.Random | None = None,
         storage: StorageStatus | None = None,
+        routes: Callable[[], Sequence[Route]] | None = None,
     ) -> None:
         self._store = store
+        self._routes = routes or (lambda: ())  # the routes as they are now (config, chat)
         self._fetcher = fetcher
         self._assessor = assessor
         self._destinations = list(destinations)
@@ -368,7 +371,11 @@ class Pipeline:
                 continue
             self._pending.add(article.id, article.url, assessment.record)
             held.append(article.id)
-            writes.append(assessed_write(article, assessment, now, item.extra, self._destinations))
+            writes.append(
+                assessed_write(
+                    article, assessment, now, item.extra, self._destinations, self._routes()
+                )
+            )
         return writes
 
 

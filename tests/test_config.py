@@ -48,6 +48,8 @@ def _documented_keys(text: str) -> set[str]:
         for row in rows:
             keys.update(f"{section}.{k}" for k in row)
     keys.update("feeds." + m for m in re.findall(r"^#\s{3}(\w+)\s", text, re.MULTILINE))
+    routes = text.split("# Routes:", 1)[-1]
+    keys.update("routes." + m for m in re.findall(r"^#\s{3}(\w+)\s", routes, re.MULTILINE))
     section = ""
     for line in text.splitlines():
         if header := re.match(r"^\[(\w+)\]$", line):

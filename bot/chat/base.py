@@ -113,3 +113,14 @@ def split(messages: Sequence[OutgoingMessage]) -> tuple[list[OutgoingMessage], l
     alerts = [m for m in messages if m.kind == "alert"]
     notices = [str(m.payload.get("text") or "") for m in messages if m.kind != "alert"]
     return alerts, notices
+
+
+def digest_alerts(message: OutgoingMessage) -> list[OutgoingMessage]:
+    """A route's digest row (kind "digest") as the alerts it carries, each with the row's
+    id, so the digest message carries the row's marker (`ref N`) and nonce."""
+    alerts = message.payload.get("alerts") or []
+    return [
+        OutgoingMessage(id=message.id, kind="alert", payload=alert, attempts=message.attempts)
+        for alert in alerts
+        if isinstance(alert, dict)
+    ]

@@ -15,9 +15,11 @@ from typing import Any
 
 from bot.chat.answers import Answer, Item, Page, error
 from bot.chat.feed_commands import FeedAdmin, FeedCommands
+from bot.chat.route_commands import RouteCommands
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
 from bot.feeds.manage import FeedManager
+from bot.route_book import RouteBook
 from bot.store import Store
 from bot.timeutil import iso
 
@@ -25,7 +27,7 @@ PAGE_SIZE = 5
 MAX_RECENT = 20
 
 
-class Commands(FeedCommands):
+class Commands(FeedCommands, RouteCommands):
     """Every /news command over one store."""
 
     def __init__(
@@ -35,8 +37,10 @@ class Commands(FeedCommands):
         *,
         feed_admin: FeedAdmin | None = None,
         destinations: Sequence[str] = (),
+        routes: RouteBook | None = None,
     ) -> None:
         self._store = store
+        self.routes = routes
         self._clock = clock
         self._admin = feed_admin or FeedAdmin()
         self._destinations = list(destinations)

@@ -6,10 +6,10 @@ import sys
 import textwrap
 from typing import Any, TextIO
 
-from bot.chat.base import OutgoingMessage
+from bot.chat.base import OutgoingMessage, digest_alerts
 from bot.chat.earlier import AlertContext
-from bot.chat.trim import one_line
-from bot.chat.view import AlertView, alert_view
+from bot.chat.trim import one_line, trim
+from bot.chat.view import AlertView, alert_view, new_clause
 from bot.models import alert_from_payload
 
 CONSOLE_WIDTH = 88
@@ -18,22 +18,34 @@ CONSOLE_WIDTH = 88
 class ConsoleDestination:
     """Prints each alert as a readable block; used when no chat platform is configured."""
 
-    name = "console"
-
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, name: str = "console", compact: bool = False
+    ) -> None:
+        self.name = name
         self._stream = stream
+        self._compact = compact  # one line per alert (a route's choice)
 
     async def send(self, message: OutgoingMessage) -> str | None:
         stream = self._stream or sys.stdout
-        stream.write(render_console(message.kind, message.payload, message.context) + "\n")
+        if message.kind == "digest":
+            text = render_digest_text(digest_alerts(message))
+        else:
+            text = render_console(message.kind, message.payload, message.context, self._compact)
+        stream.write(text + "\n")
         stream.flush()
         return None
 
 
-def render_console(kind: str, payload: dict[str, Any], context: AlertContext | None = None) -> str:
-    """A readable block of text for a terminal."""
+def render_console(
+    kind: str,
+    payload: dict[str, Any],
+    context: AlertContext | None = None,
+    compact: bool = False,
+) -> str:
+    """A readable block of text for a terminal (one line per alert when `compact`)."""
     if kind == "alert":
-        return render_alert_text(alert_view(alert_from_payload(payload), context))
+        view = alert_view(alert_from_payload(payload), context)
+        return render_compact_text(view) if compact else render_alert_text(view)
     text = str(payload.get("text") or "")
     return f"[notice] {one_line(text)}"
 
@@ -73,6 +85,28 @@ def render_alert_text(view: AlertView) -> str:
         if view.more_earlier:
             lines.append(f"  and {view.more_earlier} more")
     lines.append(rule)
+    return "\n".join(lines)
+
+
+def render_compact_text(view: AlertView) -> str:
+    """One line: title — source: what is new <link>."""
+    line = one_line(view.title, 200)
+    if view.source:
+        line += " — " + one_line(view.source, 60)
+    clause = new_clause(view)
+    if clause:
+        line += ": " + clause
+    if view.url:
+        line += " " + one_line(view.url, 300)
+    return trim(line, 600)
+
+
+def render_digest_text(alerts: list[OutgoingMessage]) -> str:
+    """A digest route's digest: a heading, then one compact line per alert."""
+    views = [alert_view(alert_from_payload(m.payload)) for m in alerts]
+    count = len(views)
+    lines = [f"[digest] {count} update{'s' if count != 1 else ''}"]
+    lines.extend("  - " + render_compact_text(v) for v in views)
     return "\n".join(lines)
 
 

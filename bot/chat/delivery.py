@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 from collections import deque
@@ -85,6 +86,10 @@ class Delivery:
         self._answered: set[int] = set()  # outbox ids whose send this run saw end
         self._unrecorded: dict[str, list[tuple[list[int], str | None]]] = {}
         self._storage = storage
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `run` runs on
+        self._loops: list[asyncio.Future[None]] | None = None  # while `run` runs
+        self._added = asyncio.Event()
+        self._removed: set[str] = set()
 
     def wake(self) -> None:
         """Tell the loops new messages are waiting (they also check every idle_seconds)."""
@@ -109,13 +114,67 @@ class Delivery:
         return DeliveryReport(sum(s for s, _ in results), sum(f for _, f in results))
 
     async def run(self) -> None:
-        """Deliver until cancelled or asked to stop (see `shutdown`): one loop per destination."""
-        await asyncio.gather(*(self._run_one(d) for d in self._destinations))
+        """Deliver until cancelled or asked to stop (see `shutdown`): one loop per
+        destination, and one more for each destination added meanwhile (a route)."""
+        self._loop = asyncio.get_running_loop()
+        self._loops = [asyncio.ensure_future(self._run_one(d)) for d in self._destinations]
+        try:
+            while True:
+                running = [t for t in self._loops if not t.done()]
+                if not running and self._stopping:
+                    return
+                self._added.clear()
+                added: asyncio.Future[Any] = asyncio.ensure_future(self._added.wait())
+                waiting: list[asyncio.Future[Any]] = [*running, added]
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                added.cancel()
+        finally:
+            for loop in self._loops:
+                loop.cancel()
+            await asyncio.gather(*self._loops, return_exceptions=True)
+
+    def add_destination(self, destination: Destination) -> None:
+        """Deliver to one more destination (a route added from chat), from now on. Safe to
+        call from a worker thread (the commands run there): the change is made on the loop."""
+        self._on_loop(lambda: self._add(destination))
+
+    def remove_destination(self, name: str) -> None:
+        """Stop delivering to a destination (a route removed from chat)."""
+        self._on_loop(lambda: self._remove(name))
+
+    def _on_loop(self, change: Callable[[], None]) -> None:
+        loop = self._loop
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is not None and running is not loop:
+            loop.call_soon_threadsafe(change)
+        else:
+            change()
+
+    def _add(self, destination: Destination) -> None:
+        name = destination.name
+        if any(d.name == name for d in self._destinations):
+            return
+        self._removed.discard(name)
+        self._destinations.append(destination)
+        self._wakes[name] = asyncio.Event()
+        self._passes[name] = asyncio.Lock()
+        if self._loops is not None:
+            self._loops.append(asyncio.ensure_future(self._run_one(destination)))
+            self._added.set()
+
+    def _remove(self, name: str) -> None:
+        self._destinations = [d for d in self._destinations if d.name != name]
+        self._removed.add(name)
+        if name in self._wakes:
+            self._wakes[name].set()
 
     async def _run_one(self, destination: Destination) -> None:
         name = destination.name
         wake = self._wakes[name]
-        while not self._stopping:
+        while not self._stopping and name not in self._removed:
             wake.clear()  # before the pass: a wake during the pass starts the next one
             await self._pass(destination)
             timeout = self._idle_seconds
@@ -239,8 +298,9 @@ class Delivery:
         can_digest: bool,
         now: datetime,
     ) -> list[OutgoingMessage]:
-        if not can_digest:
-            return queue[:1]
+        if not can_digest or queue[0].kind == "digest":
+            return queue[:1]  # a route's digest is one message of its own
+        queue = list(itertools.takewhile(lambda m: m.kind != "digest", queue))
         if policy.digest_minutes:
             created = {r["id"]: r["created_at"] for r in rows}
             oldest = datetime.fromisoformat(created[queue[0].id])

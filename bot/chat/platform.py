@@ -10,7 +10,7 @@ anything. Platform libraries are imported only when their secrets are set.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TextIO
@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from bot.chat.base import Destination
 from bot.chat.commands import Commands
 from bot.chat.console import ConsoleDestination
+from bot.chat.route_destinations import RouteDestinations
 from bot.chat.threads import ThreadBook
 from bot.config import Config, Secrets
+from bot.routes import Route
 
 if TYPE_CHECKING:
     from bot.chat.discord.runtime import DiscordRuntime
@@ -47,6 +49,7 @@ class Chat:
     discord: DiscordRuntime | None = None
     slack: SlackRuntime | None = None
     runtimes: list[ChatRuntime] = field(default_factory=list)
+    routes: RouteDestinations | None = None  # builds the destination of a route added later
 
     async def login(self) -> None:
         """run --once: Discord's REST client needs a login before it can post."""
@@ -75,9 +78,12 @@ def build_chat(
     clock: Callable[[], datetime],
     *,
     stdout: TextIO,
+    routes: Sequence[Route] = (),
+    environ: Mapping[str, str] | None = None,
 ) -> Chat:
     """The chat side from config and secrets; raises ConfigError as check_chat does.
-    `/news feeds import` on every platform goes through `commands` (the feed service)."""
+    `/news feeds import` on every platform goes through `commands` (the feed service).
+    Each of `routes` gets a destination of its own (secrets it names come from `environ`)."""
     discord = _build_discord(config, secrets, store, commands, clock)
     slack = _build_slack(config, secrets, store, commands, clock)
     runtimes: list[ChatRuntime] = [r for r in (discord, slack) if r is not None]
@@ -85,21 +91,51 @@ def build_chat(
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not destinations):
         destinations.append(ConsoleDestination(stdout))
-    return Chat(destinations, discord=discord, slack=slack, runtimes=runtimes)
+    client = discord.client if discord is not None else None
+    factory = RouteDestinations(config, _environ(environ), store, clock, discord_client=client)
+    destinations.extend(factory.build(route) for route in routes)
+    return Chat(destinations, discord=discord, slack=slack, runtimes=runtimes, routes=factory)
 
 
-def check_chat(config: Config, secrets: Secrets) -> list[str]:
-    """check-config: one line per platform (or where alerts go without one); raises
-    ConfigError naming the key or secret when the settings cannot work together."""
+def _environ(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    from bot.config_secrets import environment
+
+    return environ if environ is not None else environment()
+
+
+def check_chat(
+    config: Config, secrets: Secrets, environ: Mapping[str, str] | None = None
+) -> list[str]:
+    """check-config: one line per platform (or where alerts go without one) and per route;
+    raises ConfigError naming the key or secret when the settings cannot work together."""
     lines = [
         line for line in (_check_discord(config, secrets), _check_slack(config, secrets)) if line
     ]
+    factory = RouteDestinations(config, _environ(environ), _NoThreads(), _utc_now)
+    token = secrets.get("DISCORD_TOKEN") is not None
+    routes = [factory.describe(route, discord_token=token) for route in config.routes]
     if lines:
-        return lines
+        return lines + routes
     where = "nowhere (console.enabled is never)"
     if config.console.enabled != "never":
         where = "to the console (stdout)"
-    return [f"chat: no Discord or Slack secret in the environment; alerts go {where}"]
+    return [f"chat: no Discord or Slack secret in the environment; alerts go {where}", *routes]
+
+
+def _utc_now() -> datetime:
+    from bot.timeutil import utc_now
+
+    return utc_now()
+
+
+class _NoThreads:
+    """check-config builds nothing, so it keeps no story threads."""
+
+    def story_thread(self, destination: str, story_id: str) -> None:
+        return None
+
+    def save_story_thread(self, destination: str, story_id: str, **kwargs: object) -> None:
+        return None
 
 
 # ------------------------------------------------------------------ per platform

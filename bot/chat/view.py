@@ -17,7 +17,9 @@ to show. The rules:
   story), at most MAX_EARLIER, then how many more;
 - a note when only the feed's snippet could be analysed (the publisher opted out of AI
   use, robots.txt refused the page, full-text fetching is off, ...);
-- a follow-up (posted in the story's thread) shows only the new claims.
+- a follow-up (posted in the story's thread) shows only the new claims;
+- compact (a route's choice): one line — title, source, what is new in one clause of at
+  most CLAUSE_CHARS, link (`new_clause`).
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ MAX_EARLIER = 5
 QUOTE_CHARS = 220
 CLAIM_CHARS = 400
 WHAT_IS_NEW_CHARS = 450
+CLAUSE_CHARS = 160  # what is new, in a compact alert
 REPEAT_SHARE = 0.6  # a text with this share of its words in another one repeats it
 
 _WORD = re.compile(r"\w+")
 _PART_END = re.compile(r"(?<=[.!?…])\s+")
 _NEW_PREFIX = re.compile(r"^\s*new:\s*", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"(?<=[.;:!?…])\s|\s[—–]\s")
 _COUNT_ONLY = re.compile(r"^\d+ new claims?, listed below\.?$")
 
 
@@ -126,6 +130,14 @@ def what_is_new(summary: str, claims: tuple[ClaimLine, ...]) -> str:
     bullets = [_words(c.text) for c in claims]
     kept = [p for p in _PART_END.split(text) if p and not _repeats(p, bullets)]
     return trim(" ".join(kept), WHAT_IS_NEW_CHARS)
+
+
+def new_clause(view: AlertView) -> str:
+    """What is new, in one clause, for a compact alert: the first clause of the "what is
+    new" line, else of the first new claim ("" when there is neither)."""
+    text = view.what_is_new or (view.claims[0].text if view.claims else "")
+    first = _CLAUSE_END.split(text, maxsplit=1)[0].strip()
+    return trim(first.rstrip(".;:"), CLAUSE_CHARS)
 
 
 def snippet_note(context: AlertContext) -> str:

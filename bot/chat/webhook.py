@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
-from bot.chat.base import DeliveryPolicy, OutgoingMessage
+from bot.chat.base import DeliveryPolicy, OutgoingMessage, digest_alerts
 
 Rendered = TypeVar("Rendered")
 
@@ -21,11 +21,14 @@ Rendered = TypeVar("Rendered")
 class Webhook(ABC, Generic[Rendered]):
     """Alerts and notices through one webhook URL, as top-level messages."""
 
-    def __init__(self, name: str, policy: DeliveryPolicy | None) -> None:
+    def __init__(self, name: str, policy: DeliveryPolicy | None, *, compact: bool = False) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
+        self.compact = compact  # one line per alert (a route's choice)
 
     async def send(self, message: OutgoingMessage) -> str | None:
+        if message.kind == "digest":  # a digest route's digest
+            return await self.send_digest(digest_alerts(message))
         return await self.post(self.render(message))
 
     async def send_digest(self, messages: Sequence[OutgoingMessage]) -> str | None:

@@ -236,4 +236,31 @@ def build_migrations() -> Migrations:
             " WHERE status IN ('sent', 'dead') AND payload != '{}'"
         )
 
+    # ------------------------------------------------------- routes (bot/routes.py)
+
+    @migrations()
+    def m041_routes(db: Database) -> None:
+        # Routes added from chat (/news route add); config routes are never stored.
+        db["chat_routes"].create(  # type: ignore[union-attr]
+            {"name": str, "spec": str, "added_by": str, "added_at": str},  # spec: JSON
+            pk="name",
+            not_null={"spec", "added_at"},
+        )
+        # Alerts held for a digest route until its time; `digest` names the digest's
+        # outbox row (its article_id) once released, in the same transaction.
+        db["route_held"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "route": str,
+                "article_id": str,
+                "payload": str,
+                "created_at": str,
+                "digest": str,
+            },
+            pk="id",
+            not_null={"route", "article_id", "payload", "created_at"},
+        )
+        db["route_held"].create_index(["route", "article_id"], unique=True)  # type: ignore[union-attr]
+        db["route_held"].create_index(["route", "digest"])  # type: ignore[union-attr]
+
     return migrations

@@ -18,11 +18,13 @@ from bot.store.analysis_index import AnalysisIndexMixin
 from bot.store.articles import ArticlesMixin
 from bot.store.feeds import FeedsMixin
 from bot.store.outbox import OutboxMixin
+from bot.store.routes import RoutesMixin
 
 
 @dataclass(frozen=True)
 class Message:
-    """One outbox row to queue: an alert (with its article) or a notice."""
+    """One outbox row to queue: an alert (with its article) or a notice; or, kind "held",
+    an alert a digest route (named by `destination`) holds until its time."""
 
     kind: str
     destination: str
@@ -71,7 +73,7 @@ class PollCommitted:
     dropped: tuple[str, ...] = field(default=())
 
 
-class PollsMixin(FeedsMixin, ArticlesMixin, OutboxMixin, AnalysisIndexMixin):
+class PollsMixin(FeedsMixin, ArticlesMixin, RoutesMixin, OutboxMixin, AnalysisIndexMixin):
     """Writes a poll's outcome in one transaction."""
 
     def commit_poll(
@@ -134,6 +136,9 @@ class PollsMixin(FeedsMixin, ArticlesMixin, OutboxMixin, AnalysisIndexMixin):
         return alerts
 
     def _queue(self, message: Message, now: datetime) -> None:
+        if message.kind == "held":
+            self.hold(message.destination, message.article_id or "", message.payload, now)
+            return
         self.enqueue(
             kind=message.kind,
             destination=message.destination,

@@ -15,10 +15,24 @@ from typing import Any, Protocol
 from bot.alerts import build_alert, deserves_alert
 from bot.analysis.assess import Assessment
 from bot.models import Article, Claim, Verdict, alert_to_payload
+from bot.routes import AlertFacts, Route, plan
 from bot.store.polls import ArticleWrite, Message
 from bot.timeutil import iso
 
 FIRST_POLL_REASON = "already in the feed when it was added (first poll records, no alert)"
+
+
+def alert_facts(article: Article, verdict: Verdict, payload: dict[str, Any]) -> AlertFacts:
+    """What route filters look at: category, story, relevance, whether the article started
+    its storyline, and the words of its title, summary and new claims."""
+    claims = " ".join(c.text for c in verdict.new_claims)
+    return AlertFacts(
+        category=verdict.category,
+        story=verdict.story,
+        relevance=verdict.relevance,
+        new_story=verdict.duplicate_of is None,
+        text=f"{article.title}\n{verdict.summary}\n{claims}\n{payload.get('source') or ''}",
+    )
 
 
 def verdict_json(verdict: Verdict) -> str:
@@ -161,15 +175,21 @@ def assessed_write(
     now: datetime,
     extra: dict[str, Any],
     destinations: Sequence[str],
+    routes: Sequence[Route] = (),
 ) -> ArticleWrite:
     """An assessed article as the poll's commit keeps it: its row, claims and analysis
-    record, and an alert per destination when the verdict deserves one."""
+    record, and when the verdict deserves an alert: one per destination and per matching
+    route (a digest route holds it instead, until its time)."""
     verdict = assessment.verdict
     alerted = deserves_alert(verdict)
     messages: tuple[Message, ...] = ()
     if alerted:
-        payload = alert_to_payload(build_alert(article, verdict))
-        messages = tuple(Message("alert", d, payload, article.id) for d in destinations)
+        alert = build_alert(article, verdict)
+        payload = alert_to_payload(alert)
+        where = plan(routes, alert_facts(article, verdict, payload), destinations)
+        messages = tuple(Message("alert", d, payload, article.id) for d in where.send) + tuple(
+            Message("held", r, payload, article.id) for r in where.hold
+        )
     return ArticleWrite(
         verdict_row(article, verdict, now, extra),
         tuple(claim_rows(verdict, article.published)),

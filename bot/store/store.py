@@ -22,6 +22,7 @@ from bot.store.migrations import build_migrations
 from bot.store.outbox import OutboxMixin
 from bot.store.polls import PollsMixin
 from bot.store.retention import RetentionMixin
+from bot.store.routes import RoutesMixin
 from bot.store.search import SearchMixin
 from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 from bot.timeutil import utc_now
@@ -31,6 +32,7 @@ class Store(
     PollsMixin,
     FeedsMixin,
     ArticlesMixin,
+    RoutesMixin,
     OutboxMixin,
     SearchMixin,
     AnalysisIndexMixin,

@@ -161,7 +161,7 @@ def admin_only() -> Callable[[Any], Any]:
         if not is_admin(interaction):
             raise app_commands.CheckFailure(
                 "Only server managers (Manage Server) or the configured admin role"
-                " can manage feeds."
+                " can manage feeds and routes."
             )
         return True
 
@@ -321,4 +321,45 @@ def build_news_group() -> app_commands.Group:
 
         await respond(interaction, work, public=True)
 
+    _add_route_commands(news)
     return news
+
+
+def _add_route_commands(news: app_commands.Group) -> None:
+    """/news route list|add|remove (admins): routes to more channels, each with a filter."""
+    route = app_commands.Group(
+        name="route", description="Send matching alerts to more channels (admins)", parent=news
+    )
+
+    @route.command(name="list", description="Every route and its filter")
+    @admin_only()
+    async def route_list(interaction: discord.Interaction[Any]) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, _in_thread(c.route_list))
+
+    @route.command(name="add", description="Send the alerts that match to a channel")
+    @app_commands.describe(
+        name="A short name (lowercase letters, digits, - or _)",
+        channel="A channel id or #mention (default: this channel)",
+        options="key=value words, e.g. mode=digest digest_at=08:30 include_words=Getty",
+    )
+    @admin_only()
+    async def route_add(
+        interaction: discord.Interaction[Any],
+        name: str,
+        channel: str = "",
+        options: str = "",
+    ) -> None:
+        c = _commands_of(interaction)
+        mention = re.fullmatch(r"\s*<#(\d+)>\s*", channel)
+        where = mention.group(1) if mention else channel.strip()
+        where = where or str(interaction.channel_id or "")
+        by = f"discord:{interaction.user.id}"
+        await respond(interaction, _in_thread(c.route_add, name, "discord", where, options, by))
+
+    @route.command(name="remove", description="Stop a route added from chat")
+    @app_commands.describe(name="The route's name")
+    @admin_only()
+    async def route_remove(interaction: discord.Interaction[Any], name: str) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, _in_thread(c.route_remove, name))

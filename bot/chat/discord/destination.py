@@ -16,7 +16,15 @@ from typing import Any, cast
 import aiohttp
 import discord
 
-from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker, split
+from bot.chat.base import (
+    DeliveryPolicy,
+    OutgoingMessage,
+    SentRef,
+    digest_alerts,
+    marker,
+    parse_marker,
+    split,
+)
 from bot.chat.discord.client import (
     NETWORK_ERRORS,
     chat_error,
@@ -26,6 +34,7 @@ from bot.chat.discord.client import (
 from bot.chat.discord.render import (
     NO_MENTIONS,
     alert_embed,
+    compact_embed,
     digest_embed,
     notice_embed,
     thread_name,
@@ -68,16 +77,24 @@ class DiscordDestination:
         name: str = "discord",
         threads: bool = True,
         policy: DeliveryPolicy | None = None,
+        compact: bool = False,
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
         self._client = client
         self._channel_id = channel_id
-        self._threads = StoryThreads(store, name, clock, enabled=threads)
+        self._compact = compact  # one line per alert, no story threads
+        self._threads = StoryThreads(store, name, clock, enabled=threads and not compact)
 
     async def send(self, message: OutgoingMessage) -> str | None:
         self._check_logged_in()
         ref = marker(message.id)
+        if message.kind == "digest":
+            return await self.send_digest(digest_alerts(message))
+        if message.kind == "alert" and self._compact:
+            view = alert_view(alert_from_payload(message.payload), message.context)
+            sent = await self._post(self._channel_id, [compact_embed(view, ref)], message.id)
+            return str(sent["id"])
         if message.kind != "alert":
             text = str(message.payload.get("text") or "")
             sent = await self._post(self._channel_id, [notice_embed(text, ref)], message.id)
@@ -214,13 +231,15 @@ class WebhookDestination(Webhook[discord.Embed]):
         url: str,
         *,
         name: str = "discord",
+        secret: str = "DISCORD_WEBHOOK_URL",
         username: str = "newsbot",
         policy: DeliveryPolicy | None = None,
+        compact: bool = False,
     ) -> None:
-        super().__init__(name, policy)
+        super().__init__(name, policy, compact=compact)
         problem = webhook_url_problem(url)
         if problem:
-            raise ConfigError(f"DISCORD_WEBHOOK_URL: {problem}")
+            raise ConfigError(f"{secret}: {problem}")
         self._id, self._token = parse_webhook_url(url)
         self._username = username
         self._session: aiohttp.ClientSession | None = None
@@ -236,9 +255,8 @@ class WebhookDestination(Webhook[discord.Embed]):
     def render(self, message: OutgoingMessage) -> discord.Embed:
         ref = marker(message.id)
         if message.kind == "alert":
-            return alert_embed(
-                alert_view(alert_from_payload(message.payload), message.context), ref
-            )
+            view = alert_view(alert_from_payload(message.payload), message.context)
+            return compact_embed(view, ref) if self.compact else alert_embed(view, ref)
         return notice_embed(str(message.payload.get("text") or ""), ref)
 
     def render_digest(self, messages: Sequence[OutgoingMessage]) -> discord.Embed:

@@ -15,7 +15,7 @@ import discord
 
 from bot.chat.trim import one_line
 from bot.chat.trim import trim as shared_trim
-from bot.chat.view import AlertView
+from bot.chat.view import AlertView, new_clause
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -125,6 +125,23 @@ def alert_embed(view: AlertView, ref: str) -> discord.Embed:
             name="Earlier coverage", value=fit_lines(lines, FIELD_VALUE_MAX), inline=False
         )
     embed.set_footer(text=trim(f"{view.article_id} · {ref} · /news why explains", FOOTER_MAX))
+    return fit_embed(embed)
+
+
+def compact_embed(view: AlertView, ref: str) -> discord.Embed:
+    """A compact alert: one line (linked title, source, what is new in a clause), and the
+    `ref` in the footer so a restart can find it."""
+    title = link(safe(view.title, 200) or "(untitled)", view.url)
+    line = f"**{title}**"
+    if view.source:
+        line += " — " + safe(view.source, 60)
+    clause = new_clause(view)
+    if clause:
+        line += ": " + safe(clause, 200)
+    embed = discord.Embed(
+        description=line, colour=CATEGORY_COLOURS.get(view.category_key, DEFAULT_COLOUR)
+    )
+    embed.set_footer(text=ref)
     return fit_embed(embed)
 
 

@@ -39,7 +39,9 @@ HELP = (
     "story <id or words> — a story's timeline\n"
     "why <URL or id> — why an item was or was not posted\n"
     "status — feed health, last poll, outbox\n"
-    "feeds list | add <URL> [name] | remove <URL> | import <OPML URL> — admins only"
+    "feeds list | add <URL> [name] | remove <URL> | import <OPML URL> — admins only\n"
+    "route list | add <name> [key=value …] | remove <name> — admins only (alerts that match"
+    " go to this channel)"
 )
 NOT_ADMIN = (
     "Only workspace admins and owners (or users listed in slack.admin_user_ids) can manage feeds."
@@ -181,7 +183,10 @@ class SlackCommandApp:
         await ack()
         try:
             answer = await self.answer(
-                str(command.get("text") or ""), str(command.get("user_id") or ""), client
+                str(command.get("text") or ""),
+                str(command.get("user_id") or ""),
+                client,
+                channel_id=str(command.get("channel_id") or ""),
             )
         except Exception:
             log.exception("/news %s failed", str(command.get("text") or "")[:100])
@@ -205,8 +210,10 @@ class SlackCommandApp:
 
     # ------------------------------------------------------------ commands
 
-    async def answer(self, text: str, user_id: str, client: AsyncWebClient) -> Answer:
-        """The answer to `/news <text>` asked by `user_id`."""
+    async def answer(
+        self, text: str, user_id: str, client: AsyncWebClient, *, channel_id: str = ""
+    ) -> Answer:
+        """The answer to `/news <text>` asked by `user_id` in `channel_id`."""
         sub, _, rest = text.strip().partition(" ")
         sub, rest = sub.lower(), rest.strip()
         c = self._commands
@@ -236,7 +243,24 @@ class SlackCommandApp:
             if not await self.is_admin(user_id, client):
                 return error(NOT_ADMIN)
             return await self._feeds(rest)
+        if sub == "route":
+            if not await self.is_admin(user_id, client):
+                return error(NOT_ADMIN.replace("manage feeds", "manage routes"))
+            return await asyncio.to_thread(self._route, rest, user_id, channel_id)
         return error(f"Unknown command “{sub[:40]}”. Try /news help.")
+
+    def _route(self, text: str, user_id: str, channel_id: str) -> Answer:
+        action, _, rest = text.partition(" ")
+        action, rest = action.lower(), rest.strip()
+        c = self._commands
+        if action in ("", "list"):
+            return c.route_list()
+        name, _, options = rest.partition(" ")
+        if action == "add" and name:
+            return c.route_add(name, "slack", channel_id, options, f"slack:{user_id}")
+        if action == "remove" and name:
+            return c.route_remove(name)
+        return error("Usage: /news route list | add <name> [key=value …] | remove <name>")
 
     async def _feeds(self, text: str) -> Answer:
         action, _, rest = text.partition(" ")

@@ -17,7 +17,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.chat.base import DeliveryPolicy, OutgoingMessage, SentRef, marker, parse_marker, split
+from bot.chat.base import (
+    DeliveryPolicy,
+    OutgoingMessage,
+    SentRef,
+    digest_alerts,
+    marker,
+    parse_marker,
+    split,
+)
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, chat_error, retry_after
 from bot.chat.slack.render import SlackMessage, render_digest, render_slack
 from bot.chat.threads import StoryThreads, ThreadBook
@@ -77,21 +85,28 @@ class SlackDestination:
         broadcast_follow_ups: bool = False,
         policy: DeliveryPolicy | None = None,
         name: str = "slack",
+        compact: bool = False,
     ) -> None:
         self.name = name
         self.policy = policy or DeliveryPolicy()
         self._client = client
         self._channel = channel
+        self._compact = compact  # one line per alert, no story threads
         self._threads = StoryThreads(
             store,
             name,
             clock,
-            enabled=threads,
+            enabled=threads and not compact,
             same_channel=lambda stored: _same_channel(stored, channel),
         )
         self._broadcast = broadcast_follow_ups
 
     async def send(self, message: OutgoingMessage) -> str | None:
+        if message.kind == "digest":  # a digest route's digest
+            rendered = _digest(digest_alerts(message), scheduled=True)
+            meta = _metadata(message.id, message.id)
+            channel, ts = await self._post_with_fallback(rendered, meta, None)
+            return f"{channel}/{ts}"
         story = self._story_of(message)
 
         async def start() -> tuple[str, str]:
@@ -194,6 +209,7 @@ class SlackDestination:
             ref=marker(message.id),
             follow_up=thread_ts is not None,
             context=message.context,
+            compact=self._compact,
         )
         return await self._post_with_fallback(
             rendered, _metadata(message.id, message.id), thread_ts
@@ -248,13 +264,18 @@ class SlackWebhookDestination(Webhook[SlackMessage]):
         *,
         name: str = "slack",
         policy: DeliveryPolicy | None = None,
+        compact: bool = False,
     ) -> None:
-        super().__init__(name, policy)
+        super().__init__(name, policy, compact=compact)
         self._client = AsyncWebhookClient(url, timeout=REQUEST_TIMEOUT, retry_handlers=[])
 
     def render(self, message: OutgoingMessage) -> SlackMessage:
         return render_slack(
-            message.kind, message.payload, ref=marker(message.id), context=message.context
+            message.kind,
+            message.payload,
+            ref=marker(message.id),
+            context=message.context,
+            compact=self.compact,
         )
 
     def render_digest(self, messages: Sequence[OutgoingMessage]) -> SlackMessage:
@@ -294,7 +315,8 @@ class SlackWebhookDestination(Webhook[SlackMessage]):
         )
 
 
-def _digest(messages: Sequence[OutgoingMessage]) -> SlackMessage:
+def _digest(messages: Sequence[OutgoingMessage], *, scheduled: bool = False) -> SlackMessage:
     alerts, notices = split(messages)
     views = [alert_view(alert_from_payload(m.payload), m.context) for m in alerts]
-    return render_digest(views, notices, ref=marker(messages[0].id, messages[-1].id))
+    ref = marker(messages[0].id, messages[-1].id)
+    return render_digest(views, notices, ref=ref, scheduled=scheduled)

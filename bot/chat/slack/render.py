@@ -24,7 +24,7 @@ from urllib.parse import quote, urlsplit
 from bot.chat.earlier import AlertContext, EarlierItem
 from bot.chat.trim import one_line
 from bot.chat.trim import trim as shared_trim
-from bot.chat.view import AlertView, ClaimLine, alert_view
+from bot.chat.view import AlertView, ClaimLine, alert_view, new_clause
 from bot.models import alert_from_payload
 
 MAX_BLOCKS = 50
@@ -232,11 +232,12 @@ def render_slack(
     ref: str = "",
     follow_up: bool = False,
     context: AlertContext | None = None,
+    compact: bool = False,
 ) -> SlackMessage:
     """The Slack message for one outbox row (an alert, or a notice with a "text")."""
     if kind == "alert":
         view = alert_view(alert_from_payload(payload), context, follow_up=follow_up)
-        return render_alert(view, ref=ref)
+        return render_compact(view, ref=ref) if compact else render_alert(view, ref=ref)
     return render_notice(str(payload.get("text") or ""), ref=ref)
 
 
@@ -284,11 +285,31 @@ def render_alert(view: AlertView, *, ref: str = "") -> SlackMessage:
     return SlackMessage(text=fallback_text(fallback), blocks=blocks)
 
 
-def render_digest(views: Sequence[AlertView], notices: Sequence[str], *, ref: str) -> SlackMessage:
-    """Many queued messages as one (after an outage, or in digest mode): one section per
-    alert with its linked title, source, date and first new claim."""
+def render_compact(view: AlertView, *, ref: str = "") -> SlackMessage:
+    """A compact alert: one line (linked title, source, what is new in a clause), with the
+    `ref` in a small context line so a restart can find it."""
+    line = "*" + link(view.title, view.url) + "*"
+    if view.source:
+        line += " — " + escape_mrkdwn(clip(view.source, 60))
+    clause = new_clause(view)
+    if clause:
+        line += ": " + escape_mrkdwn(clause)
+    blocks = [section(line)]
+    if ref:
+        blocks.append(context_block(ref))
+    fallback = view.title + (f" ({view.source})" if view.source else "")
+    return SlackMessage(text=fallback_text(fallback), blocks=blocks)
+
+
+def render_digest(
+    views: Sequence[AlertView], notices: Sequence[str], *, ref: str, scheduled: bool = False
+) -> SlackMessage:
+    """Many queued messages as one (after an outage, in digest mode, or a digest route's
+    digest when `scheduled`): one section per alert with its linked title, source, date
+    and first new claim."""
     count = len(views) + len(notices)
-    title = f"{count} update{'s' if count != 1 else ''} while you were away"
+    updates = f"{count} update{'s' if count != 1 else ''}"
+    title = f"{updates} (digest)" if scheduled else f"{updates} while you were away"
     budget = BlockBudget(reserve=2)
     budget.add(header(title))
     for view in views:
