@@ -29,6 +29,7 @@ from bot.feeds.next_check import CheckBounds
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.parse_pool import FeedParser
 from bot.feeds.state import PollSettings
+from bot.first_poll import FirstPollReport, log_first_poll
 from bot.models import Feed
 from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
 from bot.scheduler import FeedScheduler
@@ -224,6 +225,7 @@ async def _run_once(
     storage.raise_if_faulted()  # a database fault: one line, exit 1
     failed = [r for r in results if not r.ok]
     log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+    log_first_poll(results)
     if results and len(failed) == len(results):
         log.error("every feed failed this cycle (exit code %d)", EXIT_ALL_FEEDS_FAILED)
         return EXIT_ALL_FEEDS_FAILED
@@ -249,9 +251,10 @@ async def _serve(
 
     monitoring = Monitoring(config, store, utc_now, storage)
     await monitoring.start()
+    first_poll = FirstPollReport([f.url for f in store.feeds()], log_first_poll)
     scheduler = FeedScheduler(
         store,
-        monitoring.timed(pipeline.poll_feed),
+        first_poll.wrap(monitoring.timed(pipeline.poll_feed)),
         utc_now,
         default_interval_minutes=config.polling.interval_minutes,
         jitter_seconds=config.polling.jitter_seconds,

@@ -65,6 +65,9 @@ class FeedResult:
     next_check_at: datetime | None = None
     notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
     waiting: int = 0  # new items left for a later poll (over the per-poll caps)
+    first_poll: bool = False  # the feed's first successful poll (bot/first_poll.py)
+    recorded: int = 0  # items stored without analysis or alert (a first poll's)
+    host_not_found: bool = False  # failed because its host name did not resolve
 
 
 class Pipeline:
@@ -214,7 +217,12 @@ class Pipeline:
             f"; {result.waiting} new items wait for a later poll" if result.waiting else "",
             extra={"feed": url},
         )
-        return dataclasses.replace(result, items=len(parsed.items))
+        return dataclasses.replace(
+            result,
+            items=len(parsed.items),
+            first_poll=not feed.state.first_poll_done,
+            recorded=len(plan.record),
+        )
 
     async def _failed(self, feed: Feed, error: str, fetched: FetchResult | None) -> FeedResult:
         now = self._clock()
@@ -236,7 +244,12 @@ class Pipeline:
             extra={"feed": feed.url},
         )
         return FeedResult(
-            feed.url, ok=False, error=error, next_check_at=next_check, notice=change.notice
+            feed.url,
+            ok=False,
+            error=error,
+            next_check_at=next_check,
+            notice=change.notice,
+            host_not_found=bool(fetched and fetched.host_not_found),
         )
 
     async def _succeeded(
