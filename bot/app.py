@@ -28,6 +28,7 @@ from bot.feeds.manage import web_check, web_download
 from bot.feeds.next_check import CheckBounds
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.parse_pool import FeedParser
+from bot.feeds.preview import FeedPreviewer, web_preview
 from bot.feeds.state import PollSettings
 from bot.first_poll import FirstPollReport, log_first_poll
 from bot.models import Feed
@@ -118,13 +119,21 @@ def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
     )
 
 
-def feed_admin(config: Config, fetcher: Fetcher, opml: Fetcher, parser: FeedParser) -> FeedAdmin:
+def feed_admin(
+    config: Config,
+    fetcher: Fetcher,
+    opml: Fetcher,
+    parser: FeedParser,
+    preview: FeedPreviewer | None = None,
+) -> FeedAdmin:
     """The checks feed management makes on the web: `fetcher` for feeds, `opml` capped at
-    MAX_OPML_BYTES for OPML files."""
+    MAX_OPML_BYTES for OPML files; `preview` the dry run of a feed, when it is offered."""
     return FeedAdmin(
         default_interval=config.polling.interval_minutes,
         check=web_check(fetcher, parser, utc_now),
         download=web_download(opml),
+        interval_bounds=(config.polling.min_interval_minutes, config.polling.max_interval_minutes),
+        preview=preview,
     )
 
 
@@ -176,7 +185,9 @@ async def run_bot(
     try:
         fetcher = Fetcher(client, settings)
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
-        admin = feed_admin(config, fetcher, opml, parser)
+        article_text = build_full_text(config, fetcher)
+        preview = web_preview(fetcher, parser, assessor, store, utc_now, article_text=article_text)
+        admin = feed_admin(config, fetcher, opml, parser, preview)
         commands = Commands(store, utc_now, feed_admin=admin)
         chat = build_chat(config, secrets, store, commands, utc_now, stdout=stdout)
         destinations = chat.destinations
@@ -190,7 +201,7 @@ async def run_bot(
             on_alert=delivery.wake,
             settings=poll_settings(config),
             parser=parser,
-            article_text=build_full_text(config, fetcher),
+            article_text=article_text,
             storage=storage,
         )
         added = await asyncio.to_thread(record_seeds, store, assessor, seeds, utc_now())
@@ -251,7 +262,7 @@ async def _serve(
 
     monitoring = Monitoring(config, store, utc_now, storage)
     await monitoring.start()
-    first_poll = FirstPollReport([f.url for f in store.feeds()], log_first_poll)
+    first_poll = FirstPollReport([f.url for f in store.feeds() if not f.paused], log_first_poll)
     scheduler = FeedScheduler(
         store,
         first_poll.wrap(monitoring.timed(pipeline.poll_feed)),

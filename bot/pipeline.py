@@ -106,11 +106,12 @@ class Pipeline:
         self._assessing = asyncio.Lock()  # one analysis at a time
 
     async def run_once(self) -> list[FeedResult]:
-        """Poll every known feed once, concurrently; one result per feed.
+        """Poll every known feed once (paused ones excepted), concurrently; one result per
+        feed.
 
         At most two polls per allowed connection are under way at once, so parsed feeds
         waiting for the database never pile up in memory."""
-        feeds = await asyncio.to_thread(self._store.feeds)
+        feeds = [f for f in await asyncio.to_thread(self._store.feeds) if not f.paused]
         slots = asyncio.Semaphore(2 * self._fetcher.settings.max_connections)
 
         async def poll(feed: Feed) -> FeedResult:
@@ -167,6 +168,8 @@ class Pipeline:
         feed = feed or await asyncio.to_thread(self._store.get_feed, url)
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
+        if feed.paused:  # paused after its job was due: not fetched, not rescheduled
+            return FeedResult(url, ok=True, not_modified=True)
         started = self._clock()
         state = FetchState(
             url=feed.state.fetch_url or url,

@@ -218,4 +218,10 @@ def build_migrations() -> Migrations:
             not_null={"beat_at", "started_at", "state"},
         )
 
+    @migrations()
+    def m040_feeds_paused(db: Database) -> None:
+        # A feed paused from chat or `newsbot feeds pause` is kept but not polled; every
+        # feed of an older database goes on being polled.
+        db["feeds"].add_column("paused", int, not_null_default=0)  # type: ignore[union-attr]
+
     return migrations
