@@ -312,7 +312,8 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
 
 
 def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
-    """After /news feeds add|remove|import: one polling job per feed in the database."""
+    """After /news feeds add|remove|import|pause|resume|interval: one polling job per
+    feed in the database that is not paused."""
 
     async def resync() -> None:
         scheduler.sync()
