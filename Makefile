@@ -1,10 +1,10 @@
-# The README's two commands: `make run` and `make test`. Each builds .venv on first use.
+# The README's commands: `make run`, `make test` and `make demo`. Each builds .venv on first use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG := $(if $(wildcard config.toml),config.toml,config.example.toml)
 
-.PHONY: run test lint typecheck unit clean lock docker-smoke dist model
+.PHONY: run demo test lint typecheck unit clean lock docker-smoke dist model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/python -m bot --config $(CONFIG) run
+
+# The real bot on a few invented articles, offline, in seconds (README, "The two commands").
+demo: $(VENV)/.installed
+	$(BIN)/python -m bot demo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests $(wildcard bench)

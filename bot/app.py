@@ -29,7 +29,9 @@ from bot.feeds.manage import web_check, web_download
 from bot.feeds.next_check import CheckBounds
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.parse_pool import FeedParser
+from bot.feeds.preview import FeedPreviewer, web_preview
 from bot.feeds.state import PollSettings
+from bot.first_poll import FirstPollReport, log_first_poll
 from bot.models import Feed
 from bot.pipeline import ArticleAssessor, Pipeline, record_seeds
 from bot.retention import Retention, RetentionPolicy
@@ -122,13 +124,21 @@ def build_full_text(config: Config, fetcher: Fetcher) -> FullText:
     )
 
 
-def feed_admin(config: Config, fetcher: Fetcher, opml: Fetcher, parser: FeedParser) -> FeedAdmin:
+def feed_admin(
+    config: Config,
+    fetcher: Fetcher,
+    opml: Fetcher,
+    parser: FeedParser,
+    preview: FeedPreviewer | None = None,
+) -> FeedAdmin:
     """The checks feed management makes on the web: `fetcher` for feeds, `opml` capped at
-    MAX_OPML_BYTES for OPML files."""
+    MAX_OPML_BYTES for OPML files; `preview` the dry run of a feed, when it is offered."""
     return FeedAdmin(
         default_interval=config.polling.interval_minutes,
         check=web_check(fetcher, parser, utc_now),
         download=web_download(opml),
+        interval_bounds=(config.polling.min_interval_minutes, config.polling.max_interval_minutes),
+        preview=preview,
     )
 
 
@@ -180,7 +190,9 @@ async def run_bot(
     try:
         fetcher = Fetcher(client, settings)
         opml = Fetcher(client, dataclasses.replace(settings, max_body_bytes=MAX_OPML_BYTES))
-        admin = feed_admin(config, fetcher, opml, parser)
+        article_text = build_full_text(config, fetcher)
+        preview = web_preview(fetcher, parser, assessor, store, utc_now, article_text=article_text)
+        admin = feed_admin(config, fetcher, opml, parser, preview)
         book = RouteBook(config.routes, store, utc_now)
         commands = Commands(store, utc_now, feed_admin=admin, routes=book)
         chat = build_chat(
@@ -200,7 +212,7 @@ async def run_bot(
             on_alert=delivery.wake,
             settings=poll_settings(config),
             parser=parser,
-            article_text=build_full_text(config, fetcher),
+            article_text=article_text,
             storage=storage,
             routes=book.all,
         )
@@ -274,6 +286,7 @@ async def _run_once(
     storage.raise_if_faulted()  # a database fault: one line, exit 1
     failed = [r for r in results if not r.ok]
     log.info("poll cycle done: %d feeds, %d failed", len(results), len(failed))
+    log_first_poll(results)
     if results and len(failed) == len(results):
         log.error("every feed failed this cycle (exit code %d)", EXIT_ALL_FEEDS_FAILED)
         return EXIT_ALL_FEEDS_FAILED
@@ -300,9 +313,10 @@ async def _serve(
 
     monitoring = Monitoring(config, store, utc_now, storage)
     await monitoring.start()
+    first_poll = FirstPollReport([f.url for f in store.feeds() if not f.paused], log_first_poll)
     scheduler = FeedScheduler(
         store,
-        monitoring.timed(pipeline.poll_feed),
+        first_poll.wrap(monitoring.timed(pipeline.poll_feed)),
         utc_now,
         default_interval_minutes=config.polling.interval_minutes,
         jitter_seconds=config.polling.jitter_seconds,
@@ -361,7 +375,8 @@ def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:
 
 
 def _job_resync(scheduler: FeedScheduler) -> Callable[[], Awaitable[None]]:
-    """After /news feeds add|remove|import: one polling job per feed in the database."""
+    """After /news feeds add|remove|import|pause|resume|interval: one polling job per
+    feed in the database that is not paused."""
 
     async def resync() -> None:
         scheduler.sync()

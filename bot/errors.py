@@ -30,6 +30,11 @@ class AddressRefused(FeedError, OSError):
     must be); the message starts with "refused:" and says how to allow it."""
 
 
+class HostNotFound(FeedError, OSError):
+    """A feed's host name could not be resolved (no such host, or no DNS at all: the
+    machine may be offline)."""
+
+
 class ChatError(NewsbotError):
     """A chat platform refused or failed a request.
 

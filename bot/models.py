@@ -41,6 +41,7 @@ class Feed:
     backfill: int = 0  # items the first poll analyses (the rest are only recorded)
     origin: str = "config"  # config | cli (added from the command line or chat)
     added_at: datetime | None = None
+    paused: bool = False  # kept, shown, not polled (feeds pause / resume)
     state: FeedState = field(default_factory=FeedState)
 
     @property

@@ -66,6 +66,9 @@ class FeedResult:
     next_check_at: datetime | None = None
     notice: str | None = None  # a "failing" / "recovered" notice queued by this poll
     waiting: int = 0  # new items left for a later poll (over the per-poll caps)
+    first_poll: bool = False  # the feed's first successful poll (bot/first_poll.py)
+    recorded: int = 0  # items stored without analysis or alert (a first poll's)
+    host_not_found: bool = False  # failed because its host name did not resolve
 
 
 class Pipeline:
@@ -106,11 +109,12 @@ class Pipeline:
         self._assessing = asyncio.Lock()  # one analysis at a time
 
     async def run_once(self) -> list[FeedResult]:
-        """Poll every known feed once, concurrently; one result per feed.
+        """Poll every known feed once (paused ones excepted), concurrently; one result per
+        feed.
 
         At most two polls per allowed connection are under way at once, so parsed feeds
         waiting for the database never pile up in memory."""
-        feeds = await asyncio.to_thread(self._store.feeds)
+        feeds = [f for f in await asyncio.to_thread(self._store.feeds) if not f.paused]
         slots = asyncio.Semaphore(2 * self._fetcher.settings.max_connections)
 
         async def poll(feed: Feed) -> FeedResult:
@@ -167,6 +171,8 @@ class Pipeline:
         feed = feed or await asyncio.to_thread(self._store.get_feed, url)
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
+        if feed.paused:  # paused after its job was due: not fetched, not rescheduled
+            return FeedResult(url, ok=True, not_modified=True)
         started = self._clock()
         state = FetchState(
             url=feed.state.fetch_url or url,
@@ -217,7 +223,12 @@ class Pipeline:
             f"; {result.waiting} new items wait for a later poll" if result.waiting else "",
             extra={"feed": url},
         )
-        return dataclasses.replace(result, items=len(parsed.items))
+        return dataclasses.replace(
+            result,
+            items=len(parsed.items),
+            first_poll=not feed.state.first_poll_done,
+            recorded=len(plan.record),
+        )
 
     async def _failed(self, feed: Feed, error: str, fetched: FetchResult | None) -> FeedResult:
         now = self._clock()
@@ -239,7 +250,12 @@ class Pipeline:
             extra={"feed": feed.url},
         )
         return FeedResult(
-            feed.url, ok=False, error=error, next_check_at=next_check, notice=change.notice
+            feed.url,
+            ok=False,
+            error=error,
+            next_check_at=next_check,
+            notice=change.notice,
+            host_not_found=bool(fetched and fetched.host_not_found),
         )
 
     async def _succeeded(

@@ -130,12 +130,16 @@ class FeedScheduler:
         }
 
     def sync(self, *, spread: bool = False) -> None:
-        """Add jobs for new feeds, drop jobs of removed feeds, follow interval changes."""
-        feeds = {f.url: f for f in self._store.feeds()}
-        jobs = {j.id: j for j in self.scheduler.get_jobs() if j.id not in self._not_feeds}
+        """Add jobs for new (or resumed) feeds, drop jobs of removed (or paused) feeds,
+        follow interval changes."""
+        stored = self._store.feeds()
+        feeds = {f.url: f for f in stored if not f.paused}
+        paused = {f.url for f in stored if f.paused}
+        jobs = {job.id: job for job in self.scheduler.get_jobs() if job.id not in self._not_feeds}
         for url in jobs.keys() - feeds.keys():
             self.scheduler.remove_job(url)
-            log.info("feed removed; its job stopped", extra={"feed": url})
+            what = "paused" if url in paused else "removed"
+            log.info("feed %s; its job stopped", what, extra={"feed": url})
         now = self._clock()
         new = sorted(feeds.keys() - jobs.keys())
         for index, url in enumerate(new):

@@ -128,6 +128,15 @@ def test_every_row_is_still_there_after_the_upgrade(tmp_path: Path) -> None:
         assert snapshot(backup) == before
 
 
+def test_every_old_feed_is_still_polled_after_the_upgrade(upgraded: Store) -> None:
+    """The paused column (m040) starts unpaused: an upgrade stops no feed."""
+    feeds = upgraded.feeds()
+    assert {f.url for f in feeds} == {r["url"] for r in old_rows("feeds")}
+    assert feeds and not any(f.paused for f in feeds)
+    facts = dict(Commands(upgraded, lambda: NOW).status().facts)
+    assert "paused" not in facts["Feeds"]
+
+
 def test_search_finds_the_old_articles(upgraded: Store) -> None:
     commands = Commands(upgraded, lambda: NOW)
     titles = {i.title for i in commands.search("Acme").items}
@@ -277,6 +286,10 @@ def older_database(path: Path) -> None:
         conn.close()
 
 
+def _applied(rows: dict[str, dict[int, dict[str, Any]]]) -> set[str]:
+    return {r["name"] for r in rows["_sqlite_migrations"].values()}
+
+
 def test_an_older_database_is_backed_up_before_it_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "newsbot.db"
     older_database(path)
@@ -289,8 +302,8 @@ def test_an_older_database_is_backed_up_before_it_is_migrated(tmp_path: Path) ->
     assert backup.name.startswith("newsbot.db.pre-upgrade-") and backup.name.endswith(".bak")
     assert snapshot(backup) == before  # the old schema and its rows, exactly
     last = build_migrations().pending(Database(memory=True))[-1].name
-    assert last not in {r["name"] for r in snapshot(backup)["_sqlite_migrations"].values()}
-    assert last in {r["name"] for r in snapshot(path)["_sqlite_migrations"].values()}
+    assert last not in _applied(snapshot(backup))
+    assert last in _applied(snapshot(path))
     # Opening the now current database again makes no further backup.
     Store.open(path).close()
     assert upgrade_backups(path) == [backup]

@@ -102,6 +102,7 @@ def test_the_wheel_carries_the_seed_corpus_and_the_example_config(installed: Ins
         assert seeds == sorted(p.name for p in (REPO / "seeds").iterdir())
         example = whl.read("bot/resources/config.example.toml")
         env = whl.read("bot/resources/env.example")
+        assert "bot/demo/data/articles.toml" in names  # `newsbot demo`'s articles
         assert not any(n.startswith(("tests/", "bench/", "seeds/")) for n in names)
     assert example == (REPO / "config.example.toml").read_bytes()
     assert env == (REPO / ".env.example").read_bytes()
@@ -152,3 +153,7 @@ def test_installed_newsbot_works_outside_the_repository(installed: Installed) ->
     assert "NEW: Authors file copyright suit over AI training" in once.stdout
     assert "Traceback" not in once.stderr
     assert (run_dir / "bot.db").is_file()
+
+    demo = installed.run("demo")  # offline, from the packaged articles
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "NEW: Lumen Forge asks Boston court" in demo.stdout

@@ -51,6 +51,8 @@ class Commands(FeedCommands, RouteCommands):
             download=self._admin.download,
             changed=self._feeds_changed,
             default_interval=self._admin.default_interval,
+            interval_bounds=self._admin.interval_bounds,
+            preview=self._admin.preview,
         )
 
     async def _feeds_changed(self) -> None:
@@ -218,10 +220,13 @@ class Commands(FeedCommands, RouteCommands):
 
     def status(self) -> Answer:
         feeds = self._store.feeds()
-        failing = [f for f in feeds if f.state.consecutive_failures > 0]
+        paused = [f for f in feeds if f.paused]
+        failing = [f for f in feeds if f.state.consecutive_failures > 0 and not f.paused]
         checked = [iso(t) or "" for f in feeds if (t := f.state.last_checked_at)]
+        healthy = len(feeds) - len(failing) - len(paused)
+        counts = f"{healthy} healthy, {len(failing)} failing"
         facts = [
-            ("Feeds", f"{len(feeds) - len(failing)} healthy, {len(failing)} failing"),
+            ("Feeds", counts + (f", {len(paused)} paused" if paused else "")),
             ("Last poll", (max(checked)[:16].replace("T", " ") + " UTC") if checked else "never"),
         ]
         for row in self._store.outbox_summary():
@@ -242,6 +247,9 @@ class Commands(FeedCommands, RouteCommands):
                 text=str(f.state.last_error or ""),
             )
             for f in failing[:10]
+        )
+        items += tuple(
+            Item(title=f.name or f.url, url=f.url, meta="paused: not polled") for f in paused[:10]
         )
         return Answer(title="Status", facts=tuple(facts), items=items)
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from bot.chat.answers import Answer, Item, error
 from bot.feeds.manage import (
     MAX_IMPORT,
+    MAX_INTERVAL,
+    MIN_INTERVAL,
+    FeedChanged,
     FeedCheck,
     FeedCheckFailed,
     FeedHealth,
@@ -17,6 +20,7 @@ from bot.feeds.manage import (
     ImportReport,
     OpmlDownload,
 )
+from bot.feeds.preview import FeedPreview, FeedPreviewer, PreviewItem
 
 
 @dataclass
@@ -28,6 +32,8 @@ class FeedAdmin:
     check: FeedCheck | None = None
     download: OpmlDownload | None = None
     changed: FeedsChanged | None = None
+    interval_bounds: tuple[int, int] = (MIN_INTERVAL, MAX_INTERVAL)
+    preview: FeedPreviewer | None = None  # a dry run of a feed (fetch + analysis, no writes)
 
 
 class FeedCommands:
@@ -69,6 +75,45 @@ class FeedCommands:
             public=True,
         )
 
+    async def feeds_pause(self, url: str) -> Answer:
+        try:
+            done = await self.feeds.pause(url)
+        except FeedManagementError:
+            return error("That feed is not in the list (see /news feeds list).")
+        text = f"{done.name} is paused: it is not polled until /news feeds resume."
+        if not done.changed:
+            text = f"{done.name} was already paused."
+        return Answer(title="Feed paused", text=text, public=True)
+
+    async def feeds_resume(self, url: str) -> Answer:
+        try:
+            done = await self.feeds.resume(url)
+        except FeedManagementError:
+            return error("That feed is not in the list (see /news feeds list).")
+        text = f"{done.name} is polled again, every {done.interval_minutes} minutes."
+        if not done.changed:
+            text = (
+                f"{done.name} was not paused; it is polled every {done.interval_minutes} minutes."
+            )
+        return Answer(title="Feed resumed", text=text, public=True)
+
+    async def feeds_interval(self, url: str, minutes: int) -> Answer:
+        try:
+            done = await self.feeds.set_interval(url, minutes)
+        except FeedManagementError as exc:
+            return error(_sentence(str(exc)))
+        return _interval_answer(done)
+
+    async def feeds_preview(self, url: str, items: int = 5) -> Answer:
+        """A dry run, for the admin who asked only: nothing is stored or posted."""
+        try:
+            preview = await self.feeds.preview(url, items)
+        except FeedCheckFailed as exc:
+            return error(f"That does not look like a working feed: {exc}")
+        except FeedManagementError as exc:
+            return error(_sentence(str(exc)))
+        return preview_answer(preview)
+
     async def feeds_import(self, opml: bytes) -> Answer:
         """Import the feeds of an OPML file's bytes (bot.feeds.opml.MAX_OPML_BYTES at most)."""
         try:
@@ -86,7 +131,57 @@ class FeedCommands:
         return _import_answer(report)
 
 
+def _interval_answer(done: FeedChanged) -> Answer:
+    text = f"{done.name} is polled every {done.interval_minutes} minutes"
+    text += "." if done.changed else " (it already was)."
+    if done.paused:
+        text += " It is paused: /news feeds resume to poll it again."
+    return Answer(title="Feed interval", text=text, public=True)
+
+
+_OUTCOMES = {
+    "alert": "would post",
+    "nothing_new": "would not post: nothing new",
+    "not_relevant": "would not post: not about AI training-data disputes",
+    "seen": "already seen: not judged again",
+}
+
+
+def preview_line(item: PreviewItem) -> str:
+    """What a poll would do with one item, e.g. "would post: 3 new claims"."""
+    label = _OUTCOMES[item.outcome]
+    if item.outcome == "alert":
+        label += f": {len(item.new_claims)} new claim(s)"
+    return label
+
+
+def preview_answer(preview: FeedPreview) -> Answer:
+    """A preview as an answer only its asker sees."""
+    shown = len(preview.shown)
+    text = (
+        f"The newest {shown} of its {preview.items} items, judged now against everything"
+        f" seen; {preview.would_post} would be posted. Nothing was stored or posted."
+    )
+    if not preview.watched:
+        text += (
+            " Not watched yet: once added, its first poll records these items without"
+            " alerting; only items that appear after that are posted."
+        )
+    items = tuple(
+        Item(
+            title=i.title or "(untitled)",
+            url=i.url,
+            meta=preview_line(i),
+            text=(i.new_claims[0] if i.new_claims else ""),
+        )
+        for i in preview.shown
+    )
+    return Answer(title=f"Preview: {preview.title or preview.url}", text=text, items=items)
+
+
 def _feed_health(feed: FeedHealth) -> str:
+    if feed.paused:
+        return "paused: not polled until /news feeds resume"
     failures = feed.consecutive_failures
     if failures:
         return f"failing ({failures} in a row): {(feed.last_error or '')[:100]}"

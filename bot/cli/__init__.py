@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot import __version__
 from bot.app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
-from bot.cli import analyze, feeds, ops, run, search, storage
+from bot.cli import analyze, demo, feeds, ops, run, search, storage
 from bot.cli.common import common_options, resolve_config
 from bot.errors import (
     ConfigError,
@@ -24,7 +24,7 @@ from bot.logs import setup_logging
 from bot.pipes import exits_quietly_when_stdout_closes
 from bot.store.faults import STORE_ERRORS, describe
 
-GROUPS = (run, search, analyze, ops, feeds, storage)
+GROUPS = (run, search, analyze, ops, feeds, storage, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`newsbot feeds add|remove|list|import|export`: format what bot.feeds.manage returns."""
+"""`newsbot feeds add|remove|list|import|export|pause|resume|interval|preview`: format what
+bot.feeds.manage returns."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import asyncio
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import EXIT_OK, feed_admin, fetch_settings, sync_config_feeds
+from bot.app import (
+    EXIT_OK,
+    build_assessor,
+    build_full_text,
+    feed_admin,
+    fetch_settings,
+    load_config_seeds,
+    sync_config_feeds,
+)
+from bot.chat.feed_commands import preview_line
 from bot.cli.common import SubParsers, command, when
 from bot.config import Config
 from bot.feeds.fetch import Fetcher, make_client
-from bot.feeds.manage import MAX_IMPORT, FeedManagementError, FeedManager
+from bot.feeds.manage import MAX_IMPORT, FeedChanged, FeedManagementError, FeedManager
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.parse_pool import FeedParser
+from bot.feeds.preview import MAX_PREVIEW_ITEMS, FeedPreview, web_preview
 from bot.store import Store
 from bot.timeutil import utc_now
 
@@ -42,6 +53,31 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
     )
     imp.add_argument("file", type=Path, help="an OPML file")
     command(feeds_sub, "export", common, _on_store, help="print the watched feeds as OPML")
+    pause = command(
+        feeds_sub, "pause", common, _on_store, help="stop polling a feed, keeping it, until resume"
+    )
+    pause.add_argument("url")
+    resume = command(feeds_sub, "resume", common, _on_store, help="poll a paused feed again")
+    resume.add_argument("url")
+    interval = command(
+        feeds_sub, "interval", common, _on_store, help="change the minutes between a feed's polls"
+    )
+    interval.add_argument("url")
+    interval.add_argument("minutes", type=int, help="minutes between polls")
+    preview = command(
+        feeds_sub,
+        "preview",
+        common,
+        _on_store,
+        help="what a feed would post right now: fetched and analysed, nothing stored",
+    )
+    preview.add_argument("url", help="a feed's address, watched or not")
+    preview.add_argument(
+        "--items",
+        type=int,
+        default=5,
+        help=f"how many of its newest items to analyse (1 to {MAX_PREVIEW_ITEMS}, default 5)",
+    )
 
 
 def _on_store(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -57,9 +93,19 @@ async def _run(
     config: Config, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
     action = args.feeds_command
-    feeds = FeedManager(store, utc_now, default_interval=config.polling.interval_minutes)
+    feeds = FeedManager(
+        store,
+        utc_now,
+        default_interval=config.polling.interval_minutes,
+        interval_bounds=(config.polling.min_interval_minutes, config.polling.max_interval_minutes),
+    )
     if action == "remove":
         return await feeds_remove(feeds, args.url, out, err)
+    if action in ("pause", "resume"):
+        change = feeds.pause if action == "pause" else feeds.resume
+        return feeds_changed(await change(args.url), out)
+    if action == "interval":
+        return feeds_changed(await feeds.set_interval(args.url, args.minutes), out)
     if action == "list":
         return feeds_list(feeds, out)
     if action == "export":
@@ -72,6 +118,18 @@ async def _run(
             fetcher = Fetcher(client, settings)
             admin = feed_admin(config, fetcher, fetcher, parser)
             feeds.check, feeds.download = admin.check, admin.download
+            if action == "preview":
+                seeds = load_config_seeds(config)  # compared with, as `run` would
+                feeds.previewer = web_preview(
+                    fetcher,
+                    parser,
+                    build_assessor(config),
+                    store,
+                    utc_now,
+                    article_text=build_full_text(config, fetcher),
+                    seeds=seeds,
+                )
+                return feeds_preview(await feeds.preview(args.url, args.items), out)
             if action == "add":
                 return await feeds_add(feeds, args, out)
             return await feeds_import(feeds, args.file, out)
@@ -108,6 +166,32 @@ async def feeds_remove(feeds: FeedManager, url: str, out: TextIO, err: TextIO) -
     return EXIT_OK
 
 
+def feeds_changed(done: FeedChanged, out: TextIO) -> int:
+    state = "paused (not polled)" if done.paused else "polled"
+    out.write(f"{done.url}: {state}, every {done.interval_minutes} min")
+    out.write("\n" if done.changed else " (no change)\n")
+    return EXIT_OK
+
+
+def feeds_preview(preview: FeedPreview, out: TextIO) -> int:
+    out.write(
+        f"{preview.url}: {preview.title or '(untitled)'}, {preview.items} items now;"
+        f" the newest {len(preview.shown)} judged (nothing stored or posted)\n"
+    )
+    for item in preview.shown:
+        out.write(f"  {item.title or '(untitled)'}\n    {preview_line(item)}\n")
+        for claim in item.new_claims:
+            out.write(f"      - {claim}\n")
+    out.write(f"{preview.would_post} would be posted")
+    if not preview.watched:
+        out.write(
+            "; not watched yet: once added, its first poll records these without alerting"
+            " (--backfill N analyses the newest N instead)"
+        )
+    out.write("\n")
+    return EXIT_OK
+
+
 def feeds_list(feeds: FeedManager, out: TextIO) -> int:
     rows = feeds.health()
     if not rows:
@@ -122,9 +206,11 @@ def feeds_list(feeds: FeedManager, out: TextIO) -> int:
         out.write(f"    last success: {when(h.last_success_at)}\n")
         if h.last_error:
             out.write(f"    last error: {when(h.last_error_at)}: {h.last_error}\n")
-        out.write(f"    next check: {when(h.next_check_at)}\n")
-    failing = sum(1 for h in rows if h.consecutive_failures)
-    out.write(f"{len(rows)} feeds, {failing} failing\n")
+        out.write(f"    next check: {'none, paused' if h.paused else when(h.next_check_at)}\n")
+    failing = sum(1 for h in rows if h.consecutive_failures and not h.paused)
+    paused = sum(1 for h in rows if h.paused)
+    out.write(f"{len(rows)} feeds, {failing} failing" + (f", {paused} paused" if paused else ""))
+    out.write("\n")
     return EXIT_OK
 
 

@@ -31,7 +31,7 @@ import httpx
 from aiohttp.abc import AbstractResolver
 
 from bot import PROJECT_URL, __version__
-from bot.errors import AddressRefused
+from bot.errors import AddressRefused, HostNotFound
 from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, UnsupportedEncoding
 from bot.feeds.transport import AiohttpTransport
 
@@ -95,6 +95,7 @@ class FetchResult:
     http_status: int | None = None
     permanent_url: str | None = None
     retry_after: float | None = None
+    host_not_found: bool = False  # the host name did not resolve (offline, or no such host)
 
 
 def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) -> httpx.AsyncClient:
@@ -195,6 +196,10 @@ class Fetcher:
         except httpx.ConnectError as exc:
             if isinstance(exc.__cause__, AddressRefused):  # the guard's refusal says why
                 return _error(state.url, str(exc))
+            if isinstance(exc.__cause__, HostNotFound):
+                return FetchResult(
+                    state.url, "error", error=f"could not connect: {exc}", host_not_found=True
+                )
             return _error(state.url, f"could not connect: {exc}")
         except httpx.RemoteProtocolError as exc:
             return _error(state.url, f"the server broke off the response: {exc}")

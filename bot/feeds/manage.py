@@ -20,11 +20,13 @@ from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
 from bot.feeds.parse_pool import FeedParser
+from bot.feeds.preview import MAX_PREVIEW_ITEMS, FeedPreview, FeedPreviewer
 from bot.models import Feed
 from bot.store import Store
 from bot.timeutil import iso
 
 MAX_URL_CHARS = 2000
+MIN_INTERVAL, MAX_INTERVAL = 5, 1440  # the defaults of polling.min/max_interval_minutes
 MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
 CHECKS_AT_ONCE = 8  # feeds of one import fetched in parallel
 
@@ -91,6 +93,17 @@ class RemovedFeed:
 
 
 @dataclass(frozen=True)
+class FeedChanged:
+    """A feed after pause, resume or a new interval."""
+
+    url: str
+    name: str
+    paused: bool
+    interval_minutes: int
+    changed: bool  # False when it already was so
+
+
+@dataclass(frozen=True)
 class FeedHealth:
     """One feed as `feeds list` and `/news feeds list` show it."""
 
@@ -104,9 +117,12 @@ class FeedHealth:
     consecutive_failures: int
     next_check_at: str | None
     fetch_url: str | None
+    paused: bool = False
 
     @property
     def state(self) -> str:
+        if self.paused:
+            return "paused"
         if self.consecutive_failures:
             return f"failing ({self.consecutive_failures} in a row)"
         return "ok" if self.last_success_at else "not checked yet"
@@ -164,6 +180,8 @@ class FeedManager:
         download: OpmlDownload | None = None,
         changed: FeedsChanged | None = None,
         default_interval: int = 30,
+        interval_bounds: tuple[int, int] = (MIN_INTERVAL, MAX_INTERVAL),
+        preview: FeedPreviewer | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -171,6 +189,8 @@ class FeedManager:
         self.download = download
         self.changed = changed
         self.default_interval = default_interval
+        self.interval_bounds = interval_bounds
+        self.previewer = preview
 
     async def add(
         self, url: str, *, name: str = "", interval_minutes: int | None = None, backfill: int = 0
@@ -178,8 +198,8 @@ class FeedManager:
         """Check `url` and watch it; FeedManagementError says why not. The first poll then
         records what the feed holds without alerting (unless `backfill`)."""
         url = url.strip()
-        if interval_minutes is not None and interval_minutes < 1:
-            raise FeedManagementError("--interval must be at least 1 minute")
+        if interval_minutes is not None:
+            self._check_interval(interval_minutes)
         if backfill < 0:
             raise FeedManagementError("--backfill must not be negative")
         problem = _address_problem(url) or self._known_problem(url)
@@ -199,6 +219,48 @@ class FeedManager:
             raise FeedManagementError(f"{url} is not watched")
         await self._changed()
         return RemovedFeed(feed.url, feed.origin)
+
+    async def pause(self, url: str) -> FeedChanged:
+        """Stop polling a feed but keep it (and its state) until `resume`; survives restarts."""
+        return await self._set_paused(url, True)
+
+    async def resume(self, url: str) -> FeedChanged:
+        """Poll a paused feed again (soon: the scheduler picks it up at once)."""
+        return await self._set_paused(url, False)
+
+    async def set_interval(self, url: str, minutes: int) -> FeedChanged:
+        """Poll a feed every `minutes` (within the configured bounds). A feed from the
+        config file keeps the interval written there: the file is what it is synced from."""
+        self._check_interval(minutes)
+        feed = self._watched(url)
+        if feed.origin == "config":
+            raise FeedManagementError(
+                f"{feed.url} is listed in the config file; change interval_minutes in its"
+                " [[feeds]] block there"
+            )
+        before = feed.interval_minutes or self.default_interval
+        if before != minutes:
+            self._store.update_feed(feed.url, {"interval_minutes": minutes})
+            await self._changed()
+        return FeedChanged(feed.url, feed.display_name, feed.paused, minutes, before != minutes)
+
+    async def preview(self, url: str, items: int = 5) -> FeedPreview:
+        """What polling `url` would post right now (its newest `items`, analysed), storing
+        and posting nothing; for a feed not watched yet as well as a watched one."""
+        url = url.strip()
+        if not 1 <= items <= MAX_PREVIEW_ITEMS:
+            raise FeedManagementError(
+                f"a preview shows 1 to {MAX_PREVIEW_ITEMS} items, not {items}"
+            )
+        problem = _address_problem(url)
+        if problem:
+            raise FeedManagementError(problem)
+        if self.previewer is None:
+            raise FeedManagementError("previewing feeds is not available here")
+        try:
+            return await self.previewer(url, items)
+        except FeedError as exc:
+            raise FeedCheckFailed(str(exc)) from None
 
     async def import_opml(self, data: bytes) -> ImportReport:
         """Add every feed of an OPML file that passes the same checks as `add`, up to
@@ -266,6 +328,28 @@ class FeedManager:
 
     # ------------------------------------------------------------ steps
 
+    def _check_interval(self, minutes: int) -> None:
+        low, high = self.interval_bounds
+        if not low <= minutes <= high:
+            raise FeedManagementError(
+                f"the interval must be {low} to {high} minutes (polling.min_interval_minutes"
+                f" to polling.max_interval_minutes), not {minutes}"
+            )
+
+    def _watched(self, url: str) -> Feed:
+        feed = self._store.find_feed(url.strip())
+        if feed is None:
+            raise FeedManagementError(f"{url.strip()} is not watched")
+        return feed
+
+    async def _set_paused(self, url: str, paused: bool) -> FeedChanged:
+        feed = self._watched(url)
+        if feed.paused != paused:
+            self._store.update_feed(feed.url, {"paused": int(paused)})
+            await self._changed()
+        interval = feed.interval_minutes or self.default_interval
+        return FeedChanged(feed.url, feed.display_name, paused, interval, feed.paused != paused)
+
     def _known_problem(self, url: str) -> str | None:
         return f"{url} is already watched" if self._store.find_feed(url) is not None else None
 
@@ -316,6 +400,7 @@ def _health(feed: Feed) -> FeedHealth:
         last_error=state.last_error if state.consecutive_failures else None,
         last_error_at=iso(state.last_error_at),
         consecutive_failures=state.consecutive_failures,
-        next_check_at=iso(state.next_check_at),
+        next_check_at=None if feed.paused else iso(state.next_check_at),
         fetch_url=state.fetch_url,
+        paused=feed.paused,
     )

@@ -26,7 +26,7 @@ import httpx
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from bot.errors import AddressRefused
+from bot.errors import AddressRefused, HostNotFound
 
 # IPv6 ranges whose embedded IPv4 address is where a packet really goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
@@ -179,6 +179,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, AddressRefused):  # the guard's answer, as it is
                 raise httpx.ConnectError(str(exc.os_error), request=request) from exc.os_error
+            if isinstance(exc, aiohttp.ClientConnectorDNSError):  # a value the bot can tell
+                message = _connect_message(exc)
+                raise httpx.ConnectError(message, request=request) from HostNotFound(message)
             raise httpx.ConnectError(_connect_message(exc), request=request) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise httpx.RemoteProtocolError(str(exc), request=request) from None

@@ -144,5 +144,6 @@ def feed_from_row(row: dict[str, Any]) -> Feed:
         backfill=int(row.get("backfill") or 0),
         origin=row.get("origin") or "config",
         added_at=parse_iso(row.get("added_at")),
+        paused=bool(row.get("paused")),
         state=FeedState(**state),
     )

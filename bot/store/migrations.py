@@ -263,4 +263,12 @@ def build_migrations() -> Migrations:
         db["route_held"].create_index(["route", "article_id"], unique=True)  # type: ignore[union-attr]
         db["route_held"].create_index(["route", "digest"])  # type: ignore[union-attr]
 
+    # ------------------------------------------------------- paused feeds (bot/feeds/manage.py)
+
+    @migrations()
+    def m042_feeds_paused(db: Database) -> None:
+        # A feed paused from chat or `newsbot feeds pause` is kept but not polled; every
+        # feed of an older database goes on being polled.
+        db["feeds"].add_column("paused", int, not_null_default=0)  # type: ignore[union-attr]
+
     return migrations

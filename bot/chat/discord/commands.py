@@ -32,6 +32,7 @@ from bot.chat.discord.render import (
 )
 from bot.chat.trim import one_line
 from bot.feeds.opml import MAX_OPML_BYTES
+from bot.feeds.preview import MAX_PREVIEW_ITEMS
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100
@@ -320,6 +321,44 @@ def build_news_group() -> app_commands.Group:
             return await c.feeds_import(data)
 
         await respond(interaction, work, public=True)
+
+    @feeds.command(name="pause", description="Stop polling a feed; it is kept until resumed")
+    @app_commands.describe(url="The feed's URL")
+    @app_commands.autocomplete(url=_complete_feed)
+    @admin_only()
+    async def feeds_pause(interaction: discord.Interaction[Any], url: str) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, lambda: c.feeds_pause(url), public=True)
+
+    @feeds.command(name="resume", description="Poll a paused feed again")
+    @app_commands.describe(url="The feed's URL")
+    @app_commands.autocomplete(url=_complete_feed)
+    @admin_only()
+    async def feeds_resume(interaction: discord.Interaction[Any], url: str) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, lambda: c.feeds_resume(url), public=True)
+
+    @feeds.command(name="interval", description="Change the minutes between a feed's polls")
+    @app_commands.describe(url="The feed's URL", minutes="Minutes between polls")
+    @app_commands.autocomplete(url=_complete_feed)
+    @admin_only()
+    async def feeds_interval(interaction: discord.Interaction[Any], url: str, minutes: int) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, lambda: c.feeds_interval(url, minutes), public=True)
+
+    @feeds.command(
+        name="preview", description="What a feed would post now (a dry run, shown only to you)"
+    )
+    @app_commands.describe(url="A feed's URL, watched or not", items="Newest items to judge")
+    @app_commands.autocomplete(url=_complete_feed)
+    @admin_only()
+    async def feeds_preview(
+        interaction: discord.Interaction[Any],
+        url: str,
+        items: app_commands.Range[int, 1, MAX_PREVIEW_ITEMS] = 5,
+    ) -> None:
+        c = _commands_of(interaction)
+        await respond(interaction, lambda: c.feeds_preview(url, items))
 
     _add_route_commands(news)
     return news

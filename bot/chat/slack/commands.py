@@ -28,6 +28,7 @@ from bot.chat.slack.answers import SEARCH_ACTION, render_answer
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
 from bot.errors import ChatError, ConfigError
+from bot.feeds.preview import MAX_PREVIEW_ITEMS
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ HELP = (
     "status — feed health, last poll, outbox\n"
     "feeds list | add <URL> [name] | remove <URL> | import <OPML URL> — admins only\n"
     "route list | add <name> [key=value …] | remove <name> — admins only (alerts that match"
-    " go to this channel)"
+    " go to this channel)\n"
+    "feeds pause <URL> | resume <URL> | interval <URL> <minutes> | preview <URL> [items]"
+    " — admins only; a preview is a dry run only you see"
 )
 NOT_ADMIN = (
     "Only workspace admins and owners (or users listed in slack.admin_user_ids) can manage feeds."
@@ -284,7 +287,27 @@ class SlackCommandApp:
             # Slack commands carry no files: the feed service fetches the OPML (same
             # address guard and size cap as every other import)
             return await c.feeds_import_url(url)
-        return error("Usage: /news feeds list | add <URL> [name] | remove <URL> | import <URL>")
+        if action in ("pause", "resume"):
+            if not url:
+                return error(f"Usage: /news feeds {action} <URL>")
+            return await (c.feeds_pause if action == "pause" else c.feeds_resume)(url)
+        if action in ("interval", "preview"):
+            return await self._feed_number(action, url, name.strip())
+        return error(
+            "Usage: /news feeds list | add <URL> [name] | remove <URL> | import <URL>"
+            " | pause <URL> | resume <URL> | interval <URL> <minutes> | preview <URL> [items]"
+        )
+
+    async def _feed_number(self, action: str, url: str, number: str) -> Answer:
+        """`/news feeds interval <URL> <minutes>` and `/news feeds preview <URL> [items]`."""
+        c = self._commands
+        if action == "interval":
+            if not url or not number.isdigit():
+                return error("Usage: /news feeds interval <URL> <minutes>")
+            return await c.feeds_interval(url, int(number))
+        if not url or not (number or "5").isdigit():
+            return error(f"Usage: /news feeds preview <URL> [items, 1 to {MAX_PREVIEW_ITEMS}]")
+        return await c.feeds_preview(url, int(number or "5"))
 
     async def is_admin(self, user_id: str, client: AsyncWebClient) -> bool:
         """A workspace admin or owner (users.info), or a user listed in slack.admin_user_ids."""
