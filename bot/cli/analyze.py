@@ -166,7 +166,7 @@ def default_eval_dir() -> Path:
 def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.analysis.relevance_model import load_model
     from bot.evaluation.run import figures, folds, readability, render, score_with
-    from bot.evaluation.streams import Stream, StreamError, english_streams, read_stream
+    from bot.evaluation.streams import Stream, StreamError, eval_streams, read_stream
 
     where: Path = args.labelled or default_eval_dir()
     if not where.exists():
@@ -179,7 +179,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
             config, bot=dataclasses.replace(config.bot, seeds_dir=raw_seeds)
         )
     try:
-        streams = english_streams(where) if where.is_dir() else [read_stream(where)]
+        streams = eval_streams(where) if where.is_dir() else [read_stream(where)]
     except StreamError as exc:
         err.write(f"newsbot: eval: {exc}\n")
         return EXIT_USAGE

@@ -218,4 +218,15 @@ def build_migrations() -> Migrations:
             not_null={"beat_at", "started_at", "state"},
         )
 
+    @migrations()
+    def m040_article_language(db: Database) -> None:
+        # The language of each analysed article (bot/analysis/language.py); older rows were
+        # all read as English. Japanese text goes to a search index of its own
+        # (bot/store/search_ja.py): FTS5's unicode61 does not split Japanese into words.
+        db["articles"].add_column("language", str)  # type: ignore[union-attr]
+        db.execute(
+            "CREATE VIRTUAL TABLE articles_ja_fts USING fts5("
+            "title, body, names, article_id UNINDEXED, tokenize = 'unicode61')"
+        )
+
     return migrations
