@@ -100,7 +100,9 @@ def _japanese_alert() -> Alert:
         story="story:x",
         summary="New: 集英社は10月31日、声明を発表した。",
         new_claims=(
-            Claim(text="集英社は10月31日、生成AIによる権利侵害について声明を発表した。", novel=True),
+            Claim(
+                text="集英社は10月31日、生成AIによる権利侵害について声明を発表した。", novel=True
+            ),
             Claim(text="関係者は懸念を示している。", novel=True, compared=False),
         ),
         story_title="Shueisha v. OpenAI over Sora",

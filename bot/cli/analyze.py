@@ -48,10 +48,11 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
         cmd_eval,
         help="run analyze over labelled streams and print the scorer's measures",
         description=(
-            "Run every English stream of an eval folder (default: ../shared/eval-dev beside "
-            "the repository), each from the seeds (default: the folder's ../seeds), and print "
-            "the measures of the folder's score.py per stream and in total. With --fold, the "
-            "relevance model is fitted on the other streams only and the held-out one scored."
+            "Run every English and Japanese stream of an eval folder (default: "
+            "../shared/eval-dev beside the repository), each from the seeds (default: the "
+            "folder's ../seeds), and print the measures of the folder's score.py per stream "
+            "and in total. With --fold, the relevance model is fitted on the other streams "
+            "only and the held-out one scored."
         ),
     )
     evaluate.add_argument(

@@ -55,7 +55,13 @@ def test_language_is_identified_with_its_name() -> None:
 
 def test_sentences_end_at_japanese_stops_and_their_closing_brackets() -> None:
     text = "社長は「許可なく使うな。」と述べた。本当か？いいえ！\n見出しの行"
-    assert sentences(text) == ["社長は「許可なく使うな。」", "と述べた。", "本当か？", "いいえ！", "見出しの行"]
+    assert sentences(text) == [
+        "社長は「許可なく使うな。」",
+        "と述べた。",
+        "本当か？",
+        "いいえ！",
+        "見出しの行",
+    ]
 
 
 def test_words_are_split_by_the_dictionary() -> None:
@@ -74,7 +80,9 @@ def test_dates_and_amounts_are_written_as_english_copy_writes_them() -> None:
 
 
 def test_parties_map_to_their_english_names_across_scripts() -> None:
-    terms = english_terms("コンテンツ海外流通促進機構と内閣府、集英社、読売新聞の声明について木内氏が述べた。")
+    terms = english_terms(
+        "コンテンツ海外流通促進機構と内閣府、集英社、読売新聞の声明について木内氏が述べた。"
+    )
     assert {"CODA", "Cabinet Office", "Shueisha", "Yomiuri Shimbun", "Minoru Kiuchi"} <= set(
         terms.names
     )
