@@ -33,6 +33,8 @@ def build_alert(article: Article, verdict: Verdict) -> Alert:
         known_claims=tuple(c for c in verdict.claims if not c.novel),
         earlier=verdict.earlier,
         story_title=verdict.story_title,
+        language=verdict.language,
+        parties=verdict.parties,
     )
 
 

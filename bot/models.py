@@ -99,6 +99,7 @@ class Claim:
     closest: str | None = None
     similarity: float = 0.0
     quote: str | None = None  # a short passage of the article that supports the claim
+    compared: bool = True  # False: could not be compared with earlier reports (see `novel`)
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class Verdict:
     reason: str = ""  # one line a person can read: why this was (not) posted
     story_title: str | None = None  # the story's name from its parties ("Bartz v. Anthropic")
     earlier: tuple[str, ...] = ()  # where the known claims were first seen, same story only
+    language: str = "en"  # ISO 639-1 code of the text's language ("un": unknown)
+    parties: tuple[str, ...] = ()  # the parties it is about, by their English names
 
     @property
     def new_claims(self) -> tuple[Claim, ...]:
@@ -140,6 +143,8 @@ class Alert:
     known_claims: tuple[Claim, ...] = ()
     earlier: tuple[str, ...] = field(default=())  # links or seed names of earlier coverage
     story_title: str | None = None  # the story's human-readable name
+    language: str = "en"  # the article's language (ISO 639-1)
+    parties: tuple[str, ...] = ()  # the story's parties by their English names
 
 
 def alert_to_payload(alert: Alert) -> dict[str, object]:
@@ -157,6 +162,8 @@ def alert_to_payload(alert: Alert) -> dict[str, object]:
         "known_claims": [_claim_payload(c) for c in alert.known_claims],
         "earlier": list(alert.earlier),
         "story_title": alert.story_title,
+        "language": alert.language,
+        "parties": list(alert.parties),
     }
 
 
@@ -176,6 +183,8 @@ def alert_from_payload(payload: dict[str, object]) -> Alert:
         known_claims=tuple(_claim_from(c) for c in _dicts(payload.get("known_claims"))),
         earlier=tuple(str(e) for e in _list(payload.get("earlier"))),
         story_title=_opt_str(payload.get("story_title")),
+        language=str(payload.get("language") or "en"),
+        parties=tuple(str(p) for p in _list(payload.get("parties"))),
     )
 
 
@@ -186,6 +195,7 @@ def _claim_payload(claim: Claim) -> dict[str, object]:
         "seen_in": claim.seen_in,
         "closest": claim.closest,
         "quote": claim.quote,
+        "compared": claim.compared,
     }
 
 
@@ -196,6 +206,7 @@ def _claim_from(data: dict[str, object]) -> Claim:
         seen_in=_opt_str(data.get("seen_in")),
         closest=_opt_str(data.get("closest")),
         quote=_opt_str(data.get("quote")),
+        compared=data.get("compared") is not False,
     )
 
 

@@ -15,7 +15,14 @@ from datetime import datetime
 from bot.analysis.article_names import head_entities_of, key_entities
 from bot.analysis.claims import ExtractedClaim, extract_claims
 from bot.analysis.entities import entities
-from bot.analysis.language import text_problem
+from bot.analysis.japanese import english_terms, spaced
+from bot.analysis.japanese_claims import (
+    JapaneseClaim,
+    assess_japanese,
+    extract_japanese_claims,
+    japanese_query,
+)
+from bot.analysis.language import ENGLISH, JAPANESE, check_text
 from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim
 from bot.analysis.novelty import (
     ClaimAssessment,
@@ -87,9 +94,14 @@ class Analyzer:
     def analyze_full(self, article: Article, memory: Memory) -> Analysis:
         title = clean(article.title or "")
         text = clean(article.text or "")
-        problem = text_problem(article.text or "")
-        if problem is not None:
-            return self._irrelevant(article, title, f"not analysed: {problem}", (), 0.0, None)
+        checked = check_text(article.text or "")
+        language = checked.language
+        if checked.problem is not None:
+            return self._irrelevant(
+                article, title, f"not analysed: {checked.problem}", (), 0.0, None, language
+            )
+        if language == JAPANESE:
+            return self._japanese(article, title, text, memory)
         rel = score_relevance(title, text, self.relevance_model, self.settings.relevance_threshold)
         if not rel.relevant:
             return self._irrelevant(
@@ -110,6 +122,35 @@ class Analyzer:
             extracted=extracted,
             memory=memory,
             is_seed=False,
+        )
+
+    def _japanese(self, article: Article, title: str, text: str, memory: Memory) -> Analysis:
+        """A Japanese article: relevance over its words (spaced apart), claims compared with
+        earlier claims in any language on parties, numbers and events (japanese_claims.py)."""
+        rel = score_relevance(
+            spaced(title), spaced(text), self.relevance_model, self.settings.relevance_threshold
+        )
+        if not rel.relevant:
+            return self._irrelevant(
+                article, title, rel.reason, rel.signals, rel.score, rel.category, JAPANESE
+            )
+        japanese = extract_japanese_claims(text, title)
+        lead = _lead(text)
+        return self._assess(
+            article_id=article.id,
+            title=title,
+            lead=lead,
+            entity_lead=text[:ENTITY_LEAD_CHARS],
+            opening="",
+            published=article.published,
+            category=rel.category,
+            relevance=rel.score,
+            signals=rel.signals,
+            reason=rel.reason,
+            extracted=[j.claim for j in japanese],
+            memory=memory,
+            is_seed=False,
+            japanese=japanese,
         )
 
     def analyze_seed(self, seed: SeedDocument, memory: Memory) -> Analysis:
@@ -150,6 +191,7 @@ class Analyzer:
         signals: tuple[str, ...],
         score: float,
         category: str | None,
+        language: str = ENGLISH,
     ) -> Analysis:
         verdict = Verdict(
             article_id=article.id,
@@ -170,6 +212,7 @@ class Analyzer:
                 earliest_title=None,
             ),
             reason=reason,
+            language=language,
         )
         record = MemoryRecord(
             article_id=article.id,
@@ -201,6 +244,7 @@ class Analyzer:
         extracted: list[ExtractedClaim],
         memory: Memory,
         is_seed: bool,
+        japanese: list[JapaneseClaim] | None = None,
     ) -> Analysis:
         ns = self.settings.novelty
         if len(self._word_grams) > self.WORD_CACHE_LIMIT:
@@ -209,18 +253,32 @@ class Analyzer:
         assessments: list[ClaimAssessment] = []
         terms_of: list[tuple[str, ...]] = []
         candidates_of: list[Sequence[KnownClaim]] = []
-        for c in extracted:
-            query = claim_query(c.text, c.entities)
+        compared: list[bool] = []
+        for k, c in enumerate(extracted):
+            query = (
+                claim_query(c.text, c.entities) if japanese is None else japanese_query(japanese[k])
+            )
             terms_of.append(query.terms)
             cands = memory.candidates(query, ns.candidates)
             candidates_of.append(cands)
-            assessments.append(assess_claim(c, cands, ns, grams, query.terms))
+            if japanese is None:
+                assessments.append(assess_claim(c, cands, ns, grams, query.terms))
+                compared.append(True)
+            else:
+                judged, could = assess_japanese(japanese[k], cands)
+                assessments.append(judged)
+                compared.append(could)
 
-        head = f"{title}\n{lead}"
-        head_entities = head_entities_of(title, entity_lead)
+        # Japanese text is looked at in English terms: its parties' canonical names, events
+        # and numbers (bot/analysis/japanese.py)
+        head_title, head_lead = title, entity_lead
+        if japanese is not None:
+            head_title, head_lead = english_terms(title).text(), english_terms(entity_lead).text()
+        head = f"{head_title}\n{lead if japanese is None else head_lead}"
+        head_entities = head_entities_of(head_title, head_lead)
         head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
-        key = key_entities(head_entities_of(title, ""), head_entities, extracted)
-        parties = article_parties(key, title, lead)
+        key = key_entities(head_entities_of(head_title, ""), head_entities, extracted)
+        parties = article_parties(key, head_title, lead if japanese is None else head_lead)
         story = find_story(
             article_id,
             head_terms,
@@ -235,17 +293,18 @@ class Analyzer:
         # Known means the same fact: the same parties and matter. A known claim from another
         # story counts only when this claim names that story's parties, so "the court denied
         # the motion" of one suit is news in another, whatever words they share.
-        assessments = reassess_across_stories(
-            extracted,
-            candidates_of,
-            terms_of,
-            assessments,
-            story.story_id,
-            parties,
-            memory,
-            grams,
-            ns,
-        )
+        if japanese is None:
+            assessments = reassess_across_stories(
+                extracted,
+                candidates_of,
+                terms_of,
+                assessments,
+                story.story_id,
+                parties,
+                memory,
+                grams,
+                ns,
+            )
 
         claims = tuple(
             Claim(
@@ -257,8 +316,9 @@ class Analyzer:
                 closest=j.closest.text if j.closest else None,
                 similarity=round(j.similarity, 3),
                 quote=c.sentence or c.text,
+                compared=ok,
             )
-            for c, j in zip(extracted, assessments, strict=True)
+            for c, j, ok in zip(extracted, assessments, compared, strict=True)
         )
         starts_story = story.duplicate_of is None
         title_of_story = (
@@ -298,6 +358,8 @@ class Analyzer:
             reason=reason if novel else f"{reason}; nothing new",
             story_title=title_of_story,
             earlier=earlier,
+            language=ENGLISH if japanese is None else JAPANESE,
+            parties=parties,
         )
         record = MemoryRecord(
             article_id=article_id,
@@ -329,7 +391,10 @@ def verdict_to_dict(verdict: Verdict) -> dict[str, object]:
         "duplicate_of": verdict.duplicate_of,
         "novel": verdict.novel,
         "claims": [
-            {"text": c.text, "novel": c.novel, "seen_in": c.seen_in} for c in verdict.claims
+            {"text": c.text, "novel": c.novel, "seen_in": c.seen_in}
+            | ({} if c.compared else {"compared": False})
+            for c in verdict.claims
         ],
         "summary": verdict.summary,
+        "language": verdict.language,
     }

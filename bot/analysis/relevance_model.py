@@ -28,7 +28,8 @@ from bot.errors import NewsbotError
 
 FORMAT = 1
 BUNDLED_MODEL = Path(__file__).with_name("relevance_model.json")
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Latin words, and Japanese words (the analyzer spaces Japanese text apart into its words)
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[\u3041-\u30ff\u3400-\u9fff々〆ヶ]+")
 _STOP = frozenset(
     [
         "a",

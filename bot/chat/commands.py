@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.analysis.japanese_claims import NOT_COMPARED
+from bot.analysis.language import language_name
 from bot.chat.answers import Answer, Item, Page, error
 from bot.chat.feed_commands import FeedAdmin, FeedCommands
 from bot.chat.route_commands import RouteCommands
@@ -108,7 +110,13 @@ class Commands(FeedCommands, RouteCommands):
             return error("No article with that id or URL. Try /news search.")
         verdict = _verdict(row)
         items = []
+        not_compared = {
+            c.get("text") for c in verdict.get("claims") or [] if c.get("compared") is False
+        }
         for claim in self._store.claims_of(row["id"]):
+            if claim.text in not_compared:
+                items.append(Item(title="Not compared", text=claim.text, meta=NOT_COMPARED))
+                continue
             if claim.novel:
                 items.append(Item(title="New", text=claim.text))
                 continue
@@ -121,6 +129,7 @@ class Commands(FeedCommands, RouteCommands):
             ("Category", (row["category"] or "none").replace("_", " ")),
             ("Story", row["story_id"] or "none"),
             ("Relevance", f"{float(row['relevance'] or 0):.2f}"),
+            ("Language", language_name(row.get("language"))),
         ]
         if row.get("body_removed_at") and not row.get("body"):  # (stored again since: kept)
             facts.append(("Full text", _body_removed(row)))
@@ -182,6 +191,8 @@ class Commands(FeedCommands, RouteCommands):
         verdict = _verdict(row)
         status = row["status"]
         facts: list[tuple[str, str]] = [("Decision", _status_label(status))]
+        if row["kind"] != "seed" and status not in ("recorded", "pending"):
+            facts.append(("Language", language_name(row.get("language"))))
         lines: list[str] = []
         reason = row["reason"] or verdict.get("reason") or ""
         if status == "not_relevant":
@@ -239,6 +250,9 @@ class Commands(FeedCommands, RouteCommands):
             facts.append(("Outbox", "empty"))
         used, free = self._store.space()
         facts.append(("Storage", f"{used / 2**20:.1f} MB in use, {free / 2**20:.1f} MB free"))
+        languages = self._store.language_counts()
+        if languages:
+            facts.append(("Languages", _languages(languages)))
         items = tuple(
             Item(
                 title=f.name or f.url,
@@ -348,6 +362,14 @@ _STATUS_LABELS = {
     "seed": "part of the seed corpus",
     "pending": "not analysed yet",
 }
+
+
+def _languages(counts: list[tuple[str, int, int]]) -> str:
+    """ "English 120, Japanese 4; not analysed: German 2" """
+    read = [f"{language_name(c)} {n}" for c, n, _ in counts if n]
+    skipped = [f"{language_name(c)} {n}" for c, _, n in counts if n]
+    text = ", ".join(read) or "none analysed"
+    return f"{text}; not analysed: {', '.join(skipped)}" if skipped else text
 
 
 def _status_label(status: str | None) -> str:

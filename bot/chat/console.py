@@ -69,6 +69,8 @@ def render_alert_text(view: AlertView) -> str:
             lines.extend(_wrap(claim.text, "  - ", "    "))
             if claim.quote:
                 lines.extend(_wrap(f"“{claim.quote}”", "      ", "      "))
+            if claim.note:
+                lines.extend(_wrap(f"({claim.note})", "      ", "      "))
         if view.more_line:
             lines.append("  " + view.more_line)
     if view.note:

@@ -27,12 +27,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.analysis.language import language_name
 from bot.chat.earlier import AlertContext, EarlierItem, unresolved
 from bot.chat.trim import one_line, trim
 from bot.models import Alert
 
 MAX_CLAIMS = 5
 MAX_EARLIER = 5
+MAX_PARTIES = 4
 QUOTE_CHARS = 220
 CLAIM_CHARS = 400
 WHAT_IS_NEW_CHARS = 450
@@ -52,6 +54,7 @@ class ClaimLine:
 
     text: str
     quote: str | None = None
+    note: str = ""  # "reported in Japanese — not compared with earlier reports", or ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class AlertView:
     more_earlier: int
     note: str  # "" unless only the feed's snippet could be analysed
     follow_up: bool = False
+    language: str = ""  # "Japanese": the language of an article not in English, else ""
+    parties: tuple[str, ...] = ()  # a non-English article's parties, by their English names
 
     @property
     def story_label(self) -> str:
@@ -91,8 +96,11 @@ class AlertView:
 
     @property
     def facts(self) -> tuple[str, ...]:
-        """Source, date, category: the line under the title."""
-        return tuple(x for x in (self.source, self.date, self.category) if x)
+        """Source, date, category (and for an article not in English, its language and its
+        parties in English): the line under the title."""
+        language = f"in {self.language}" if self.language else ""
+        parties = f"parties: {', '.join(self.parties)}" if self.parties else ""
+        return tuple(x for x in (self.source, self.date, self.category, language, parties) if x)
 
 
 def alert_view(
@@ -100,7 +108,13 @@ def alert_view(
 ) -> AlertView:
     """What `alert` says (pure: everything it needs is passed in)."""
     context = context or AlertContext()
-    claims = tuple(_claim_line(c.text, c.quote) for c in alert.new_claims[:MAX_CLAIMS])
+    claims = tuple(
+        _claim_line(c.text, c.quote, alert.language, c.compared)
+        for c in alert.new_claims[:MAX_CLAIMS]
+    )
+    # an article not in English keeps its own title and claims (nothing translates offline);
+    # its language and its parties' English names say what it is about
+    foreign = alert.language not in ("en", "")
     earlier = context.earlier or tuple(unresolved(e) for e in alert.earlier)
     return AlertView(
         article_id=alert.article_id,
@@ -119,6 +133,8 @@ def alert_view(
         more_earlier=0 if follow_up else max(0, len(earlier) - MAX_EARLIER),
         note="" if follow_up else snippet_note(context),
         follow_up=follow_up,
+        language=language_name(alert.language) if foreign else "",
+        parties=tuple(one_line(p, 100) for p in alert.parties[:MAX_PARTIES]) if foreign else (),
     )
 
 
@@ -147,8 +163,13 @@ def snippet_note(context: AlertContext) -> str:
     return f"Only the feed's snippet could be analysed: {one_line(context.text_note, 300)}."
 
 
-def _claim_line(text: str, quote: str | None) -> ClaimLine:
+def _claim_line(
+    text: str, quote: str | None, language: str = "en", compared: bool = True
+) -> ClaimLine:
     claim = trim(one_line(text, CLAIM_CHARS * 2), CLAIM_CHARS)
+    if not compared:
+        note = f"reported in {language_name(language)} — not compared with earlier reports"
+        return ClaimLine(claim, note=note)
     shown = one_line(quote or "", QUOTE_CHARS * 2)
     if not shown or _repeats(shown, [_words(claim)]):
         return ClaimLine(claim)  # no quote, or one that mostly repeats the claim

@@ -48,10 +48,11 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
         cmd_eval,
         help="run analyze over labelled streams and print the scorer's measures",
         description=(
-            "Run every English stream of an eval folder (default: ../shared/eval-dev beside "
-            "the repository), each from the seeds (default: the folder's ../seeds), and print "
-            "the measures of the folder's score.py per stream and in total. With --fold, the "
-            "relevance model is fitted on the other streams only and the held-out one scored."
+            "Run every English and Japanese stream of an eval folder (default: "
+            "../shared/eval-dev beside the repository), each from the seeds (default: the "
+            "folder's ../seeds), and print the measures of the folder's score.py per stream "
+            "and in total. With --fold, the relevance model is fitted on the other streams "
+            "only and the held-out one scored."
         ),
     )
     evaluate.add_argument(
@@ -166,7 +167,7 @@ def default_eval_dir() -> Path:
 def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.analysis.relevance_model import load_model
     from bot.evaluation.run import figures, folds, readability, render, score_with
-    from bot.evaluation.streams import Stream, StreamError, english_streams, read_stream
+    from bot.evaluation.streams import Stream, StreamError, eval_streams, read_stream
 
     where: Path = args.labelled or default_eval_dir()
     if not where.exists():
@@ -179,7 +180,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
             config, bot=dataclasses.replace(config.bot, seeds_dir=raw_seeds)
         )
     try:
-        streams = english_streams(where) if where.is_dir() else [read_stream(where)]
+        streams = eval_streams(where) if where.is_dir() else [read_stream(where)]
     except StreamError as exc:
         err.write(f"newsbot: eval: {exc}\n")
         return EXIT_USAGE

@@ -1,8 +1,8 @@
 """Fit the relevance model (bot/analysis/relevance_model.py) on labelled streams.
 
-Examples are the labelled English articles (the analysis never sees the ones it cannot read,
-so neither does the fit) and the seeds, all positives. The regularisation strength and the
-decision threshold are chosen by leave-one-stream-out inside the training streams, so the
+Examples are the labelled English and Japanese articles (the analysis never sees the ones it
+cannot read, so neither does the fit) and the seeds, all positives. The regularisation strength
+and the decision threshold are chosen by leave-one-stream-out inside the training streams, so the
 stream held out by `eval --fold` plays no part in any choice; the threshold is then folded into
 the bias, so a probability of 0.5 is the cut. Deterministic: same examples, same bytes.
 
@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.analysis.assess import seed_document
-from bot.analysis.language import text_problem
+from bot.analysis.japanese import spaced
+from bot.analysis.language import JAPANESE, check_text
 from bot.analysis.relevance import HandSignals, hand_signals
 from bot.analysis.relevance_model import (
     SIGNAL_PREFIX,
@@ -35,7 +36,7 @@ from bot.analysis.relevance_model import (
 )
 from bot.analysis.tokens import clean
 from bot.errors import NewsbotError
-from bot.evaluation.streams import Stream, english_streams
+from bot.evaluation.streams import Stream, eval_streams
 from bot.seeds import load_seeds
 
 SEEDS = "seeds"
@@ -73,9 +74,12 @@ def _example(group: str, title: str, text: str, relevant: bool) -> Example:
 def stream_examples(stream: Stream) -> list[Example]:
     out = []
     for r in stream.labels:
-        if text_problem(r.get("text") or "") is not None:
+        checked = check_text(r.get("text") or "")
+        if checked.problem is not None:
             continue
         title, text = clean(r.get("title") or ""), clean(r.get("text") or "")
+        if checked.language == JAPANESE:  # as the analyzer reads it: words spaced apart
+            title, text = spaced(title), spaced(text)
         out.append(_example(stream.name, title, text, bool(r["relevant"])))
     return out
 
@@ -224,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="model file to write")
     args = ap.parse_args(argv)
     try:
-        streams = english_streams(args.data)
+        streams = eval_streams(args.data)
     except (ValueError, NewsbotError) as exc:
         print(f"fit: {exc}", file=sys.stderr)
         return 2

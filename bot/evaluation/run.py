@@ -34,11 +34,13 @@ class Scored:
 def _scored(stream: Stream, model: RelevanceModel, analyse: Analyse) -> Scored:
     decisions = analyse(stream, model)
     titles = {str(lab.get("id")): lab.get("title") for lab in stream.labels}
+    # the readability rules are English ones: Japanese claims are not judged by them
+    english = [d for d in decisions if d.get("language", "en") != "ja"]
     return Scored(
         stream.name,
         score_stream(stream.labels, decisions),
         model.about,
-        measure(decisions, titles),
+        measure(english, titles),
     )
 
 

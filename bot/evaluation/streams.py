@@ -1,8 +1,8 @@
 """The labelled streams of an eval folder (../shared/eval-dev schema), read in place.
 
-A stream is one `NAME.jsonl` file; its articles arrive in file order after the seeds. Streams
-named with a language suffix other than English (`stream-ja.jsonl`) belong to that language's
-support: they are never folds of the English analysis, nor negative examples for it.
+A stream is one `NAME.jsonl` file; its articles arrive in file order after the seeds. A
+language suffix names the stream's language (`stream-ja.jsonl`: Japanese); the streams of the
+languages the analysis reads (English and Japanese) are its folds, others are left out.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 _LANGUAGE_SUFFIX = re.compile(r"-([a-z]{2})$")
+ANALYSED_LANGUAGES = ("en", "ja")
 ARTICLE_FIELDS = ("id", "title", "url", "source", "published", "text")
 
 
@@ -57,6 +58,22 @@ def read_stream(path: Path) -> Stream:
             raise StreamError(f"{path}: line {number}: not a labelled article (id, relevant)")
         labels.append(record)
     return Stream(path.stem, path, tuple(labels))
+
+
+def is_analysed(path: Path) -> bool:
+    """A stream in a language the analysis reads: English (no suffix, or `-en`) or Japanese."""
+    m = _LANGUAGE_SUFFIX.search(path.stem)
+    return m is None or m.group(1) in ANALYSED_LANGUAGES
+
+
+def eval_streams(folder: Path) -> list[Stream]:
+    """Every stream of `folder` in a language the analysis reads, in name order: the folds."""
+    if not folder.is_dir():
+        raise StreamError(f"no eval folder at {folder}")
+    paths = sorted(p for p in folder.glob("*.jsonl") if is_analysed(p))
+    if not paths:
+        raise StreamError(f"no streams (*.jsonl) in {folder}")
+    return [read_stream(p) for p in paths]
 
 
 def english_streams(folder: Path) -> list[Stream]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.base import StoreBase
+from bot.store.search_ja import japanese_index_rows, write_japanese_index
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,10 @@ class ArticlesMixin(StoreBase):
 
     def save_article(self, row: dict[str, Any]) -> None:
         """Insert or replace one article row (see migrations for the columns)."""
+        japanese = japanese_index_rows([row])
         with self._lock:
             self.db["articles"].upsert(row, pk="id")  # type: ignore[union-attr]
+            write_japanese_index(self.db.conn, japanese)
 
     def save_articles(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert or update many article rows in one transaction, one statement per shape of
@@ -43,7 +46,9 @@ class ArticlesMixin(StoreBase):
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             shapes.setdefault(tuple(row), []).append(row)
+        japanese = japanese_index_rows(rows)  # its words split before the write transaction
         with self.transaction():
+            write_japanese_index(self.db.conn, japanese)
             for columns, group in shapes.items():
                 names = ", ".join(f'"{c}"' for c in columns)
                 updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
@@ -52,6 +57,21 @@ class ArticlesMixin(StoreBase):
                     f" ON CONFLICT(id) DO UPDATE SET {updates}"
                 )
                 self.db.conn.executemany(sql, [[r[c] for c in columns] for r in group])
+
+    def language_counts(self) -> list[tuple[str, int, int]]:
+        """(language code, articles analysed, articles not analysed for their language) per
+        language of the feed articles, most articles first; rows from before languages were
+        stored count as English."""
+        sql = """
+            SELECT COALESCE(language, 'en') AS lang,
+                   SUM(reason NOT LIKE 'not analysed: language%'),
+                   SUM(reason LIKE 'not analysed: language%')
+            FROM articles WHERE kind = 'feed' AND status NOT IN ('recorded', 'pending')
+            GROUP BY lang ORDER BY COUNT(*) DESC, lang
+        """
+        with self._lock:
+            rows = self.db.execute(sql).fetchall()
+        return [(str(r[0]), int(r[1] or 0), int(r[2] or 0)) for r in rows]
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         with self._lock:

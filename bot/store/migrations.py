@@ -271,4 +271,17 @@ def build_migrations() -> Migrations:
         # feed of an older database goes on being polled.
         db["feeds"].add_column("paused", int, not_null_default=0)  # type: ignore[union-attr]
 
+    # ------------------------------------------------------- languages (bot/analysis/language.py)
+
+    @migrations()
+    def m043_article_language(db: Database) -> None:
+        # The language of each analysed article (bot/analysis/language.py); older rows were
+        # all read as English. Japanese text goes to a search index of its own
+        # (bot/store/search_ja.py): FTS5's unicode61 does not split Japanese into words.
+        db["articles"].add_column("language", str)  # type: ignore[union-attr]
+        db.execute(
+            "CREATE VIRTUAL TABLE articles_ja_fts USING fts5("
+            "title, body, names, article_id UNINDEXED, tokenize = 'unicode61')"
+        )
+
     return migrations

@@ -112,6 +112,7 @@ def verdict_row(
         "story_id": verdict.story,
         "duplicate_of": verdict.duplicate_of,
         "verdict": verdict_json(verdict),
+        "language": verdict.language,
     }
 
 

@@ -51,7 +51,7 @@ class SearchMixin(StoreBase):
                 rows = self.db.execute(sql, [fts_query, limit, offset]).fetchall()
             except sqlite3.OperationalError as exc:  # defensive: should not happen once quoted
                 raise SearchQueryError(f"could not search for that ({exc})") from None
-        return [
+        hits = [
             SearchHit(
                 article_id=r[0],
                 kind=r[1],
@@ -64,6 +64,16 @@ class SearchMixin(StoreBase):
             )
             for r in rows
         ]
+        return self._with_japanese(query, hits, limit=limit, offset=offset)
+
+    def _with_japanese(
+        self, query: str, hits: list[SearchHit], *, limit: int, offset: int
+    ) -> list[SearchHit]:
+        """Japanese articles have an index of their own (bot/store/search_ja.py)."""
+        from bot.store.search_ja import with_japanese_hits
+
+        with self._lock:
+            return with_japanese_hits(self.db.conn, query, hits, limit=limit, offset=offset)
 
 
 def fts_words(query: str) -> str:

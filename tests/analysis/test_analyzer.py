@@ -127,22 +127,22 @@ def test_syndicated_copy_joins_the_first_report(setup: tuple[Analyzer, InMemoryM
     [
         ("", "empty"),
         ("\x00\x01\x02\xff" * 5000, "binary"),
-        ("".join(chr(0x3040 + i % 80) for i in range(3000)), "not English"),
+        ("이 회사는 허가 없이 책을 사용해 모델을 학습시켰다고 말했다. " * 10, "language Korean"),
         (
             "Der Verlag verklagt das KI-Unternehmen wegen der Nutzung seiner Texte für das "
             "Training, sagte ein Sprecher am Montag in Berlin. " * 5,
-            "not English",
+            "not analysed: language German, neither English nor Japanese",
         ),
         ("OpenAI sued.", "too short"),
         (
             "La société a été poursuivie pour avoir utilisé des livres protégés pour entraîner "
             "son modèle, a déclaré un porte-parole à Paris lundi. " * 5,
-            "not English",
+            "language French",
         ),
         (
             "La empresa fue demandada por usar libros protegidos para entrenar su modelo, "
             "dijo un portavoz en Madrid el lunes. " * 5,
-            "not English",
+            "language Spanish",
         ),
     ],
 )
@@ -176,7 +176,7 @@ def test_output_contract(setup: tuple[Analyzer, InMemoryMemory]) -> None:
     d = verdict_to_dict(analyzer.analyze(FOLLOW_UP, memory))
     assert set(d) == {
         "id", "relevant", "relevance", "category", "story", "story_title", "duplicate_of",
-        "novel", "claims", "summary",
+        "novel", "claims", "summary", "language",
     }  # fmt: skip
     assert all(set(c) == {"text", "novel", "seen_in"} for c in d["claims"])  # type: ignore[attr-defined]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.evaluation.measures import StreamScore, score_stream
-from bot.evaluation.streams import english_streams, is_english
+from bot.evaluation.streams import eval_streams, is_analysed, is_english
 from tests.conftest import REPO, SHARED, shared_dir
 
 
@@ -72,9 +72,11 @@ def test_scores_of_two_streams_add_up() -> None:
     assert both["new_story_flagged_novel"] == "2/4"
 
 
-def test_only_english_streams_are_folds() -> None:
+def test_english_and_japanese_streams_are_folds() -> None:
     assert is_english(Path("stream2.jsonl")) and is_english(Path("articles.jsonl"))
     assert not is_english(Path("stream-ja.jsonl"))
+    assert is_analysed(Path("stream-ja.jsonl")) and is_analysed(Path("stream2.jsonl"))
+    assert not is_analysed(Path("stream-fr.jsonl"))
 
 
 def _bot(*args: str) -> subprocess.CompletedProcess[str]:
@@ -91,7 +93,7 @@ def test_eval_prints_exactly_the_scorers_figures(tmp_path: Path) -> None:
     payload = json.loads(res.stdout)
     assert Path(payload["seeds"]).resolve() == (SHARED / "seeds").resolve()  # the raw seeds
     ours = payload["figures"]
-    streams = english_streams(folder)
+    streams = eval_streams(folder)
     assert set(ours) == {s.name for s in streams} | {"total"}
     # beside the scorer's figures: claims that would not read in an alert (target 0)
     quality = payload["readability"]

@@ -68,7 +68,8 @@ def _labelled(stream: str, cases: list[tuple[str, str]], relevant: bool) -> list
 
 
 def write_streams(tmp_path: Path) -> Path:
-    """Three small labelled streams of our own, and a Japanese one that must be left out."""
+    """Three small labelled streams of our own, and a French one that must be left out (the
+    analysis reads English and Japanese only)."""
     folder = tmp_path / "eval"
     folder.mkdir()
     for n, name in enumerate(("alpha", "beta", "gamma")):
@@ -78,7 +79,7 @@ def write_streams(tmp_path: Path) -> Path:
         (folder / f"{name}.jsonl").write_text(
             "".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8"
         )
-    (folder / "delta-ja.jsonl").write_text("{broken", encoding="utf-8")
+    (folder / "delta-fr.jsonl").write_text("{broken", encoding="utf-8")
     return folder
 
 

@@ -113,7 +113,12 @@ def alert_embed(view: AlertView, ref: str) -> discord.Embed:
     if view.note:
         parts.append("_" + safe(view.note, 400) + "_")
     embed.description = fit_lines(parts, DESCRIPTION_MAX, separator="\n\n")
-    meta = [("Date", view.date), ("Category", safe(view.category, 100))]
+    meta = [
+        ("Date", view.date),
+        ("Category", safe(view.category, 100)),
+        ("Language", safe(view.language, 50)),
+        ("Parties", safe(", ".join(view.parties), 300)),
+    ]
     for name, value in meta:
         if value:
             embed.add_field(name=name, value=value, inline=True)
@@ -152,6 +157,8 @@ def claim_lines(view: AlertView) -> list[str]:
         line = "• " + safe(claim.text, FIELD_VALUE_MAX)
         if claim.quote:
             line += "\n> “" + safe(claim.quote, FIELD_VALUE_MAX) + "”"
+        if claim.note:
+            line += "\n(" + safe(claim.note, 200) + ")"
         lines.append(line)
     if view.more_line:
         lines.append(safe(view.more_line, 300))

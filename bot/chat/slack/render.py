@@ -348,6 +348,8 @@ def _claim_line(claim: ClaimLine) -> str:
     line = "• " + escape_mrkdwn(claim.text)
     if claim.quote:
         line += f"\n      _“{escape_mrkdwn(claim.quote)}”_"
+    if claim.note:
+        line += f"\n      ({escape_mrkdwn(claim.note)})"
     return line
 
 
