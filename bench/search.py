@@ -453,6 +453,23 @@ def full_ranking(db: sqlite3.Connection, query: str, n: int = 5) -> list[str]:
     return [r[0] for r in db.execute(sql, [fts_words(query), n])]
 
 
+def search_before(db: sqlite3.Connection, query: str) -> list[Any]:
+    """`/news search` page 1 as the store answered it before candidates were bounded: every
+    match ranked by FTS5's bm25 (the same SQL), on the same store."""
+    from bot.store.search import fts_words
+
+    sql = """
+        SELECT a.id, a.kind, a.title, a.url, a.source, a.published,
+               snippet(articles_fts, 1, '**', '**', '…', 16) AS snippet,
+               bm25(articles_fts, 10.0, 1.0) AS rank
+        FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+        WHERE articles_fts MATCH ?
+        ORDER BY rank
+        LIMIT 6 OFFSET 0
+    """
+    return db.execute(sql, [fts_words(query)]).fetchall()
+
+
 def article_key(i: int) -> str:
     return hashlib.sha256(f"bench-{i}".encode()).hexdigest()[:16]
 
@@ -491,6 +508,12 @@ def main() -> None:
     parser.add_argument(
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "newsbot-bench-search"
     )
+    parser.add_argument(
+        "--before",
+        type=int,
+        default=20,
+        help="queries per class also timed with the ranking of every match (0: none)",
+    )
     parser.add_argument("--skip-tantivy", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args()
@@ -528,6 +551,16 @@ def main() -> None:
         "store_mb": round(path.stat().st_size / 1e6, 1),
         "build_s": round(built, 1) if built is not None else None,
     }
+    if args.before:
+        before = {
+            cls: timed(lambda q: search_before(store.db.conn, q), queries[cls][: args.before])
+            for cls in CLASSES
+        }
+        result["before"] = {
+            "what": f"every match ranked by bm25, first {args.before} queries of each class",
+            "p95_ms": {cls: before[cls]["p95_ms"] for cls in CLASSES},
+            "classes": before,
+        }
     if not args.skip_quality:
         result["quality"] = quality(store, corpus, queries)
     engine = None if args.skip_tantivy else tantivy_engine(args.cache, corpus)

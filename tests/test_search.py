@@ -184,3 +184,7 @@ def test_candidate_sources_can_be_added(filed: Store, monkeypatch: pytest.Monkey
 
 def test_varints_read_as_sqlite_writes_them() -> None:
     assert search_module._varints(bytes([0x05, 0x81, 0x00, 0xFF, 0x7F])) == [5, 128, 16383]
+
+
+def test_sqlite_utils_and_datasette_find_the_articles_index(filed: Store) -> None:
+    assert filed.db["articles"].detect_fts() == "articles_fts"  # type: ignore[union-attr]

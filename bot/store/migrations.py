@@ -231,9 +231,14 @@ def build_migrations() -> Migrations:
         for trigger in ("articles_ai", "articles_ad", "articles_au"):
             db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         db.execute("DROP TABLE IF EXISTS articles_fts")
-        for table, columns in (("articles_fts", "title, body"), ("articles_title_fts", "title")):
+        # content="articles" in double quotes is how sqlite-utils and Datasette find a
+        # table's FTS index; the title index is written so that they do not pick it.
+        for table, columns, content in (
+            ("articles_fts", "title, body", '"articles"'),
+            ("articles_title_fts", "title", "'articles'"),
+        ):
             db.execute(
-                f"CREATE VIRTUAL TABLE {table} USING fts5({columns}, content='articles',"
+                f"CREATE VIRTUAL TABLE {table} USING fts5({columns}, content={content},"
                 " content_rowid='rowid', tokenize='porter')"
             )
         # Title matches weigh ten times body matches wherever the index's own rank is used.
