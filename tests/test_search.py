@@ -188,3 +188,11 @@ def test_varints_read_as_sqlite_writes_them() -> None:
 
 def test_sqlite_utils_and_datasette_find_the_articles_index(filed: Store) -> None:
     assert filed.db["articles"].detect_fts() == "articles_fts"  # type: ignore[union-attr]
+
+
+def test_a_short_word_counts_only_itself(filed: Store) -> None:
+    filed.save_article(_article("aid", "Weather", "AI rules: aid, air, aim, aid and ai."))
+    filed.save_article(_article("ai", "Weather", "AI rules: AI AI and more AI."))
+    hits = filed.search("ai")
+    assert [h.article_id for h in hits] == ["ai", "aid"]
+    assert "**aid**" not in hits[1].snippet and "**AI**" in hits[1].snippet

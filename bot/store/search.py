@@ -195,7 +195,7 @@ def snippet(text: str, words: Sequence[str], size: int = 16) -> str:
     out, at = [], begin
     for token in tokens:
         word = token.group()
-        marked = any(word.lower().startswith(stem) for stem in stems)
+        marked = any(_is_form(word.lower(), stem) for stem in stems)
         out.append(text[at : token.start()] + (f"**{word}**" if marked else word))
         at = token.end()
     rest = text[at:]
@@ -205,8 +205,18 @@ def snippet(text: str, words: Sequence[str], size: int = 16) -> str:
     return ("…" if begin > 0 else "") + "".join(out).strip() + ("…" if more else "")
 
 
+def _is_form(token: str, stem: str) -> bool:
+    """Whether a lowercased token is a form of the stem (short stems: itself or plural)."""
+    return token in (stem, stem + "s") if len(stem) <= 3 else token.startswith(stem)
+
+
 def _word_start(lowered: str, stem: str) -> int:
     """Where `stem` first starts a word of a lowercased text, or -1."""
+    if len(stem) <= 3:
+        for token in _TOKEN.finditer(lowered):
+            if _is_form(token.group(), stem):
+                return token.start()
+        return -1
     if lowered.startswith(stem):
         return 0
     found = [i + 1 for i in (lowered.find(" " + stem), lowered.find("\n" + stem)) if i >= 0]
@@ -278,6 +288,14 @@ def _counter(word: str) -> Callable[[str], int]:
     """How often a word, in any of its forms, starts a word of a lowercased text (counted
     with str.count, which is a hundred times faster than a regular expression here)."""
     stem = _stem(word)
+    if len(stem) <= 3:  # "ai" must not count "aid" and "air": whole words only
+        forms = [f"{a}{stem}{z}" for a in (" ", "\n") for z in (" ", ".", ",", "s ", "'")]
+        starts = tuple(stem + z for z in (" ", ".", ",", "s ", "'"))
+
+        def count(text: str) -> int:
+            return sum(text.count(f) for f in forms) + text.startswith(starts) + (text == stem)
+
+        return count
     spaced, lined = " " + stem, "\n" + stem
 
     def count(text: str) -> int:
