@@ -291,17 +291,11 @@ def _counter(word: str) -> Callable[[str], int]:
     if len(stem) <= 3:  # "ai" must not count "aid" and "air": whole words only
         forms = [f"{a}{stem}{z}" for a in (" ", "\n") for z in (" ", ".", ",", "s ", "'")]
         starts = tuple(stem + z for z in (" ", ".", ",", "s ", "'"))
-
-        def count(text: str) -> int:
-            return sum(text.count(f) for f in forms) + text.startswith(starts) + (text == stem)
-
-        return count
+        return lambda text: (
+            sum(text.count(f) for f in forms) + text.startswith(starts) + (text == stem)
+        )
     spaced, lined = " " + stem, "\n" + stem
-
-    def count(text: str) -> int:
-        return text.count(spaced) + text.count(lined) + text.startswith(stem)
-
-    return count
+    return lambda text: text.count(spaced) + text.count(lined) + text.startswith(stem)
 
 
 def query_words(query: str) -> list[str]:
