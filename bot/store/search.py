@@ -9,7 +9,9 @@ A query is answered in two stages, so its cost does not grow with the number of 
 2. Ranking: bm25 over the candidates only, with the title weighing ten times the body as the
    index's own ranking does; articles matching in the title come first. The words' document
    counts are read from the index's postings (exact when few articles hold a word, else
-   estimated from how far back its newest postings reach), lengths from the index's docsize.
+   estimated from how far back its newest postings reach), lengths from the index's docsize,
+   and a word's occurrences in a candidate counted on its text with a light stem (which
+   articles match is FTS5's decision). The snippet is cut from the same text.
 
 Ranking every match with FTS5's bm25 costs about 2 µs a match and reads every posting of
 every word; with more matches than the candidate counts, the answer is the best of the
