@@ -46,11 +46,31 @@ def make_room(store: Store) -> None:
 
 
 def corrupt_the_middle(path: Path, pages: int = 8) -> None:
-    """Overwrite `pages` pages of 4 KiB in the middle of the file with junk."""
+    """Overwrite `pages` pages (of the database's page size) in the middle of the file."""
     with path.open("r+b") as f:
+        f.seek(16)
+        page = int.from_bytes(f.read(2), "big")
+        page = 65536 if page == 1 else page
         size = f.seek(0, 2)
-        f.seek((size // 2) // 4096 * 4096)
-        f.write(b"\xa5" * 4096 * pages)
+        f.seek((size // 2) // page * page)
+        f.write(b"\xa5" * page * pages)
+
+
+def corrupt_the_articles(path: Path) -> None:
+    """Overwrite the root pages of the articles table and of every index on it, so any
+    read of the articles fails, wherever the file's other pages happen to lie."""
+    with closing(sqlite3.connect(path)) as conn:
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        roots = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'articles' AND rootpage > 0"
+            )
+        ]
+    with path.open("r+b") as f:
+        for root in roots:
+            f.seek((root - 1) * page)
+            f.write(b"\xa5" * page)
 
 
 def test_faults_are_named_from_real_sqlite_errors(tmp_path: Path) -> None:
@@ -209,7 +229,7 @@ def test_run_once_on_a_corrupt_database_exits_1_with_one_line(
             f'[[feeds]]\nurl = "{url}"\n'
         )
         assert main(["--config", str(config), "run", "--once"]) == 0
-        corrupt_the_middle(database)
+        corrupt_the_middle(database, pages=database.stat().st_size // 16384 // 2)  # to the end
         capsys.readouterr()
         server.serve("/feed.xml", rss(("Item new", "https://news.example/new", "x"), *items))
         code = main(["--config", str(config), "run", "--once"])
@@ -237,7 +257,7 @@ async def test_healthz_and_metrics_agree_on_a_corrupt_copy(tmp_path: Path) -> No
                 for n in range(600)
             ]
         )
-    corrupt_the_middle(database)
+    corrupt_the_articles(database)
     config = Config(metrics=MetricsConfig(enabled=True, host="127.0.0.1", port=0))
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, database=database))
     lock = InstanceLock.acquire(database)

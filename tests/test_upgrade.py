@@ -129,7 +129,7 @@ def test_every_row_is_still_there_after_the_upgrade(tmp_path: Path) -> None:
 
 
 def test_every_old_feed_is_still_polled_after_the_upgrade(upgraded: Store) -> None:
-    """The paused column (m040) starts unpaused: an upgrade stops no feed."""
+    """The paused column (m042) starts unpaused: an upgrade stops no feed."""
     feeds = upgraded.feeds()
     assert {f.url for f in feeds} == {r["url"] for r in old_rows("feeds")}
     assert feeds and not any(f.paused for f in feeds)

@@ -284,4 +284,62 @@ def build_migrations() -> Migrations:
             "title, body, names, article_id UNINDEXED, tokenize = 'unicode61')"
         )
 
+    # ------------------------------------------------------- search (bot/store/search.py)
+
+    # ------------------------------------------------------------ search (bot/store/search.py)
+
+    @migrations()
+    def m044_search_indexes(db: Database) -> None:
+        """Article search reads two external-content FTS5 indexes over the articles table
+        (no copy of the text): title and body, and titles alone, so that title matches are
+        found without walking every body posting. The triggers re-index a row only when its
+        title or body changes (an UPDATE of the status or a cleared body costs what it must);
+        they run inside the writing transaction, so the index never disagrees with the
+        table, even after a crash. `rebuild` fills both from the table."""
+        for trigger in ("articles_ai", "articles_ad", "articles_au"):
+            db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        db.execute("DROP TABLE IF EXISTS articles_fts")
+        # content="articles" in double quotes is how sqlite-utils and Datasette find a
+        # table's FTS index; the title index is written so that they do not pick it.
+        for table, columns, content in (
+            ("articles_fts", "title, body", '"articles"'),
+            ("articles_title_fts", "title", "'articles'"),
+        ):
+            db.execute(
+                f"CREATE VIRTUAL TABLE {table} USING fts5({columns}, content={content},"
+                " content_rowid='rowid', tokenize='porter')"
+            )
+        # Title matches weigh ten times body matches wherever the index's own rank is used.
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
+        for trigger in _SEARCH_TRIGGERS.split("END;")[:-1]:
+            db.execute(trigger + "END;")  # one by one: executescript would commit
+        db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
+        db.execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES('rebuild')")
+
     return migrations
+
+
+_SEARCH_TRIGGERS = """
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+  INSERT INTO articles_title_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, old.body);
+  INSERT INTO articles_title_fts (articles_title_fts, rowid, title)
+    VALUES ('delete', old.rowid, old.title);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles
+WHEN old.title IS NOT new.title OR old.body IS NOT new.body BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, old.body);
+  INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER articles_title_au AFTER UPDATE OF title ON articles
+WHEN old.title IS NOT new.title BEGIN
+  INSERT INTO articles_title_fts (articles_title_fts, rowid, title)
+    VALUES ('delete', old.rowid, old.title);
+  INSERT INTO articles_title_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+"""

@@ -10,6 +10,7 @@ writes them, and `with_japanese_hits` merges this index's hits into an article s
 
 from __future__ import annotations
 
+import heapq
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -107,5 +108,7 @@ def with_japanese_hits(
     if not japanese:
         return hits
     seen = {h.article_id for h in hits}
-    merged = hits + [h for h in japanese if h.article_id not in seen]
-    return sorted(merged, key=lambda h: h.rank)[:limit]
+    others = [h for h in japanese if h.article_id not in seen]
+    # Each list keeps its own order (the article search puts title matches first);
+    # the Japanese hits go in among them by rank.
+    return list(heapq.merge(hits, others, key=lambda h: h.rank))[:limit]
