@@ -30,7 +30,7 @@ from bot.analysis.relevance_model import RelevanceModel, load_model
 from bot.analysis.stories import CASE_NAME_CHARS, StorySettings, article_parties, story_title
 from bot.analysis.story_search import find_story
 from bot.analysis.summary import summarize
-from bot.analysis.tokens import clean, index_terms, numbers
+from bot.analysis.tokens import clean, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
 
 LEAD_CHARS = 400  # compared for story similarity
@@ -60,6 +60,16 @@ class SeedDocument:
 class Analysis:
     verdict: Verdict
     record: MemoryRecord
+
+
+def background_sentences(text: str, claims: Sequence[ExtractedClaim]) -> list[ExtractedClaim]:
+    """The article's other statements, remembered beside its claims but never shown: a later
+    article that repeats a fact stated here only in passing (no name, a hedge, a quote) then
+    finds it, and calls it known, seen first here."""
+    said = {" ".join(words(c.sentence or c.text)) for c in claims} | {
+        " ".join(words(c.text)) for c in claims
+    }
+    return [c for c in extract_claims(text, loose=True) if " ".join(words(c.text)) not in said]
 
 
 def _lead(text: str) -> str:
@@ -97,6 +107,7 @@ class Analyzer:
             )
         extracted = extract_claims(text, title=title)
         return self._assess(
+            background=background_sentences(text, extracted),
             article_id=article.id,
             title=title,
             lead=_lead(text),
@@ -201,6 +212,7 @@ class Analyzer:
         extracted: list[ExtractedClaim],
         memory: Memory,
         is_seed: bool,
+        background: Sequence[ExtractedClaim] = (),
     ) -> Analysis:
         ns = self.settings.novelty
         if len(self._word_grams) > self.WORD_CACHE_LIMIT:
@@ -310,8 +322,10 @@ class Analyzer:
             story=story.story_id,
             entities=parties,
             terms=head_terms,
-            claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
-            claim_terms=tuple(terms_of),
+            claims=tuple(
+                StoredClaim(c.text, c.entities, c.numbers) for c in (*extracted, *background)
+            ),
+            claim_terms=(*terms_of, *(claim_query(c.text, c.entities).terms for c in background)),
             story_title=title_of_story,
         )
         return Analysis(verdict, record)
