@@ -34,6 +34,7 @@ from bot.analysis.claim_quality import (
 )
 from bot.analysis.entities import entities
 from bot.analysis.tokens import clean, numbers, words
+from bot.analysis.wordlists import role_nouns
 
 MIN_WORDS = 6
 MIN_CUT_WORDS = 8  # what is left of a sentence the text stops in, to be worth a claim
@@ -331,7 +332,7 @@ def extract_claims(
             if key in seen:
                 continue
             ents, nums = entities(part), numbers(part)
-            if not loose and not (ents or nums):
+            if not loose and not (ents or nums or names_by_role(part)):
                 continue
             seen.add(key)
             out.append(
@@ -344,6 +345,24 @@ def extract_claims(
                 )
             )
     return out
+
+
+# the subject: an opening adverbial ("Earlier this week, "), a determiner and its next words
+_ROLE_SUBJECT = re.compile(
+    r"^(?:[A-Z][a-z]+(?: [a-z]+){0,2}, )?(?:the|this|these|its|their)(?P<np>(?:\s+[a-z-]+){1,5})",
+    re.IGNORECASE,
+)
+
+
+def names_by_role(claim: str) -> bool:
+    """Whether the claim's subject names a party or thing of the matter by its role ("The
+    court ordered ...", "Earlier this week, the court released ...", "The financial terms of
+    the agreement were not disclosed"): a fact worth a claim without a name or number."""
+    m = _ROLE_SUBJECT.match(claim.strip())
+    if m is None:
+        return False
+    roles = role_nouns()
+    return any(w in roles for w in m.group("np").lower().split())
 
 
 # "X, which/who <clause>, <rest>": a non-restrictive relative clause states its own fact
