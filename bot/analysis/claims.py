@@ -59,6 +59,7 @@ _OPINION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r'"[^"]{0,400}"')
+_ROMAN_ONE = re.compile(r"(?<=\w )([A-Z]\w*) I\b")  # "Munich Regional Court I", "World War I"
 # "JAKARTA - ", "NEW YORK (AP) - ", "CALIFORNIA, UNITED STATES - ": where a story was filed
 DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
 _DATELINE = DATELINE
@@ -215,7 +216,8 @@ def _reads_as_claim(s: str) -> bool:
         return False
     if s.endswith("?") or _BOILERPLATE.search(s):
         return False
-    if _OPINION.search(_QUOTED.sub(" ", s)):
+    # "Court I", "World War I" are names, not the writer speaking
+    if _OPINION.search(_ROMAN_ONE.sub(r"\1", _QUOTED.sub(" ", s))):
         return False
     hedges = len(_HEDGES.findall(s))
     return not (hedges >= 2 or (hedges == 1 and n_words < 14))

@@ -37,6 +37,8 @@ def test_claims_drop_questions_boilerplate_and_keep_facts() -> None:
         ("I think this could perhaps be a turning point, maybe.", False),
         ("It is a big day.", False),
         ("What are your thoughts on this decision by the court today.", False),
+        ("The Munich Regional Court I held that ChatGPT infringed GEMA's copyright.", True),
+        ("Yesterday I said the court got it wrong on this one, said Acme's lawyer.", False),
     ],
 )
 def test_check_worthy(sentence: str, worthy: bool) -> None:
