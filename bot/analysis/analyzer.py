@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.analysis.article_names import head_entities_of, key_entities
-from bot.analysis.claims import ExtractedClaim, extract_claims
+from bot.analysis.claims import (
+    ExtractedClaim,
+    Sentence,
+    extract_claims,
+    split_sentences,
+    without_headline,
+)
 from bot.analysis.entities import entities
 from bot.analysis.language import text_problem
 from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim
@@ -62,14 +68,20 @@ class Analysis:
     record: MemoryRecord
 
 
-def background_sentences(text: str, claims: Sequence[ExtractedClaim]) -> list[ExtractedClaim]:
+def background_sentences(
+    sentences: Sequence[Sentence], claims: Sequence[ExtractedClaim]
+) -> list[ExtractedClaim]:
     """The article's other statements, remembered beside its claims but never shown: a later
     article that repeats a fact stated here only in passing (no name, a hedge, a quote) then
     finds it, and calls it known, seen first here."""
     said = {" ".join(words(c.sentence or c.text)) for c in claims} | {
         " ".join(words(c.text)) for c in claims
     }
-    return [c for c in extract_claims(text, loose=True) if " ".join(words(c.text)) not in said]
+    return [
+        c
+        for c in extract_claims("", loose=True, sentences=sentences)
+        if " ".join(words(c.text)) not in said
+    ]
 
 
 def _lead(text: str) -> str:
@@ -105,9 +117,10 @@ class Analyzer:
             return self._irrelevant(
                 article, title, rel.reason, rel.signals, rel.score, rel.category
             )
-        extracted = extract_claims(text, title=title)
+        sentences = split_sentences(without_headline(text, title) if title else text)
+        extracted = extract_claims(text, title=title, sentences=sentences)
         return self._assess(
-            background=background_sentences(text, extracted),
+            background=background_sentences(sentences, extracted),
             article_id=article.id,
             title=title,
             lead=_lead(text),

@@ -19,6 +19,7 @@ back at an unseen sentence ("However, ...") is dropped from its start.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import syntok.segmenter as segmenter
@@ -306,17 +307,24 @@ def without_headline(text: str, title: str) -> str:
 
 
 def extract_claims(
-    text: str, *, loose: bool = False, title: str | None = None
+    text: str,
+    *,
+    loose: bool = False,
+    title: str | None = None,
+    sentences: Sequence[Sentence] | None = None,
 ) -> list[ExtractedClaim]:
     """The check-worthy claims of an article body (or every substantive sentence if `loose`).
     A claim must read on its own (`reads_alone`, with `title` the article's headline), and a
-    sentence the text stops in the middle of is no claim; `loose` keeps both."""
+    sentence the text stops in the middle of is no claim; `loose` keeps both. `sentences`:
+    the body's sentences when the caller has split them already (`split_sentences`)."""
     reads = is_substantive if loose else _reads_as_claim
     out: list[ExtractedClaim] = []
     seen: set[str] = set()
-    if title and not loose:
-        text = without_headline(text, title)
-    for sent in split_sentences(text):
+    if sentences is None:
+        if title and not loose:
+            text = without_headline(text, title)
+        sentences = split_sentences(text)
+    for sent in sentences:
         if not reads(sent.text.strip()):
             continue
         body = sent.text
