@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.analysis.article_names import head_entities_of, key_entities
-from bot.analysis.claims import ExtractedClaim, extract_claims
+from bot.analysis.claims import (
+    ExtractedClaim,
+    Sentence,
+    extract_claims,
+    split_sentences,
+    without_headline,
+)
 from bot.analysis.entities import entities
 from bot.analysis.japanese import english_terms, spaced
 from bot.analysis.japanese_claims import (
@@ -37,7 +43,7 @@ from bot.analysis.relevance_model import RelevanceModel, load_model
 from bot.analysis.stories import CASE_NAME_CHARS, StorySettings, article_parties, story_title
 from bot.analysis.story_search import find_story
 from bot.analysis.summary import summarize
-from bot.analysis.tokens import clean, index_terms, numbers
+from bot.analysis.tokens import clean, index_terms, numbers, words
 from bot.models import Article, Claim, Verdict
 
 LEAD_CHARS = 400  # compared for story similarity
@@ -67,6 +73,22 @@ class SeedDocument:
 class Analysis:
     verdict: Verdict
     record: MemoryRecord
+
+
+def background_sentences(
+    sentences: Sequence[Sentence], claims: Sequence[ExtractedClaim]
+) -> list[ExtractedClaim]:
+    """The article's other statements, remembered beside its claims but never shown: a later
+    article that repeats a fact stated here only in passing (no name, a hedge, a quote) then
+    finds it, and calls it known, seen first here."""
+    said = {" ".join(words(c.sentence or c.text)) for c in claims} | {
+        " ".join(words(c.text)) for c in claims
+    }
+    return [
+        c
+        for c in extract_claims("", loose=True, sentences=sentences)
+        if " ".join(words(c.text)) not in said
+    ]
 
 
 def _lead(text: str) -> str:
@@ -107,8 +129,10 @@ class Analyzer:
             return self._irrelevant(
                 article, title, rel.reason, rel.signals, rel.score, rel.category
             )
-        extracted = extract_claims(text, title=title)
+        sentences = split_sentences(without_headline(text, title) if title else text)
+        extracted = extract_claims(text, title=title, sentences=sentences)
         return self._assess(
+            background=background_sentences(sentences, extracted),
             article_id=article.id,
             title=title,
             lead=_lead(text),
@@ -245,6 +269,7 @@ class Analyzer:
         memory: Memory,
         is_seed: bool,
         japanese: list[JapaneseClaim] | None = None,
+        background: Sequence[ExtractedClaim] = (),
     ) -> Analysis:
         ns = self.settings.novelty
         if len(self._word_grams) > self.WORD_CACHE_LIMIT:
@@ -372,8 +397,10 @@ class Analyzer:
             story=story.story_id,
             entities=parties,
             terms=head_terms,
-            claims=tuple(StoredClaim(c.text, c.entities, c.numbers) for c in extracted),
-            claim_terms=tuple(terms_of),
+            claims=tuple(
+                StoredClaim(c.text, c.entities, c.numbers) for c in (*extracted, *background)
+            ),
+            claim_terms=(*terms_of, *(claim_query(c.text, c.entities).terms for c in background)),
             story_title=title_of_story,
         )
         return Analysis(verdict, record)

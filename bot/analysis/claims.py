@@ -19,6 +19,7 @@ back at an unseen sentence ("However, ...") is dropped from its start.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import syntok.segmenter as segmenter
@@ -34,6 +35,7 @@ from bot.analysis.claim_quality import (
 )
 from bot.analysis.entities import entities
 from bot.analysis.tokens import clean, numbers, words
+from bot.analysis.wordlists import role_nouns
 
 MIN_WORDS = 6
 MIN_CUT_WORDS = 8  # what is left of a sentence the text stops in, to be worth a claim
@@ -58,6 +60,7 @@ _OPINION = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r'"[^"]{0,400}"')
+_ROMAN_ONE = re.compile(r"(?<=\w )([A-Z]\w*) I\b")  # "Munich Regional Court I", "World War I"
 # "JAKARTA - ", "NEW YORK (AP) - ", "CALIFORNIA, UNITED STATES - ": where a story was filed
 DATELINE = re.compile(r"^\s*[A-Z][A-Z .,'-]{2,40}(?:\([A-Za-z .]+\))?\s+[-–—]+\s+")
 _DATELINE = DATELINE
@@ -214,7 +217,8 @@ def _reads_as_claim(s: str) -> bool:
         return False
     if s.endswith("?") or _BOILERPLATE.search(s):
         return False
-    if _OPINION.search(_QUOTED.sub(" ", s)):
+    # "Court I", "World War I" are names, not the writer speaking
+    if _OPINION.search(_ROMAN_ONE.sub(r"\1", _QUOTED.sub(" ", s))):
         return False
     hedges = len(_HEDGES.findall(s))
     return not (hedges >= 2 or (hedges == 1 and n_words < 14))
@@ -303,17 +307,24 @@ def without_headline(text: str, title: str) -> str:
 
 
 def extract_claims(
-    text: str, *, loose: bool = False, title: str | None = None
+    text: str,
+    *,
+    loose: bool = False,
+    title: str | None = None,
+    sentences: Sequence[Sentence] | None = None,
 ) -> list[ExtractedClaim]:
     """The check-worthy claims of an article body (or every substantive sentence if `loose`).
     A claim must read on its own (`reads_alone`, with `title` the article's headline), and a
-    sentence the text stops in the middle of is no claim; `loose` keeps both."""
+    sentence the text stops in the middle of is no claim; `loose` keeps both. `sentences`:
+    the body's sentences when the caller has split them already (`split_sentences`)."""
     reads = is_substantive if loose else _reads_as_claim
     out: list[ExtractedClaim] = []
     seen: set[str] = set()
-    if title and not loose:
-        text = without_headline(text, title)
-    for sent in split_sentences(text):
+    if sentences is None:
+        if title and not loose:
+            text = without_headline(text, title)
+        sentences = split_sentences(text)
+    for sent in sentences:
         if not reads(sent.text.strip()):
             continue
         body = sent.text
@@ -331,7 +342,7 @@ def extract_claims(
             if key in seen:
                 continue
             ents, nums = entities(part), numbers(part)
-            if not loose and not (ents or nums):
+            if not loose and not (ents or nums or names_by_role(part)):
                 continue
             seen.add(key)
             out.append(
@@ -344,6 +355,24 @@ def extract_claims(
                 )
             )
     return out
+
+
+# the subject: an opening adverbial ("Earlier this week, "), a determiner and its next words
+_ROLE_SUBJECT = re.compile(
+    r"^(?:[A-Z][a-z]+(?: [a-z]+){0,2}, )?(?:the|this|these|its|their)(?P<np>(?:\s+[a-z-]+){1,5})",
+    re.IGNORECASE,
+)
+
+
+def names_by_role(claim: str) -> bool:
+    """Whether the claim's subject names a party or thing of the matter by its role ("The
+    court ordered ...", "Earlier this week, the court released ...", "The financial terms of
+    the agreement were not disclosed"): a fact worth a claim without a name or number."""
+    m = _ROLE_SUBJECT.match(claim.strip())
+    if m is None:
+        return False
+    roles = role_nouns()
+    return any(w in roles for w in m.group("np").lower().split())
 
 
 # "X, which/who <clause>, <rest>": a non-restrictive relative clause states its own fact

@@ -34,7 +34,7 @@ STEM = 5  # characters kept of each word when counting new words ("ruling", "rul
 
 @dataclass(frozen=True)
 class NoveltySettings:
-    candidates: int = 10  # top-k asked of the memory per claim
+    candidates: int = 20  # top-k asked of the memory per claim
     compare_top: int = 3  # closest known claims whose words count as "already used"
     known_at: float = 0.5  # adjusted similarity at which a claim is known outright
     known_if_nothing_new_at: float = 0.33  # lower bar for a claim with no new name or number

@@ -32,3 +32,8 @@ def generic_name_words() -> frozenset[str]:
 def not_entity_words() -> frozenset[str]:
     """Capitalised words that start sentences or name generic things, not entities."""
     return word_list("not_entity")
+
+
+def role_nouns() -> frozenset[str]:
+    """Nouns that name a party or thing of the matter by its role: "court", "deal"."""
+    return word_list("role_nouns")

@@ -37,6 +37,8 @@ def test_claims_drop_questions_boilerplate_and_keep_facts() -> None:
         ("I think this could perhaps be a turning point, maybe.", False),
         ("It is a big day.", False),
         ("What are your thoughts on this decision by the court today.", False),
+        ("The Munich Regional Court I held that ChatGPT infringed GEMA's copyright.", True),
+        ("Yesterday I said the court got it wrong on this one, said Acme's lawyer.", False),
     ],
 )
 def test_check_worthy(sentence: str, worthy: bool) -> None:
@@ -90,3 +92,19 @@ def test_claims_keep_their_sentence_as_quote() -> None:
     )
     assert len(claims) == 2
     assert all(c.sentence.startswith("Acme AI, which") for c in claims)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim"),
+    [
+        ("The court released the transcript of the hearing last week.", True),
+        ("Earlier this week, the court released the transcript of the hearing.", True),
+        ("The financial terms of the agreement were not disclosed to reporters.", True),
+        ("He had initially declined to approve it because questions were open.", False),
+        ("The weather stayed warm and dry for most of the long afternoon.", False),
+    ],
+)
+def test_a_subject_named_by_its_role_makes_a_claim_without_a_name(
+    sentence: str, claim: bool
+) -> None:
+    assert bool(extract_claims(sentence)) is claim

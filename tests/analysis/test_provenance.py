@@ -132,3 +132,28 @@ def test_earlier_coverage_lists_only_the_same_story() -> None:
     assert "t-yomiuri" not in v.earlier
     assert first.story_title == "Yomiuri Shimbun v. Perplexity"
     assert v.story_title == "Nikkei and Asahi Shimbun v. Perplexity"
+
+
+def test_a_fact_an_earlier_article_stated_in_passing_is_known_from_it() -> None:
+    """The earlier sentence is hedged, so it is no claim of its own, but it is remembered."""
+    analyzer, memory = Analyzer(), InMemoryMemory()
+    first = _article(
+        "t-nyt-passing",
+        NYT_SUIT.title,
+        NYT_SUIT.text + " The complaint says the chatbot could recite recipes from the cooking "
+        "section verbatim and might undercut the paid cooking app.",
+        2,
+    )
+    v1 = _run(analyzer, memory, first)
+    assert not any("recipes" in c.text for c in v1.claims)
+    retold = _article(
+        "t-nyt-3",
+        "Times says Microsoft AI repeats its articles, court filing shows",
+        "The New York Times sued Microsoft in a Manhattan federal court on Monday over AI "
+        "training. The New York Times says Microsoft's chatbot recites recipes from its cooking "
+        "section verbatim, undercutting the paid cooking app.",
+        4,
+    )
+    v = _run(analyzer, memory, retold)
+    repeated = [c for c in v.claims if "recipes" in c.text]
+    assert repeated and not repeated[0].novel and repeated[0].seen_in == "t-nyt-passing"
