@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.chat.answers import Answer, Item, Page, error
 from bot.chat.feed_commands import FeedAdmin, FeedCommands
+from bot.chat.feedback_commands import FeedbackCommands, Learning
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
 from bot.feeds.manage import FeedManager
@@ -25,7 +26,7 @@ PAGE_SIZE = 5
 MAX_RECENT = 20
 
 
-class Commands(FeedCommands):
+class Commands(FeedCommands, FeedbackCommands):
     """Every /news command over one store."""
 
     def __init__(
@@ -40,6 +41,7 @@ class Commands(FeedCommands):
         self._clock = clock
         self._admin = feed_admin or FeedAdmin()
         self._destinations = list(destinations)
+        self.learning = Learning()  # feedback, missed stories, refits (app.py fills it in)
         self.feeds = FeedManager(
             store,
             clock,
@@ -203,6 +205,7 @@ class Commands(FeedCommands):
                     lines.append(f"queued for {where} ({error_text})")
         if row["story_id"]:
             facts.append(("Story", row["story_id"]))
+        lines += self.feedback_lines(row["id"])
         return Answer(
             title=row["title"] or "(untitled)",
             text=reason,
@@ -321,6 +324,7 @@ _STATUS_LABELS = {
     "recorded": "not posted: recorded when its feed was added",
     "seed": "part of the seed corpus",
     "pending": "not analysed yet",
+    "reported": "not posted: reported as missed (an admin can post it with /news missed)",
 }
 
 

@@ -218,4 +218,34 @@ def build_migrations() -> Migrations:
             not_null={"beat_at", "started_at", "state"},
         )
 
+    # ------------------------------------------------------- feedback (bot/store/feedback.py)
+
+    @migrations()
+    def m040_feedback(db: Database) -> None:
+        # Reader feedback on alerts; revoked feedback keeps its row (revoked_at set).
+        db["feedback"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "kind": str,  # not_topic | nothing_new | mute | missed
+                "article_id": str,
+                "story_id": str,
+                "destination": str,
+                "user_id": str,
+                "user_name": str,
+                "created_at": str,
+                "revoked_at": str,
+                "revoked_by": str,
+            },
+            pk="id",
+            not_null={"kind", "article_id", "created_at"},
+        )
+        db["feedback"].create_index(["article_id"])  # type: ignore[union-attr]
+        db["feedback"].create_index(["kind", "destination"])  # type: ignore[union-attr]
+        # Relevance models refitted on this installation's feedback, newest last.
+        db["installation_models"].create(  # type: ignore[union-attr]
+            {"id": int, "fitted_at": str, "model": str, "report": str},
+            pk="id",
+            not_null={"fitted_at", "model"},
+        )
+
     return migrations

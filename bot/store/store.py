@@ -17,6 +17,7 @@ from bot.errors import StoreError
 from bot.store.analysis_index import AnalysisIndexMixin
 from bot.store.articles import ArticlesMixin
 from bot.store.faults import describe
+from bot.store.feedback import FeedbackMixin
 from bot.store.feeds import FeedsMixin
 from bot.store.migrations import build_migrations
 from bot.store.outbox import OutboxMixin
@@ -26,7 +27,15 @@ from bot.store.upgrade import KEEP_UPGRADE_BACKUPS, prepare_upgrade
 from bot.timeutil import utc_now
 
 
-class Store(PollsMixin, FeedsMixin, ArticlesMixin, OutboxMixin, SearchMixin, AnalysisIndexMixin):
+class Store(
+    PollsMixin,
+    FeedsMixin,
+    ArticlesMixin,
+    OutboxMixin,
+    SearchMixin,
+    AnalysisIndexMixin,
+    FeedbackMixin,
+):
     """All reads and writes of the bot's SQLite database."""
 
     @classmethod
