@@ -243,7 +243,9 @@ class FeedbackCommands:
             lines.append("Not posted: no destination takes this story.")
         return Answer(title=f"Missed: {article.title or article.url}", text=" ".join(lines))
 
-    def _add_missed(self, article_id: str, story: str | None, reader: Reader, now: datetime) -> None:
+    def _add_missed(
+        self, article_id: str, story: str | None, reader: Reader, now: datetime
+    ) -> None:
         self._store.add_feedback(
             kind="missed",
             article_id=article_id,

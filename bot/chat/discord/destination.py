@@ -94,7 +94,9 @@ class DiscordDestination:
         async def start() -> str:
             embed = alert_embed(alert_view(alert, message.context), ref)
             buttons = alert_buttons(alert.article_id)
-            sent = str((await self._post(self._channel_id, [embed], message.id, view=buttons))["id"])
+            sent = str(
+                (await self._post(self._channel_id, [embed], message.id, view=buttons))["id"]
+            )
             await self._record(alert, sent)
             return sent
 

@@ -194,6 +194,7 @@ class SlackDestination:
             ref=marker(message.id),
             follow_up=thread_ts is not None,
             context=message.context,
+            buttons=True,
         )
         return await self._post_with_fallback(
             rendered, _metadata(message.id, message.id), thread_ts
