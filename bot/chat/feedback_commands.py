@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from bot.alerts import build_alert, deserves_alert
 from bot.analysis.assess import Assessment
 from bot.analysis.memory import Memory
-from bot.chat.answers import Answer, Item, error
+from bot.chat.answers import Answer, error
 from bot.feedback.missed import MissedPage, article_of_page
 from bot.feedback.retrain import Retrainer
 from bot.feeds.identity import canonical_url
@@ -260,7 +260,8 @@ class FeedbackCommands:
 def _feedback_line(row: FeedbackRow) -> str:
     when = row.created_at[:16].replace("T", " ")
     where = f" in {row.destination}" if row.kind == "mute" and row.destination else ""
-    line = f"feedback #{row.id}: {KIND_LABELS[row.kind]}{where} — {row.user_name or row.user_id}, {when} UTC"
+    who = row.user_name or row.user_id
+    line = f"feedback #{row.id}: {KIND_LABELS[row.kind]}{where} — {who}, {when} UTC"
     if not row.active:
         revoked = (row.revoked_at or "")[:16].replace("T", " ")
         line += f" (revoked by {row.revoked_by} at {revoked} UTC)"

@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 from bot.chat.base import OutgoingMessage
+from bot.chat.commands import Commands
 from bot.chat.slack.client import make_web_client
+from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.destination import SlackDestination
 from bot.chat.slack.render import render_slack
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
-from tests.chat.test_slack_commands import (  # noqa: F401  (fixtures)
-    NOW,
-    Asker,
-    _text,
-    asker,
-    commands,
-    http_app,
-    opml,
-    slack,
-)
+from tests.chat.test_slack_commands import NOW, SECRET, Asker, _seed_store, _text
 from tests.slack_fake import FakeSlack, block_action
 
 ALERT = Alert(
@@ -37,6 +33,33 @@ ALERT = Alert(
     summary="A court let the Getty claim proceed.",
     new_claims=(Claim(text="The court let the claim proceed.", novel=True),),
 )
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(
+        users={"UADMIN": {"is_admin": True}, "UMEMBER": {"is_admin": False, "is_owner": False}}
+    )
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def asker(store: Store, slack: FakeSlack) -> AsyncIterator[Asker]:
+    _seed_store(store)
+    app = SlackCommandApp(
+        Commands(store, lambda: NOW),
+        bot_token="xoxb-test",
+        mode="http",
+        signing_secret=SECRET,
+        http_host="127.0.0.1",
+        http_port=0,
+        api_url=slack.api_url,
+    )
+    await app.start()
+    yield Asker(app, slack)
+    await app.stop()
 
 
 async def posted_alert(slack: FakeSlack) -> dict[str, Any]:
@@ -76,7 +99,7 @@ def test_only_the_bot_token_destination_carries_buttons() -> None:
 
 
 async def test_each_button_is_acknowledged_and_answered_to_the_clicker(
-    http_app: object, asker: Asker, slack: FakeSlack, store: Store
+    asker: Asker, slack: FakeSlack, store: Store
 ) -> None:
     message = await posted_alert(slack)
     thanks = await press(asker, slack, message, "news_fb_not_topic", "UMEMBER")
@@ -104,7 +127,7 @@ async def test_each_button_is_acknowledged_and_answered_to_the_clicker(
 
 
 async def test_missed_forget_and_retrain_on_slack(
-    http_app: object, asker: Asker, slack: FakeSlack, store: Store
+    asker: Asker, slack: FakeSlack, store: Store
 ) -> None:
     missed = await asker.ask("missed <https://news.example/2|gossip>")
     assert "Recorded as a story the bot missed" in _text(missed)

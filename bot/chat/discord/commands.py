@@ -21,11 +21,11 @@ from bot.chat.commands import Commands
 from bot.chat.discord.render import (
     DESCRIPTION_MAX,
     FEEDBACK_PREFIX,
-    feedback_button,
     FIELD_VALUE_MAX,
     FIELDS_MAX,
     NO_MENTIONS,
     TITLE_MAX,
+    feedback_button,
     fit_embed,
     fit_lines,
     link,

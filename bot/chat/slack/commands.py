@@ -26,9 +26,9 @@ from bot.chat.answers import Answer, error
 from bot.chat.commands import MAX_RECENT, Commands
 from bot.chat.feedback_commands import BUTTON_KINDS, Reader
 from bot.chat.slack.answers import SEARCH_ACTION, render_answer
-from bot.chat.slack.render import FEEDBACK_ACTION
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
+from bot.chat.slack.render import FEEDBACK_ACTION
 from bot.errors import ChatError, ConfigError
 
 log = logging.getLogger(__name__)
