@@ -36,6 +36,10 @@ class RefitSettings:
     passes: int = 150  # full passes over the examples at most
     max_seconds: float = 20.0  # the refit stops after this long, keeping the best so far
     max_examples: int = 5000  # the newest examples only, beyond this
+    # what may move: the bias and the dense signals (s:) shift every article's score, so
+    # by default only word weights move (a click teaches words, not the overall calibration)
+    frozen_prefixes: tuple[str, ...] = ("s:",)
+    fit_bias: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,10 +74,21 @@ def refit(
         return RefitResult(prior, 0, 0.0, 0)
     lam = settings.strength
     # the features seen in the examples are the only weights that can move
-    names = sorted({k for e in examples for k in e.features})
+    names = sorted(
+        {k for e in examples for k in e.features if not k.startswith(settings.frozen_prefixes)}
+    )
     index = {k: i for i, k in enumerate(names)}
+    # the frozen part of each example's score is a constant offset
+    fixed_weights = prior.weights
+    offsets = [
+        math.fsum(v * fixed_weights.get(k, 0.0) for k, v in e.features.items() if k not in index)
+        for e in examples
+    ]
     rows = [
-        ([index[k] for k in sorted(e.features)], [e.features[k] for k in sorted(e.features)])
+        (
+            [index[k] for k in sorted(e.features) if k in index],
+            [e.features[k] for k in sorted(e.features) if k in index],
+        )
         for e in examples
     ]
     labels = [1.0 if e.relevant else 0.0 for e in examples]
@@ -97,15 +112,15 @@ def refit(
         yb = b + mom * (b - prev_b)
         grad = [lam * (yi - w0i) for yi, w0i in zip(yw, w0, strict=True)]
         grad_b = lam * (yb - b0)
-        for (cols, vals), y in zip(rows, labels, strict=True):
-            z = yb + math.fsum(yw[c] * v for c, v in zip(cols, vals, strict=True))
+        for (cols, vals), y, off in zip(rows, labels, offsets, strict=True):
+            z = yb + off + math.fsum(yw[c] * v for c, v in zip(cols, vals, strict=True))
             r = (_sigmoid(z) - y) / n
             grad_b += r
             for c, v in zip(cols, vals, strict=True):
                 grad[c] += r * v
         prev_w, prev_b = w, b
         w = [yi - step * g for yi, g in zip(yw, grad, strict=True)]
-        b = yb - step * grad_b
+        b = yb - step * grad_b if settings.fit_bias else b0
         done = t
     weights = dict(prior.weights)
     moved: dict[str, float] = {}
@@ -120,6 +135,7 @@ def refit(
         "refit": {
             "examples": n,
             "strength": lam,
+            "frozen": list(settings.frozen_prefixes) + ([] if settings.fit_bias else ["bias"]),
             "passes": done,
             "weights_moved": len(moved),
         },
