@@ -94,7 +94,7 @@ class FeedbackConfig:
 
     retrain_hours: float = 24.0  # 0: only on /news retrain
     retrain_max_seconds: float = 20.0
-    prior_strength: float = 1.0
+    prior_strength: float = 3.0
 
 
 @dataclass(frozen=True)

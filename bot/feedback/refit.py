@@ -32,14 +32,15 @@ class Labelled:
 
 @dataclass(frozen=True)
 class RefitSettings:
-    strength: float = 1.0  # the spring towards the prior (L2 strength)
+    strength: float = 3.0  # the spring towards the prior (L2 strength)
     passes: int = 150  # full passes over the examples at most
     max_seconds: float = 20.0  # the refit stops after this long, keeping the best so far
     max_examples: int = 5000  # the newest examples only, beyond this
-    # what may move: the bias and the dense signals (s:) shift every article's score, so
-    # by default only word weights move (a click teaches words, not the overall calibration)
-    frozen_prefixes: tuple[str, ...] = ("s:",)
-    fit_bias: bool = False
+    # what may not move: weights of features with these prefixes, and the bias unless
+    # fit_bias. bench/feedback_replay.py found freezing the bias or the signals (s:) made the
+    # refit learn too little from real mistakes; everything moves by default
+    frozen_prefixes: tuple[str, ...] = ()
+    fit_bias: bool = True
 
 
 @dataclass(frozen=True)
