@@ -41,12 +41,13 @@ SHARED = ROOT.parent / "shared"
 WEAK_ARTICLES = 10
 
 
-def _f1(said: list[bool], gold: list[bool]) -> dict[str, float | int]:
+def _f1(said: list[bool], gold: list[bool]) -> dict[str, float | int | None]:
+    """F1 of `said` against `gold`; None when undefined (nothing on topic, nothing said)."""
     tp = sum(s and g for s, g in zip(said, gold, strict=True))
     fp = sum(s and not g for s, g in zip(said, gold, strict=True))
     fn = sum(g and not s for s, g in zip(said, gold, strict=True))
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    return {"f1": round(f1, 3), "fp": fp, "fn": fn}
+    f1 = round(2 * tp / (2 * tp + fp + fn), 3) if tp + fp + fn else None
+    return {"f1": f1, "tp": tp, "fp": fp, "fn": fn}
 
 
 def _decide(model: RelevanceModel, features: dict[str, float] | None) -> bool:
@@ -117,7 +118,7 @@ def main() -> int:
         doc = seed_document(seed)
         seed_texts.append((doc.title, doc.text if doc.text is not None else " ".join(doc.claims)))
     strengths = [float(x) for x in args.strengths.split(",")]
-    summary: dict[str, dict[str, list[float]]] = {}
+    summary: dict[str, dict[str, list[object]]] = {}
     for stream in streams:
         others = [s for s in streams if s.name != stream.name]
         weak = [dataclasses.replace(s, labels=s.labels[:WEAK_ARTICLES]) for s in others]
