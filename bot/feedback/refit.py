@@ -35,7 +35,7 @@ class RefitSettings:
     strength: float = 3.0  # the spring towards the prior (L2 strength)
     passes: int = 150  # full passes over the examples at most
     max_seconds: float = 20.0  # the refit stops after this long, keeping the best so far
-    max_examples: int = 5000  # the newest examples only, beyond this
+    max_examples: int = 1000  # the newest only beyond this (about 20 KB of features each)
     # what may not move: weights of features with these prefixes, and the bias unless
     # fit_bias. bench/feedback_replay.py found freezing the bias or the signals (s:) made the
     # refit learn too little from real mistakes; everything moves by default
