@@ -4,6 +4,7 @@ claim with a short supporting quote from the article (decided here, once, for th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.models import Alert, Article, Claim, Verdict
@@ -15,6 +16,16 @@ QUOTE_CHARS = 220
 
 def deserves_alert(verdict: Verdict) -> bool:
     return verdict.relevant and verdict.novel
+
+
+def unmuted(
+    story: str | None, destinations: Sequence[str], muted_stories: Callable[[str], set[str]]
+) -> list[str]:
+    """The destinations an alert of `story` is queued for: those that have not muted it
+    (`muted_stories(destination)`: bot/store/feedback.py)."""
+    if story is None:
+        return list(destinations)
+    return [d for d in destinations if story not in muted_stories(d)]
 
 
 def build_alert(article: Article, verdict: Verdict) -> Alert:

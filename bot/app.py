@@ -19,10 +19,14 @@ from typing import TYPE_CHECKING, TextIO
 from bot.chat.commands import Commands
 from bot.chat.delivery import Delivery
 from bot.chat.feed_commands import FeedAdmin
+from bot.chat.feedback_commands import Learning
 from bot.chat.platform import Chat, build_chat
 from bot.config import Config, Secrets
 from bot.digests import Digests
 from bot.errors import ConfigError, SeedError
+from bot.feedback.missed import PageFetch
+from bot.feedback.refit import RefitSettings
+from bot.feedback.retrain import Retrainer
 from bot.feeds.fetch import Fetcher, FetchSettings, make_client, user_agent
 from bot.feeds.fulltext import FullText, FullTextSettings
 from bot.feeds.manage import web_check, web_download
@@ -68,6 +72,47 @@ def build_assessor(
     model = relevance_model or load_model()
     assessor: ArticleAssessor = build(config.analysis.relevance_threshold, model)
     return assessor
+
+
+def build_learning(
+    config: Config,
+    store: Store,
+    assessor: ArticleAssessor,
+    fetcher: Fetcher,
+    full_text: FullText,
+) -> Learning:
+    """Feedback's parts: the refit (its models put into `assessor` when it is the real
+    analysis), the page fetch of /news missed, and the judge that analyses a reported page
+    as on topic."""
+    from bot.analysis.analyzer import AnalysisSettings, Analyzer
+    from bot.analysis.assess import AnalysisAssessor
+    from bot.analysis.relevance_model import load_model
+
+    judge: ArticleAssessor = assessor
+    analyzers: list[Analyzer] = []
+    if isinstance(assessor, AnalysisAssessor):
+        model = assessor.analyzer.relevance_model
+        forced = AnalysisAssessor(Analyzer(AnalysisSettings(relevance_threshold=0.0), model))
+        analyzers = [assessor.analyzer, forced.analyzer]
+        judge = forced
+
+    def use(model: RelevanceModel) -> None:
+        for analyzer in analyzers:
+            analyzer.relevance_model = model
+
+    retrainer = Retrainer(
+        store,
+        load_model(),
+        utc_now,
+        settings=RefitSettings(
+            strength=config.feedback.prior_strength,
+            max_seconds=config.feedback.retrain_max_seconds,
+        ),
+        use=use,
+    )
+    retrainer.load_installed()
+    fetch = PageFetch(fetcher, full_text, config.full_text.max_page_bytes)
+    return Learning(retrainer=retrainer, fetch_page=fetch, judge=judge, assessor=assessor)
 
 
 def load_config_seeds(config: Config) -> list[Seed]:
@@ -203,6 +248,9 @@ async def run_bot(
         _attach_routes(book, chat, delivery)
         routed = {r.destination for r in book.all()}
         digests = Digests(store, book.all, utc_now, on_queued=delivery.wake)
+        commands.learning = build_learning(config, store, assessor, fetcher, article_text)
+        commands.learning.destinations = [d.name for d in destinations]
+        commands.learning.on_alert = delivery.wake
         pipeline = Pipeline(
             store,
             fetcher,
@@ -231,7 +279,18 @@ async def run_bot(
             return await _run_once(
                 pipeline, delivery, chat, storage, digests, _retention(config, store)
             )
-        return await _serve(config, store, pipeline, delivery, chat, admin, storage, stop, digests)
+        return await _serve(
+            config,
+            store,
+            pipeline,
+            delivery,
+            chat,
+            admin,
+            storage,
+            stop,
+            digests,
+            commands.learning,
+        )
     finally:
         await chat.close()
         await client.aclose()
@@ -303,6 +362,7 @@ async def _serve(
     storage: StorageStatus,
     stop: asyncio.Event | None,
     digests: Digests,
+    learning: Learning,
 ) -> int:
     """Serve until stopped; EXIT_FAILURE when the chat connection failed for good."""
     stop = stop or asyncio.Event()
@@ -338,6 +398,9 @@ async def _serve(
         connection.add_done_callback(lambda task: _chat_ended(task, stop))
     delivering = asyncio.create_task(delivery.run(), name="delivery")
     digesting = asyncio.create_task(digests.run(stop), name="digests")
+    refitting = asyncio.create_task(
+        _refit_on_schedule(learning, config.feedback.retrain_hours), name="refit"
+    )
     try:
         await chat.start()
         log.info("running; press Ctrl-C to stop")
@@ -350,6 +413,9 @@ async def _serve(
         digesting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await digesting
+        refitting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refitting
         await delivery.shutdown(delivering)
         if chat.discord is not None:
             await chat.discord.close()
@@ -362,6 +428,19 @@ async def _serve(
     if connection is not None and connection.done() and not connection.cancelled():
         return EXIT_FAILURE if connection.exception() is not None else EXIT_OK
     return EXIT_OK
+
+
+async def _refit_on_schedule(learning: Learning, hours: float) -> None:
+    """Refit every `hours` (0: never on its own), when feedback changed since the last."""
+    if hours <= 0 or learning.retrainer is None:
+        return
+    retrainer = learning.retrainer
+    while True:
+        await asyncio.sleep(hours * 3600)
+        try:
+            await asyncio.to_thread(retrainer.retrain, only_if_changed=True)
+        except Exception:  # a failed refit keeps the model in use; the bot goes on
+            log.exception("scheduled refit failed")
 
 
 def _chat_ended(task: asyncio.Task[None], stop: asyncio.Event) -> None:

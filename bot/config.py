@@ -100,6 +100,15 @@ class RetentionConfig:
 
 
 @dataclass(frozen=True)
+class FeedbackConfig:
+    """Refitting the relevance model on the installation's feedback (bot/feedback/)."""
+
+    retrain_hours: float = 24.0  # 0: only on /news retrain
+    retrain_max_seconds: float = 20.0
+    prior_strength: float = 3.0
+
+
+@dataclass(frozen=True)
 class ConsoleConfig:
     enabled: Literal["auto", "always", "never"] = "auto"
 
@@ -176,6 +185,7 @@ class Config:
     full_text: FullTextConfig = field(default_factory=FullTextConfig)
     analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
@@ -230,6 +240,12 @@ def parse_config(raw: Mapping[str, Any]) -> Config:
             "health.max_age_seconds: must be at least twice health.heartbeat_seconds"
             f" ({2 * config.health.heartbeat_seconds}), got {config.health.max_age_seconds}"
         )
+    feedback = config.feedback
+    for name in ("retrain_hours", "retrain_max_seconds", "prior_strength"):
+        value = getattr(feedback, name)
+        if value < 0 or (name != "retrain_hours" and value == 0):
+            must = "at least 0" if name == "retrain_hours" else "greater than 0"
+            raise ConfigError(f"feedback.{name}: must be {must}, got {value}")
     return config
 
 

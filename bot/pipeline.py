@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from bot.alerts import unmuted
 from bot.analysis.assess import Assessment
 from bot.analysis.memory import Memory
 from bot.errors import FeedError
@@ -387,9 +388,17 @@ class Pipeline:
                 continue
             self._pending.add(article.id, article.url, assessment.record)
             held.append(article.id)
+            # a story muted from a destination (feedback) is not queued there
+            to = unmuted(assessment.verdict.story, self._destinations, self._store.muted_stories)
             writes.append(
                 assessed_write(
-                    article, assessment, now, item.extra, self._destinations, self._routes()
+                    article,
+                    assessment,
+                    now,
+                    item.extra,
+                    to,
+                    self._routes(),
+                    self._store.muted_stories,
                 )
             )
         return writes

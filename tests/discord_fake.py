@@ -515,3 +515,25 @@ def interaction_payload(
     if message is not None:
         payload["message"] = message
     return payload
+
+
+def click(
+    fake: FakeDiscord,
+    message: dict[str, Any],
+    custom_id: str,
+    *,
+    permissions: int = 0,
+    roles: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The INTERACTION_CREATE Discord sends when a member clicks a button of `message` (as
+    the fake stored it): a component interaction (type 3) carrying the message."""
+    ids = [b.get("custom_id") for row in message.get("components") or [] for b in row["components"]]
+    assert custom_id in ids, f"no button {custom_id!r} on that message: {ids}"
+    return interaction_payload(
+        fake,
+        {"custom_id": custom_id, "component_type": 2},
+        permissions=permissions,
+        roles=roles,
+        kind=3,
+        message={**message, "flags": 0},
+    )

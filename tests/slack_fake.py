@@ -243,3 +243,47 @@ class FakeSlack:
                 self.socket_acks.append(json.loads(message.data))
                 self.changed.set()
         return ws
+
+
+def block_action(
+    message: dict[str, Any], action_id: str, *, user: str, response_url: str
+) -> dict[str, Any]:
+    """The `block_actions` payload Slack sends when `user` clicks the button `action_id` of
+    a posted message (`message`: the chat.postMessage parameters the fake recorded)."""
+    blocks = message.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    for block in blocks:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button" and element.get("action_id") == action_id:
+                return {
+                    "type": "block_actions",
+                    "team": {"id": "T1"},
+                    "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+                    "api_app_id": "A1",
+                    "token": "unused",
+                    "container": {
+                        "type": "message",
+                        "message_ts": message.get("ts"),
+                        "channel_id": message.get("channel"),
+                        "is_ephemeral": False,
+                    },
+                    "trigger_id": "1.2.3",
+                    "channel": {"id": message.get("channel")},
+                    "message": {
+                        "ts": message.get("ts"),
+                        "text": message.get("text"),
+                        "blocks": blocks,
+                    },
+                    "response_url": response_url,
+                    "actions": [
+                        {
+                            "type": "button",
+                            "action_id": action_id,
+                            "block_id": block.get("block_id", "b1"),
+                            "value": element.get("value"),
+                            "action_ts": "1700000000.2",
+                        }
+                    ],
+                }
+    raise AssertionError(f"no button {action_id!r} on that message")

@@ -17,6 +17,7 @@ from bot.analysis.japanese_claims import NOT_COMPARED
 from bot.analysis.language import language_name
 from bot.chat.answers import Answer, Item, Page, error
 from bot.chat.feed_commands import FeedAdmin, FeedCommands
+from bot.chat.feedback_commands import FeedbackCommands, Learning
 from bot.chat.route_commands import RouteCommands
 from bot.errors import SearchQueryError
 from bot.feeds.identity import canonical_url
@@ -29,7 +30,7 @@ PAGE_SIZE = 5
 MAX_RECENT = 20
 
 
-class Commands(FeedCommands, RouteCommands):
+class Commands(FeedCommands, RouteCommands, FeedbackCommands):
     """Every /news command over one store."""
 
     def __init__(
@@ -46,6 +47,7 @@ class Commands(FeedCommands, RouteCommands):
         self._clock = clock
         self._admin = feed_admin or FeedAdmin()
         self._destinations = list(destinations)
+        self.learning = Learning()  # feedback, missed stories, refits (app.py fills it in)
         self.feeds = FeedManager(
             store,
             clock,
@@ -222,6 +224,7 @@ class Commands(FeedCommands, RouteCommands):
                     lines.append(f"queued for {where} ({error_text})")
         if row["story_id"]:
             facts.append(("Story", row["story_id"]))
+        lines += self.feedback_lines(row["id"])
         return Answer(
             title=row["title"] or "(untitled)",
             text=reason,
@@ -361,6 +364,7 @@ _STATUS_LABELS = {
     "recorded": "not posted: recorded when its feed was added",
     "seed": "part of the seed corpus",
     "pending": "not analysed yet",
+    "reported": "not posted: reported as missed (an admin can post it with /news missed)",
 }
 
 

@@ -316,6 +316,38 @@ def build_migrations() -> Migrations:
         db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
         db.execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES('rebuild')")
 
+    # ------------------------------------------------------- feedback (bot/feedback/)
+
+    # ------------------------------------------------------- feedback (bot/store/feedback.py)
+
+    @migrations()
+    def m045_feedback(db: Database) -> None:
+        # Reader feedback on alerts; revoked feedback keeps its row (revoked_at set).
+        db["feedback"].create(  # type: ignore[union-attr]
+            {
+                "id": int,
+                "kind": str,  # not_topic | nothing_new | mute | missed
+                "article_id": str,
+                "story_id": str,
+                "destination": str,
+                "user_id": str,
+                "user_name": str,
+                "created_at": str,
+                "revoked_at": str,
+                "revoked_by": str,
+            },
+            pk="id",
+            not_null={"kind", "article_id", "created_at"},
+        )
+        db["feedback"].create_index(["article_id"])  # type: ignore[union-attr]
+        db["feedback"].create_index(["kind", "destination"])  # type: ignore[union-attr]
+        # Relevance models refitted on this installation's feedback, newest last.
+        db["installation_models"].create(  # type: ignore[union-attr]
+            {"id": int, "fitted_at": str, "model": str, "report": str},
+            pk="id",
+            not_null={"fitted_at", "model"},
+        )
+
     return migrations
 
 

@@ -7,7 +7,7 @@ writes the same columns.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, Protocol
@@ -177,17 +177,24 @@ def assessed_write(
     extra: dict[str, Any],
     destinations: Sequence[str],
     routes: Sequence[Route] = (),
+    muted_stories: Callable[[str], set[str]] | None = None,
 ) -> ArticleWrite:
     """An assessed article as the poll's commit keeps it: its row, claims and analysis
     record, and when the verdict deserves an alert: one per destination and per matching
-    route (a digest route holds it instead, until its time)."""
+    route (a digest route holds it instead, until its time). `muted_stories(destination)`
+    names the stories muted there from chat (bot/store/feedback.py); a route skips them."""
     verdict = assessment.verdict
     alerted = deserves_alert(verdict)
     messages: tuple[Message, ...] = ()
     if alerted:
         alert = build_alert(article, verdict)
         payload = alert_to_payload(alert)
-        where = plan(routes, alert_facts(article, verdict, payload), destinations)
+        muted = {
+            r.name: frozenset(muted_stories(r.destination))
+            for r in routes
+            if muted_stories is not None and verdict.story is not None
+        }
+        where = plan(routes, alert_facts(article, verdict, payload), destinations, muted)
         messages = tuple(Message("alert", d, payload, article.id) for d in where.send) + tuple(
             Message("held", r, payload, article.id) for r in where.hold
         )

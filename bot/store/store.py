@@ -17,6 +17,7 @@ from bot.errors import StoreError
 from bot.store.analysis_index import AnalysisIndexMixin
 from bot.store.articles import ArticlesMixin
 from bot.store.faults import describe
+from bot.store.feedback import FeedbackMixin
 from bot.store.feeds import FeedsMixin
 from bot.store.migrations import build_migrations
 from bot.store.outbox import OutboxMixin
@@ -37,6 +38,7 @@ class Store(
     SearchMixin,
     AnalysisIndexMixin,
     RetentionMixin,
+    FeedbackMixin,
 ):
     """All reads and writes of the bot's SQLite database."""
 

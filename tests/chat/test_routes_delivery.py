@@ -238,3 +238,45 @@ async def test_a_digest_missed_while_down_goes_out_on_the_next_start(
         assert row["article_id"] == "digest:weekly:2025-11-07T17:00:00+00:00"
     finally:
         restarted.close()
+
+
+def test_a_story_muted_by_button_on_a_route_is_not_queued_there(store: Store) -> None:
+    """The Mute button stores a mute for the destination it was clicked under; a route
+    whose destination it is skips that story, the other routes and defaults do not."""
+    store.add_feedback(
+        kind="mute",
+        article_id="a0",
+        story_id="story:7",
+        destination=ROUTES[0].destination,
+        user_id="U1",
+        user_name="admin",
+        now=T0,
+    )
+    article = Article(
+        id="a7",
+        title="Getty sues Stability",
+        url="https://news.example/7",
+        source="Example News",
+        published=T0,
+        text="Getty sues Stability. Something new happened.",
+    )
+    verdict = Verdict(
+        article_id="a7",
+        relevant=True,
+        relevance=0.9,
+        category="lawsuit",
+        signals=(),
+        story="story:7",
+        duplicate_of=None,
+        novel=True,
+        claims=(Claim(text="Getty sues Stability over images; more follows.", novel=True),),
+        summary="New: Getty sues Stability.",
+    )
+    args = (article, Assessment(verdict), T0, {}, ["discord"], ROUTES)
+    muted = assessed_write(*args, store.muted_stories)  # type: ignore[arg-type]
+    unmuted = assessed_write(*args)  # type: ignore[arg-type]
+    assert ROUTES[0].destination in {m.destination for m in unmuted.messages}
+    assert {m.destination for m in muted.messages} == {m.destination for m in unmuted.messages} - {
+        ROUTES[0].destination
+    }
+    assert "discord" in {m.destination for m in muted.messages}

@@ -19,7 +19,12 @@ from discord import app_commands
 
 from bot.chat.answers import Answer
 from bot.chat.commands import Commands
-from bot.chat.discord.commands import SearchPageButton, build_news_group, send_answer
+from bot.chat.discord.commands import (
+    FeedbackButton,
+    SearchPageButton,
+    build_news_group,
+    send_answer,
+)
 from bot.chat.discord.render import NO_MENTIONS
 from bot.errors import ChatError
 
@@ -98,12 +103,13 @@ class NewsClient(discord.Client):
         self.admin_role = admin_role
         self.guild_id = guild_id
         self.sync_commands = sync_commands
+        self.alert_destination = "discord"  # the destination alert buttons speak for
         self.tree: app_commands.CommandTree[NewsClient] = app_commands.CommandTree(self)
         self.tree.add_command(build_news_group())
         self.tree.on_error = self._on_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(SearchPageButton)
+        self.add_dynamic_items(SearchPageButton, FeedbackButton)
         if not self.sync_commands:
             return
         try:

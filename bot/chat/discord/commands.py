@@ -20,16 +20,19 @@ from bot.chat.answers import Answer, error
 from bot.chat.commands import Commands
 from bot.chat.discord.render import (
     DESCRIPTION_MAX,
+    FEEDBACK_PREFIX,
     FIELD_VALUE_MAX,
     FIELDS_MAX,
     NO_MENTIONS,
     TITLE_MAX,
+    feedback_button,
     fit_embed,
     fit_lines,
     link,
     safe,
     trim,
 )
+from bot.chat.feedback_commands import Reader
 from bot.chat.trim import one_line
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.preview import MAX_PREVIEW_ITEMS
@@ -122,6 +125,56 @@ class SearchPageButton(
         await interaction.response.edit_message(
             embed=answer_embed(answer), view=paging_view(answer)
         )
+
+
+FEEDBACK_ID = re.compile(
+    re.escape(FEEDBACK_PREFIX) + r"(?P<kind>not_topic|nothing_new|mute|verdict):(?P<article>.+)"
+)
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=FEEDBACK_ID.pattern,
+):
+    """A button under an alert (render.alert_buttons). Stateless: the custom id carries the
+    kind and the article, so the buttons of old alerts keep working after a restart. The
+    click is acknowledged at once (an ephemeral "thinking…"), then answered."""
+
+    def __init__(self, kind: str, article_id: str) -> None:
+        super().__init__(feedback_button(kind, article_id))
+        self.kind = kind
+        self.article_id = article_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: discord.ui.Button[discord.ui.View],
+        match: re.Match[str],
+        /,
+    ) -> FeedbackButton:
+        return cls(match["kind"], match["article"])
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        commands = _commands_of(interaction)
+        if self.kind == "verdict":
+            answer = await asyncio.to_thread(commands.article, self.article_id)
+        else:
+            destination = str(getattr(interaction.client, "alert_destination", "discord"))
+            answer = await asyncio.to_thread(
+                commands.feedback_click,
+                self.kind,
+                self.article_id,
+                destination,
+                reader_of(interaction),
+            )
+        await send_answer(interaction, answer)
+
+
+def reader_of(interaction: discord.Interaction[Any]) -> Reader:
+    user = interaction.user
+    return Reader(str(user.id), user.name, is_admin(interaction))
 
 
 def paging_view(answer: Answer) -> discord.ui.View | None:
@@ -279,6 +332,25 @@ def build_news_group() -> app_commands.Group:
     async def status(interaction: discord.Interaction[Any]) -> None:
         c = _commands_of(interaction)
         await respond(interaction, _in_thread(c.status))
+
+    @news.command(name="missed", description="Report a story the bot did not post")
+    @app_commands.describe(url="The article's URL")
+    async def missed(interaction: discord.Interaction[Any], url: str) -> None:
+        c, reader = _commands_of(interaction), reader_of(interaction)
+        await respond(interaction, lambda: c.missed(url, reader))
+
+    @news.command(name="retrain", description="Refit the relevance model on feedback (admins)")
+    async def retrain(interaction: discord.Interaction[Any]) -> None:
+        c, reader = _commands_of(interaction), reader_of(interaction)
+        await respond(interaction, lambda: c.retrain(reader))
+
+    @news.command(name="forget", description="Revoke a piece of feedback (see /news why)")
+    @app_commands.describe(feedback="The feedback number /news why shows")
+    async def forget(
+        interaction: discord.Interaction[Any], feedback: app_commands.Range[int, 1]
+    ) -> None:
+        c, reader = _commands_of(interaction), reader_of(interaction)
+        await respond(interaction, _in_thread(c.forget, feedback, reader))
 
     @feeds.command(name="list", description="The watched feeds and their health")
     @admin_only()

@@ -33,6 +33,7 @@ from bot.chat.discord.client import (
 )
 from bot.chat.discord.render import (
     NO_MENTIONS,
+    alert_buttons,
     alert_embed,
     compact_embed,
     digest_embed,
@@ -103,12 +104,16 @@ class DiscordDestination:
 
         async def reply(thread: str) -> str:
             embed = alert_embed(alert_view(alert, message.context, follow_up=True), ref)
-            sent = await self._post(int(thread), [embed], message.id, in_thread=True)
+            buttons = alert_buttons(alert.article_id)
+            sent = await self._post(int(thread), [embed], message.id, in_thread=True, view=buttons)
             return str(sent["id"])
 
         async def start() -> str:
             embed = alert_embed(alert_view(alert, message.context), ref)
-            sent = str((await self._post(self._channel_id, [embed], message.id))["id"])
+            buttons = alert_buttons(alert.article_id)
+            sent = str(
+                (await self._post(self._channel_id, [embed], message.id, view=buttons))["id"]
+            )
             await self._record(alert, sent)
             return sent
 
@@ -183,15 +188,18 @@ class DiscordDestination:
         digest: bool = False,
         *,
         in_thread: bool = False,
+        view: discord.ui.View | None = None,
     ) -> dict[str, Any]:
         """Post one message. In a thread, NotFound/Forbidden (deleted, or locked to us)
         raise ThreadGone: the story starts over in the channel."""
         try:
             channel = self._client.get_partial_messageable(channel_id)
+            extra: dict[str, Any] = {"view": view} if view is not None else {}
             sent = await channel.send(
                 embeds=embeds,
                 nonce=_nonce(first_id, digest),
                 allowed_mentions=NO_MENTIONS,
+                **extra,
             )
         except NETWORK_ERRORS as exc:
             if in_thread and isinstance(exc, discord.NotFound | discord.Forbidden):

@@ -203,6 +203,45 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
+# ------------------------------------------------------------------ feedback buttons
+
+CUSTOM_ID_MAX = 100
+FEEDBACK_PREFIX = "news:fb:"
+FEEDBACK_BUTTONS = (
+    ("not_topic", "Not about this topic", discord.ButtonStyle.secondary),
+    ("nothing_new", "Nothing new here", discord.ButtonStyle.secondary),
+    ("mute", "Mute this story", discord.ButtonStyle.secondary),
+    ("verdict", "Full verdict", discord.ButtonStyle.primary),
+)
+
+
+def feedback_custom_id(kind: str, article_id: str) -> str | None:
+    """The custom id of an alert's button: kind and article, so a click needs no state kept
+    (buttons keep working after a restart); None when it would be too long."""
+    custom_id = f"{FEEDBACK_PREFIX}{kind}:{article_id}"
+    return custom_id if len(custom_id) <= CUSTOM_ID_MAX else None
+
+
+def feedback_button(kind: str, article_id: str) -> discord.ui.Button[discord.ui.View]:
+    label, style = next((lb, st) for k, lb, st in FEEDBACK_BUTTONS if k == kind)
+    custom_id = feedback_custom_id(kind, article_id) or f"{FEEDBACK_PREFIX}{kind}:-"
+    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+
+
+def alert_buttons(article_id: str) -> discord.ui.View | None:
+    """The buttons under every alert (None when the article id is too long to carry).
+
+    The view is stopped before it is sent: only its components go out, nothing is kept per
+    message; clicks are handled by the FeedbackButton dynamic item (discord/commands.py)."""
+    if any(feedback_custom_id(kind, article_id) is None for kind, _, _ in FEEDBACK_BUTTONS):
+        return None
+    view = discord.ui.View(timeout=None)
+    for kind, _, _ in FEEDBACK_BUTTONS:
+        view.add_item(feedback_button(kind, article_id))
+    view.stop()
+    return view
+
+
 # ------------------------------------------------------------------ digests, notices
 
 

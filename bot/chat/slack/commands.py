@@ -24,9 +24,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.answers import Answer, error
 from bot.chat.commands import MAX_RECENT, Commands
+from bot.chat.feedback_commands import BUTTON_KINDS, Reader
 from bot.chat.slack.answers import SEARCH_ACTION, render_answer
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
+from bot.chat.slack.render import FEEDBACK_ACTION
 from bot.errors import ChatError, ConfigError
 from bot.feeds.preview import MAX_PREVIEW_ITEMS
 
@@ -40,6 +42,9 @@ HELP = (
     "story <id or words> — a story's timeline\n"
     "why <URL or id> — why an item was or was not posted\n"
     "status — feed health, last poll, outbox\n"
+    "missed <URL> — report a story the bot did not post (admins: it is posted)\n"
+    "forget <number> — revoke a piece of feedback (numbers in /news why)\n"
+    "retrain — refit the relevance model on feedback (admins)\n"
     "feeds list | add <URL> [name] | remove <URL> | import <OPML URL> — admins only\n"
     "route list | add <name> [key=value …] | remove <name> — admins only (alerts that match"
     " go to this channel)\n"
@@ -122,6 +127,9 @@ class SlackCommandApp:
         )
         self.app.command("/news")(self._on_news)
         self.app.action(re.compile(rf"^{SEARCH_ACTION}_\d+$"))(self._on_search_page)
+        kinds = "|".join(BUTTON_KINDS)
+        self.app.action(re.compile(rf"^{FEEDBACK_ACTION}_({kinds})$"))(self._on_feedback)
+        self.alert_destination = "slack"  # the destination alert buttons speak for
 
     # ------------------------------------------------------------ lifecycle
 
@@ -190,6 +198,7 @@ class SlackCommandApp:
                 str(command.get("user_id") or ""),
                 client,
                 channel_id=str(command.get("channel_id") or ""),
+                user_name=str(command.get("user_name") or ""),
             )
         except Exception:
             log.exception("/news %s failed", str(command.get("text") or "")[:100])
@@ -211,10 +220,46 @@ class SlackCommandApp:
             answer = error(OOPS)
         await _send(respond, answer, replace_original=not answer.error)
 
+    async def _on_feedback(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        respond: AsyncRespond,
+        client: AsyncWebClient,
+    ) -> None:
+        """A click on an alert's button: acknowledged at once, answered to the clicker only."""
+        await ack()
+        kind = str(action.get("action_id") or "").removeprefix(f"{FEEDBACK_ACTION}_")
+        article_id = str(action.get("value") or "")
+        user = body.get("user") or {}
+        user_id = str(user.get("id") or "")
+        c = self._commands
+        try:
+            if kind == "verdict":
+                answer = await asyncio.to_thread(c.article, article_id)
+            else:
+                admin = kind == "mute" and await self.is_admin(user_id, client)
+                name = str(user.get("username") or user.get("name") or user_id)
+                reader = Reader(user_id, name, admin)
+                answer = await asyncio.to_thread(
+                    c.feedback_click, kind, article_id, self.alert_destination, reader
+                )
+        except Exception:
+            log.exception("alert button %s failed", kind)
+            answer = error(OOPS)
+        await _send(respond, answer)
+
     # ------------------------------------------------------------ commands
 
     async def answer(
-        self, text: str, user_id: str, client: AsyncWebClient, *, channel_id: str = ""
+        self,
+        text: str,
+        user_id: str,
+        client: AsyncWebClient,
+        *,
+        channel_id: str = "",
+        user_name: str = "",
     ) -> Answer:
         """The answer to `/news <text>` asked by `user_id` in `channel_id`."""
         sub, _, rest = text.strip().partition(" ")
@@ -242,6 +287,18 @@ class SlackCommandApp:
             return await asyncio.to_thread(method, unwrap_link(rest))
         if sub == "status":
             return await asyncio.to_thread(c.status)
+        if sub in ("missed", "retrain", "forget"):
+            admin = await self.is_admin(user_id, client)
+            reader = Reader(user_id, user_name or user_id, admin)
+            if sub == "retrain":
+                return await c.retrain(reader)
+            if sub == "missed":
+                if not rest:
+                    return error("Usage: /news missed <URL of the article>")
+                return await c.missed(unwrap_link(rest), reader)
+            if not rest.lstrip("#").isdigit():
+                return error("Usage: /news forget <feedback number> (see /news why)")
+            return await asyncio.to_thread(c.forget, int(rest.lstrip("#")), reader)
         if sub == "feeds":
             if not await self.is_admin(user_id, client):
                 return error(NOT_ADMIN)

@@ -210,6 +210,7 @@ class SlackDestination:
             follow_up=thread_ts is not None,
             context=message.context,
             compact=self._compact,
+            buttons=True,
         )
         return await self._post_with_fallback(
             rendered, _metadata(message.id, message.id), thread_ts

@@ -233,11 +233,15 @@ def render_slack(
     follow_up: bool = False,
     context: AlertContext | None = None,
     compact: bool = False,
+    buttons: bool = False,
 ) -> SlackMessage:
-    """The Slack message for one outbox row (an alert, or a notice with a "text")."""
+    """The Slack message for one outbox row (an alert, or a notice with a "text");
+    `buttons`: the feedback buttons under an alert (only where the app receives clicks)."""
     if kind == "alert":
         view = alert_view(alert_from_payload(payload), context, follow_up=follow_up)
-        return render_compact(view, ref=ref) if compact else render_alert(view, ref=ref)
+        if compact:
+            return render_compact(view, ref=ref)
+        return render_alert(view, ref=ref, buttons=buttons)
     return render_notice(str(payload.get("text") or ""), ref=ref)
 
 
@@ -249,10 +253,39 @@ def render_notice(text: str, *, ref: str = "") -> SlackMessage:
     return SlackMessage(text=fallback_text(text), blocks=blocks)
 
 
-def render_alert(view: AlertView, *, ref: str = "") -> SlackMessage:
+FEEDBACK_ACTION = "news_fb"  # action ids: news_fb_not_topic, ..., the value the article id
+FEEDBACK_BUTTONS = (
+    ("not_topic", "Not about this topic"),
+    ("nothing_new", "Nothing new here"),
+    ("mute", "Mute this story"),
+    ("verdict", "Full verdict"),
+)
+MAX_BUTTON_VALUE = 2000
+
+
+def feedback_buttons(article_id: str) -> Block | None:
+    """The buttons under an alert; a click sends the kind and the article id, so it needs no
+    state kept (slack/commands.py handles it). None when the id is too long to carry."""
+    if not article_id or len(article_id) > MAX_BUTTON_VALUE:
+        return None
+    elements = [
+        {
+            "type": "button",
+            "action_id": f"{FEEDBACK_ACTION}_{kind}",
+            "text": {"type": "plain_text", "text": label},
+            "value": article_id,
+            **({"style": "primary"} if kind == "verdict" else {}),
+        }
+        for kind, label in FEEDBACK_BUTTONS
+    ]
+    return {"type": "actions", "block_id": FEEDBACK_ACTION, "elements": elements}
+
+
+def render_alert(view: AlertView, *, ref: str = "", buttons: bool = False) -> SlackMessage:
     """An alert view as Block Kit: header, facts line, link and what is new, the claims
-    with their quotes, the snippet note, earlier coverage, a footer with the `ref`."""
-    budget = BlockBudget(reserve=2)
+    with their quotes, the snippet note, earlier coverage, a footer with the `ref`, and
+    (with `buttons`) the feedback buttons."""
+    budget = BlockBudget(reserve=3)
     budget.add(header(("Follow-up: " if view.follow_up else "") + view.title))
     budget.add(context_block(_facts(view)))
     lead = []
@@ -279,6 +312,9 @@ def render_alert(view: AlertView, *, ref: str = "") -> SlackMessage:
     article = escape_mrkdwn(clip(view.article_id, 200)).replace("`", "'")
     footer = f"`{article}` · `/news why` explains" + (f" · {ref}" if ref else "")
     blocks.append(context_block(footer))
+    actions = feedback_buttons(view.article_id) if buttons else None
+    if actions is not None:
+        blocks.append(actions)
     fallback = ("Follow-up: " if view.follow_up else "New: ") + view.title
     if view.source:
         fallback += f" ({view.source})"

@@ -1,0 +1,1 @@
+"""Reader feedback that teaches the bot: labelled examples and the local refit."""
