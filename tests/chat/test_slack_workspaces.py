@@ -109,7 +109,7 @@ def _tokens_of(slack: FakeSlack, method: str) -> list[str]:
 async def test_a_command_in_workspace_b_is_answered_in_b_with_b_s_token(
     slack: FakeSlack, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    chat, book = await _start(_config("http"), store)
+    chat, _ = await _start(_config("http"), store)
     try:
         assert chat.slack is not None and chat.slack.app is not None
         # each token's workspace was looked up at start
@@ -223,7 +223,7 @@ async def test_socket_mode_answers_each_workspace_on_the_one_connection(
             with caplog.at_level(logging.WARNING):
                 await slack.push_envelope("slash_commands", payload, f"env-{n}")
                 await slack.wait_for(
-                    lambda n=n: any(c.method == f"socket{n}" for c in slack.responses)  # type: ignore[misc]
+                    lambda n=n: any(c.method == f"socket{n}" for c in slack.responses)
                 )
         answers = {c.method: c.params for c in slack.responses}
         assert "acme" in _text(answers["socket1"])  # ACME's admin sees the routes
