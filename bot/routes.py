@@ -140,6 +140,23 @@ class AlertFacts:
     text: str  # title, summary and claims
 
 
+def button_value(article_id: str, destination: str) -> str:
+    """What an alert's feedback button carries: the article, and the route it was posted
+    to (nothing for a default destination, so the buttons of older alerts still read)."""
+    if destination.startswith(ROUTE_PREFIX):
+        return f"{destination}|{article_id}"
+    return article_id
+
+
+def read_button_value(value: str, default: str) -> tuple[str, str]:
+    """(article id, destination) of a button's value; `default`: the platform's own
+    channel, for a value that names no route."""
+    if value.startswith(ROUTE_PREFIX) and "|" in value:
+        destination, article_id = value.split("|", 1)
+        return article_id, destination
+    return value, default
+
+
 def matches(route: Route, facts: AlertFacts, muted: Collection[str]) -> bool:
     """Whether `facts` pass the route's filter; `muted` are the story ids it does not want
     (the route's own mute_stories, and any muted elsewhere)."""

@@ -1,7 +1,10 @@
 """A local stand-in for Slack, over real HTTP on 127.0.0.1 (aiohttp.web).
 
 It serves the Web API methods the bot uses (`/api/<method>`), `response_url` posts,
-incoming webhooks and a Socket Mode websocket, and records every request. Failures are
+incoming webhooks and a Socket Mode websocket, and records every request. It can stand for
+several workspaces: `teams` maps a bot token to its workspace's team id (auth.test answers
+with it; any other token is team T1), and `team_users` holds the users of a workspace
+(users.info asked with that workspace's token looks there; else in `users`). Failures are
 queued per method: `fail_next("chat.postMessage", status=429, retry_after=3)`; a slow
 Slack is `post_latency = 2.5`.
 """
@@ -38,6 +41,8 @@ class FakeSlack:
     """Routes: /api/{method}, /response/{id}, /webhook/{id}, /socket (websocket)."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    teams: dict[str, str] = field(default_factory=dict)  # bot token -> team id (default T1)
+    team_users: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     responses: list[Call] = field(default_factory=list)  # posts to response_url
     webhook_posts: list[Call] = field(default_factory=list)
@@ -101,6 +106,10 @@ class FakeSlack:
             )
         )
 
+    def team_of(self, authorization: str) -> str:
+        """The team id of the token in an Authorization header ("Bearer xoxb-…")."""
+        return self.teams.get(authorization.removeprefix("Bearer ").strip(), "T1")
+
     def posts(self) -> list[dict[str, Any]]:
         """The chat.postMessage calls that succeeded, in order."""
         return [c.params for c in self.calls if c.method == "chat.postMessage" and "ts" in c.params]
@@ -163,9 +172,10 @@ class FakeSlack:
             )
         if request.headers.get("Authorization", "") in ("", "Bearer "):
             return web.json_response({"ok": False, "error": "not_authed"})
+        team = self.team_of(request.headers.get("Authorization", ""))
         if method == "auth.test":
             return web.json_response(
-                {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "B1", "user": "newsbot"}
+                {"ok": True, "team_id": team, "user_id": "UBOT", "bot_id": "B1", "user": "newsbot"}
             )
         if method == "chat.postMessage":
             if not params.get("channel"):
@@ -182,7 +192,7 @@ class FakeSlack:
         if method in ("conversations.history", "conversations.replies"):
             return web.json_response(self._history(method, params))
         if method == "users.info":
-            user = self.users.get(str(params.get("user")))
+            user = self.team_users.get(team, self.users).get(str(params.get("user")))
             if user is None:
                 return web.json_response({"ok": False, "error": "user_not_found"})
             return web.json_response({"ok": True, "user": {"id": params["user"], **user}})

@@ -191,3 +191,24 @@ def test_a_name_used_twice_is_refused() -> None:
         parse_config({"routes": [block, block]})
     with pytest.raises(ConfigError, match="routes: expected a list"):
         parse_config({"routes": {"name": "a"}})
+
+
+def test_feedback_buttons_under_a_route_alert_carry_the_route() -> None:
+    """A click under a route's alert is feedback for that route (a mute stops that route,
+    not the default channel); a default channel's buttons read as before."""
+    from bot.chat.discord.render import alert_buttons
+    from bot.chat.slack.render import feedback_buttons
+    from bot.routes import button_value, read_button_value
+
+    assert button_value("a1", "discord") == "a1"
+    assert read_button_value(button_value("a1", "route:legal"), "discord") == ("a1", "route:legal")
+    assert read_button_value("a1", "slack") == ("a1", "slack")
+    view = alert_buttons("a1", "route:legal")
+    assert view is not None
+    ids = [str(getattr(item, "custom_id", "")) for item in view.children]
+    assert ids and all(i.endswith(":route:legal|a1") for i in ids)
+    block = feedback_buttons("a1", "route:legal")
+    assert block is not None
+    assert {e["value"] for e in block["elements"]} == {"route:legal|a1"}
+    default = feedback_buttons("a1", "slack")
+    assert default is not None and {e["value"] for e in default["elements"]} == {"a1"}

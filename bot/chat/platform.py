@@ -85,14 +85,18 @@ def build_chat(
     `/news feeds import` on every platform goes through `commands` (the feed service).
     Each of `routes` gets a destination of its own (secrets it names come from `environ`)."""
     discord = _build_discord(config, secrets, store, commands, clock)
-    slack = _build_slack(config, secrets, store, commands, clock)
+    env = _environ(environ)
+    every_route = commands.routes.all() if commands.routes is not None else tuple(routes)
+    slack = _build_slack(
+        config, secrets, store, commands, clock, _slack_route_tokens(every_route, env)
+    )
     runtimes: list[ChatRuntime] = [r for r in (discord, slack) if r is not None]
     destinations = [r.destination for r in runtimes]
     mode = config.console.enabled
     if mode == "always" or (mode == "auto" and not destinations):
         destinations.append(ConsoleDestination(stdout))
     client = discord.client if discord is not None else None
-    factory = RouteDestinations(config, _environ(environ), store, clock, discord_client=client)
+    factory = RouteDestinations(config, env, store, clock, discord_client=client)
     destinations.extend(factory.build(route) for route in routes)
     return Chat(destinations, discord=discord, slack=slack, runtimes=runtimes, routes=factory)
 
@@ -192,6 +196,7 @@ def _build_slack(
     store: ThreadBook,
     commands: Commands,
     clock: Callable[[], datetime],
+    route_tokens: Mapping[str, str],
 ) -> SlackRuntime | None:
     keys = _slack_secrets(secrets)
     if not (keys["bot_token"] or keys["webhook_url"]):
@@ -204,7 +209,29 @@ def _build_slack(
         store=store,
         commands=commands,
         clock=clock,
+        route_tokens=route_tokens,
     )
+
+
+def _slack_route_tokens(routes: Sequence[Route], environ: Mapping[str, str]) -> dict[str, str]:
+    """The other workspaces' bot tokens Slack routes name (variable -> token): /news answers
+    in those workspaces too. A variable that is unset or wrong is left to the route's own
+    check, which names it."""
+    from bot.config_secrets import read_secret
+    from bot.errors import ConfigError
+
+    tokens: dict[str, str] = {}
+    for route in routes:
+        env = route.slack_token_env
+        if route.platform != "slack" or not env or env == "SLACK_BOT_TOKEN" or env in tokens:
+            continue
+        try:
+            secret = read_secret(environ, env)
+        except ConfigError:
+            continue
+        if secret is not None and secret.reveal().startswith("xoxb-"):
+            tokens[env] = secret.reveal()
+    return tokens
 
 
 def _check_slack(config: Config, secrets: Secrets) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 import typing
+from collections.abc import Mapping
 from typing import Any
 
 from bot.chat.answers import Answer, Item, error
@@ -92,9 +93,17 @@ class RouteCommands:
         return Answer(title=f"Routes ({len(items)})", items=items)
 
     def route_add(
-        self, name: str, platform: str, channel: str, options: str, added_by: str
+        self,
+        name: str,
+        platform: str,
+        channel: str,
+        options: str,
+        added_by: str,
+        *,
+        defaults: Mapping[str, Any] | None = None,
     ) -> Answer:
-        """Add a route named `name` to `channel` of `platform` (options may change both)."""
+        """Add a route named `name` to `channel` of `platform` (options may change both);
+        `defaults` are options for that platform the command's own options override."""
         if self.routes is None:
             return error("Routes are not available here.")
         try:
@@ -104,6 +113,9 @@ class RouteCommands:
         values.setdefault("platform", platform)
         if values["platform"] != "webhook":
             values.setdefault("channel", channel)
+        if values["platform"] == platform:
+            for key, value in (defaults or {}).items():
+                values.setdefault(key, value)
         try:
             route = Route(name=name.strip().lower(), **values)
             self.routes.add(route, added_by)

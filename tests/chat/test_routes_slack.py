@@ -5,6 +5,7 @@ compact and digest renderings on Slack and the console."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -258,3 +259,21 @@ async def test_a_slack_digest_route_posts_one_digest_and_finds_it_after_a_crash(
     again = Delivery(store, [factory.build(daily)], clock)  # a restart that lost the record
     assert (await again.deliver_due()).sent == 1  # found in the channel, not sent again
     assert len(slack.posts()) == 1
+
+
+async def test_a_slack_webhook_digest_route_says_digest(slack: FakeSlack, store: Store) -> None:
+    from bot.digests import Digests
+
+    daily = Route(name="hooked", platform="webhook", webhook_env="DAILY_HOOK", mode="digest")
+    clock = Clock()  # 09:00 UTC, the default digest_at
+    for n, title in enumerate(("Authors win", "Appeal filed")):
+        payload = alert_to_payload(alert(title)) | {"article_id": f"a{n}"}
+        store.hold("hooked", f"a{n}", payload, clock.now)
+    assert Digests(store, lambda: [daily], clock).release_due() == 2
+    environ = {"DAILY_HOOK": f"{slack.base}/webhook/daily"}
+    factory = RouteDestinations(parse_config({}), environ, store, clock)
+    assert (await Delivery(store, [factory.build(daily)], clock).deliver_due()).sent == 1
+    [post] = slack.webhook_posts
+    assert post.method == "daily"
+    assert post.params["blocks"][0]["text"]["text"] == "2 updates (digest)"
+    assert "while you were away" not in json.dumps(post.params)

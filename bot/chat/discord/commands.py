@@ -36,6 +36,7 @@ from bot.chat.feedback_commands import Reader
 from bot.chat.trim import one_line
 from bot.feeds.opml import MAX_OPML_BYTES
 from bot.feeds.preview import MAX_PREVIEW_ITEMS
+from bot.routes import read_button_value
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged
 CUSTOM_ID_MAX = 100
@@ -159,13 +160,15 @@ class FeedbackButton(
         await interaction.response.defer(ephemeral=True, thinking=True)
         commands = _commands_of(interaction)
         if self.kind == "verdict":
-            answer = await asyncio.to_thread(commands.article, self.article_id)
+            article_id, _ = read_button_value(self.article_id, "")
+            answer = await asyncio.to_thread(commands.article, article_id)
         else:
-            destination = str(getattr(interaction.client, "alert_destination", "discord"))
+            default = str(getattr(interaction.client, "alert_destination", "discord"))
+            article_id, destination = read_button_value(self.article_id, default)
             answer = await asyncio.to_thread(
                 commands.feedback_click,
                 self.kind,
-                self.article_id,
+                article_id,
                 destination,
                 reader_of(interaction),
             )

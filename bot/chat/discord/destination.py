@@ -104,13 +104,13 @@ class DiscordDestination:
 
         async def reply(thread: str) -> str:
             embed = alert_embed(alert_view(alert, message.context, follow_up=True), ref)
-            buttons = alert_buttons(alert.article_id)
+            buttons = alert_buttons(alert.article_id, self.name)
             sent = await self._post(int(thread), [embed], message.id, in_thread=True, view=buttons)
             return str(sent["id"])
 
         async def start() -> str:
             embed = alert_embed(alert_view(alert, message.context), ref)
-            buttons = alert_buttons(alert.article_id)
+            buttons = alert_buttons(alert.article_id, self.name)
             sent = str(
                 (await self._post(self._channel_id, [embed], message.id, view=buttons))["id"]
             )

@@ -16,6 +16,7 @@ import discord
 from bot.chat.trim import one_line
 from bot.chat.trim import trim as shared_trim
 from bot.chat.view import AlertView, new_clause
+from bot.routes import button_value
 
 NO_MENTIONS = discord.AllowedMentions.none()
 
@@ -228,16 +229,18 @@ def feedback_button(kind: str, article_id: str) -> discord.ui.Button[discord.ui.
     return discord.ui.Button(label=label, style=style, custom_id=custom_id)
 
 
-def alert_buttons(article_id: str) -> discord.ui.View | None:
+def alert_buttons(article_id: str, destination: str = "") -> discord.ui.View | None:
     """The buttons under every alert (None when the article id is too long to carry).
 
     The view is stopped before it is sent: only its components go out, nothing is kept per
-    message; clicks are handled by the FeedbackButton dynamic item (discord/commands.py)."""
-    if any(feedback_custom_id(kind, article_id) is None for kind, _, _ in FEEDBACK_BUTTONS):
+    message; clicks are handled by the FeedbackButton dynamic item (discord/commands.py).
+    Under a route's alert the buttons also carry the route (a mute is for that route)."""
+    value = button_value(article_id, destination)
+    if any(feedback_custom_id(kind, value) is None for kind, _, _ in FEEDBACK_BUTTONS):
         return None
     view = discord.ui.View(timeout=None)
     for kind, _, _ in FEEDBACK_BUTTONS:
-        view.add_item(feedback_button(kind, article_id))
+        view.add_item(feedback_button(kind, value))
     view.stop()
     return view
 

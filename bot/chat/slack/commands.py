@@ -3,7 +3,8 @@
 Parsing `/news <text>`, who is an admin, acknowledging within Slack's 3 s and answering
 through `respond` (in HTTP mode each request first passes slack/http.py's replay guard); what
 each command knows lives in the platform-neutral bot/chat/commands.py and how answers look
-in bot/chat/slack/render.py.
+in bot/chat/slack/render.py. With routes into other workspaces (slack/workspaces.py), one
+app answers in each of them, with that workspace's bot token.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from bot.chat.slack.answers import SEARCH_ACTION, render_answer
 from bot.chat.slack.client import NETWORK_ERRORS, REQUEST_TIMEOUT, SLACK_API_URL
 from bot.chat.slack.http import ReplayGuard, guard_middleware
 from bot.chat.slack.render import FEEDBACK_ACTION
+from bot.chat.slack.workspaces import REFUSED, Workspaces
 from bot.errors import ChatError, ConfigError
 from bot.feeds.preview import MAX_PREVIEW_ITEMS
+from bot.routes import read_button_value
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,10 @@ class SlackCommandApp:
         http_port: int = 3000,
         http_path: str = "/slack/events",
         api_url: str = SLACK_API_URL,
+        workspaces: Workspaces | None = None,
     ) -> None:
+        """`workspaces`: the bot tokens of several workspaces (SLACK_BOT_TOKEN's among them);
+        each request is then answered with its own workspace's token."""
         from slack_bolt.async_app import AsyncApp
 
         if mode == "socket" and not app_token:
@@ -115,16 +121,33 @@ class SlackCommandApp:
         self._socket: Any = None
         self._runner: web.AppRunner | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self._workspaces = workspaces
         self.port: int | None = None
         bolt_log = logging.getLogger("bot.chat.slack_bolt")
         if not any(isinstance(f, _UnusedTokenWarning) for f in bolt_log.filters):
             bolt_log.addFilter(_UnusedTokenWarning())
-        self.app = AsyncApp(
-            client=AsyncWebClient(token=bot_token, base_url=api_url, timeout=REQUEST_TIMEOUT),
-            signing_secret=signing_secret or "",
-            request_verification_enabled=mode == "http",
-            logger=bolt_log,
-        )
+        if workspaces is None:
+            self.app = AsyncApp(
+                client=AsyncWebClient(token=bot_token, base_url=api_url, timeout=REQUEST_TIMEOUT),
+                signing_secret=signing_secret or "",
+                request_verification_enabled=mode == "http",
+                logger=bolt_log,
+            )
+        else:  # the token comes per request, from the request's team
+
+            async def authorize(team_id: str | None, enterprise_id: str | None) -> Any:
+                # a plain function: Bolt passes arguments by their names (a bound method's
+                # `self` would be one of them)
+                return await workspaces.authorize(team_id, enterprise_id)
+
+            self.app = AsyncApp(
+                client=AsyncWebClient(base_url=api_url, timeout=REQUEST_TIMEOUT),
+                authorize=authorize,
+                user_facing_authorize_error_message=REFUSED,
+                signing_secret=signing_secret or "",
+                request_verification_enabled=mode == "http",
+                logger=bolt_log,
+            )
         self.app.command("/news")(self._on_news)
         self.app.action(re.compile(rf"^{SEARCH_ACTION}_\d+$"))(self._on_search_page)
         kinds = "|".join(BUTTON_KINDS)
@@ -136,6 +159,8 @@ class SlackCommandApp:
     async def start(self) -> None:
         """Connect (Socket Mode) or listen (HTTP). A refused token raises ChatError; a
         network failure keeps retrying in the background."""
+        if self._workspaces is not None:
+            await self._workspaces.resolve()
         if self.mode == "http":
             host, port, path = self._http
             web_app = self.app.web_app(path=path, port=port)
@@ -199,6 +224,7 @@ class SlackCommandApp:
                 client,
                 channel_id=str(command.get("channel_id") or ""),
                 user_name=str(command.get("user_name") or ""),
+                team_id=str(command.get("team_id") or ""),
             )
         except Exception:
             log.exception("/news %s failed", str(command.get("text") or "")[:100])
@@ -231,7 +257,9 @@ class SlackCommandApp:
         """A click on an alert's button: acknowledged at once, answered to the clicker only."""
         await ack()
         kind = str(action.get("action_id") or "").removeprefix(f"{FEEDBACK_ACTION}_")
-        article_id = str(action.get("value") or "")
+        article_id, destination = read_button_value(
+            str(action.get("value") or ""), self.alert_destination
+        )
         user = body.get("user") or {}
         user_id = str(user.get("id") or "")
         c = self._commands
@@ -243,7 +271,7 @@ class SlackCommandApp:
                 name = str(user.get("username") or user.get("name") or user_id)
                 reader = Reader(user_id, name, admin)
                 answer = await asyncio.to_thread(
-                    c.feedback_click, kind, article_id, self.alert_destination, reader
+                    c.feedback_click, kind, article_id, destination, reader
                 )
         except Exception:
             log.exception("alert button %s failed", kind)
@@ -260,8 +288,9 @@ class SlackCommandApp:
         *,
         channel_id: str = "",
         user_name: str = "",
+        team_id: str = "",
     ) -> Answer:
-        """The answer to `/news <text>` asked by `user_id` in `channel_id`."""
+        """The answer to `/news <text>` asked by `user_id` in `channel_id` of `team_id`."""
         sub, _, rest = text.strip().partition(" ")
         sub, rest = sub.lower(), rest.strip()
         c = self._commands
@@ -306,10 +335,10 @@ class SlackCommandApp:
         if sub == "route":
             if not await self.is_admin(user_id, client):
                 return error(NOT_ADMIN.replace("manage feeds", "manage routes"))
-            return await asyncio.to_thread(self._route, rest, user_id, channel_id)
+            return await asyncio.to_thread(self._route, rest, user_id, channel_id, team_id)
         return error(f"Unknown command “{sub[:40]}”. Try /news help.")
 
-    def _route(self, text: str, user_id: str, channel_id: str) -> Answer:
+    def _route(self, text: str, user_id: str, channel_id: str, team_id: str = "") -> Answer:
         action, _, rest = text.partition(" ")
         action, rest = action.lower(), rest.strip()
         c = self._commands
@@ -317,7 +346,11 @@ class SlackCommandApp:
             return c.route_list()
         name, _, options = rest.partition(" ")
         if action == "add" and name:
-            return c.route_add(name, "slack", channel_id, options, f"slack:{user_id}")
+            # a route added in another workspace posts with that workspace's token
+            defaults = self._workspaces.route_defaults(team_id) if self._workspaces else {}
+            return c.route_add(
+                name, "slack", channel_id, options, f"slack:{user_id}", defaults=defaults
+            )
         if action == "remove" and name:
             return c.route_remove(name)
         return error("Usage: /news route list | add <name> [key=value …] | remove <name>")

@@ -26,6 +26,7 @@ from bot.chat.trim import one_line
 from bot.chat.trim import trim as shared_trim
 from bot.chat.view import AlertView, ClaimLine, alert_view, new_clause
 from bot.models import alert_from_payload
+from bot.routes import button_value
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -234,6 +235,7 @@ def render_slack(
     context: AlertContext | None = None,
     compact: bool = False,
     buttons: bool = False,
+    destination: str = "",
 ) -> SlackMessage:
     """The Slack message for one outbox row (an alert, or a notice with a "text");
     `buttons`: the feedback buttons under an alert (only where the app receives clicks)."""
@@ -241,7 +243,7 @@ def render_slack(
         view = alert_view(alert_from_payload(payload), context, follow_up=follow_up)
         if compact:
             return render_compact(view, ref=ref)
-        return render_alert(view, ref=ref, buttons=buttons)
+        return render_alert(view, ref=ref, buttons=buttons, destination=destination)
     return render_notice(str(payload.get("text") or ""), ref=ref)
 
 
@@ -263,17 +265,19 @@ FEEDBACK_BUTTONS = (
 MAX_BUTTON_VALUE = 2000
 
 
-def feedback_buttons(article_id: str) -> Block | None:
-    """The buttons under an alert; a click sends the kind and the article id, so it needs no
-    state kept (slack/commands.py handles it). None when the id is too long to carry."""
-    if not article_id or len(article_id) > MAX_BUTTON_VALUE:
+def feedback_buttons(article_id: str, destination: str = "") -> Block | None:
+    """The buttons under an alert; a click sends the kind and the article id (and the route
+    it was posted to), so it needs no state kept (slack/commands.py handles it). None when
+    the id is too long to carry."""
+    value = button_value(article_id, destination)
+    if not article_id or len(value) > MAX_BUTTON_VALUE:
         return None
     elements = [
         {
             "type": "button",
             "action_id": f"{FEEDBACK_ACTION}_{kind}",
             "text": {"type": "plain_text", "text": label},
-            "value": article_id,
+            "value": value,
             **({"style": "primary"} if kind == "verdict" else {}),
         }
         for kind, label in FEEDBACK_BUTTONS
@@ -281,7 +285,9 @@ def feedback_buttons(article_id: str) -> Block | None:
     return {"type": "actions", "block_id": FEEDBACK_ACTION, "elements": elements}
 
 
-def render_alert(view: AlertView, *, ref: str = "", buttons: bool = False) -> SlackMessage:
+def render_alert(
+    view: AlertView, *, ref: str = "", buttons: bool = False, destination: str = ""
+) -> SlackMessage:
     """An alert view as Block Kit: header, facts line, link and what is new, the claims
     with their quotes, the snippet note, earlier coverage, a footer with the `ref`, and
     (with `buttons`) the feedback buttons."""
@@ -312,7 +318,7 @@ def render_alert(view: AlertView, *, ref: str = "", buttons: bool = False) -> Sl
     article = escape_mrkdwn(clip(view.article_id, 200)).replace("`", "'")
     footer = f"`{article}` · `/news why` explains" + (f" · {ref}" if ref else "")
     blocks.append(context_block(footer))
-    actions = feedback_buttons(view.article_id) if buttons else None
+    actions = feedback_buttons(view.article_id, destination) if buttons else None
     if actions is not None:
         blocks.append(actions)
     fallback = ("Follow-up: " if view.follow_up else "New: ") + view.title

@@ -3,13 +3,14 @@
 `check_slack` / `build_slack` turn config and secrets into a `SlackRuntime`: a
 destination (bot token: the channel, with story threads; else the incoming webhook) and,
 with a bot token, the `/news` app (bot/chat/slack/commands.py, a Bolt `AsyncApp` over
-Socket Mode or HTTP).
+Socket Mode or HTTP). Routes into other workspaces (`route_tokens`) make that one app
+answer in each of those workspaces too (bot/chat/slack/workspaces.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from bot.chat.commands import Commands
 from bot.chat.slack import client
 from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.destination import SlackDestination, SlackWebhookDestination
+from bot.chat.slack.workspaces import MAIN_ENV, Workspaces
 from bot.chat.threads import ThreadBook
 from bot.config import SlackConfig
 from bot.errors import ConfigError
@@ -99,12 +101,14 @@ def build_slack(
     commands: Commands,
     clock: Callable[[], datetime],
     api_url: str | None = None,
+    route_tokens: Mapping[str, str] | None = None,
 ) -> SlackRuntime | None:
     """The Slack side from config and secrets (None when no Slack secret is set).
 
     With SLACK_BOT_TOKEN: alerts into slack.channel with story threads, and /news over
     Socket Mode (SLACK_APP_TOKEN) or HTTP (SLACK_SIGNING_SECRET). With only
-    SLACK_WEBHOOK_URL: alerts through the webhook, no commands.
+    SLACK_WEBHOOK_URL: alerts through the webhook, no commands. `route_tokens` (variable
+    -> bot token, of routes into other workspaces): /news answers in those workspaces too.
     """
     described = check_slack(
         settings,
@@ -146,5 +150,16 @@ def build_slack(
         http_port=settings.http_port,
         http_path=settings.http_path,
         api_url=api_url,
+        workspaces=_workspaces(bot_token, route_tokens or {}, api_url),
     )
     return SlackRuntime(destination, app)
+
+
+def _workspaces(bot_token: str, others: Mapping[str, str], api_url: str) -> Workspaces | None:
+    """None with no other workspace's token: the single-workspace app, as it always was."""
+    others = {env: token for env, token in others.items() if token != bot_token}
+    if not others:
+        return None
+    return Workspaces(
+        {MAIN_ENV: bot_token, **others}, lambda token: client.make_web_client(token, api_url)
+    )
