@@ -30,6 +30,10 @@ class AddressRefused(FeedError, OSError):
     must be); the message starts with "refused:" and says how to allow it."""
 
 
+class FeedManagementError(NewsbotError):
+    """A feed cannot be added, removed or imported; the message is safe to show users."""
+
+
 class ChatError(NewsbotError):
     """A chat platform refused or failed a request.
 

@@ -6,6 +6,11 @@ itself. After every poll the job is moved to the feed's computed next check (Cac
 feed waits for its stored next check (its backoff survives restarts); healthy feeds are
 polled within the first minute. A sync job picks up
 feeds added or removed while the bot runs (e.g. with `newsbot feeds add`).
+
+With `group_seconds`, every poll time is rounded up to a multiple of it, so the feeds due
+within those seconds are polled together: concurrently, sharing the event loop's wake-ups,
+the HTTP connections and one database commit, as a poll cycle does. A poll alone costs
+several times as much CPU (a commit, thread hops and loop turns of its own).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -49,6 +55,7 @@ class FeedScheduler:
         default_interval_minutes: int,
         jitter_seconds: int,
         sync_seconds: int = 60,
+        group_seconds: float = 0.0,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -57,6 +64,7 @@ class FeedScheduler:
         self._default_interval = default_interval_minutes
         self._jitter = jitter_seconds
         self._sync_seconds = sync_seconds
+        self._group = group_seconds
         self._rng = rng or random.Random()
         self._running: set[asyncio.Task[Any]] = set()
         self._stopping = False
@@ -103,7 +111,7 @@ class FeedScheduler:
         for index, url in enumerate(urls):
             offset = timedelta(seconds=spread * index / max(1, len(urls)))
             with contextlib.suppress(JobLookupError):
-                self.scheduler.modify_job(url, next_run_time=now + offset)
+                self.scheduler.modify_job(url, next_run_time=self._grouped(now + offset))
 
     def feed_jobs(self) -> dict[str, datetime | None]:
         """Feed URL -> next run time, for every feed job."""
@@ -131,6 +139,7 @@ class FeedScheduler:
                 # Spread first runs over a minute so a restart does not hit every site at once.
                 offset = 60 * index / max(1, len(new)) if spread else 0.0
                 first = now + timedelta(seconds=offset)
+            first = self._grouped(first)
             self.scheduler.add_job(
                 self._run,
                 "interval",
@@ -174,7 +183,15 @@ class FeedScheduler:
         spread = min(float(self._jitter), wait / 4)
         jitter = timedelta(seconds=self._rng.uniform(0, spread)) if spread else timedelta()
         with contextlib.suppress(JobLookupError):  # removed while it ran
-            self.scheduler.modify_job(url, next_run_time=next_check + jitter)
+            self.scheduler.modify_job(url, next_run_time=self._grouped(next_check + jitter))
+
+    def _grouped(self, when: datetime) -> datetime:
+        """`when` rounded up to the next multiple of group_seconds (never earlier, so a
+        Retry-After or a backoff is still kept)."""
+        if self._group <= 0:
+            return when
+        stamp = when.timestamp()
+        return datetime.fromtimestamp(math.ceil(stamp / self._group) * self._group, when.tzinfo)
 
     def _interval(self, feed: Feed) -> int:
         return int(feed.interval_minutes or self._default_interval)

@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.chat.base import Destination
-from bot.chat.commands import Commands
 from bot.chat.console import ConsoleDestination
 from bot.chat.threads import ThreadBook
 from bot.config import Config, Secrets
 
 if TYPE_CHECKING:
+    from bot.chat.commands import Commands  # not at run time: check-config stays light
     from bot.chat.discord.runtime import DiscordRuntime
     from bot.chat.slack.runtime import SlackRuntime
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.app import EXIT_OK, feed_admin, fetch_settings, sync_config_feeds
 from bot.cli.common import SubParsers, command, when
 from bot.config import Config
-from bot.feeds.fetch import Fetcher, make_client
-from bot.feeds.manage import MAX_IMPORT, FeedManagementError, FeedManager
+from bot.errors import FeedManagementError
+from bot.exits import EXIT_OK
 from bot.feeds.opml import MAX_OPML_BYTES
-from bot.feeds.parse_pool import FeedParser
-from bot.store import Store
 from bot.timeutil import utc_now
+
+if TYPE_CHECKING:  # the HTTP client and the store load when a command runs
+    from bot.feeds.manage import FeedManager
+    from bot.store import Store
 
 
 def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
@@ -45,6 +45,11 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
 
 
 def _on_store(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from bot.app import sync_config_feeds
+    from bot.store import Store
+
     store = Store.open(config.bot.database)
     try:
         sync_config_feeds(config, store)
@@ -56,6 +61,11 @@ def _on_store(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO
 async def _run(
     config: Config, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
+    from bot.app import feed_admin, fetch_settings
+    from bot.feeds.fetch import Fetcher, make_client
+    from bot.feeds.manage import FeedManager
+    from bot.feeds.parse_pool import FeedParser
+
     action = args.feeds_command
     feeds = FeedManager(store, utc_now, default_interval=config.polling.interval_minutes)
     if action == "remove":
@@ -144,5 +154,7 @@ async def feeds_import(feeds: FeedManager, path: Path, out: TextIO) -> int:
         f"{len(report.added)} added, {report.count('known')} already watched, {invalid} skipped\n"
     )
     if report.left_out:
+        from bot.feeds.manage import MAX_IMPORT
+
         out.write(f"{report.left_out} more were left out (at most {MAX_IMPORT} per import)\n")
     return EXIT_OK

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from bot.errors import FeedError, NewsbotError
+from bot.errors import FeedError
+from bot.errors import FeedManagementError as FeedManagementError
 from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
@@ -27,10 +28,6 @@ from bot.timeutil import iso
 MAX_URL_CHARS = 2000
 MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
 CHECKS_AT_ONCE = 8  # feeds of one import fetched in parallel
-
-
-class FeedManagementError(NewsbotError):
-    """A feed cannot be added, removed or imported; the message is safe to show users."""
 
 
 class FeedCheckFailed(FeedManagementError):

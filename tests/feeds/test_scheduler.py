@@ -208,3 +208,36 @@ async def test_stopping_under_load_is_quiet(store: Store, caplog: pytest.LogCapt
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
     assert noisy == [], [r.getMessage()[:200] for r in noisy]
     assert any("40 polls still running" in r.getMessage() for r in caplog.records)
+
+
+async def test_grouped_polls_are_due_together_never_before_their_next_check(store: Store) -> None:
+    """With group_seconds, poll times round up to a multiple of it: feeds due within those
+    seconds run together, and none runs before its computed next check."""
+    urls = [f"https://g{i}.example/feed" for i in range(20)]
+    for url in urls:
+        store.add_feed(url, now=NOW)
+    target = _clock() + timedelta(hours=2, seconds=3.3)
+    poller = Poller(target)
+    sched = FeedScheduler(
+        store,
+        poller,
+        _clock,
+        default_interval_minutes=30,
+        jitter_seconds=0,
+        group_seconds=10,
+    )
+    sched.start()
+    try:
+        first = sched.feed_jobs()  # spread over a minute at start, on the 10 s grid
+        for url in urls:
+            await sched._poll_then_reschedule(url)
+        after = sched.feed_jobs()
+    finally:
+        await sched.stop()
+    for when in [*first.values(), *after.values()]:
+        assert when is not None and when.timestamp() % 10 == 0
+    assert len(set(first.values())) < len(urls)  # some feeds share a slot
+    for url in urls:
+        when = after[url]
+        assert when is not None and target <= when < target + timedelta(seconds=10)
+    assert len(set(after.values())) == 1
