@@ -69,7 +69,6 @@ def config_text(port: int, feeds: int, database: Path, metrics_port: int) -> str
     lines = [
         "[bot]",
         f'database = "{database}"',
-        'log_level = "WARNING"',
         "[polling]",
         "interval_minutes = 1",
         "min_interval_minutes = 1",
