@@ -77,7 +77,11 @@ class FeedScheduler:
         """Add a job per stored feed and start; call from inside the running event loop."""
         self.sync(spread=True)
         self.scheduler.add_job(
-            self.sync, "interval", seconds=self._sync_seconds, id=SYNC_JOB_ID, name="sync feeds"
+            self._sync_job,
+            "interval",
+            seconds=self._sync_seconds,
+            id=SYNC_JOB_ID,
+            name="sync feeds",
         )
         self.scheduler.start()
 
@@ -156,6 +160,16 @@ class FeedScheduler:
                 self.scheduler.reschedule_job(
                     url, trigger="interval", minutes=self._interval(feeds[url]), jitter=self._jitter
                 )
+
+    async def _sync_job(self) -> None:
+        # In a worker thread (it reads the store), as APScheduler ran the plain function;
+        # a sync still running at shutdown ends quietly instead of as an "Error running
+        # job" traceback from the cancelled executor future.
+        try:
+            await asyncio.to_thread(self.sync)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
 
     async def _run(self, url: str) -> None:
         # The poll runs in a task of its own, shielded: APScheduler cancels its jobs at

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.scheduler import FeedScheduler
+from bot.models import Feed
+from bot.scheduler import SYNC_JOB_ID, FeedScheduler
 from bot.store import Store
 from tests.waiting import wait_for
 
@@ -241,3 +243,35 @@ async def test_grouped_polls_are_due_together_never_before_their_next_check(stor
         when = after[url]
         assert when is not None and target <= when < target + timedelta(seconds=10)
     assert len(set(after.values())) == 1
+
+
+class SlowFeeds:
+    """A feed source whose read takes a while (a busy database)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.reads = 0
+
+    def feeds(self) -> list[Feed]:
+        self.reads += 1
+        if self.reads > 1:  # the start's own read is quick
+            time.sleep(0.5)
+        return self._store.feeds()
+
+
+async def test_a_feed_sync_running_at_stop_ends_quietly(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.add_feed("https://h.example/feed", now=NOW)
+    source = SlowFeeds(store)
+    sched = FeedScheduler(
+        source, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=0
+    )
+    sched.start()
+    sched.scheduler.modify_job(SYNC_JOB_ID, next_run_time=_clock())
+    await wait_for(lambda: source.reads == 2)
+    with caplog.at_level(logging.DEBUG):
+        await sched.stop(grace_seconds=0.1)
+        await asyncio.sleep(0.7)  # the read ends after the stop
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert noisy == [], [r.getMessage()[:200] for r in noisy]
