@@ -35,6 +35,10 @@ class HostNotFound(FeedError, OSError):
     machine may be offline)."""
 
 
+class FeedManagementError(NewsbotError):
+    """A feed cannot be added, removed or imported; the message is safe to show users."""
+
+
 class ChatError(NewsbotError):
     """A chat platform refused or failed a request.
 

@@ -169,7 +169,8 @@ class Pipeline:
         return FeedResult(url, ok=False, error=fault.line, next_check_at=self._clock() + retry)
 
     async def _poll(self, url: str, feed: Feed | None) -> FeedResult:
-        feed = feed or await asyncio.to_thread(self._store.get_feed, url)
+        if feed is None:  # read with the other polls' database work: one thread hop for all
+            feed = await self._writes.run(lambda: self._store.get_feed(url))
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
         if feed.paused:  # paused after its job was due: not fetched, not rescheduled

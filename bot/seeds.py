@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from bot.errors import SeedError
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 SEED_SUFFIXES = (".md", ".markdown", ".txt")
 FRONT_MATTER_KEYS = frozenset({"seed_id", "title", "publisher", "date", "url", "kind"})
@@ -38,6 +41,17 @@ class Seed:
     @property
     def distilled(self) -> bool:
         return bool(self.claims)
+
+
+def load_config_seeds(config: Config) -> list[Seed]:
+    """The seed corpus the config names; every command (and check-config) loads it here."""
+    folder = config.bot.seeds_dir
+    if not folder.is_dir():
+        raise SeedError(
+            f"bot.seeds_dir: {folder}: seed folder not found (relative paths resolve against"
+            " the config file's folder; set bot.seeds_dir or pass --seeds)"
+        )
+    return load_seeds(folder)
 
 
 def load_seeds(folder: Path) -> list[Seed]:

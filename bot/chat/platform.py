@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.chat.base import Destination
-from bot.chat.commands import Commands
 from bot.chat.console import ConsoleDestination
 from bot.chat.route_destinations import RouteDestinations
 from bot.chat.threads import ThreadBook
@@ -24,6 +23,7 @@ from bot.config import Config, Secrets
 from bot.routes import Route
 
 if TYPE_CHECKING:
+    from bot.chat.commands import Commands  # not at run time: check-config stays light
     from bot.chat.discord.runtime import DiscordRuntime
     from bot.chat.slack.runtime import SlackRuntime
 

@@ -8,17 +8,17 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.cli import analyze, demo, feeds, ops, run, search, storage
 from bot.cli.common import common_options, resolve_config
 from bot.errors import (
     ConfigError,
+    FeedManagementError,
     NewsbotError,
     SearchQueryError,
     SeedError,
     StoreError,
 )
-from bot.feeds.manage import FeedManagementError
+from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.init import add_init_command, cmd_init
 from bot.logs import setup_logging
 from bot.pipes import exits_quietly_when_stdout_closes

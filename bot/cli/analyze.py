@@ -11,20 +11,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.analysis.assess import Assessment
-from bot.app import EXIT_OK, EXIT_USAGE, build_assessor, load_config_seeds
 from bot.cli.common import SubParsers, command
 from bot.config import Config
+from bot.exits import EXIT_OK, EXIT_USAGE
 from bot.models import Article
-from bot.pipeline import record_seeds
-from bot.store import Store
-from bot.store.known import KnownToStore
-from bot.store.polls import ArticleWrite
-from bot.store.rows import claim_rows, verdict_row
+from bot.seeds import load_config_seeds
 from bot.timeutil import parse_iso, utc_now
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the analysis and the store load when a command runs, not at start-up
+    from bot.analysis.assess import Assessment
     from bot.analysis.relevance_model import RelevanceModel
+    from bot.store import Store
 
 
 def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
@@ -80,6 +77,9 @@ def analyze_lines(
     """Judge each JSON line in order (seeds first); None, and a message on `err` naming the
     line, for a line that is not a valid article."""
     from bot.analysis.analyzer import verdict_to_dict
+    from bot.app import build_assessor
+    from bot.pipeline import record_seeds
+    from bot.store.known import KnownToStore
 
     assessor = build_assessor(config, relevance_model)
     record_seeds(store, assessor, load_config_seeds(config), utc_now())
@@ -130,6 +130,9 @@ def article_from_json(line: str) -> Article:
 def record_analyzed(store: Store, article: Article, assessment: Assessment, now: datetime) -> None:
     """Keep an analysed article, its claims and its analysis record with the pipeline's own
     row builders; no alert is queued, so a novel article is "analysed", not "alerted"."""
+    from bot.store.polls import ArticleWrite
+    from bot.store.rows import claim_rows, verdict_row
+
     verdict = assessment.verdict
     row = verdict_row(article, verdict, now, alerting=False)
     claims = tuple(claim_rows(verdict, article.published))
@@ -142,6 +145,8 @@ def cmd_analyze(config: Config, args: argparse.Namespace, out: TextIO, err: Text
     except (OSError, UnicodeDecodeError) as exc:
         err.write(f"newsbot: analyze: cannot read {args.input}: {exc}\n")
         return EXIT_USAGE
+    from bot.store import Store
+
     # Without --db nothing is written anywhere: a private in-memory database.
     store = (
         Store.open(config.bot.database)
@@ -168,6 +173,7 @@ def cmd_eval(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO)
     from bot.analysis.relevance_model import load_model
     from bot.evaluation.run import figures, folds, readability, render, score_with
     from bot.evaluation.streams import Stream, StreamError, eval_streams, read_stream
+    from bot.store import Store
 
     where: Path = args.labelled or default_eval_dir()
     if not where.exists():

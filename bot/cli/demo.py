@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.cli.common import SubParsers, command
 from bot.config import Config
+from bot.exits import EXIT_FAILURE, EXIT_OK, EXIT_USAGE
 from bot.logs import setup_logging
 
 NEXT_STEPS = """

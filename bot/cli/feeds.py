@@ -4,29 +4,21 @@ bot.feeds.manage returns."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bot.app import (
-    EXIT_OK,
-    build_assessor,
-    build_full_text,
-    feed_admin,
-    fetch_settings,
-    load_config_seeds,
-    sync_config_feeds,
-)
-from bot.chat.feed_commands import preview_line
 from bot.cli.common import SubParsers, command, when
 from bot.config import Config
-from bot.feeds.fetch import Fetcher, make_client
-from bot.feeds.manage import MAX_IMPORT, FeedChanged, FeedManagementError, FeedManager
+from bot.errors import FeedManagementError
+from bot.exits import EXIT_OK
+from bot.feeds.limits import MAX_PREVIEW_ITEMS
 from bot.feeds.opml import MAX_OPML_BYTES
-from bot.feeds.parse_pool import FeedParser
-from bot.feeds.preview import MAX_PREVIEW_ITEMS, FeedPreview, web_preview
-from bot.store import Store
 from bot.timeutil import utc_now
+
+if TYPE_CHECKING:  # the HTTP client and the store load when a command runs
+    from bot.feeds.manage import FeedChanged, FeedManager
+    from bot.feeds.preview import FeedPreview
+    from bot.store import Store
 
 
 def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
@@ -81,6 +73,11 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
 
 
 def _on_store(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from bot.app import sync_config_feeds
+    from bot.store import Store
+
     store = Store.open(config.bot.database)
     try:
         sync_config_feeds(config, store)
@@ -92,6 +89,13 @@ def _on_store(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO
 async def _run(
     config: Config, store: Store, args: argparse.Namespace, out: TextIO, err: TextIO
 ) -> int:
+    from bot.app import build_assessor, build_full_text, feed_admin, fetch_settings
+    from bot.feeds.fetch import Fetcher, make_client
+    from bot.feeds.manage import FeedManager
+    from bot.feeds.parse_pool import FeedParser
+    from bot.feeds.preview import web_preview
+    from bot.seeds import load_config_seeds
+
     action = args.feeds_command
     feeds = FeedManager(
         store,
@@ -174,6 +178,8 @@ def feeds_changed(done: FeedChanged, out: TextIO) -> int:
 
 
 def feeds_preview(preview: FeedPreview, out: TextIO) -> int:
+    from bot.chat.feed_commands import preview_line
+
     out.write(
         f"{preview.url}: {preview.title or '(untitled)'}, {preview.items} items now;"
         f" the newest {len(preview.shown)} judged (nothing stored or posted)\n"
@@ -230,5 +236,7 @@ async def feeds_import(feeds: FeedManager, path: Path, out: TextIO) -> int:
         f"{len(report.added)} added, {report.count('known')} already watched, {invalid} skipped\n"
     )
     if report.left_out:
+        from bot.feeds.manage import MAX_IMPORT
+
         out.write(f"{report.left_out} more were left out (at most {MAX_IMPORT} per import)\n")
     return EXIT_OK

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import EXIT_FAILURE, EXIT_OK
 from bot.cli.common import SubParsers, command
 from bot.config import Config
+from bot.exits import EXIT_FAILURE, EXIT_OK
 from bot.timeutil import utc_now
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import EXIT_OK, load_config_seeds, run_bot
 from bot.cli.common import SubParsers, command
 from bot.config import Config, environment, load_secrets
 from bot.errors import ConfigError
+from bot.exits import EXIT_OK
+from bot.seeds import load_config_seeds
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -23,6 +23,10 @@ def add_commands(sub: SubParsers, common: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from bot.app import run_bot
+
     secrets = load_secrets(environment())
     once = getattr(args, "once", False)
     return asyncio.run(run_bot(config, secrets, None, once=once, stdout=out))

@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from bot.app import EXIT_OK, build_assessor, load_config_seeds
 from bot.cli.common import SubParsers, command
 from bot.config import Config
-from bot.pipeline import record_seeds
-from bot.store import Store
-from bot.timeutil import utc_now
+from bot.exits import EXIT_OK
 
 MAX_SEARCH_LIMIT = 100
 
@@ -41,6 +38,12 @@ def search_limit(text: str) -> int:
 
 
 def cmd_seeds_list(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.app import build_assessor
+    from bot.pipeline import record_seeds
+    from bot.seeds import load_config_seeds
+    from bot.store import Store
+    from bot.timeutil import utc_now
+
     seeds = load_config_seeds(config)
     store = Store.open(":memory:")
     try:
@@ -58,6 +61,12 @@ def cmd_seeds_list(config: Config, args: argparse.Namespace, out: TextIO, err: T
 
 
 def cmd_search(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from bot.app import build_assessor
+    from bot.pipeline import record_seeds
+    from bot.seeds import load_config_seeds
+    from bot.store import Store
+    from bot.timeutil import utc_now
+
     query: str = args.query
     seeds = load_config_seeds(config)
     store = Store.open(config.bot.database)

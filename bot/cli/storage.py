@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.app import EXIT_OK
 from bot.cli.common import SubParsers, command
 from bot.config import Config
 from bot.errors import StoreError
+from bot.exits import EXIT_OK
 from bot.timeutil import utc_now
 
 if TYPE_CHECKING:

@@ -8,6 +8,8 @@
   redirects is reported so the caller can store the new URL, a loop is a clear error;
 - a global and a per-host limit on requests in flight; the total timeout counts only
   while a request is under way, never while it waits for a slot;
+- no cookies: a feed reader has no session to keep, and the jar cost CPU on every
+  response (even a 304 without a cookie);
 - every address that is not global (private, carrier-grade NAT, loopback, link-local,
   site-local, and IPv6 forms embedding one) refused at connect time, after DNS
   resolution, for the first request and every redirect (unless the config allows them;
@@ -36,6 +38,7 @@ from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, Unsu
 from bot.feeds.transport import AiohttpTransport
 
 MAX_REDIRECTS = 5
+PARSED_URLS_KEPT = 50_000  # parsed addresses a Fetcher remembers (a poll cycle asks each again)
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_CODES = frozenset({301, 308})
 FEED_ACCEPT = (
@@ -98,19 +101,42 @@ class FetchResult:
     host_not_found: bool = False  # the host name did not resolve (offline, or no such host)
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing and adds nothing."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+class CookielessClient(httpx.AsyncClient):
+    """An httpx client that neither stores nor sends cookies (httpx's jar wraps every
+    response in urllib's cookie machinery, cookies or not)."""
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return _NoCookies()
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        return None
+
+
 def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) -> httpx.AsyncClient:
     """The one HTTP client the bot shares for feeds, robots.txt and article pages.
 
     Its transport is aiohttp (see transport.py): same httpx API, a fraction of the CPU per
     request; the private-address guard lives there, at connect time. `dns` replaces the
-    system's name lookup (the guard still vets its answers).
+    system's name lookup (the guard still vets its answers). It keeps no cookies.
     """
     transport = AiohttpTransport(
         max_connections=settings.max_connections,
         allow_private_addresses=settings.allow_private_addresses,
         dns=dns,
     )
-    return httpx.AsyncClient(
+    return CookielessClient(
         transport=transport,
         timeout=httpx.Timeout(
             settings.read_timeout,
@@ -130,13 +156,12 @@ class _HostLimits:
         self._per_host = per_host
         self._sems: dict[str, asyncio.Semaphore] = {}
 
-    @asynccontextmanager
-    async def hold(self, url: str) -> AsyncIterator[None]:
-        parts = urlsplit(url)
-        key = f"{parts.hostname}:{parts.port or ''}"
-        sem = self._sems.setdefault(key, asyncio.Semaphore(self._per_host))
-        async with sem:
-            yield
+    def hold(self, url: httpx.URL) -> asyncio.Semaphore:
+        key = f"{url.host}:{url.port or ''}"
+        sem = self._sems.get(key)
+        if sem is None:
+            sem = self._sems[key] = asyncio.Semaphore(self._per_host)
+        return sem
 
 
 class _Budget:
@@ -166,6 +191,11 @@ class Fetcher:
         self.settings = settings or FetchSettings()
         self._global = asyncio.Semaphore(self.settings.max_connections)
         self._hosts = _HostLimits(self.settings.max_connections_per_host)
+        # What the client would add to every request, taken once: each request is built
+        # here and sent as it is (client.send), skipping the client's per-request merging.
+        self._headers = {k.decode("ascii"): v.decode("latin-1") for k, v in client.headers.raw}
+        self._timeout = client.timeout.as_dict()
+        self._parsed: dict[str, httpx.URL] = {}
 
     async def fetch(
         self,
@@ -211,7 +241,7 @@ class Fetcher:
     async def _follow(
         self, state: FetchState, cap: int, accept: str, budget: _Budget
     ) -> FetchResult:
-        headers = {"Accept": accept}
+        headers = {**self._headers, "Accept": accept}
         if state.etag:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
@@ -221,17 +251,16 @@ class Fetcher:
         permanent: str | None = None
         all_permanent = True
         while True:
-            problem = invalid_url(url)
-            if problem:
+            request, problem = self._request(url, headers)
+            if request is None:
                 where = "redirected to an invalid address" if len(chain) > 1 else "invalid URL"
                 return _error(state.url, f"refused: {where} ({url[:200]!r}: {problem})")
-            scheme = urlsplit(url).scheme.lower()
-            if scheme not in ("http", "https"):
+            if request.url.scheme not in ("http", "https"):
                 return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
             async with (
-                self._hosts.hold(url),
+                self._hosts.hold(request.url),
                 budget.spend(),
-                self._client.stream("GET", url, headers=headers) as response,
+                _sent(self._client, request) as response,
             ):
                 location = response.headers.get("location")
                 if response.status_code in REDIRECT_CODES or response.status_code == 304:
@@ -261,6 +290,28 @@ class Fetcher:
                     url = target
                     continue
                 return await self._finish(state, response, cap, permanent)
+
+    def _request(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[httpx.Request, None] | tuple[None, str]:
+        """A GET for `url` as the client would build it, or None and why `url` cannot be
+        requested (a port out of range, no host, bad IPv6 brackets)."""
+        parsed = self._parsed.get(url)
+        if parsed is None:
+            try:
+                parsed = httpx.URL(url)
+                _ = urlsplit(url).port  # raises for "http://a:99999/"
+            except (ValueError, httpx.InvalidURL) as exc:
+                return None, str(exc)
+            if parsed.scheme in ("http", "https") and not parsed.host:
+                return None, "no host name"
+            if len(self._parsed) >= PARSED_URLS_KEPT:
+                self._parsed.clear()
+            self._parsed[url] = parsed
+        request = httpx.Request(
+            "GET", parsed, headers=headers, extensions={"timeout": self._timeout}
+        )
+        return request, None
 
     async def _finish(
         self, state: FetchState, response: httpx.Response, cap: int, permanent: str | None
@@ -310,18 +361,14 @@ class Fetcher:
         )
 
 
-def invalid_url(url: str) -> str | None:
-    """Why `url` cannot be requested (a port out of range, no host, bad IPv6 brackets), or
-    None when it can."""
+@asynccontextmanager
+async def _sent(client: httpx.AsyncClient, request: httpx.Request) -> AsyncIterator[httpx.Response]:
+    """`request` sent as it is, its response streamed; closed on the way out."""
+    response = await client.send(request, stream=True)
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises for "http://a:99999/"
-        httpx.URL(url)
-    except (ValueError, httpx.InvalidURL) as exc:
-        return str(exc)
-    if parts.scheme.lower() in ("http", "https") and not parts.hostname:
-        return "no host name"
-    return None
+        yield response
+    finally:
+        await response.aclose()
 
 
 async def _read_capped(response: httpx.Response, content_encoding: str, cap: int) -> bytes:

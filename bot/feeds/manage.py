@@ -15,12 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from bot.errors import FeedError, NewsbotError
+from bot.errors import FeedError
+from bot.errors import FeedManagementError as FeedManagementError
 from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
+from bot.feeds.limits import MAX_PREVIEW_ITEMS
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
 from bot.feeds.parse_pool import FeedParser
-from bot.feeds.preview import MAX_PREVIEW_ITEMS, FeedPreview, FeedPreviewer
+from bot.feeds.preview import FeedPreview, FeedPreviewer
 from bot.models import Feed
 from bot.store import Store
 from bot.timeutil import iso
@@ -29,10 +31,6 @@ MAX_URL_CHARS = 2000
 MIN_INTERVAL, MAX_INTERVAL = 5, 1440  # the defaults of polling.min/max_interval_minutes
 MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
 CHECKS_AT_ONCE = 8  # feeds of one import fetched in parallel
-
-
-class FeedManagementError(NewsbotError):
-    """A feed cannot be added, removed or imported; the message is safe to show users."""
 
 
 class FeedCheckFailed(FeedManagementError):

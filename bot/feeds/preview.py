@@ -30,7 +30,6 @@ from bot.store.known import KnownToStore, PendingRecords
 if TYPE_CHECKING:
     from bot.pipeline import ArticleAssessor
 
-MAX_PREVIEW_ITEMS = 10  # items analysed by one preview (each is a full analysis)
 
 Outcome = Literal["alert", "nothing_new", "not_relevant", "seen"]
 

@@ -132,6 +132,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._dns = dns  # the name lookup below the guard (tests pass their own answers)
         self._keepalive = keepalive_seconds
         self._session: aiohttp.ClientSession | None = None
+        # the same few timeouts for every request, built once
+        self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -157,9 +159,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             refused = AddressRefused(refusal(host, [host]))
             raise httpx.ConnectError(str(refused), request=request) from refused
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=timeouts.get("connect"), sock_read=timeouts.get("read")
-        )
+        key = (timeouts.get("connect"), timeouts.get("read"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=key[0], sock_read=key[1])
+            self._timeouts[key] = timeout
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
         data = None if request.method in ("GET", "HEAD") else await request.aread()
         try:

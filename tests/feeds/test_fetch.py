@@ -138,3 +138,22 @@ async def test_waiting_for_a_host_slot_is_not_counted_as_request_time(server: Fe
     assert results[0].status == "error" and "timed out" in (results[0].error or "")
     assert [r.status for r in results[1:]] == ["ok"] * 4
     assert all(server.count(f"/fast{i}.xml") == 1 for i in range(4))
+
+
+async def test_cookies_a_feed_sets_are_neither_kept_nor_sent_back(server: FeedServer) -> None:
+    """The shared client keeps no cookie jar: a feed reader has no session, and a site's
+    cookie must not follow the bot to its next request (nor to another feed)."""
+    url = server.serve(
+        "/cookie.xml",
+        rss(("A", "https://e.example/a", "text")),
+        headers={"Set-Cookie": "session=abc123; Path=/"},
+        etag=False,
+    )
+    async with make_client(TEST_FETCH) as client:
+        fetcher = Fetcher(client, TEST_FETCH)
+        first = await fetcher.fetch(FetchState(url))
+        second = await fetcher.fetch(FetchState(url))
+        assert len(client.cookies) == 0
+    assert first.status == second.status == "ok"
+    assert first.headers["set-cookie"].startswith("session=abc123")
+    assert all("cookie" not in sent for sent in server.request_headers)

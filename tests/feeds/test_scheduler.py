@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.scheduler import FeedScheduler
+from bot.models import Feed
+from bot.scheduler import SYNC_JOB_ID, FeedScheduler
 from bot.store import Store
 from tests.waiting import wait_for
 
@@ -208,3 +210,68 @@ async def test_stopping_under_load_is_quiet(store: Store, caplog: pytest.LogCapt
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
     assert noisy == [], [r.getMessage()[:200] for r in noisy]
     assert any("40 polls still running" in r.getMessage() for r in caplog.records)
+
+
+async def test_grouped_polls_are_due_together_never_before_their_next_check(store: Store) -> None:
+    """With group_seconds, poll times round up to a multiple of it: feeds due within those
+    seconds run together, and none runs before its computed next check."""
+    urls = [f"https://g{i}.example/feed" for i in range(20)]
+    for url in urls:
+        store.add_feed(url, now=NOW)
+    target = _clock() + timedelta(hours=2, seconds=3.3)
+    poller = Poller(target)
+    sched = FeedScheduler(
+        store,
+        poller,
+        _clock,
+        default_interval_minutes=30,
+        jitter_seconds=0,
+        group_seconds=10,
+    )
+    sched.start()
+    try:
+        first = sched.feed_jobs()  # spread over a minute at start, on the 10 s grid
+        for url in urls:
+            await sched._poll_then_reschedule(url)
+        after = sched.feed_jobs()
+    finally:
+        await sched.stop()
+    for when in [*first.values(), *after.values()]:
+        assert when is not None and when.timestamp() % 10 == 0
+    assert len(set(first.values())) < len(urls)  # some feeds share a slot
+    for url in urls:
+        when = after[url]
+        assert when is not None and target <= when < target + timedelta(seconds=10)
+    assert len(set(after.values())) == 1
+
+
+class SlowFeeds:
+    """A feed source whose read takes a while (a busy database)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.reads = 0
+
+    def feeds(self) -> list[Feed]:
+        self.reads += 1
+        if self.reads > 1:  # the start's own read is quick
+            time.sleep(0.5)
+        return self._store.feeds()
+
+
+async def test_a_feed_sync_running_at_stop_ends_quietly(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.add_feed("https://h.example/feed", now=NOW)
+    source = SlowFeeds(store)
+    sched = FeedScheduler(
+        source, Poller(None), _clock, default_interval_minutes=30, jitter_seconds=0
+    )
+    sched.start()
+    sched.scheduler.modify_job(SYNC_JOB_ID, next_run_time=_clock())
+    await wait_for(lambda: source.reads == 2)
+    with caplog.at_level(logging.DEBUG):
+        await sched.stop(grace_seconds=0.1)
+        await asyncio.sleep(0.7)  # the read ends after the stop
+    noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
+    assert noisy == [], [r.getMessage()[:200] for r in noisy]

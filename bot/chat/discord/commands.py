@@ -34,8 +34,8 @@ from bot.chat.discord.render import (
 )
 from bot.chat.feedback_commands import Reader
 from bot.chat.trim import one_line
+from bot.feeds.limits import MAX_PREVIEW_ITEMS
 from bot.feeds.opml import MAX_OPML_BYTES
-from bot.feeds.preview import MAX_PREVIEW_ITEMS
 from bot.routes import read_button_value
 
 ANSWER_WITHIN_SECONDS = 2.0  # Discord allows 3 s before an interaction must be acknowledged

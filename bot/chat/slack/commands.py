@@ -32,7 +32,7 @@ from bot.chat.slack.http import ReplayGuard, guard_middleware
 from bot.chat.slack.render import FEEDBACK_ACTION
 from bot.chat.slack.workspaces import REFUSED, Workspaces
 from bot.errors import ChatError, ConfigError
-from bot.feeds.preview import MAX_PREVIEW_ITEMS
+from bot.feeds.limits import MAX_PREVIEW_ITEMS
 from bot.routes import read_button_value
 
 log = logging.getLogger(__name__)
