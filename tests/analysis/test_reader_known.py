@@ -1,10 +1,11 @@
-""" "Nothing new here" teaches the novelty step, in a real SQLite file: the claims an alert
+"""Feedback "Nothing new here" teaches the novelty step, in a real SQLite file: the claims an alert
 called new become reader-known, a later rewrite of one of them is known (it was new before
 the click), revoking the click restores the old decision, and one click reaches no further
 than claims close to that article's new claims."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.analysis.assess import AnalysisAssessor, build_assessor
+from bot.chat.commands import Commands
 from bot.cli.analyze import record_analyzed
 from bot.models import Article, Verdict
 from bot.store import Store
@@ -43,7 +45,7 @@ LATER = Article(
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Store, AnalysisAssessor]:
+def setup(tmp_path: Path) -> Iterator[tuple[Store, AnalysisAssessor]]:
     store = Store.open(tmp_path / "bot.db")
     assessor = build_assessor()
     known = KnownToStore(store)
@@ -51,7 +53,8 @@ def setup(tmp_path: Path) -> tuple[Store, AnalysisAssessor]:
     follow = assessor.assess(FOLLOW_UP, known)
     record_analyzed(store, FOLLOW_UP, follow, NOW)
     assert any(c.novel for c in follow.verdict.claims)  # the alert's "new" claim
-    return store, assessor
+    yield store, assessor
+    store.close()
 
 
 def _judge(store: Store, assessor: AnalysisAssessor, article: Article = LATER) -> Verdict:
@@ -122,3 +125,17 @@ def test_only_the_claims_the_alert_called_new_become_reader_known(
     (row,) = store.feedback_for(FOLLOW_UP.id)
     store.revoke_feedback(row.id, by="U1", now=NOW + timedelta(minutes=1))
     assert store.reader_known_claims([FOLLOW_UP.id]) == set()
+
+
+def test_news_why_names_the_feedback_that_made_a_claim_known(
+    setup: tuple[Store, AnalysisAssessor],
+) -> None:
+    store, assessor = setup
+    _nothing_new(store)
+    later = assessor.assess(LATER, KnownToStore(store))
+    record_analyzed(store, LATER, later, NOW)
+    commands = Commands(store, lambda: NOW)
+    (line,) = [i.text for i in commands.why(LATER.id).items if i.text.startswith(REWRITE)]
+    assert "(a reader said that alert's new claims were not new)" in line
+    clicked = [i.text for i in commands.why(FOLLOW_UP.id).items]
+    assert any("now count as known in later articles" in t for t in clicked)
