@@ -100,6 +100,7 @@ class Claim:
     similarity: float = 0.0
     quote: str | None = None  # a short passage of the article that supports the claim
     compared: bool = True  # False: could not be compared with earlier reports (see `novel`)
+    by_reader: bool = False  # known only because a reader said `seen_in` told nothing new
 
 
 @dataclass(frozen=True)

@@ -342,6 +342,7 @@ class Analyzer:
                 similarity=round(j.similarity, 3),
                 quote=c.sentence or c.text,
                 compared=ok,
+                by_reader=j.by_reader,
             )
             for c, j, ok in zip(extracted, assessments, compared, strict=True)
         )

@@ -46,6 +46,9 @@ class KnownClaim:
     published: datetime | None = None
     is_seed: bool = False
     terms: tuple[str, ...] = ()  # the words it is indexed under (also used for similarity)
+    # a reader said the alert that called this claim new told nothing new ("Nothing new
+    # here" in force): later claims close to it are known at a lower bar (novelty.py)
+    reader_known: bool = False
 
 
 @dataclass(frozen=True)

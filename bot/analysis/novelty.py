@@ -10,6 +10,9 @@ Method (claim retrieval as in CLEF CheckThat! task 2, novelty as in the TREC Nov
    (a new defendant, a new date or a new dollar figure is news) lower the score;
 4. decision: known when the adjusted similarity is high, or when it is moderate and the claim
    adds no new name or number; otherwise new.
+5. reader feedback: a claim an alert called new, on which a reader said "Nothing new here",
+   is reader-known; a later claim that adds no name or number to it is known at a lower
+   (fixed) similarity bar, seen first in that article. Without feedback nothing changes.
 
 Similarities of real rewrites are low in absolute terms (char-n-gram cosine of paraphrases
 ~0.2-0.5, see notes), so the thresholds sit there; they are named settings, not magic numbers.
@@ -43,6 +46,7 @@ class NoveltySettings:
     known_if_words_known_at: float = 0.25  # a still lower bar when almost no word is new ...
     few_new_words: float = 0.2  # ... i.e. at most this share of its words is new
     seen_in_margin: float = 0.85  # seen_in: earliest candidate within this share of the best
+    reader_known_at: float = 0.2  # bar for claims close to a reader-known claim (the cap)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ClaimAssessment:
     new_items: tuple[str, ...]
     new_word_share: float = 1.0
     seen_in_story: str | None = None  # the story of the claim named by `seen_in`
+    by_reader: bool = False  # known only through reader feedback on `seen_in`
 
 
 def _stems(terms: Sequence[str]) -> set[str]:
@@ -246,6 +251,46 @@ def assess_claim(
 ) -> ClaimAssessment:
     """Assess one claim against its retrieved candidates (`terms`: its index words, if the
     caller has them already)."""
+    judged = _assess(claim, candidates, settings, grams, terms)
+    if not judged.novel or not any(c.reader_known for c in candidates):
+        return judged
+    return _reader_known(claim, candidates, settings, grams, terms, judged)
+
+
+def _reader_known(
+    claim: ExtractedClaim,
+    candidates: Sequence[KnownClaim],
+    settings: NoveltySettings,
+    grams: NgramCache,
+    terms: tuple[str, ...] | None,
+    judged: ClaimAssessment,
+) -> ClaimAssessment:
+    """A claim judged new, against the claims readers said were not new: known when it is at
+    least `reader_known_at` close to one of them and adds no name, number or quote to what
+    the candidates say; else the ordinary judgement stands."""
+    mine = grams(terms if terms is not None else claim_terms(claim))
+    sim, best = max(
+        (
+            (set_cosine(mine, grams(c.terms or index_terms(c.text, c.entities))), c)
+            for c in candidates
+            if c.reader_known
+        ),
+        key=lambda sc: (sc[0], -sc[1].seq),
+    )
+    if sim < settings.reader_known_at or new_items(claim, candidates):
+        return judged
+    return ClaimAssessment(
+        False, sim, sim, best, best.source_id, (), judged.new_word_share, best.story, True
+    )
+
+
+def _assess(
+    claim: ExtractedClaim,
+    candidates: Sequence[KnownClaim],
+    settings: NoveltySettings,
+    grams: NgramCache,
+    terms: tuple[str, ...] | None = None,
+) -> ClaimAssessment:
     if not candidates:
         return ClaimAssessment(True, 0.0, 0.0, None, None, claim.entities + claim.numbers)
     mine_terms = terms if terms is not None else claim_terms(claim)

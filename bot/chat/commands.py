@@ -205,8 +205,16 @@ class Commands(FeedCommands, RouteCommands, FeedbackCommands):
             facts.append(("Duplicate of", self._describe(row["duplicate_of"])))
         if status == "nothing_new":
             known = [c for c in self._store.claims_of(row["id"]) if not c.novel]
+            by_reader = {
+                c.get("text")
+                for c in verdict.get("claims") or []
+                if isinstance(c, dict) and c.get("by_reader")
+            }
             for claim in known[:8]:
-                lines.append(f"{claim.text} — known from {self._describe(claim.seen_in)}")
+                line = f"{claim.text} — known from {self._describe(claim.seen_in)}"
+                if claim.text in by_reader:
+                    line += " (a reader said that alert's new claims were not new)"
+                lines.append(line)
             if not known:
                 lines.append("It made no claim worth reporting.")
         if status == "alerted":

@@ -121,9 +121,15 @@ class FeedbackCommands:
                 "not_topic": "an article that is not about AI training-data disputes",
                 "nothing_new": "on topic, but telling nothing new",
             }[kind]
+            novelty = (
+                " Later articles repeating the claims it called new will report them as known."
+                if kind == "nothing_new"
+                else ""
+            )
             text = (
                 f"Thanks, noted as {lesson} (feedback #{toggled.row.id}). It teaches the "
-                "relevance model at the next refit. Click the button again to take it back."
+                f"relevance model at the next refit.{novelty} Click the button again to take "
+                "it back."
             )
         return Answer(title=label, text=text)
 
@@ -265,4 +271,6 @@ def _feedback_line(row: FeedbackRow) -> str:
     if not row.active:
         revoked = (row.revoked_at or "")[:16].replace("T", " ")
         line += f" (revoked by {row.revoked_by} at {revoked} UTC)"
+    elif row.kind == "nothing_new":
+        line += "; the claims it called new now count as known in later articles"
     return line

@@ -3,12 +3,14 @@ destination, and the installation's own refitted relevance models.
 
 Feedback is never deleted: revoking it stamps `revoked_at`/`revoked_by`, so `/news why` can
 show the whole history. Kinds: `not_topic` (an alert that was not about the topic),
-`nothing_new` (on topic, but it told nothing new), `mute` (no more alerts of this story to
+`nothing_new` (on topic, but it told nothing new: the claims the alert called new become
+reader-known, see `reader_known_claims`), `mute` (no more alerts of this story to
 this destination), `missed` (a story the bot did not post: on topic).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -172,6 +174,24 @@ class FeedbackMixin(StoreBase):
                 [destination],
             ).fetchall()
         return {str(r[0]) for r in rows}
+
+    def reader_known_claims(self, article_ids: Iterable[str]) -> set[tuple[str, str]]:
+        """(article id, claim text) of the claims these articles' alerts called new where a
+        reader's "Nothing new here" is in force: the novelty step treats them as known at a
+        lower bar. Revoking the feedback removes them again."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return set()
+        marks = ", ".join("?" for _ in ids)
+        with self._lock:
+            rows = self.db.execute(
+                "SELECT c.article_id, c.text FROM claims c WHERE c.novel = 1"
+                f" AND c.article_id IN ({marks}) AND EXISTS (SELECT 1 FROM feedback f"
+                " WHERE f.article_id = c.article_id AND f.kind = 'nothing_new'"
+                " AND f.revoked_at IS NULL)",
+                ids,
+            ).fetchall()
+        return {(str(r[0]), str(r[1])) for r in rows}
 
     # ------------------------------------------------------------ installation models
 

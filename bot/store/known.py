@@ -93,9 +93,15 @@ class KnownToStore:
     def candidates(self, query: ClaimQuery, limit: int) -> list[KnownClaim]:
         with self._store.reading():
             found = self._store.claim_candidates(query, limit)
+            confirmed = self._store.reader_known_claims(c.source_id for c in found)
             if self._pending is not None and len(self._pending):
                 found += self._pending.candidates(query, limit)
-        return found
+        if not confirmed:
+            return found
+        return [
+            dataclasses.replace(c, reader_known=True) if (c.source_id, c.text) in confirmed else c
+            for c in found
+        ]
 
     def story_candidates(self, query: StoryQuery, limit: int) -> list[KnownStory]:
         with self._store.reading():
