@@ -101,6 +101,31 @@ def test_fit_is_deterministic_and_reads_back(tmp_path: Path) -> None:
     assert min(scores[:5]) > max(scores[5:]), scores
 
 
+def test_japanese_examples_count_as_much_as_the_inner_folds_say(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from dataclasses import replace
+
+    from bot.evaluation.fit import _fit_weights, examples_from, fit
+    from bot.evaluation.streams import eval_streams
+
+    english = examples_from(eval_streams(write_streams(tmp_path)), REPO / "seeds")
+    # our own look-alikes standing in for a Japanese stream, a word of their own in each
+    japanese = [
+        replace(e, group="ja", japanese=True, words={**e.words, "w:日本語": 1.0})
+        for e in english
+        if e.group == "alpha"
+    ]
+    _, counted = _fit_weights([*english, *japanese], 1.0, 1.0, "whole text", 1.0)
+    _, ignored = _fit_weights([*english, *japanese], 1.0, 1.0, "whole text", 0.0)
+    assert "w:日本語" in counted and "w:日本語" not in ignored
+    model = fit([*english, *japanese], grid=(1.0,), powers=(1.0,), japanese_weights=(1.0, 0.0))
+    tried = {t["japanese_weight"] for t in model.about["tuning_leave_one_stream_out"]}
+    assert tried == {1.0, 0.0} and model.about["japanese_weight"] in tried
+    # with no Japanese example there is nothing to weigh: one weight tried
+    alone = fit(english, grid=(1.0,), powers=(1.0,), japanese_weights=(1.0, 0.0))
+    assert {t["japanese_weight"] for t in alone.about["tuning_leave_one_stream_out"]} == {1.0}
+
+
 def test_shipped_model_is_what_make_model_builds(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     from bot.evaluation.fit import main
