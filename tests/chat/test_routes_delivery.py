@@ -153,7 +153,8 @@ async def test_a_crash_mid_delivery_loses_and_doubles_nothing_per_route(
     calls = {"deals": 0}
 
     def dies_on_the_second_deals_send(ids: Sequence[int], now: object, ref: str | None) -> None:
-        rows = [store.db["outbox"].get(i) for i in ids]
+        with store.reading():  # a worker thread, beside the other route's: hold the store's lock
+            rows = [store.db["outbox"].get(i) for i in ids]
         if rows[0]["destination"] == "route:deals":
             calls["deals"] += 1
             if calls["deals"] == 2:
