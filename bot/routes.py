@@ -5,8 +5,8 @@ workspace) or a webhook — with a filter: categories, storylines followed or mu
 or names that must or must not appear, a minimum relevance; and a mode: every alert, only
 alerts that start a new storyline, or a digest at a set local time (daily or weekly).
 
-Words are plain words and phrases, matched case-insensitively on word boundaries; they
-are escaped (`re.escape`), never read as a pattern, so a route cannot be made slow.
+Words are plain words and phrases, matched case-insensitively on word boundaries (a
+word in Japanese script inside Japanese text too); they are escaped (`re.escape`), never read as a pattern, so a route cannot be made slow.
 `matches` is the one filter; the muted stories are its argument, so stories muted
 elsewhere (a "mute" button) can be added to the route's own.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import typing
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -176,20 +177,34 @@ def matches(route: Route, facts: AlertFacts, muted: Collection[str]) -> bool:
 
 
 def contains(text: str, phrase: str) -> bool:
-    """Whether `phrase` (a word or words) appears in `text` as whole words, ignoring case."""
+    """Whether `phrase` (a word or words) appears in `text` as whole words, ignoring case
+    and width (ＡＩ is AI). Japanese and Chinese are written without spaces, so a word in
+    those scripts matches inside a run of them, and a Latin word next to them (OpenAIは)
+    still counts as a whole word."""
     pattern = phrase_pattern(phrase)
-    return pattern is not None and pattern.search(text) is not None
+    return pattern is not None and pattern.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+# scripts written without spaces between words: kana and the CJK ideographs
+UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
+# a letter or digit of a script that separates its words (not an unspaced one)
+_SPACED_WORD = f"[^\\W{UNSPACED}]"
 
 
 @lru_cache(maxsize=1024)
 def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
     """The literal phrase on word boundaries; any run of spaces matches any whitespace.
-    Escaped, so nothing in it is a pattern: matching is linear in the text."""
-    words = phrase.split()
+    Escaped, so nothing in it is a pattern: matching is linear in the text. An edge of
+    the phrase in an unspaced script needs no boundary; any other edge must not touch a
+    letter or digit of a spaced script."""
+    words = unicodedata.normalize("NFKC", phrase).split()
     if not words:
         return None
     body = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    start = "" if _UNSPACED_CHAR.match(words[0][0]) else f"(?<!{_SPACED_WORD})"
+    end = "" if _UNSPACED_CHAR.match(words[-1][-1]) else f"(?!{_SPACED_WORD})"
+    return re.compile(f"{start}{body}{end}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -41,12 +41,23 @@ def test_words_match_whole_words_in_any_case_and_phrases_across_spaces() -> None
     assert not contains("ccc", "c+")
 
 
+def test_words_in_japanese_text_match_without_spaces_around_them() -> None:
+    text = "集英社は、生成ＡＩの学習にOpenAIが作品を使ったと主張した。"
+    assert contains(text, "集英社")  # followed by は: Japanese has no spaces between words
+    assert contains(text, "主張")
+    assert contains(text, "OpenAI")  # a Latin name between kana still counts as a word
+    assert contains(text, "AI")  # the full-width ＡＩ is AI
+    assert not contains(text, "Open")  # but not part of a Latin word
+    assert not contains("読売新聞が提訴", "朝日")
+
+
 def test_a_hostile_phrase_is_literal_and_fast() -> None:
     evil = "(a+)+$"
     text = "a" * 50_000 + "!"
     started = time.perf_counter()
     assert not contains(text, evil)
     assert not contains(text, "a" * 30 + "b")
+    assert not contains("集" * 50_000 + "!", "集" * 30 + "(.*)*")  # no boundary: still literal
     assert time.perf_counter() - started < 1.0  # a regex read as a pattern would not end
     assert contains("it says (a+)+$ here", evil)
 
