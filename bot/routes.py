@@ -6,7 +6,8 @@ or names that must or must not appear, a minimum relevance; and a mode: every al
 alerts that start a new storyline, or a digest at a set local time (daily or weekly).
 
 Words are plain words and phrases, matched case-insensitively on word boundaries (a
-word in Japanese script inside Japanese text too); they are escaped (`re.escape`), never read as a pattern, so a route cannot be made slow.
+word in Japanese script inside Japanese text too); they are escaped (`re.escape`), never
+read as a pattern, so a route cannot be made slow.
 `matches` is the one filter; the muted stories are its argument, so stories muted
 elsewhere (a "mute" button) can be added to the route's own.
 """

@@ -24,6 +24,7 @@ from bot.chat.answers import Answer, error
 from bot.feedback.missed import MissedPage, article_of_page
 from bot.feedback.retrain import Retrainer
 from bot.feeds.identity import canonical_url
+from bot.feeds.limits import MAX_URL_CHARS
 from bot.models import Article
 from bot.routes import Route
 from bot.store import Store
@@ -138,7 +139,8 @@ class FeedbackCommands:
     # ------------------------------------------------------------ /news forget
 
     def forget(self, feedback_id: int, reader: Reader) -> Answer:
-        row = self._store.feedback_by_id(feedback_id)
+        in_range = 0 < feedback_id < 2**63  # what SQLite can hold
+        row = self._store.feedback_by_id(feedback_id) if in_range else None
         if row is None or not row.active:
             return error(f"There is no feedback #{feedback_id} in force (see /news why).")
         if row.user_id != reader.id and not reader.admin:
@@ -174,6 +176,8 @@ class FeedbackCommands:
         url = url.strip()
         if not url.startswith(("http://", "https://")):
             return error("Usage: /news missed <URL of the article>")
+        if len(url) > MAX_URL_CHARS:
+            return error(f"That address is longer than {MAX_URL_CHARS} characters.")
         row = await asyncio.to_thread(self._known_article, url)
         if row is not None and row["status"] in ("alerted", "seed"):
             what = "was posted" if row["status"] == "alerted" else "is part of the seed corpus"
