@@ -229,7 +229,10 @@ async def test_a_slack_digest_route_posts_one_digest_and_finds_it_after_a_crash(
     [post] = slack.posts()
     assert post["blocks"][0]["text"]["text"] == "2 updates (digest)"
     assert post["metadata"]["event_payload"] == {"first_id": 1, "last_id": 1}
-    store.db.execute("UPDATE outbox SET status = 'pending', intent_at = ?", [clock.now.isoformat()])
+    with store.transaction():
+        store.db.execute(
+            "UPDATE outbox SET status = 'pending', intent_at = ?", [clock.now.isoformat()]
+        )
     again = Delivery(store, [factory.build(daily)], clock)  # a restart that lost the record
     assert (await again.deliver_due()).sent == 1  # found in the channel, not sent again
     assert len(slack.posts()) == 1
