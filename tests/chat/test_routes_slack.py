@@ -133,6 +133,9 @@ async def test_a_route_into_another_workspace_posts_with_that_workspace_s_token(
         "*<https://news.example/1|Authors win>* — Example &lt;News&gt;:"
         " The court ruled for the authors"
     )
+    buttons = post.params["blocks"][-1]  # under a compact alert as under every alert
+    assert buttons["type"] == "actions" and len(buttons["elements"]) == 4
+    assert {e["value"] for e in buttons["elements"]} == {"route:acme|a1"}
     [webhook] = slack.webhook_posts
     assert webhook.method == "legal" and "Authors win" in webhook.params["text"]
 
