@@ -10,6 +10,7 @@ import pytest
 
 from bot.analysis.relevance_model import BUNDLED_MODEL, RelevanceModel, load_model
 from bot.feedback.examples import article_features
+from bot.feedback.refit import RefitSettings
 from bot.feedback.retrain import Retrainer
 from bot.store import Store
 from tests.feedback.test_refit import seed_texts
@@ -92,3 +93,36 @@ def test_a_refit_is_kept_used_and_logged_and_the_shipped_file_stays(
     untaught = retrainer.current.probability(chips)
     assert untaught > taught
     assert untaught == pytest.approx(retrainer.shipped.probability(chips), abs=0.02)
+
+
+def test_only_the_newest_labelled_articles_are_read_so_memory_stays_bounded(
+    store: Store,
+) -> None:
+    fill(store)
+    for n in range(12):
+        store.save_article(
+            {"id": f"a{n}", "kind": "feed", "title": f"Authors sue over training data, part {n}",
+             "body": "Authors sued an AI company over training on their books. " * 5,
+             "seen_at": "x", "status": "not_relevant"}
+        )  # fmt: skip
+        store.add_feedback(
+            kind="missed",
+            article_id=f"a{n}",
+            story_id=None,
+            destination="",
+            user_id="u1",
+            user_name="u1",
+            now=NOW,
+        )
+    read: list[str] = []
+    get_article = store.get_article
+
+    def counting(article_id: str) -> dict[str, object] | None:
+        read.append(article_id)
+        return get_article(article_id)
+
+    store.get_article = counting  # type: ignore[method-assign,assignment]
+    settings = RefitSettings(max_examples=5)
+    report = Retrainer(store, load_model(), lambda: NOW, settings=settings).retrain()
+    assert report.feedback_examples == 5
+    assert read == [f"a{n}" for n in range(7, 12)]  # the 5 newest, no other text read
