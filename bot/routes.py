@@ -300,17 +300,21 @@ def check_route(route: Route, where: str | None = None) -> None:
             f" (starting with a letter or digit), got {route.name[:40]!r}"
         )
     if route.platform not in typing.get_args(Platform):
-        raise ConfigError(f"{at}.platform: one of discord, slack, webhook, got {route.platform!r}")
+        raise ConfigError(
+            f"{at}.platform: one of discord, slack, webhook, got {route.platform[:40]!r}"
+        )
     if route.mode not in typing.get_args(Mode):
-        raise ConfigError(f"{at}.mode: one of every, new_stories, digest, got {route.mode!r}")
-    if route.platform == "discord" and not route.channel.isdigit():
-        raise ConfigError(f"{at}.channel: a Discord channel id (digits), got {route.channel!r}")
+        raise ConfigError(f"{at}.mode: one of every, new_stories, digest, got {route.mode[:40]!r}")
+    if route.platform == "discord" and not re.fullmatch(r"[0-9]{1,20}", route.channel):
+        raise ConfigError(
+            f"{at}.channel: a Discord channel id (digits), got {route.channel[:40]!r}"
+        )
     if route.platform == "slack":
         from bot.config_check import SLACK_CHANNEL_ID
 
         if SLACK_CHANNEL_ID.fullmatch(route.channel) is None:
             raise ConfigError(
-                f"{at}.channel: a Slack channel id such as C0123456789, got {route.channel!r}"
+                f"{at}.channel: a Slack channel id such as C0123456789, got {route.channel[:40]!r}"
             )
     if route.platform == "webhook" and not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", route.webhook_env):
         raise ConfigError(
@@ -327,22 +331,26 @@ def check_route(route: Route, where: str | None = None) -> None:
     try:
         _clock_time(route.digest_at)
     except ValueError:
-        raise ConfigError(f"{at}.digest_at: a local time HH:MM, got {route.digest_at!r}") from None
+        raise ConfigError(
+            f"{at}.digest_at: a local time HH:MM, got {route.digest_at[:40]!r}"
+        ) from None
     if route.digest_day and route.digest_day not in WEEKDAYS:
         raise ConfigError(
             f"{at}.digest_day: '' (daily) or a weekday ({', '.join(WEEKDAYS)}),"
-            f" got {route.digest_day!r}"
+            f" got {route.digest_day[:40]!r}"
         )
     try:
+        if len(route.timezone) > 64:  # no zone's name is longer; the file system would refuse it
+            raise ValueError(route.timezone)
         ZoneInfo(route.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
-            f"{at}.timezone: an IANA time zone such as Europe/Berlin, got {route.timezone!r}"
+            f"{at}.timezone: an IANA time zone such as Europe/Berlin, got {route.timezone[:40]!r}"
         ) from None
     for category in route.categories:
         if category not in CATEGORIES:
             raise ConfigError(
-                f"{at}.categories: {category!r} is not one of {', '.join(CATEGORIES)}"
+                f"{at}.categories: {category[:40]!r} is not one of {', '.join(CATEGORIES)}"
             )
     for key in ("include_words", "exclude_words"):
         words: tuple[str, ...] = getattr(route, key)

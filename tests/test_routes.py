@@ -184,6 +184,23 @@ def test_config_routes_parse() -> None:
             {"name": "a", "platform": "discord", "channel": "1", "colour": "red"},
             "routes.a.colour: unknown key",
         ),
+        # hostile values (a route added from chat): one short line each, never an OSError
+        (
+            {
+                "name": "a",
+                "platform": "discord",
+                "channel": "1",
+                "timezone": "Europe/" + "a" * 5000,
+            },
+            "routes.a.timezone: an IANA time zone",
+        ),
+        ({"name": "a", "platform": "discord", "channel": "１２３"}, "routes.a.channel: a Discord"),
+        ({"name": "a", "platform": "discord", "channel": "²"}, "routes.a.channel: a Discord"),
+        ({"name": "a", "platform": "discord", "channel": "1" * 500}, "routes.a.channel: a Discord"),
+        (
+            {"name": "a", "platform": "discord", "channel": "1", "mode": "x" * 5000},
+            "routes.a.mode: must be one of",
+        ),
         ({"name": "Bad Name", "platform": "discord", "channel": "1"}, "routes[0].name: must be"),
         ({"platform": "discord", "channel": "1"}, "routes[0].name: required key is missing"),
         ({"name": "a", "channel": "1"}, "routes.a.platform: required key is missing"),
@@ -193,7 +210,7 @@ def test_bad_routes_name_the_route_and_key(block: dict[str, object], message: st
     with pytest.raises(ConfigError) as info:
         parse_config({"routes": [block]})
     assert str(info.value).startswith(message), str(info.value)
-    assert "\n" not in str(info.value)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
 
 
 def test_a_name_used_twice_is_refused() -> None:
