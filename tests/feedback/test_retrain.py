@@ -3,6 +3,7 @@ kept in the database and put to use, before/after logged, the shipped file untou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -126,3 +127,28 @@ def test_only_the_newest_labelled_articles_are_read_so_memory_stays_bounded(
     report = Retrainer(store, load_model(), lambda: NOW, settings=settings).retrain()
     assert report.feedback_examples == 5
     assert read == [f"a{n}" for n in range(7, 12)]  # the 5 newest, no other text read
+
+
+async def test_the_bot_refits_on_its_schedule_only_when_feedback_changed(store: Store) -> None:
+    import asyncio
+
+    from bot.app import _refit_on_schedule
+    from bot.chat.feedback_commands import Learning
+
+    fill(store)
+    used: list[RelevanceModel] = []
+    retrainer = Retrainer(store, load_model(), lambda: NOW, use=used.append)
+    hours = 0.2 / 3600  # every 0.2 s
+    task = asyncio.create_task(_refit_on_schedule(Learning(retrainer=retrainer), hours))
+    try:
+        for _ in range(600):
+            if used:
+                break
+            await asyncio.sleep(0.05)
+        assert len(used) == 1 and store.installation_model() is not None
+        await asyncio.sleep(1.0)  # several more turns of the schedule: nothing new, no refit
+        assert len(used) == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
