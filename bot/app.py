@@ -239,14 +239,16 @@ async def run_bot(
         _attach_routes(book, chat, delivery)
         routed = {r.destination for r in book.all()}
         digests = Digests(store, book.all, utc_now, on_queued=delivery.wake)
+        defaults = [d.name for d in destinations if d.name not in routed]  # every alert
         commands.learning = build_learning(config, store, assessor, fetcher, article_text)
-        commands.learning.destinations = [d.name for d in destinations]
+        commands.learning.destinations = defaults
+        commands.learning.routes = book.all  # a missed story is routed as a feed's alert
         commands.learning.on_alert = delivery.wake
         pipeline = Pipeline(
             store,
             fetcher,
             assessor,
-            [d.name for d in destinations if d.name not in routed],  # every alert goes there
+            defaults,
             utc_now,
             on_alert=delivery.wake,
             settings=poll_settings(config),

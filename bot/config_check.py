@@ -184,6 +184,9 @@ SECRET_NOT_SHOWN = (
 
 
 def shown(value: Any) -> str:
-    """How an error quotes a bad value: its repr, unless that looks like a secret."""
+    """How an error quotes a bad value: its repr (at most 60 characters, so a pasted wall
+    of text stays one short line), unless that looks like a secret."""
     text = repr(value)
-    return SECRET_NOT_SHOWN if looks_like_secret(text) else text
+    if looks_like_secret(text):
+        return SECRET_NOT_SHOWN
+    return text if len(text) <= 60 else text[:59] + "…"

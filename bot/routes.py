@@ -5,8 +5,9 @@ workspace) or a webhook — with a filter: categories, storylines followed or mu
 or names that must or must not appear, a minimum relevance; and a mode: every alert, only
 alerts that start a new storyline, or a digest at a set local time (daily or weekly).
 
-Words are plain words and phrases, matched case-insensitively on word boundaries; they
-are escaped (`re.escape`), never read as a pattern, so a route cannot be made slow.
+Words are plain words and phrases, matched case-insensitively on word boundaries (a
+word in Japanese script inside Japanese text too); they are escaped (`re.escape`), never
+read as a pattern, so a route cannot be made slow.
 `matches` is the one filter; the muted stories are its argument, so stories muted
 elsewhere (a "mute" button) can be added to the route's own.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 import typing
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
@@ -176,20 +178,34 @@ def matches(route: Route, facts: AlertFacts, muted: Collection[str]) -> bool:
 
 
 def contains(text: str, phrase: str) -> bool:
-    """Whether `phrase` (a word or words) appears in `text` as whole words, ignoring case."""
+    """Whether `phrase` (a word or words) appears in `text` as whole words, ignoring case
+    and width (ＡＩ is AI). Japanese and Chinese are written without spaces, so a word in
+    those scripts matches inside a run of them, and a Latin word next to them (OpenAIは)
+    still counts as a whole word."""
     pattern = phrase_pattern(phrase)
-    return pattern is not None and pattern.search(text) is not None
+    return pattern is not None and pattern.search(unicodedata.normalize("NFKC", text)) is not None
+
+
+# scripts written without spaces between words: kana and the CJK ideographs
+UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}]")
+# a letter or digit of a script that separates its words (not an unspaced one)
+_SPACED_WORD = f"[^\\W{UNSPACED}]"
 
 
 @lru_cache(maxsize=1024)
 def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
     """The literal phrase on word boundaries; any run of spaces matches any whitespace.
-    Escaped, so nothing in it is a pattern: matching is linear in the text."""
-    words = phrase.split()
+    Escaped, so nothing in it is a pattern: matching is linear in the text. An edge of
+    the phrase in an unspaced script needs no boundary; any other edge must not touch a
+    letter or digit of a spaced script."""
+    words = unicodedata.normalize("NFKC", phrase).split()
     if not words:
         return None
     body = r"\s+".join(re.escape(w) for w in words)
-    return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+    start = "" if _UNSPACED_CHAR.match(words[0][0]) else f"(?<!{_SPACED_WORD})"
+    end = "" if _UNSPACED_CHAR.match(words[-1][-1]) else f"(?!{_SPACED_WORD})"
+    return re.compile(f"{start}{body}{end}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -284,17 +300,21 @@ def check_route(route: Route, where: str | None = None) -> None:
             f" (starting with a letter or digit), got {route.name[:40]!r}"
         )
     if route.platform not in typing.get_args(Platform):
-        raise ConfigError(f"{at}.platform: one of discord, slack, webhook, got {route.platform!r}")
+        raise ConfigError(
+            f"{at}.platform: one of discord, slack, webhook, got {route.platform[:40]!r}"
+        )
     if route.mode not in typing.get_args(Mode):
-        raise ConfigError(f"{at}.mode: one of every, new_stories, digest, got {route.mode!r}")
-    if route.platform == "discord" and not route.channel.isdigit():
-        raise ConfigError(f"{at}.channel: a Discord channel id (digits), got {route.channel!r}")
+        raise ConfigError(f"{at}.mode: one of every, new_stories, digest, got {route.mode[:40]!r}")
+    if route.platform == "discord" and not re.fullmatch(r"[0-9]{1,20}", route.channel):
+        raise ConfigError(
+            f"{at}.channel: a Discord channel id (digits), got {route.channel[:40]!r}"
+        )
     if route.platform == "slack":
         from bot.config_check import SLACK_CHANNEL_ID
 
         if SLACK_CHANNEL_ID.fullmatch(route.channel) is None:
             raise ConfigError(
-                f"{at}.channel: a Slack channel id such as C0123456789, got {route.channel!r}"
+                f"{at}.channel: a Slack channel id such as C0123456789, got {route.channel[:40]!r}"
             )
     if route.platform == "webhook" and not re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", route.webhook_env):
         raise ConfigError(
@@ -311,22 +331,26 @@ def check_route(route: Route, where: str | None = None) -> None:
     try:
         _clock_time(route.digest_at)
     except ValueError:
-        raise ConfigError(f"{at}.digest_at: a local time HH:MM, got {route.digest_at!r}") from None
+        raise ConfigError(
+            f"{at}.digest_at: a local time HH:MM, got {route.digest_at[:40]!r}"
+        ) from None
     if route.digest_day and route.digest_day not in WEEKDAYS:
         raise ConfigError(
             f"{at}.digest_day: '' (daily) or a weekday ({', '.join(WEEKDAYS)}),"
-            f" got {route.digest_day!r}"
+            f" got {route.digest_day[:40]!r}"
         )
     try:
+        if len(route.timezone) > 64:  # no zone's name is longer; the file system would refuse it
+            raise ValueError(route.timezone)
         ZoneInfo(route.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
-            f"{at}.timezone: an IANA time zone such as Europe/Berlin, got {route.timezone!r}"
+            f"{at}.timezone: an IANA time zone such as Europe/Berlin, got {route.timezone[:40]!r}"
         ) from None
     for category in route.categories:
         if category not in CATEGORIES:
             raise ConfigError(
-                f"{at}.categories: {category!r} is not one of {', '.join(CATEGORIES)}"
+                f"{at}.categories: {category[:40]!r} is not one of {', '.join(CATEGORIES)}"
             )
     for key in ("include_words", "exclude_words"):
         words: tuple[str, ...] = getattr(route, key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -143,3 +144,47 @@ def test_demo_says_so_when_a_point_did_not_come_out(
         "newsbot: demo: the demo did not show a retelling with nothing new"
     )
     assert "newsbot init" not in captured.out  # no "that was the bot" after a failed demo
+
+
+def _without_network(*command: str) -> list[str] | None:
+    """`command` in a new network namespace (`unshare -rn`: no interface up, not even
+    loopback), or None where this machine cannot make one."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    probe = subprocess.run([unshare, "-rn", "true"], capture_output=True, timeout=30)
+    return [unshare, "-rn", *command] if probe.returncode == 0 else None
+
+
+def test_demo_without_any_network_names_the_loopback_instead_of_failing_feeds(
+    tmp_path: Path,
+) -> None:
+    command = _without_network(sys.executable, "-m", "bot", "demo")
+    if command is None:
+        pytest.skip("unshare -rn (a user network namespace) is not available here")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()  # one line, no feed failures logged
+    assert line.startswith("newsbot: demo: it cannot reach its own feeds on 127.0.0.1:")
+    assert "loopback interface seems to be down" in line and "ip link set lo up" in line
+    assert "feed failed" not in done.stdout + done.stderr
+
+
+def test_demo_runs_with_only_loopback_up(tmp_path: Path) -> None:
+    ip = shutil.which("ip")
+    script = f"{ip} link set lo up && exec {sys.executable} -m bot demo"
+    command = _without_network("sh", "-c", script)
+    if command is None or ip is None:
+        pytest.skip("unshare -rn or ip is not available here")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
+    env["PYTHONPATH"] = str(REPO)
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(_alerts(done.stdout)) == 2  # the new story and its follow-up
+    assert "nothing new, every claim was already known" in done.stdout

@@ -41,12 +41,23 @@ def test_words_match_whole_words_in_any_case_and_phrases_across_spaces() -> None
     assert not contains("ccc", "c+")
 
 
+def test_words_in_japanese_text_match_without_spaces_around_them() -> None:
+    text = "集英社は、生成ＡＩの学習にOpenAIが作品を使ったと主張した。"
+    assert contains(text, "集英社")  # followed by は: Japanese has no spaces between words
+    assert contains(text, "主張")
+    assert contains(text, "OpenAI")  # a Latin name between kana still counts as a word
+    assert contains(text, "AI")  # the full-width ＡＩ is AI
+    assert not contains(text, "Open")  # but not part of a Latin word
+    assert not contains("読売新聞が提訴", "朝日")
+
+
 def test_a_hostile_phrase_is_literal_and_fast() -> None:
     evil = "(a+)+$"
     text = "a" * 50_000 + "!"
     started = time.perf_counter()
     assert not contains(text, evil)
     assert not contains(text, "a" * 30 + "b")
+    assert not contains("集" * 50_000 + "!", "集" * 30 + "(.*)*")  # no boundary: still literal
     assert time.perf_counter() - started < 1.0  # a regex read as a pattern would not end
     assert contains("it says (a+)+$ here", evil)
 
@@ -173,6 +184,23 @@ def test_config_routes_parse() -> None:
             {"name": "a", "platform": "discord", "channel": "1", "colour": "red"},
             "routes.a.colour: unknown key",
         ),
+        # hostile values (a route added from chat): one short line each, never an OSError
+        (
+            {
+                "name": "a",
+                "platform": "discord",
+                "channel": "1",
+                "timezone": "Europe/" + "a" * 5000,
+            },
+            "routes.a.timezone: an IANA time zone",
+        ),
+        ({"name": "a", "platform": "discord", "channel": "１２３"}, "routes.a.channel: a Discord"),
+        ({"name": "a", "platform": "discord", "channel": "²"}, "routes.a.channel: a Discord"),
+        ({"name": "a", "platform": "discord", "channel": "1" * 500}, "routes.a.channel: a Discord"),
+        (
+            {"name": "a", "platform": "discord", "channel": "1", "mode": "x" * 5000},
+            "routes.a.mode: must be one of",
+        ),
         ({"name": "Bad Name", "platform": "discord", "channel": "1"}, "routes[0].name: must be"),
         ({"platform": "discord", "channel": "1"}, "routes[0].name: required key is missing"),
         ({"name": "a", "channel": "1"}, "routes.a.platform: required key is missing"),
@@ -182,7 +210,7 @@ def test_bad_routes_name_the_route_and_key(block: dict[str, object], message: st
     with pytest.raises(ConfigError) as info:
         parse_config({"routes": [block]})
     assert str(info.value).startswith(message), str(info.value)
-    assert "\n" not in str(info.value)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 300
 
 
 def test_a_name_used_twice_is_refused() -> None:

@@ -11,24 +11,26 @@ revokes any one piece of feedback (the reader's own, or anyone's for an admin).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.alerts import build_alert, deserves_alert
+from bot.alerts import unmuted
 from bot.analysis.assess import Assessment
 from bot.analysis.memory import Memory
 from bot.chat.answers import Answer, error
 from bot.feedback.missed import MissedPage, article_of_page
 from bot.feedback.retrain import Retrainer
 from bot.feeds.identity import canonical_url
-from bot.models import Article, alert_to_payload
+from bot.feeds.limits import MAX_URL_CHARS
+from bot.models import Article
+from bot.routes import Route
 from bot.store import Store
 from bot.store.feedback import FeedbackRow
 from bot.store.known import KnownToStore
-from bot.store.polls import ArticleWrite, Message
-from bot.store.rows import article_row, claim_rows, verdict_row
+from bot.store.rows import article_row, assessed_write, verdict_row
 from bot.timeutil import parse_iso
 
 BUTTON_KINDS = ("not_topic", "nothing_new", "mute", "verdict")
@@ -68,7 +70,8 @@ class Learning:
     fetch_page: Callable[[str], Awaitable[MissedPage | str]] | None = None
     judge: Judge | None = None
     assessor: Judge | None = None
-    destinations: Sequence[str] = field(default_factory=list)
+    destinations: Sequence[str] = field(default_factory=list)  # the default ones
+    routes: Callable[[], Sequence[Route]] = lambda: ()  # the routes as they are now
     on_alert: Callable[[], None] | None = None
 
 
@@ -136,7 +139,8 @@ class FeedbackCommands:
     # ------------------------------------------------------------ /news forget
 
     def forget(self, feedback_id: int, reader: Reader) -> Answer:
-        row = self._store.feedback_by_id(feedback_id)
+        in_range = 0 < feedback_id < 2**63  # what SQLite can hold
+        row = self._store.feedback_by_id(feedback_id) if in_range else None
         if row is None or not row.active:
             return error(f"There is no feedback #{feedback_id} in force (see /news why).")
         if row.user_id != reader.id and not reader.admin:
@@ -172,6 +176,8 @@ class FeedbackCommands:
         url = url.strip()
         if not url.startswith(("http://", "https://")):
             return error("Usage: /news missed <URL of the article>")
+        if len(url) > MAX_URL_CHARS:
+            return error(f"That address is longer than {MAX_URL_CHARS} characters.")
         row = await asyncio.to_thread(self._known_article, url)
         if row is not None and row["status"] in ("alerted", "seed"):
             what = "was posted" if row["status"] == "alerted" else "is part of the seed corpus"
@@ -221,28 +227,34 @@ class FeedbackCommands:
             return Answer(title=f"Missed: {article.title or article.url}", text=" ".join(lines))
         assessment = judge.assess(article, KnownToStore(self._store))
         verdict = assessment.verdict
-        messages: tuple[Message, ...] = ()
-        if deserves_alert(verdict):
-            payload = alert_to_payload(build_alert(article, verdict))
-            messages = tuple(
-                Message("alert", d, payload, article.id)
-                for d in self.learning.destinations
-                if verdict.story not in self._store.muted_stories(d)
-            )
-        write = ArticleWrite(
-            verdict_row(article, verdict, now, alerting=bool(messages)),
-            tuple(claim_rows(verdict, article.published)),
-            assessment.record,
-            messages,
-            bool(messages),
+        # where a feed's alert would go: every default destination that has not muted the
+        # story, and every route whose filter it passes (a digest route holds it)
+        muted = self._store.muted_stories
+        write = assessed_write(
+            article,
+            assessment,
+            now,
+            {},
+            unmuted(verdict.story, self.learning.destinations, muted),
+            self.learning.routes(),
+            muted,
         )
+        if not write.messages:
+            write = dataclasses.replace(
+                write, row=verdict_row(article, verdict, now, alerting=False), alerted=False
+            )
         with self._store.transaction():
             posted = self._store.write_articles([write], now)
             self._add_missed(article.id, verdict.story, reader, now)
         if posted:
             if self.learning.on_alert is not None:
                 self.learning.on_alert()
-            lines.append(f"Posted to {', '.join(self.learning.destinations)}.")
+            sent = [m.destination for m in write.messages if m.kind == "alert"]
+            held = [m.destination for m in write.messages if m.kind == "held"]
+            if sent:
+                lines.append(f"Posted to {', '.join(sent)}.")
+            if held:
+                lines.append(f"Held for the digest of {', '.join(held)}.")
         elif not verdict.novel:
             lines.append("Not posted: every claim in it was already known (see /news why).")
         else:

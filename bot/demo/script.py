@@ -83,6 +83,14 @@ async def run_demo(out: TextIO, folder: Path) -> DemoOutcome:
     await server.start()
     outcome = DemoOutcome()
     try:
+        unreachable = await server.unreachable()
+        if unreachable is not None:
+            outcome.problems.append(
+                f"it cannot reach its own feeds on 127.0.0.1:{server.port} ({unreachable}):"
+                " this machine's loopback interface seems to be down (in a namespace made"
+                " with `unshare -n`, run `ip link set lo up` first)"
+            )
+            return outcome
         config = demo_config(folder, server, content)
         assessor = build_assessor(config)  # the shipped relevance model, loaded once
         _intro(out, content, server)

@@ -6,6 +6,8 @@ between polls, as time passing would.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from bot.demo.content import DemoContent
@@ -31,6 +33,16 @@ class DemoFeedServer:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = int(self._runner.addresses[0][1])
+
+    async def unreachable(self) -> str | None:
+        """Why a connection to the server fails (the loopback interface is down), or None."""
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", self.port), 5)
+        except (OSError, TimeoutError) as exc:
+            return str(exc) or type(exc).__name__
+        writer.close()
+        await writer.wait_closed()
+        return None
 
     async def stop(self) -> None:
         if self._runner is not None:

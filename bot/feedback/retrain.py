@@ -115,6 +115,9 @@ class Retrainer:
         if only_if_changed and fitted_on == self._last_fitted_on:
             return _skipped("no new feedback since the last refit")
         labels = labels_from(feedback)
+        # the newest only, before any text is read: memory stays bounded however much
+        # feedback an installation gathers
+        labels = dict(list(labels.items())[-self._settings.max_examples :])
         texts = {}
         for article_id in labels:
             row = self._store.get_article(article_id)

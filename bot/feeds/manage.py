@@ -19,7 +19,7 @@ from bot.errors import FeedError
 from bot.errors import FeedManagementError as FeedManagementError
 from bot.feeds.discover import discover_feed_links
 from bot.feeds.fetch import Fetcher, FetchState
-from bot.feeds.limits import MAX_PREVIEW_ITEMS
+from bot.feeds.limits import MAX_PREVIEW_ITEMS, MAX_URL_CHARS
 from bot.feeds.opml import OpmlFeed, read_opml, write_opml
 from bot.feeds.parse_pool import FeedParser
 from bot.feeds.preview import FeedPreview, FeedPreviewer
@@ -27,7 +27,6 @@ from bot.models import Feed
 from bot.store import Store
 from bot.timeutil import iso
 
-MAX_URL_CHARS = 2000
 MIN_INTERVAL, MAX_INTERVAL = 5, 1440  # the defaults of polling.min/max_interval_minutes
 MAX_IMPORT = 200  # feeds taken from one OPML file; the rest are counted, not added
 CHECKS_AT_ONCE = 8  # feeds of one import fetched in parallel

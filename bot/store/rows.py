@@ -24,14 +24,17 @@ FIRST_POLL_REASON = "already in the feed when it was added (first poll records, 
 
 def alert_facts(article: Article, verdict: Verdict, payload: dict[str, Any]) -> AlertFacts:
     """What route filters look at: category, story, relevance, whether the article started
-    its storyline, and the words of its title, summary and new claims."""
+    its storyline, and the words of its title, summary, new claims and source, and its
+    parties by their English names (so "Shueisha" finds a Japanese report on 集英社)."""
     claims = " ".join(c.text for c in verdict.new_claims)
+    parties = "; ".join(verdict.parties)
+    source = payload.get("source") or ""
     return AlertFacts(
         category=verdict.category,
         story=verdict.story,
         relevance=verdict.relevance,
         new_story=verdict.duplicate_of is None,
-        text=f"{article.title}\n{verdict.summary}\n{claims}\n{payload.get('source') or ''}",
+        text=f"{article.title}\n{verdict.summary}\n{claims}\n{source}\n{parties}",
     )
 
 

@@ -134,3 +134,33 @@ def test_a_claim_that_cannot_be_compared_says_so_instead_of_new_or_known(
     v = analyzer.analyze(article, InMemoryMemory())
     vague = [c for c in v.claims if c.text.startswith("Perplexityの広報")]
     assert vague and not vague[0].compared and vague[0].novel
+
+
+def test_route_words_find_a_japanese_alert_by_a_japanese_word_or_a_party_s_english_name(
+    analyzer: Analyzer,
+) -> None:
+    from bot.analysis.assess import Assessment
+    from bot.routes import Route
+    from bot.store.rows import assessed_write
+
+    verdict = analyzer.analyze(JAPANESE_SUIT, InMemoryMemory())
+    routes = [
+        Route(name=name, platform="discord", channel="1", include_words=(word,))
+        for name, word in (
+            ("japanese-word", "提訴"),  # inside a run of Japanese: no spaces around words
+            ("latin-next-to-kana", "Perplexity"),  # written "Perplexityを"
+            ("english-name", "yomiuri shimbun"),  # the party's English name, not in the text
+            ("other-paper", "Asahi"),
+            ("part-of-a-latin-word", "Perp"),
+        )
+    ]
+    write = assessed_write(JAPANESE_SUIT, Assessment(verdict), NOW_JA, {}, ["discord"], routes)
+    assert [m.destination for m in write.messages] == [
+        "discord",
+        "route:japanese-word",
+        "route:latin-next-to-kana",
+        "route:english-name",
+    ]
+
+
+NOW_JA = datetime(2025, 8, 8, 9, 0, tzinfo=UTC)

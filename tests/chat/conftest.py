@@ -1,4 +1,5 @@
-"""Fixtures for chat tests: the fake Discord, a story-aware judge, and the whole bot running."""
+"""Fixtures for chat tests: the fake Discord, a story-aware judge, the whole bot running, and
+the fake Slack with the real Bolt app (tests/chat/slack_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ import yarl
 
 from bot.app import run_bot
 from bot.config import Config, Secret, Secrets, parse_config
+from tests.chat.slack_fixtures import slack, slack_asker
 from tests.chat.story_assessor import StoryAssessor
 from tests.conftest import REPO
 from tests.discord_fake import FakeDiscord
 from tests.feedserver import FeedServer, running_feed_server
 
 CHANNEL = "555"
-__all__ = ["CHANNEL", "StoryAssessor", "bot_config", "start_bot"]
+__all__ = ["CHANNEL", "StoryAssessor", "bot_config", "slack", "slack_asker", "start_bot"]
 
 
 @pytest.fixture

@@ -75,7 +75,8 @@ def queue(store: Store, count: int, destination: str = "chat", start: int = 0) -
 
 
 def outbox(store: Store) -> list[dict[str, object]]:
-    return list(store.db["outbox"].rows_where(order_by="id"))
+    with store.reading():  # the store's lock, as every reader of its connection holds it
+        return list(store.db["outbox"].rows_where(order_by="id"))
 
 
 async def test_a_send_cut_short_by_a_crash_is_found_and_not_repeated(store: Store) -> None:

@@ -73,7 +73,8 @@ async def test_a_5xx_is_retried_after_backoff_and_posts_once(
     clock.advance(minutes=1)
     assert (await delivery.deliver_due()).sent == 2
     assert [m["embeds"][0]["title"] for m in fake.posted(CHANNEL)] == ["Title 1", "Title 2"]
-    row = store.db["outbox"].get(1)
+    with store.reading():
+        row = store.db["outbox"].get(1)
     assert row["attempts"] == 2 and "503" in row["last_error"]
 
 
@@ -85,7 +86,8 @@ async def test_a_long_rate_limit_becomes_a_scheduled_retry(
     fake.fail_next("POST", f"/channels/{CHANNEL}/messages", 429, retry_after=600)
     delivery = Delivery(store, [destination(client, store, clock)], clock)
     assert (await delivery.deliver_due()).failed == 1
-    due = store.db["outbox"].get(1)["next_attempt_at"]
+    with store.reading():
+        due = store.db["outbox"].get(1)["next_attempt_at"]
     assert due == (T0 + timedelta(seconds=600)).isoformat()
     clock.advance(seconds=601)
     assert (await delivery.deliver_due()).sent == 1

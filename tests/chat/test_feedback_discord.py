@@ -5,10 +5,12 @@ them (INTERACTION_CREATE, type 3), answers go back over real HTTP."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from bot.config import parse_routes
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryAssessor, bot_config, start_bot
 from tests.chat.test_discord_e2e import FIRST, FOLLOW_UP, IRRELEVANT, OTHER, ask, option
@@ -17,6 +19,7 @@ from tests.feedserver import FeedServer, rss
 from tests.waiting import wait_for
 
 EPHEMERAL = 64
+AUTHORS, META = "601", "602"  # the channels of two routes
 MISSED_PAGE = """<html><head><title>Authors sue over training data</title></head><body>
 <article><h1>Authors sue over training data</h1>
 <p>A group of authors sued a model developer over training data taken from pirate sites.
@@ -167,3 +170,42 @@ async def test_missed_retrain_and_forget(
     with closing(Store.open(config.bot.database)) as store:
         assert store.installation_model() is not None
     assert await bot.stop() == 0
+
+
+async def test_a_missed_story_an_admin_posts_reaches_only_the_routes_it_matches(
+    tmp_path: Path, fake: FakeDiscord, feeds: FeedServer
+) -> None:
+    for channel in (AUTHORS, META):
+        fake.channels[channel] = []
+    url = feeds.serve("/feed.xml", rss(FIRST))
+    page = feeds.serve("/authors-sue.html", MISSED_PAGE, content_type="text/html")
+    routes = parse_routes(
+        [
+            {"name": "authors", "platform": "discord", "channel": AUTHORS,
+             "include_words": ["authors"]},
+            {"name": "meta", "platform": "discord", "channel": META, "include_words": ["Meta"]},
+            {"name": "daily", "platform": "discord", "channel": META, "mode": "digest"},
+        ]
+    )  # fmt: skip
+    config = dataclasses.replace(bot_config(tmp_path, [url]), routes=routes)
+    bot = await start_bot(config, StoryAssessor())
+    await wait_for(lambda: len(fake.posted(CHANNEL)) == 1)
+    await wait_for(lambda: len(fake.posted(META)) == 0 and len(fake.posted(AUTHORS)) == 0)
+
+    posted = await ask(
+        fake, slash(fake, ["news", "missed"], [option("url", page)], permissions=MANAGE_GUILD)
+    )
+    told = posted["embeds"][0]["description"]
+    assert "Posted to discord, route:authors." in told
+    assert "Held for the digest of daily." in told
+    await wait_for(lambda: len(fake.posted(CHANNEL)) == 2 and len(fake.posted(AUTHORS)) == 1)
+    assert fake.posted(AUTHORS)[0]["embeds"][0]["title"] == "Authors sue over training data"
+    await asyncio.sleep(0.5)  # a post to the route whose words it lacks would land meanwhile
+    assert fake.posted(META) == []
+    assert await bot.stop() == 0
+    with closing(Store.open(config.bot.database)) as store:
+        assert store.held_count("daily") == 2  # the feed's alert, and the missed story
+        destinations = store.db.execute(
+            "SELECT destination FROM outbox WHERE kind = 'alert' ORDER BY id"
+        ).fetchall()
+    assert [d for (d,) in destinations] == ["discord", "discord", "route:authors"]

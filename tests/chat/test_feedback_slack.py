@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,12 +13,11 @@ import pytest
 from bot.chat.base import OutgoingMessage
 from bot.chat.commands import Commands
 from bot.chat.slack.client import make_web_client
-from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.destination import SlackDestination
 from bot.chat.slack.render import render_slack
 from bot.models import Alert, Claim, alert_to_payload
 from bot.store import Store
-from tests.chat.test_slack_commands import NOW, SECRET, Asker, _seed_store, _text
+from tests.chat.slack_fixtures import NOW, Asker, SlackAsker, seed_store, text_of
 from tests.slack_fake import FakeSlack, block_action
 
 ALERT = Alert(
@@ -36,30 +34,9 @@ ALERT = Alert(
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack(
-        users={"UADMIN": {"is_admin": True}, "UMEMBER": {"is_admin": False, "is_owner": False}}
-    )
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def asker(store: Store, slack: FakeSlack) -> AsyncIterator[Asker]:
-    _seed_store(store)
-    app = SlackCommandApp(
-        Commands(store, lambda: NOW),
-        bot_token="xoxb-test",
-        mode="http",
-        signing_secret=SECRET,
-        http_host="127.0.0.1",
-        http_port=0,
-        api_url=slack.api_url,
-    )
-    await app.start()
-    yield Asker(app, slack)
-    await app.stop()
+async def asker(store: Store, slack_asker: SlackAsker) -> Asker:
+    seed_store(store)
+    return await slack_asker(Commands(store, lambda: NOW))
 
 
 async def posted_alert(slack: FakeSlack) -> dict[str, Any]:
@@ -104,37 +81,42 @@ async def test_each_button_is_acknowledged_and_answered_to_the_clicker(
     message = await posted_alert(slack)
     thanks = await press(asker, slack, message, "news_fb_not_topic", "UMEMBER")
     assert thanks["response_type"] == "ephemeral" and thanks["replace_original"] is False
-    assert "feedback #1" in _text(thanks)
+    assert "feedback #1" in text_of(thanks)
     why = await asker.ask("why art1")
-    assert "feedback #1: Not about this topic — umember" in _text(why)
+    assert "feedback #1: Not about this topic — umember" in text_of(why)
     again = await press(asker, slack, message, "news_fb_not_topic", "UMEMBER")
-    assert "Taken back" in _text(again)
-    assert "(revoked by umember at" in _text(await asker.ask("why art1"))
+    assert "Taken back" in text_of(again)
+    assert "(revoked by umember at" in text_of(await asker.ask("why art1"))
 
     refused = await press(asker, slack, message, "news_fb_mute", "UMEMBER")
-    assert "Only admins can mute a story" in _text(refused)
+    assert "Only admins can mute a story" in text_of(refused)
     assert store.muted_stories("slack") == set()
     muted = await press(asker, slack, message, "news_fb_mute", "UADMIN")
-    assert "Muted: no more alerts of story getty-v-stability in slack" in _text(muted)
+    assert "Muted: no more alerts of story getty-v-stability in slack" in text_of(muted)
     assert store.muted_stories("slack") == {"getty-v-stability"}
     assert store.muted_stories("discord") == set()  # a mute is for its destination only
 
     nothing = await press(asker, slack, message, "news_fb_nothing_new", "UMEMBER")
-    assert "telling nothing new" in _text(nothing)
+    assert "telling nothing new" in text_of(nothing)
     verdict = await press(asker, slack, message, "news_fb_verdict", "UMEMBER")
     assert verdict["response_type"] == "ephemeral"
-    assert "The court let the claim proceed." in _text(verdict)
+    assert "The court let the claim proceed." in text_of(verdict)
 
 
 async def test_missed_forget_and_retrain_on_slack(
     asker: Asker, slack: FakeSlack, store: Store
 ) -> None:
     missed = await asker.ask("missed <https://news.example/2|gossip>")
-    assert "Recorded as a story the bot missed" in _text(missed)
-    assert "An admin can post it" in _text(missed)
+    assert "Recorded as a story the bot missed" in text_of(missed)
+    assert "An admin can post it" in text_of(missed)
     assert [r.kind for r in store.feedback_for("art2")] == ["missed"]
-    assert "Only admins can refit" in _text(await asker.ask("retrain"))
-    assert "Only the reader who gave" in _text(await asker.ask("forget 1", user="UOTHER"))
-    assert "Feedback revoked" in _text(await asker.ask("forget 1", user="UADMIN"))
+    assert "Only admins can refit" in text_of(await asker.ask("retrain"))
+    assert "Only the reader who gave" in text_of(await asker.ask("forget 1", user="UOTHER"))
+    assert "Feedback revoked" in text_of(await asker.ask("forget 1", user="UADMIN"))
     assert store.active_feedback() == []
-    assert "Usage: /news forget" in _text(await asker.ask("forget soon"))
+    assert "Usage: /news forget" in text_of(await asker.ask("forget soon"))
+    # revoked twice, and numbers no feedback can have: one short line each, no traceback
+    assert "no feedback #1 in force" in text_of(await asker.ask("forget #1", user="UADMIN"))
+    assert "no feedback #99999999999" in text_of(await asker.ask("forget 99999999999"))
+    for hostile in ("forget ²", "forget 1e3", "forget 99999999999999999999999", "forget -1"):
+        assert "Usage: /news forget" in text_of(await asker.ask(hostile)), hostile

@@ -108,7 +108,8 @@ async def test_each_route_gets_the_alerts_its_filter_lets_through(
     write(store, ROUTES, 1, "Getty sues Stability", "lawsuit", defaults=["discord"])
     write(store, ROUTES, 2, "OpenAI signs a license with a publisher", "licensing deal")
     write(store, ROUTES, 3, "A license rumour about Meta", "licensing deal")
-    outbox = list(store.db["outbox"].rows_where(order_by="id"))
+    with store.reading():
+        outbox = list(store.db["outbox"].rows_where(order_by="id"))
     assert [(r["article_id"], r["destination"]) for r in outbox] == [
         ("a1", "discord"),
         ("a1", "route:legal"),

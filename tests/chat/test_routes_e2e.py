@@ -12,7 +12,7 @@ from bot.config import parse_routes
 from bot.store import Store
 from tests.chat.conftest import CHANNEL, StoryAssessor, bot_config, start_bot
 from tests.chat.test_discord_e2e import FIRST, OTHER, ask, option
-from tests.discord_fake import MANAGE_GUILD, FakeDiscord, slash
+from tests.discord_fake import MANAGE_GUILD, FakeDiscord, click, slash
 from tests.feedserver import FeedServer, rss
 from tests.waiting import wait_for
 
@@ -95,6 +95,12 @@ async def test_routes_from_config_and_chat_get_their_alerts_across_a_restart(
     compact = fake.posted(GETTY)[0]["embeds"][0]
     assert "title" not in compact  # one line in the description
     assert compact["description"].startswith(f"**[{FIRST[0]}]({FIRST[1]})** — Example News")
+    # a compact alert carries the buttons too, for its route: a mute there is for it alone
+    message = fake.posted(GETTY)[0]
+    ids = [b["custom_id"] for row in message["components"] for b in row["components"]]
+    assert len(ids) == 4 and all(i.endswith("route:getty|" + i.rsplit("|", 1)[-1]) for i in ids)
+    muted = await ask(fake, click(fake, message, ids[2], permissions=MANAGE_GUILD))
+    assert "Muted: no more alerts of story" in text_of(muted) and "in route:getty" in text_of(muted)
 
     removed = await ask(
         fake,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from bot.chat.console import ConsoleDestination
 from bot.chat.delivery import Delivery
 from bot.chat.discord.render import compact_embed
 from bot.chat.route_destinations import RouteDestinations
-from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.render import render_compact
 from bot.chat.view import alert_view
 from bot.config import parse_config
@@ -27,22 +25,9 @@ from bot.models import Alert, Claim, alert_to_payload
 from bot.route_book import RouteBook
 from bot.routes import Route
 from bot.store import Store
+from tests.chat.slack_fixtures import Asker, SlackAsker, text_of
 from tests.chat.test_delivery_core import T0, Clock
-from tests.chat.test_slack_commands import SECRET, Asker, _text
 from tests.slack_fake import FakeSlack
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack(
-        users={
-            "UADMIN": {"is_admin": True, "is_owner": False},
-            "UMEMBER": {"is_admin": False, "is_owner": False},
-        }
-    )
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture
@@ -54,19 +39,8 @@ def book(store: Store) -> RouteBook:
 
 
 @pytest.fixture
-async def asker(store: Store, slack: FakeSlack, book: RouteBook) -> AsyncIterator[Asker]:
-    app = SlackCommandApp(
-        Commands(store, lambda: T0, routes=book),
-        bot_token="xoxb-test",
-        mode="http",
-        signing_secret=SECRET,
-        http_host="127.0.0.1",
-        http_port=0,
-        api_url=slack.api_url,
-    )
-    await app.start()
-    yield Asker(app, slack)
-    await app.stop()
+async def asker(store: Store, book: RouteBook, slack_asker: SlackAsker) -> Asker:
+    return await slack_asker(Commands(store, lambda: T0, routes=book))
 
 
 async def test_route_commands_are_for_admins_and_kept_in_the_store(
@@ -82,7 +56,7 @@ async def test_route_commands_are_for_admins_and_kept_in_the_store(
         user="UADMIN",
     )
     assert added["response_type"] == "in_channel"
-    assert "Route added" in _text(added)
+    assert "Route added" in text_of(added)
     [kept] = store.chat_routes()
     assert kept == Route(
         name="deals",
@@ -94,19 +68,19 @@ async def test_route_commands_are_for_admins_and_kept_in_the_store(
     )
     assert [r.name for r in book.all()] == ["legal", "deals"]
 
-    listed = _text(await asker.ask("route list", user="UADMIN"))
+    listed = text_of(await asker.ask("route list", user="UADMIN"))
     assert "legal" in listed and "config file" in listed and "new storylines only" in listed
-    twice = _text(await asker.ask("route add deals", user="UADMIN"))
+    twice = text_of(await asker.ask("route add deals", user="UADMIN"))
     assert "already a route named deals" in twice
-    bad = _text(await asker.ask("route add x colour=red", user="UADMIN"))
+    bad = text_of(await asker.ask("route add x colour=red", user="UADMIN"))
     assert "unknown key 'colour'" in bad
-    config_route = _text(await asker.ask("route remove legal", user="UADMIN"))
+    config_route = text_of(await asker.ask("route remove legal", user="UADMIN"))
     assert "route of the config file" in config_route
 
     removed = await asker.ask("route remove deals", user="UADMIN")
-    assert "Route removed" in _text(removed)
+    assert "Route removed" in text_of(removed)
     assert store.chat_routes() == []
-    assert "no route named deals" in _text(await asker.ask("route remove deals", user="UADMIN"))
+    assert "no route named deals" in text_of(await asker.ask("route remove deals", user="UADMIN"))
 
 
 def alert(title: str) -> Alert:
@@ -159,6 +133,9 @@ async def test_a_route_into_another_workspace_posts_with_that_workspace_s_token(
         "*<https://news.example/1|Authors win>* — Example &lt;News&gt;:"
         " The court ruled for the authors"
     )
+    buttons = post.params["blocks"][-1]  # under a compact alert as under every alert
+    assert buttons["type"] == "actions" and len(buttons["elements"]) == 4
+    assert {e["value"] for e in buttons["elements"]} == {"route:acme|a1"}
     [webhook] = slack.webhook_posts
     assert webhook.method == "legal" and "Authors win" in webhook.params["text"]
 
@@ -255,7 +232,10 @@ async def test_a_slack_digest_route_posts_one_digest_and_finds_it_after_a_crash(
     [post] = slack.posts()
     assert post["blocks"][0]["text"]["text"] == "2 updates (digest)"
     assert post["metadata"]["event_payload"] == {"first_id": 1, "last_id": 1}
-    store.db.execute("UPDATE outbox SET status = 'pending', intent_at = ?", [clock.now.isoformat()])
+    with store.transaction():
+        store.db.execute(
+            "UPDATE outbox SET status = 'pending', intent_at = ?", [clock.now.isoformat()]
+        )
     again = Delivery(store, [factory.build(daily)], clock)  # a restart that lost the record
     assert (await again.deliver_due()).sent == 1  # found in the channel, not sent again
     assert len(slack.posts()) == 1

@@ -11,9 +11,6 @@ import html
 import json
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 import pytest
@@ -25,71 +22,18 @@ from bot.chat.slack.commands import SlackCommandApp
 from bot.chat.slack.http import WINDOW_SECONDS, ReplayGuard
 from bot.errors import ConfigError
 from bot.feeds.manage import FeedManagementError
-from bot.models import Feed
 from bot.store import Store
+from tests.chat.slack_fixtures import NOW, SECRET, Asker, SlackAsker, seed_store, text_of
 from tests.slack_fake import Call, FakeSlack
 
-SECRET = "test-signing-secret"
-NOW = datetime(2025, 11, 6, 9, 0, tzinfo=UTC)
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><body>
 <outline text="One" xmlUrl="https://one.example/feed.xml"/>
 <outline text="Two" xmlUrl="https://two.example/rss"/></body></opml>"""
 
 
-def _seed_store(store: Store) -> None:
-    verdict = {
-        "summary": "A court let the Getty claim proceed.",
-        "reason": "new claims",
-        "signals": ["lawsuit", "training data"],
-        "claims": [{"text": "The court let the claim proceed.", "novel": True}],
-    }
-    for n, (title, status) in enumerate(
-        [
-            ("Getty v. Stability AI: court lets training-data claim proceed", "alerted"),
-            ("Celebrity gossip roundup @channel", "not_relevant"),
-        ],
-        start=1,
-    ):
-        store.save_article(
-            {
-                "id": f"art{n}",
-                "kind": "feed",
-                "url": f"https://news.example/{n}",
-                "title": title,
-                "source": "Example News",
-                "published": NOW.isoformat(),
-                "seen_at": NOW.isoformat(),
-                "body": "Getty Images said the training data included its photos. " * 3,
-                "status": status,
-                "reason": "new claims" if status == "alerted" else "not about training data",
-                "relevant": int(status == "alerted"),
-                "relevance": 0.9 if status == "alerted" else 0.1,
-                "category": "lawsuit",
-                "story_id": "getty-v-stability" if status == "alerted" else None,
-                "verdict": json.dumps(verdict),
-            }
-        )
-    store.save_claims("art1", [{"text": "The court let the claim proceed.", "novel": True}])
-    store.sync_feeds([Feed(url="https://feeds.example/ai.xml", name="AI feed")], NOW)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack(
-        users={
-            "UADMIN": {"is_admin": True, "is_owner": False},
-            "UOWNER": {"is_admin": False, "is_owner": True},
-            "UMEMBER": {"is_admin": False, "is_owner": False},
-        }
-    )
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 @pytest.fixture
 def commands(store: Store, opml: OpmlSource) -> Commands:
-    _seed_store(store)
+    seed_store(store)
     return Commands(store, lambda: NOW, feed_admin=FeedAdmin(default_interval=30, download=opml))
 
 
@@ -113,86 +57,8 @@ def opml() -> OpmlSource:
 
 
 @pytest.fixture
-async def http_app(
-    commands: Commands, slack: FakeSlack, opml: OpmlSource
-) -> AsyncIterator[SlackCommandApp]:
-    app = SlackCommandApp(
-        commands,
-        bot_token="xoxb-test",
-        mode="http",
-        signing_secret=SECRET,
-        admin_user_ids=("UCONFIG",),
-        http_host="127.0.0.1",
-        http_port=0,
-        api_url=slack.api_url,
-    )
-    await app.start()
-    yield app
-    await app.stop()
-
-
-class Asker:
-    """Posts signed /news requests to the app and waits for the answer on response_url."""
-
-    def __init__(self, app: SlackCommandApp, slack: FakeSlack) -> None:
-        self.url = f"http://127.0.0.1:{app.port}/slack/events"
-        self.slack = slack
-        self.count = 0
-
-    def body(self, text: str, user: str) -> str:
-        self.count += 1
-        return urllib.parse.urlencode(
-            {
-                "token": "unused",
-                "team_id": "T1",
-                "channel_id": "C0ALERTS",
-                "user_id": user,
-                "command": "/news",
-                "text": text,
-                "response_url": f"{self.slack.base}/response/{self.count}",
-                "trigger_id": "1.2.3",
-                "api_app_id": "A1",
-            }
-        )
-
-    async def post(
-        self, body: str, *, secret: str = SECRET, timestamp: int | None = None
-    ) -> httpx.Response:
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        headers = {
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": signature,
-        }
-        async with httpx.AsyncClient() as client:
-            return await client.post(self.url, content=body, headers=headers)
-
-    async def ask(self, text: str, user: str = "UMEMBER") -> dict[str, Any]:
-        response = await self.post(self.body(text, user))
-        assert response.status_code == 200, response.text
-        wanted = str(self.count)
-        await self.slack.wait_for(lambda: any(c.method == wanted for c in self.slack.responses))
-        call = next(c for c in self.slack.responses if c.method == wanted)
-        return call.params
-
-
-def _text(answer: dict[str, Any]) -> str:
-    parts = [answer.get("text", "")]
-    for block in answer.get("blocks") or []:
-        text = block.get("text")
-        if isinstance(text, dict):
-            parts.append(text["text"])
-        for field in block.get("fields") or []:
-            parts.append(field["text"])
-        for element in block.get("elements") or []:
-            parts.append(str(element.get("text", "")))
-    return html.unescape("\n".join(str(p) for p in parts))
-
-
-@pytest.fixture
-def asker(http_app: SlackCommandApp, slack: FakeSlack) -> Asker:
-    return Asker(http_app, slack)
+async def asker(commands: Commands, slack_asker: SlackAsker) -> Asker:
+    return await slack_asker(commands, admin_user_ids=("UCONFIG",))
 
 
 # ------------------------------------------------------------------ signatures
@@ -203,7 +69,7 @@ async def test_signed_slash_command_is_acknowledged_and_answered(
 ) -> None:
     answer = await asker.ask("search getty")
     assert answer["response_type"] == "ephemeral"
-    text = _text(answer)
+    text = text_of(answer)
     assert "Getty v. Stability AI" in text and "<https://news.example/1|" in text
 
 
@@ -316,7 +182,7 @@ def test_remembered_signatures_expire_with_the_window_and_stay_bounded() -> None
 )
 async def test_lookups_are_answered(asker: Asker, text: str, expected: str) -> None:
     answer = await asker.ask(text)
-    assert expected in _text(answer)
+    assert expected in text_of(answer)
     assert answer["response_type"] == "ephemeral"
 
 
@@ -343,7 +209,7 @@ async def test_errors_are_short_and_ephemeral(asker: Asker, text: str, expected:
 
 async def test_hostile_stored_titles_do_not_ping_in_answers(asker: Asker) -> None:
     answer = await asker.ask("why art2")
-    text = _text(answer)
+    text = text_of(answer)
     assert "@channel" not in text and "@\u2060channel" in text
 
 
@@ -364,15 +230,15 @@ async def test_admins_owners_and_configured_users_manage_feeds(
     asker: Asker, store: Store, user: str
 ) -> None:
     listed = await asker.ask("feeds list", user=user)
-    assert "AI feed" in _text(listed)
+    assert "AI feed" in text_of(listed)
 
     added = await asker.ask("feeds add <https://new.example/feed.xml> New Feed", user=user)
     assert added["response_type"] == "in_channel"
-    assert "Watching New Feed" in _text(added)
+    assert "Watching New Feed" in text_of(added)
     assert store.get_feed("https://new.example/feed.xml") is not None
 
     removed = await asker.ask("feeds remove https://new.example/feed.xml", user=user)
-    assert "No longer watching" in _text(removed)
+    assert "No longer watching" in text_of(removed)
     assert store.get_feed("https://new.example/feed.xml") is None
 
 
@@ -383,7 +249,7 @@ async def test_configured_admin_needs_no_lookup(asker: Asker, slack: FakeSlack) 
 
 async def test_feeds_import_fetches_the_opml_url(asker: Asker, store: Store) -> None:
     answer = await asker.ask("feeds import https://feeds.example/export.opml", user="UADMIN")
-    assert "2 feed(s) added" in _text(answer)
+    assert "2 feed(s) added" in text_of(answer)
     assert store.get_feed("https://two.example/rss") is not None
     missing = await asker.ask("feeds import https://feeds.example/none.opml", user="UADMIN")
     assert "could not fetch https://feeds.example/none.opml: HTTP answer 404" in missing["text"]
@@ -400,7 +266,7 @@ async def test_a_slow_command_is_acknowledged_before_its_answer(
     assert slack.responses == []
     opml.hold.set()
     await slack.wait_for(lambda: len(slack.responses) == 1)
-    assert "2 feed(s) added" in _text(slack.responses[0].params)
+    assert "2 feed(s) added" in text_of(slack.responses[0].params)
 
 
 # ------------------------------------------------------------------ paging buttons
@@ -449,7 +315,7 @@ async def test_search_pages_through_buttons(asker: Asker, store: Store, slack: F
     await slack.wait_for(lambda: any(c.method == "page2" for c in slack.responses))
     page2 = next(c for c in slack.responses if c.method == "page2").params
     assert page2["replace_original"] is True
-    assert "Page 2" in _text(page2)
+    assert "Page 2" in text_of(page2)
 
 
 # ------------------------------------------------------------------ Socket Mode
@@ -487,7 +353,7 @@ async def test_socket_mode_command_is_acked_and_answered(
         )
         assert slack.socket_acks[0]["envelope_id"] == "env-1"
         answer: Call = next(c for c in slack.responses if c.method == "socket")
-        assert "1 healthy, 0 failing" in _text(answer.params)
+        assert "1 healthy, 0 failing" in text_of(answer.params)
     finally:
         await app.stop()
 

@@ -13,36 +13,21 @@ from bot.analysis.assess import build_assessor
 from bot.analysis.relevance_model import load_model
 from bot.chat.commands import Commands
 from bot.chat.feed_commands import FeedAdmin
-from bot.chat.slack.commands import SlackCommandApp
 from bot.demo.content import load_content
 from bot.feeds.fetch import Fetcher, make_client
 from bot.feeds.parse_pool import FeedParser
 from bot.feeds.preview import web_preview
 from bot.store import Store
-from tests.chat.test_slack_commands import SECRET, Asker, _text
+from tests.chat.slack_fixtures import Asker, SlackAsker, text_of
 from tests.feeds.conftest import TEST_FETCH
 from tests.feedserver import FeedServer
-from tests.slack_fake import FakeSlack
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 DEMO = load_content()
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack(
-        users={
-            "UADMIN": {"is_admin": True, "is_owner": False},
-            "UMEMBER": {"is_admin": False, "is_owner": False},
-        }
-    )
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def asker(store: Store, slack: FakeSlack) -> AsyncIterator[Asker]:
+async def asker(store: Store, slack_asker: SlackAsker) -> AsyncIterator[Asker]:
     parser = FeedParser()
     async with make_client(TEST_FETCH) as client:
         fetcher = Fetcher(client, TEST_FETCH)
@@ -50,20 +35,9 @@ async def asker(store: Store, slack: FakeSlack) -> AsyncIterator[Asker]:
             fetcher, parser, build_assessor(0.5, load_model()), store, lambda: NOW
         )
         admin = FeedAdmin(default_interval=30, interval_bounds=(10, 600), preview=preview)
-        app = SlackCommandApp(
-            Commands(store, lambda: NOW, feed_admin=admin),
-            bot_token="xoxb-test",
-            mode="http",
-            signing_secret=SECRET,
-            http_host="127.0.0.1",
-            http_port=0,
-            api_url=slack.api_url,
-        )
-        await app.start()
         try:
-            yield Asker(app, slack)
+            yield await slack_asker(Commands(store, lambda: NOW, feed_admin=admin))
         finally:
-            await app.stop()
             parser.close()
 
 
@@ -91,24 +65,24 @@ async def test_pause_resume_and_interval_change_the_stored_feed(
 ) -> None:
     paused = await asker.ask(f"feeds pause <{feed}>", user="UADMIN")
     assert paused["response_type"] == "in_channel"
-    assert "AI feed is paused" in _text(paused)
+    assert "AI feed is paused" in text_of(paused)
     stored = store.get_feed(feed)
     assert stored is not None and stored.paused
     listed = await asker.ask("feeds list", user="UADMIN")
-    assert "paused: not polled until /news feeds resume" in _text(listed)
+    assert "paused: not polled until /news feeds resume" in text_of(listed)
     status = await asker.ask("status", user="UMEMBER")
-    assert "0 healthy, 0 failing, 1 paused" in _text(status)
+    assert "0 healthy, 0 failing, 1 paused" in text_of(status)
 
     slow = await asker.ask(f"feeds interval {feed} 601", user="UADMIN")
     assert slow["response_type"] == "ephemeral"
-    assert "The interval must be 10 to 600 minutes" in _text(slow)
+    assert "The interval must be 10 to 600 minutes" in text_of(slow)
     retimed = await asker.ask(f"feeds interval {feed} 120", user="UADMIN")
-    assert "AI feed is polled every 120 minutes. It is paused" in _text(retimed)
+    assert "AI feed is polled every 120 minutes. It is paused" in text_of(retimed)
     stored = store.get_feed(feed)
     assert stored is not None and stored.interval_minutes == 120
 
     resumed = await asker.ask(f"feeds resume {feed}", user="UADMIN")
-    assert "AI feed is polled again, every 120 minutes." in _text(resumed)
+    assert "AI feed is polled again, every 120 minutes." in text_of(resumed)
     stored = store.get_feed(feed)
     assert stored is not None and not stored.paused
 
@@ -120,7 +94,7 @@ async def test_pause_resume_and_interval_change_the_stored_feed(
     ):
         answer = await asker.ask(text, user="UADMIN")
         assert answer["response_type"] == "ephemeral"
-        assert usage in _text(answer)
+        assert usage in text_of(answer)
 
 
 async def test_preview_is_a_dry_run_only_the_admin_sees(
@@ -129,7 +103,7 @@ async def test_preview_is_a_dry_run_only_the_admin_sees(
     url = feeds.serve("/wire.xml", DEMO.rss("wire", 2))
     preview = await asker.ask(f"feeds preview {url} 2", user="UADMIN")
     assert preview["response_type"] == "ephemeral"
-    text = _text(preview)
+    text = text_of(preview)
     assert "Preview: Demo Wire (invented stories for the newsbot demo)" in text
     assert "The newest 2 of its 3 items" in text and "1 would be posted" in text
     assert "would post: 5 new claim(s)" in text
@@ -140,4 +114,4 @@ async def test_preview_is_a_dry_run_only_the_admin_sees(
 
     broken = await asker.ask(f"feeds preview {feeds.url('/gone.xml')}", user="UADMIN")
     assert broken["response_type"] == "ephemeral"
-    assert "That does not look like a working feed: could not fetch" in _text(broken)
+    assert "That does not look like a working feed: could not fetch" in text_of(broken)

@@ -29,9 +29,9 @@ from bot.config_secrets import load_secrets
 from bot.models import alert_to_payload
 from bot.route_book import RouteBook
 from bot.store import Store
+from tests.chat.slack_fixtures import SECRET, Asker, text_of
 from tests.chat.test_delivery_core import T0, Clock
 from tests.chat.test_routes_slack import alert
-from tests.chat.test_slack_commands import SECRET, Asker, _text
 from tests.slack_fake import FakeSlack
 
 MAIN, ACME = "xoxb-main", "xoxb-acme"
@@ -118,8 +118,8 @@ async def test_a_command_in_workspace_b_is_answered_in_b_with_b_s_token(
 
         asker.team = "T2"
         answer = await asker.ask("route add acme-deals mode=new_stories", user="UBOSS")
-        assert answer["response_type"] == "in_channel", _text(answer)
-        assert "Route added" in _text(answer)
+        assert answer["response_type"] == "in_channel", text_of(answer)
+        assert "Route added" in text_of(answer)
         # the admin check asked ACME's users.info, with ACME's token
         assert _tokens_of(slack, "users.info") == [f"Bearer {ACME}"]
         [kept] = store.chat_routes()
@@ -128,7 +128,7 @@ async def test_a_command_in_workspace_b_is_answered_in_b_with_b_s_token(
         # the same user is no admin in the main workspace: its own users.info says so
         asker.team = "T1"
         refused = await asker.ask("route add other", user="UBOSS")
-        assert "Only workspace admins and owners" in _text(refused)
+        assert "Only workspace admins and owners" in text_of(refused)
         assert _tokens_of(slack, "users.info")[-1] == f"Bearer {MAIN}"
 
         # the route added in ACME posts ACME's alerts into ACME, with ACME's token
@@ -198,7 +198,7 @@ async def test_the_search_buttons_answer_in_workspace_b(slack: FakeSlack, store:
             assert (await asker.post(body)).status_code == 200
         await slack.wait_for(lambda: {"page-b", "page-x"} <= {c.method for c in slack.responses})
         answers = {c.method: c.params for c in slack.responses}
-        assert "Getty sues again" in _text(answers["page-b"])
+        assert "Getty sues again" in text_of(answers["page-b"])
         assert answers["page-x"]["text"] == REFUSED
     finally:
         await chat.close()
@@ -226,7 +226,7 @@ async def test_socket_mode_answers_each_workspace_on_the_one_connection(
                     lambda n=n: any(c.method == f"socket{n}" for c in slack.responses)
                 )
         answers = {c.method: c.params for c in slack.responses}
-        assert "acme" in _text(answers["socket1"])  # ACME's admin sees the routes
+        assert "acme" in text_of(answers["socket1"])  # ACME's admin sees the routes
         assert _tokens_of(slack, "users.info") == [f"Bearer {ACME}"]
         assert answers["socket2"]["text"] == REFUSED
         assert "refused a request from workspace T9" in caplog.text

@@ -3,6 +3,7 @@ kept in the database and put to use, before/after logged, the shipped file untou
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ import pytest
 
 from bot.analysis.relevance_model import BUNDLED_MODEL, RelevanceModel, load_model
 from bot.feedback.examples import article_features
+from bot.feedback.refit import RefitSettings
 from bot.feedback.retrain import Retrainer
 from bot.store import Store
 from tests.feedback.test_refit import seed_texts
@@ -92,3 +94,61 @@ def test_a_refit_is_kept_used_and_logged_and_the_shipped_file_stays(
     untaught = retrainer.current.probability(chips)
     assert untaught > taught
     assert untaught == pytest.approx(retrainer.shipped.probability(chips), abs=0.02)
+
+
+def test_only_the_newest_labelled_articles_are_read_so_memory_stays_bounded(
+    store: Store,
+) -> None:
+    fill(store)
+    for n in range(12):
+        store.save_article(
+            {"id": f"a{n}", "kind": "feed", "title": f"Authors sue over training data, part {n}",
+             "body": "Authors sued an AI company over training on their books. " * 5,
+             "seen_at": "x", "status": "not_relevant"}
+        )  # fmt: skip
+        store.add_feedback(
+            kind="missed",
+            article_id=f"a{n}",
+            story_id=None,
+            destination="",
+            user_id="u1",
+            user_name="u1",
+            now=NOW,
+        )
+    read: list[str] = []
+    get_article = store.get_article
+
+    def counting(article_id: str) -> dict[str, object] | None:
+        read.append(article_id)
+        return get_article(article_id)
+
+    store.get_article = counting  # type: ignore[method-assign,assignment]
+    settings = RefitSettings(max_examples=5)
+    report = Retrainer(store, load_model(), lambda: NOW, settings=settings).retrain()
+    assert report.feedback_examples == 5
+    assert read == [f"a{n}" for n in range(7, 12)]  # the 5 newest, no other text read
+
+
+async def test_the_bot_refits_on_its_schedule_only_when_feedback_changed(store: Store) -> None:
+    import asyncio
+
+    from bot.app import _refit_on_schedule
+    from bot.chat.feedback_commands import Learning
+
+    fill(store)
+    used: list[RelevanceModel] = []
+    retrainer = Retrainer(store, load_model(), lambda: NOW, use=used.append)
+    hours = 0.2 / 3600  # every 0.2 s
+    task = asyncio.create_task(_refit_on_schedule(Learning(retrainer=retrainer), hours))
+    try:
+        for _ in range(600):
+            if used:
+                break
+            await asyncio.sleep(0.05)
+        assert len(used) == 1 and store.installation_model() is not None
+        await asyncio.sleep(1.0)  # several more turns of the schedule: nothing new, no refit
+        assert len(used) == 1
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

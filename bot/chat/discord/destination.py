@@ -94,7 +94,9 @@ class DiscordDestination:
             return await self.send_digest(digest_alerts(message))
         if message.kind == "alert" and self._compact:
             view = alert_view(alert_from_payload(message.payload), message.context)
-            sent = await self._post(self._channel_id, [compact_embed(view, ref)], message.id)
+            buttons = alert_buttons(view.article_id, self.name)  # under every alert
+            embeds = [compact_embed(view, ref)]
+            sent = await self._post(self._channel_id, embeds, message.id, view=buttons)
             return str(sent["id"])
         if message.kind != "alert":
             text = str(message.payload.get("text") or "")

@@ -325,9 +325,10 @@ class SlackCommandApp:
                 if not rest:
                     return error("Usage: /news missed <URL of the article>")
                 return await c.missed(unwrap_link(rest), reader)
-            if not rest.lstrip("#").isdigit():
+            number = re.fullmatch(r"#?([0-9]{1,18})", rest)  # ASCII digits only ("²" is not)
+            if number is None:
                 return error("Usage: /news forget <feedback number> (see /news why)")
-            return await asyncio.to_thread(c.forget, int(rest.lstrip("#")), reader)
+            return await asyncio.to_thread(c.forget, int(number.group(1)), reader)
         if sub == "feeds":
             if not await self.is_admin(user_id, client):
                 return error(NOT_ADMIN)

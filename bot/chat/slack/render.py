@@ -241,8 +241,11 @@ def render_slack(
     `buttons`: the feedback buttons under an alert (only where the app receives clicks)."""
     if kind == "alert":
         view = alert_view(alert_from_payload(payload), context, follow_up=follow_up)
-        if compact:
-            return render_compact(view, ref=ref)
+        if compact:  # one line, and the buttons under it as under every alert
+            message = render_compact(view, ref=ref)
+            actions = feedback_buttons(view.article_id, destination) if buttons else None
+            message.blocks.extend([actions] if actions else [])
+            return message
         return render_alert(view, ref=ref, buttons=buttons, destination=destination)
     return render_notice(str(payload.get("text") or ""), ref=ref)
 
