@@ -115,6 +115,35 @@ async def test_same_link_in_two_feeds_is_one_article(store: Store, server: FeedS
     assert store.count("articles") == 1 and store.outbox_length() == 1
 
 
+async def test_a_cycle_of_many_feeds_holds_a_bounded_number_of_tasks(
+    store: Store, server: FeedServer
+) -> None:
+    """run_once polls through 2 x max_connections workers, not a task per feed, so a
+    cycle of 10,000 feeds holds no more polls in memory than one of 100."""
+    server.latency = 0.01
+    urls = [server.serve(f"/many/{i:02d}.xml", rss(STORY_A)) for i in range(20)]
+    for url in urls:
+        _add_feed(store, url)
+    settings = FetchSettings(max_body_bytes=100_000, max_connections=2)
+    most = 0
+
+    async def count_polls() -> None:  # the pipeline's own tasks under way at once
+        nonlocal most
+        while True:
+            names = [t.get_coro().__qualname__ for t in asyncio.all_tasks()]  # type: ignore[union-attr]
+            most = max(most, sum(name.startswith("Pipeline.") for name in names))
+            await asyncio.sleep(0.002)
+
+    async with httpx.AsyncClient() as client:
+        pipeline = Pipeline(store, Fetcher(client, settings), KeywordAssessor(), ["c"], lambda: NOW)
+        counter = asyncio.create_task(count_polls())
+        results = await pipeline.run_once()
+        counter.cancel()
+    assert [r.url for r in results] == sorted(urls)  # one result per feed, in order
+    assert sum(r.new_articles for r in results) == 1  # one link in 20 feeds: one article
+    assert most == 4  # 2 x max_connections workers, not one task per feed
+
+
 async def test_a_failing_feed_is_a_value_and_others_still_run(
     store: Store, server: FeedServer
 ) -> None:

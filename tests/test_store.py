@@ -167,3 +167,19 @@ def test_the_analysis_sees_a_batch_before_it_commits_and_once_after(store: Store
     assert sorted(c.source_id for c in known.candidates(query, 5)) == ["a0", "a1"]
     assert known.stories(["story:guild-acme"])[0].size == 2
     assert not pending.holds("a1", "https://n.example/a1") and len(pending) == 0
+
+
+def test_a_feed_is_found_by_either_url_without_reading_every_feed(store: Store) -> None:
+    """Adding, importing or removing a feed looks it up by both its URLs; with 10,000
+    feeds a scan of the table per lookup made an import quadratic."""
+    for i in range(50):
+        store.add_feed(f"https://site{i}.example/feed.xml", now=NOW)
+    store.update_feed("https://site7.example/feed.xml", {"fetch_url": "https://new7.example/rss"})
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    found = store.find_feed("https://new7.example/rss")
+    store.db.conn.set_trace_callback(None)
+    assert found is not None and found.url == "https://site7.example/feed.xml"
+    (select,) = [s for s in statements if "fetch_url" in s and s.lstrip()[:6].upper() == "SELECT"]
+    plan = " / ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {select}").fetchall())
+    assert "SCAN" not in plan and "fetch_url" in plan, plan
