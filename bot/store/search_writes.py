@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 _CHUNK = 500  # ids per statement (SQLite's variable limit is far above)
+_ROWS = 100  # rows per insert statement (about 25 values each)
 
 
 def shapes(rows: Sequence[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
@@ -54,8 +55,14 @@ def insert_indexed(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> 
     conn.execute("INSERT INTO search_index_deferred (id) VALUES (1)")
     for columns, group in shapes(rows).items():
         names = ", ".join(f'"{c}"' for c in columns)
-        sql = f"INSERT INTO articles ({names}) VALUES ({', '.join('?' * len(columns))})"
-        conn.executemany(sql, [[r[c] for c in columns] for r in group])
+        one = f"({', '.join('?' * len(columns))})"
+        # One statement for many rows, not executemany: each statement inside a
+        # transaction journals every page it changes that was dirty before it began
+        # (16 KB each), so 20 one-row inserts copied the same index pages 20 times.
+        for start in range(0, len(group), _ROWS):
+            part = group[start : start + _ROWS]
+            sql = f"INSERT INTO articles ({names}) VALUES {', '.join([one] * len(part))}"
+            conn.execute(sql, [r[c] for r in part for c in columns])
     conn.execute("DELETE FROM search_index_deferred")
     for chunk in _chunks([r["id"] for r in rows]):
         marks = ", ".join("?" * len(chunk))
