@@ -167,3 +167,22 @@ def test_the_analysis_sees_a_batch_before_it_commits_and_once_after(store: Store
     assert sorted(c.source_id for c in known.candidates(query, 5)) == ["a0", "a1"]
     assert known.stories(["story:guild-acme"])[0].size == 2
     assert not pending.holds("a1", "https://n.example/a1") and len(pending) == 0
+
+
+def test_pending_urls_are_held_until_the_last_article_with_them_is_dropped() -> None:
+    """Two feeds' articles with one link: the link stays pending until both commits land;
+    dropping an article without a record keeps the others' records found."""
+    pending = PendingRecords()
+    pending.add("x1", "https://n.example/same", None)
+    pending.add("x2", "https://n.example/same", None)
+    pending.add("r1", "https://n.example/r1", _record("r1", "The guild sued Acme on Monday."))
+    query = ClaimQuery("", ("guild", "sued", "acme", "members"))
+    pending.discard(["x1"])
+    assert pending.holds("new-id", "https://n.example/same")
+    assert [c.source_id for c in pending.candidates(query, 5)] == ["r1"]
+    pending.discard(["x2", "x2"])
+    assert not pending.holds("new-id", "https://n.example/same")
+    assert pending.holds("new-id", "https://n.example/r1")
+    assert [c.source_id for c in pending.candidates(query, 5)] == ["r1"]
+    pending.discard(["r1"])
+    assert pending.candidates(query, 5) == [] and len(pending) == 0
