@@ -183,3 +183,22 @@ def test_a_feed_is_found_by_either_url_without_reading_every_feed(store: Store) 
     (select,) = [s for s in statements if "fetch_url" in s and s.lstrip()[:6].upper() == "SELECT"]
     plan = " / ".join(r[3] for r in store.db.execute(f"EXPLAIN QUERY PLAN {select}").fetchall())
     assert "SCAN" not in plan and "fetch_url" in plan, plan
+
+
+def test_pending_urls_are_held_until_the_last_article_with_them_is_dropped() -> None:
+    """Two feeds' articles with one link: the link stays pending until both commits land;
+    dropping an article without a record keeps the others' records found."""
+    pending = PendingRecords()
+    pending.add("x1", "https://n.example/same", None)
+    pending.add("x2", "https://n.example/same", None)
+    pending.add("r1", "https://n.example/r1", _record("r1", "The guild sued Acme on Monday."))
+    query = ClaimQuery("", ("guild", "sued", "acme", "members"))
+    pending.discard(["x1"])
+    assert pending.holds("new-id", "https://n.example/same")
+    assert [c.source_id for c in pending.candidates(query, 5)] == ["r1"]
+    pending.discard(["x2", "x2"])
+    assert not pending.holds("new-id", "https://n.example/same")
+    assert pending.holds("new-id", "https://n.example/r1")
+    assert [c.source_id for c in pending.candidates(query, 5)] == ["r1"]
+    pending.discard(["r1"])
+    assert pending.candidates(query, 5) == [] and len(pending) == 0

@@ -147,6 +147,17 @@ def test_search_finds_the_old_articles(upgraded: Store) -> None:
     assert "**" in hit.snippet  # the match is marked, so the FTS index still works
 
 
+def test_new_articles_are_indexed_beside_the_old_ones_after_the_upgrade(upgraded: Store) -> None:
+    """m047: a poll's batched insert indexes its rows, and both indexes still agree with
+    the whole table (old rows included)."""
+    row = {"kind": "feed", "seen_at": NOW.isoformat(), "body": "Zebrafish licensing."}
+    upgraded.save_articles([{**row, "id": "new-1", "title": "Acme zebrafish"}])
+    commands = Commands(upgraded, lambda: NOW)
+    assert [i.title for i in commands.search("zebrafish").items] == ["Acme zebrafish"]
+    for table in ("articles_fts", "articles_title_fts"):
+        upgraded.db.execute(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")
+
+
 def test_why_still_explains_every_old_decision(upgraded: Store) -> None:
     commands = Commands(upgraded, lambda: NOW)
     outbox = old_rows("outbox")

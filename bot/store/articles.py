@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.store.base import StoreBase
 from bot.store.search_ja import japanese_index_rows, write_japanese_index
+from bot.store.search_writes import insert_indexed, shapes, split_fresh
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,16 @@ class ArticlesMixin(StoreBase):
             write_japanese_index(self.db.conn, japanese)
 
     def save_articles(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert or update many article rows in one transaction, one statement per shape of
-        row (a feed poll writes thousands; sqlite-utils' per-row upsert costs ~15 queries)."""
-        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for row in rows:
-            shapes.setdefault(tuple(row), []).append(row)
+        """Insert or update many article rows in one transaction: new ones with one insert
+        per shape of row and one statement per search index (bot/store/search_writes.py),
+        stored ones with one upsert per shape (sqlite-utils' per-row upsert costs ~15
+        queries, and the insert trigger one FTS5 statement per row)."""
         japanese = japanese_index_rows(rows)  # its words split before the write transaction
         with self.transaction():
             write_japanese_index(self.db.conn, japanese)
-            for columns, group in shapes.items():
+            fresh, stored = split_fresh(self.db.conn, rows)
+            insert_indexed(self.db.conn, fresh)
+            for columns, group in shapes(stored).items():
                 names = ", ".join(f'"{c}"' for c in columns)
                 updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c != "id")
                 sql = (

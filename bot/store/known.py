@@ -36,34 +36,52 @@ class PendingRecords:
         self._lock = threading.Lock()
         self._records: dict[str, MemoryRecord | None] = {}
         self._urls: dict[str, str] = {}  # article id -> canonical URL
+        self._url_count: dict[str, int] = {}  # canonical URL -> pending articles with it
         self._index = InMemoryMemory()
+        self._stale = False  # the index holds a record no longer pending
 
     def add(self, article_id: str, url: str | None, record: MemoryRecord | None) -> None:
         with self._lock:
+            if article_id in self._records:
+                self._stale |= self._records[article_id] is not None
+                self._forget(article_id)
             self._records[article_id] = record
             if url:
                 self._urls[article_id] = url
+                self._url_count[url] = self._url_count.get(url, 0) + 1
             if record is not None:
                 self._index.remember(record)
 
     def discard(self, article_ids: Iterable[str]) -> None:
         """Forget these articles (their commit landed, or failed and rolled back)."""
         with self._lock:
-            gone = [a for a in article_ids if a in self._records]
+            gone = [a for a in set(article_ids) if a in self._records]
             if not gone:
                 return
+            stale = self._stale or any(self._records[a] is not None for a in gone)
             for article_id in gone:
-                del self._records[article_id]
-                self._urls.pop(article_id, None)
-            self._index = InMemoryMemory()
+                self._forget(article_id)
+            if not stale:  # no record left: the index stays as it is
+                return
+            self._index, self._stale = InMemoryMemory(), False
             for record in self._records.values():
                 if record is not None:
                     self._index.remember(record)
 
+    def _forget(self, article_id: str) -> None:
+        del self._records[article_id]
+        url = self._urls.pop(article_id, None)
+        if url is not None:
+            left = self._url_count[url] - 1
+            if left:
+                self._url_count[url] = left
+            else:
+                del self._url_count[url]
+
     def holds(self, article_id: str, url: str | None) -> bool:
         """True when this article (by id, or by canonical URL) is waiting to be committed."""
         with self._lock:
-            return article_id in self._records or (url is not None and url in self._urls.values())
+            return article_id in self._records or (url is not None and url in self._url_count)
 
     def __len__(self) -> int:
         with self._lock:

@@ -41,9 +41,14 @@ def alert_facts(article: Article, verdict: Verdict, payload: dict[str, Any]) -> 
 def verdict_json(verdict: Verdict) -> str:
     """The whole Verdict as JSON (the same keys as dataclasses.asdict, built without its
     deep copies: a cold poll serialises thousands of verdicts)."""
-    data = {f.name: getattr(verdict, f.name) for f in fields(Verdict)}
-    data["claims"] = [{f.name: getattr(c, f.name) for f in fields(Claim)} for c in verdict.claims]
+    data = {name: getattr(verdict, name) for name in _VERDICT_FIELDS}
+    data["claims"] = [{name: getattr(c, name) for name in _CLAIM_FIELDS} for c in verdict.claims]
     return json.dumps(data, ensure_ascii=False)
+
+
+# The field names, read once (dataclasses.fields builds a tuple on every call).
+_VERDICT_FIELDS = tuple(f.name for f in fields(Verdict))
+_CLAIM_FIELDS = tuple(f.name for f in fields(Claim))
 
 
 def article_row(article: Article, now: datetime, kind: str = "feed") -> dict[str, Any]:
