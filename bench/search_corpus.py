@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-CORPUS_VERSION = "2"
+CORPUS_VERSION = "3"  # 3: the rows carry the bot's verdict JSON and language
 COMMON = [
     "the",
     "of",
