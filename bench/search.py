@@ -3,15 +3,11 @@
     .venv/bin/python bench/search.py                   # 100,000 articles
     .venv/bin/python bench/search.py --articles 1000000
 
-The corpus (how it is made): each article has a title of 6-12 words and a body of 200-340
-words drawn from one Zipf-like vocabulary: about a hundred real English words and this
-beat's words ("the", "court", "copyright", "data" ... in most articles) on top, then 40,000
-made-up words of falling frequency, plus 0-3 names per article from a pool of 200,000 (a
-name is in a handful of articles). Every article is a `not_relevant` feed row as a cold
-poll writes it (verdict JSON, guid, feed URL ...), inserted with one bulk INSERT per batch
-into a store made by `Store.open`, so the schema, the FTS triggers and the page size are
-the real ones. The store is kept under the cache folder (`--cache`, default a folder in
-the temp dir) keyed by the schema's source and the corpus, so a rerun is quick.
+The corpus and how the store is built: bench/search_corpus.py (generated articles as a cold
+poll stores them, streamed in batches into a store made by `Store.open`, the search index
+filled once at the end; the tantivy index from the same batches). The store is kept under
+the cache folder (`--cache`, default a folder in the temp dir) keyed by the schema's source
+and the corpus, so a rerun is quick; a build reports its seconds per step and peak RSS.
 
 Query classes, `--queries` (default 200) of each: one word (a mid-frequency word), two
 words, phrase (three words that follow each other in some article's body), rare name, very
@@ -37,382 +33,82 @@ tantivy's under a `tantivy` key, the store's `bytes_per_article`, and the qualit
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
-import random
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.search_corpus import CORPUS_VERSION, Corpus, article_key, build  # noqa: E402
+
 GOALS = {"p95_ms_max_100k": 20.0, "p95_ms_max_1m": 50.0, "bytes_per_article_max": 3000}
-CORPUS_VERSION = "1"
 CLASSES = ("one_word", "two_words", "phrase", "rare_name", "common_word")
-COMMON = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "a",
-    "in",
-    "that",
-    "is",
-    "for",
-    "on",
-    "said",
-    "it",
-    "with",
-    "as",
-    "was",
-    "by",
-    "at",
-    "from",
-    "its",
-    "be",
-    "has",
-    "have",
-    "an",
-    "are",
-    "not",
-    "will",
-    "but",
-    "which",
-    "this",
-    "or",
-    "court",
-    "ai",
-    "data",
-    "copyright",
-    "training",
-    "model",
-    "models",
-    "lawsuit",
-    "case",
-    "company",
-    "companies",
-    "judge",
-    "publishers",
-    "content",
-    "use",
-    "used",
-    "license",
-    "news",
-]
-BEAT = [
-    "openai",
-    "anthropic",
-    "meta",
-    "google",
-    "microsoft",
-    "stability",
-    "midjourney",
-    "getty",
-    "authors",
-    "artists",
-    "music",
-    "labels",
-    "books",
-    "images",
-    "scraping",
-    "crawler",
-    "robots",
-    "opt",
-    "out",
-    "licensing",
-    "deal",
-    "settlement",
-    "ruling",
-    "appeal",
-    "filed",
-    "claims",
-    "infringement",
-    "fair",
-    "damages",
-    "federal",
-    "district",
-    "complaint",
-    "plaintiffs",
-    "defendants",
-    "generative",
-    "chatbot",
-    "dataset",
-    "datasets",
-    "works",
-    "rights",
-    "holders",
-    "regulation",
-    "act",
-    "commission",
-    "policy",
-    "european",
-    "union",
-    "parliament",
-    "office",
-    "guidance",
-    "consent",
-    "creators",
-    "photographers",
-    "newspapers",
-    "archive",
-    "archives",
-    "lyrics",
-    "songs",
-    "voices",
-    "actors",
-    "studios",
-]
-PLANTED_QUERIES = 40
-PLANTED_RELEVANT = 4
-PLANTED_DISTRACTORS = 2000
-
-
-# ------------------------------------------------------------------------- the corpus
-
-
-class Corpus:
-    """A deterministic article generator: the same N gives the same articles and queries."""
-
-    def __init__(self, n: int, seed: int = 13) -> None:
-        self.n = n
-        self.made: list[tuple[str, str]] | None = None
-        rng = random.Random(seed)
-        syllables = [
-            "ka",
-            "ro",
-            "mi",
-            "ten",
-            "dra",
-            "vo",
-            "lu",
-            "shi",
-            "par",
-            "qen",
-            "zo",
-            "bel",
-            "tur",
-            "ix",
-            "an",
-            "er",
-            "ol",
-            "st",
-            "ma",
-            "ne",
-        ]
-        made: list[str] = []
-        taken = set(COMMON) | set(BEAT)
-        while len(made) < 40_000:
-            word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
-            if word not in taken:
-                taken.add(word)
-                made.append(word)
-        self.vocabulary = COMMON + BEAT + made
-        # Zipf-like weights, as a lookup table (a uniform pick from it is a weighted pick).
-        weights = [1.0 / (rank + 8) ** 1.05 for rank in range(len(self.vocabulary))]
-        total = sum(weights)
-        table: list[str] = []
-        for word, weight in zip(self.vocabulary, weights, strict=True):
-            table.extend([word] * max(1, round(weight / total * 3_000_000)))
-        self.table = table
-        self.title_table = table[300_000:]  # titles leave out the top few dozen words
-        self.names: list[str] = []
-        while len(self.names) < 200_000:
-            name = "".join(rng.choice(syllables) for _ in range(rng.randint(3, 5))).capitalize()
-            if name.lower() not in taken:
-                taken.add(name.lower())
-                self.names.append(name)
-        # planted quality terms: relevant articles (title + body) and distractors (body once)
-        self.planted: dict[str, list[int]] = {}
-        self.plant_body: dict[int, list[str]] = {}
-        self.plant_title: dict[int, list[str]] = {}
-        for q in range(PLANTED_QUERIES):
-            term = f"plantq{q}x"
-            relevant = [rng.randrange(n) for _ in range(PLANTED_RELEVANT)]
-            self.planted[term] = relevant
-            for i in relevant:
-                self.plant_title.setdefault(i, []).append(term)
-                self.plant_body.setdefault(i, []).append(term)
-            for _ in range(min(PLANTED_DISTRACTORS, n // 4)):
-                self.plant_body.setdefault(rng.randrange(n), []).append(term)
-
-    def article(self, i: int) -> tuple[str, str]:
-        """(title, body) of article i."""
-        if self.made is not None:
-            return self.made[i]
-        title, body, _ = self.draw(i)
-        return title, body
-
-    def make_all(self) -> None:
-        """Draw every article once and keep them (the store and tantivy both read them)."""
-        self.made = [self.draw(i)[:2] for i in range(self.n)]
-
-    def draw(self, i: int) -> tuple[str, str, list[str]]:
-        """(title, body, the names in it) of article i."""
-        rng = random.Random(i * 7919 + 1)
-        words = rng.choices(self.table, k=rng.randint(200, 340))
-        names = [self.names[int(len(self.names) * rng.random() ** 1.4)] for _ in range(3)]
-        names = names[: rng.randint(0, 3)]
-        for name in names:
-            words.insert(rng.randrange(len(words)), name)
-        for term in self.plant_body.get(i, ()):
-            words.insert(rng.randrange(len(words)), term)
-        title_words = rng.choices(self.title_table, k=rng.randint(5, 10))
-        if names and rng.random() < 0.5:
-            title_words.insert(0, names[0])
-        title_words.extend(self.plant_title.get(i, ()))
-        sentences = [" ".join(words[s : s + 16]) for s in range(0, len(words), 16)]
-        body = ". ".join(s.capitalize() for s in sentences) + "."
-        return " ".join(title_words).capitalize(), body, names
-
-    def rows(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
-        """The article rows as a cold poll writes a not-relevant item."""
-        base = datetime(2025, 1, 1, tzinfo=UTC)
-        for i in range(start, stop):
-            title, body = self.article(i)
-            aid = hashlib.sha256(f"bench-{i}".encode()).hexdigest()[:16]
-            when = (base + timedelta(seconds=30 * i)).isoformat()
-            verdict = {
-                "article_id": aid,
-                "relevant": False,
-                "relevance": 0.03,
-                "category": None,
-                "signals": [],
-                "story": None,
-                "duplicate_of": None,
-                "novel": False,
-                "claims": [],
-                "summary": "",
-                "reason": "not about AI training data (relevance 0.03)",
-                "story_title": None,
-                "earlier": [],
-            }
-            feed = f"https://site{i % 1000}.example/feed.xml"
-            yield (
-                aid,
-                "feed",
-                f"https://site{i % 1000}.example/news/{i}",
-                title,
-                f"Site {i % 1000}",
-                when,
-                when,
-                feed,
-                body,
-                "not_relevant",
-                verdict["reason"],
-                0,
-                0.03,
-                json.dumps(verdict, ensure_ascii=False),
-                f"site{i % 1000}-story-{i}",
-                "feed",
-            )
-
-    def queries(self, per_class: int) -> dict[str, list[str]]:
-        rng = random.Random(29)
-        # mid-frequency words: ranks 150 to 3,000 of the vocabulary
-        mid = self.vocabulary[150:3000]
-        common = COMMON[:40]
-        out: dict[str, list[str]] = {c: [] for c in CLASSES}
-        for _ in range(per_class):
-            out["one_word"].append(rng.choice(mid))
-            out["two_words"].append(f"{rng.choice(mid)} {rng.choice(self.vocabulary[60:800])}")
-            _, body = self.article(rng.randrange(self.n))
-            words = [w.strip(".").lower() for w in body.split()]
-            at = rng.randrange(len(words) - 3)
-            out["phrase"].append(f'"{" ".join(words[at : at + 3])}"')
-            names: list[str] = []
-            while not names:
-                names = self.draw(rng.randrange(self.n))[2]
-            out["rare_name"].append(names[0])
-            out["common_word"].append(rng.choice(common))
-        return out
-
-
-# -------------------------------------------------------------------------- the store
-
-
-COLUMNS = (
-    "id, kind, url, title, source, published, seen_at, feed_url, body, status, reason,"
-    " relevant, relevance, verdict, guid, text_source"
-)
 
 
 def schema_key() -> str:
     """What a cached store depends on: the schema's source and how the corpus is made."""
+    import hashlib
+
     source = (REPO / "bot" / "store" / "migrations.py").read_bytes()
     store = (REPO / "bot" / "store" / "store.py").read_bytes()
     return hashlib.sha256(source + store + CORPUS_VERSION.encode()).hexdigest()[:12]
 
 
-def build_store(path: Path, corpus: Corpus) -> float:
-    """Write the corpus into a new store at `path`; seconds taken."""
-    from bot.store import Store
+def tantivy_schema() -> Any:
+    import tantivy  # type: ignore[import-not-found]
 
-    started = time.perf_counter()
-    partial = path.with_suffix(".partial")
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
-        leftover.unlink(missing_ok=True)
-    store = Store.open(partial)
-    sql = f"INSERT INTO articles ({COLUMNS}) VALUES ({', '.join('?' * 16)})"
-    step = 5000
-    for start in range(0, corpus.n, step):
-        rows = list(corpus.rows(start, min(corpus.n, start + step)))
-        with store.transaction():
-            store.db.conn.executemany(sql, rows)
-        if start and start % 100_000 == 0:
-            print(f"  {start} articles stored", file=sys.stderr)
-    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
-    partial.rename(path)
-    return time.perf_counter() - started
-
-
-def open_store(cache: Path, corpus: Corpus) -> tuple[Any, Path, float | None]:
-    from bot.store import Store
-
-    path = cache / f"store-{corpus.n}-{schema_key()}.db"
-    built = None
-    if not path.exists():
-        print(f"building {path} (once)", file=sys.stderr)
-        built = build_store(path, corpus)
-    return Store.open(path), path, built
-
-
-# ------------------------------------------------------------------------ tantivy
-
-
-def tantivy_engine(cache: Path, corpus: Corpus) -> Callable[[str], list[str]] | None:
-    """A search function over a tantivy index of the same corpus, or None without tantivy."""
-    try:
-        import tantivy  # type: ignore[import-not-found]
-    except ImportError:
-        return None
     schema_builder = tantivy.SchemaBuilder()
     schema_builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
     schema_builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
     schema_builder.add_integer_field("n", stored=True, indexed=False, fast=True)
-    schema = schema_builder.build()
-    folder = cache / f"tantivy-{corpus.n}-{CORPUS_VERSION}"
-    done = folder / "complete"
-    if not done.exists():
-        print(f"building {folder} (once)", file=sys.stderr)
+    return schema_builder.build()
+
+
+def prepare(cache: Path, corpus: Corpus, with_tantivy: bool) -> tuple[Path, Path | None, Any]:
+    """The cached store (and tantivy index) of the corpus, built in one pass if missing;
+    (store path, tantivy folder or None, build figures or None)."""
+    path = cache / f"store-{corpus.n}-{schema_key()}.db"
+    folder: Path | None = cache / f"tantivy-{corpus.n}-{CORPUS_VERSION}"
+    writer = None
+    if with_tantivy:
+        try:
+            import tantivy
+        except ImportError:
+            folder = None
+    else:
+        folder = None
+    if folder is not None and not (folder / "complete").exists():
         folder.mkdir(parents=True, exist_ok=True)
-        index = tantivy.Index(schema, path=str(folder), reuse=False)
+        for old in folder.iterdir():
+            old.unlink()
+        index = tantivy.Index(tantivy_schema(), path=str(folder), reuse=False)
         writer = index.writer(heap_size=200_000_000, num_threads=2)
-        for i in range(corpus.n):
-            title, body = corpus.article(i)
-            writer.add_document(tantivy.Document(title=title, body=body, n=i))
-        writer.commit()
-        writer.wait_merging_threads()
-        done.write_text("ok")
-    index = tantivy.Index(schema, path=str(folder))
+    partial = path.with_suffix(".partial") if not path.exists() else None
+    built = None
+    if partial is not None or writer is not None:
+        print(f"building {partial or ''} {folder if writer else ''} (once)", file=sys.stderr)
+        built = build(partial, writer, corpus)
+        if partial is not None:
+            partial.rename(path)
+        if writer is not None and folder is not None:
+            (folder / "complete").write_text("ok")
+    return path, folder, built
+
+
+def tantivy_engine(folder: Path) -> Callable[[str], list[str]]:
+    """A search function over the tantivy index of the same corpus."""
+    import tantivy
+
+    index = tantivy.Index(tantivy_schema(), path=str(folder))
     index.reload()
     searcher = index.searcher()
 
@@ -484,11 +180,9 @@ def search_before(db: sqlite3.Connection, query: str) -> list[Any]:
     return db.execute(sql, [fts_words(query)]).fetchall()
 
 
-def article_key(i: int) -> str:
-    return hashlib.sha256(f"bench-{i}".encode()).hexdigest()[:16]
-
-
-def quality(store: Any, corpus: Corpus, queries: dict[str, list[str]]) -> dict[str, Any]:
+def quality(
+    store: Any, corpus: Corpus, queries: dict[str, list[str]], overlap_queries: int = 20
+) -> dict[str, Any]:
     def top(q: str) -> list[str]:
         return [h.article_id for h in store.search(q, limit=5)]
 
@@ -500,9 +194,9 @@ def quality(store: Any, corpus: Corpus, queries: dict[str, list[str]]) -> dict[s
         recall_full.append(len(wanted & set(full)) / len(wanted))
         overlap_planted.append(len(set(ours) & set(full)) / max(1, len(full)))
     overlap: dict[str, float] = {}
-    for cls in CLASSES:
+    for cls in CLASSES if overlap_queries else ():
         shares = []
-        for q in queries[cls][:20]:
+        for q in queries[cls][:overlap_queries]:
             full = full_ranking(store.db.conn, q)
             if full:
                 shares.append(len(set(top(q)) & set(full)) / len(full))
@@ -530,16 +224,22 @@ def main() -> None:
     )
     parser.add_argument("--skip-tantivy", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument(
+        "--overlap",
+        type=int,
+        default=20,
+        help="queries per class whose first 5 are compared with every match ranked by"
+        " FTS5's bm25 (slow at 1M without positions: it reads each matching text)",
+    )
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
 
     from bot.chat.commands import Commands
+    from bot.store import Store
 
     corpus = Corpus(args.articles)
-    tantivy_ready = (args.cache / f"tantivy-{corpus.n}-{CORPUS_VERSION}" / "complete").exists()
-    if not (args.cache / f"store-{corpus.n}-{schema_key()}.db").exists() or not tantivy_ready:
-        corpus.make_all()
-    store, path, built = open_store(args.cache, corpus)
+    path, folder, built = prepare(args.cache, corpus, not args.skip_tantivy)
+    store = Store.open(path)
     queries = corpus.queries(args.queries)
     commands = Commands(store, lambda: datetime.now(UTC))
     for q in itertools.islice(itertools.chain(*queries.values()), 50):
@@ -567,7 +267,7 @@ def main() -> None:
         "median_matches": matches,
         "bytes_per_article": round(path.stat().st_size / args.articles),
         "store_mb": round(path.stat().st_size / 1e6, 1),
-        "build_s": round(built, 1) if built is not None else None,
+        "build": built,
     }
     if args.before:
         before = {
@@ -581,16 +281,13 @@ def main() -> None:
             "classes": before,
         }
     if not args.skip_quality:
-        result["quality"] = quality(store, corpus, queries)
-    engine = None if args.skip_tantivy else tantivy_engine(args.cache, corpus)
-    if engine is not None:
+        result["quality"] = quality(store, corpus, queries, args.overlap)
+    if folder is not None:
+        engine = tantivy_engine(folder)
         for q in itertools.islice(itertools.chain(*queries.values()), 50):
             engine(q)
         theirs = {cls: timed(engine, queries[cls]) for cls in CLASSES}
-        index_bytes = sum(
-            f.stat().st_size
-            for f in (args.cache / f"tantivy-{corpus.n}-{CORPUS_VERSION}").iterdir()
-        )
+        index_bytes = sum(f.stat().st_size for f in folder.iterdir())
         result["tantivy"] = {
             "p95_ms": {cls: theirs[cls]["p95_ms"] for cls in CLASSES},
             "p95_cpu_ms": {cls: theirs[cls]["p95_cpu_ms"] for cls in CLASSES},

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import SearchQueryError
 from bot.store import Store
 from bot.store import search as search_module
 from tests.conftest import REPO
@@ -239,3 +240,17 @@ def test_a_short_word_counts_only_itself(filed: Store) -> None:
     hits = filed.search("ai")
     assert [h.article_id for h in hits] == ["ai", "aid"]
     assert "**aid**" not in hits[1].snippet and "**AI**" in hits[1].snippet
+
+
+def test_words_the_tokenizer_splits_are_searched_as_separate_words(filed: Store) -> None:
+    """The index keeps no positions (m048, detail=none), so a quoted group of two tokens (a
+    phrase) could not be answered: "don't" and "robots_txt" are asked as their tokens."""
+    filed.save_article(_article("a", "Crawler news", "Publishers don't like robots_txt rules"))
+    filed.save_article(_article("b", "Crawler news", "Publishers like the rules"))
+    assert _ids(filed, "don't") == ["a"]
+    assert _ids(filed, "robots_txt") == ["a"]
+    assert _ids(filed, "robots txt") == ["a"]
+    sql = filed.db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+    assert "detail=none" in sql[0]
+    with pytest.raises(SearchQueryError):
+        filed.search("___")

@@ -29,7 +29,10 @@ from dataclasses import dataclass
 from bot.errors import SearchQueryError
 from bot.store.base import StoreBase
 
-_WORD = re.compile(r"\w+", re.UNICODE)
+# A word is what the index's tokenizer (unicode61 under porter) takes as one token: letters
+# and digits. "\w" would keep "_" inside a word, and two tokens quoted together are a
+# phrase, which an index without positions cannot answer.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_CHARS = 500
 MAX_WORDS = 32
 TITLE_CANDIDATES = 50  # newest articles with every word in the title
