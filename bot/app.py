@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -398,8 +399,13 @@ async def _serve(
     try:
         await chat.start()
         log.info("running; press Ctrl-C to stop")
+        # What start-up built (models, word lists, a job per feed) lives as long as the bot:
+        # kept out of the cyclic collector, whose full passes would walk it again and again.
+        gc.collect()
+        gc.freeze()
         await stop.wait()
     finally:
+        gc.unfreeze()
         log.info("stopping")
         if chat.slack is not None:
             await chat.slack.close()

@@ -31,6 +31,17 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class FeedSchedule:
+    """What the scheduler reads of a feed every minute (a light read: no whole Feed)."""
+
+    url: str
+    interval_minutes: int | None = None  # None: the configured default
+    paused: bool = False
+    next_check_at: datetime | None = None
+    consecutive_failures: int = 0
+
+
+@dataclass(frozen=True)
 class Feed:
     """A watched feed: keyed by the URL it was added with, plus its poll state."""
 

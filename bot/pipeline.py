@@ -174,7 +174,7 @@ class Pipeline:
 
     async def _poll(self, url: str, feed: Feed | None) -> FeedResult:
         if feed is None:  # read with the other polls' database work: one thread hop for all
-            feed = await self._writes.run(lambda: self._store.get_feed(url))
+            feed = await self._writes.read(lambda: self._store.get_feed(url))
         if feed is None:
             return FeedResult(url, ok=False, error="feed is not in the database")
         if feed.paused:  # paused after its job was due: not fetched, not rescheduled
@@ -327,7 +327,7 @@ class Pipeline:
 
     async def _plan_items(self, feed: Feed, items: Sequence[FeedItem]) -> NewItems:
         """Which items are new, which to record and which to assess (with their text)."""
-        fresh = await self._writes.run(lambda: fresh_items(feed, items, self._store.known_items))
+        fresh = await self._writes.read(lambda: fresh_items(feed, items, self._store.known_items))
         if not fresh:
             return NewItems()
         to_record, taken, waiting = split_new(feed, fresh, self._settings.max_items_per_poll)

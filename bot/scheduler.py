@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.models import Feed
+from bot.models import FeedSchedule
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,35 @@ class PollOutcome(Protocol):
 
 
 class FeedSource(Protocol):
-    def feeds(self) -> list[Feed]: ...
+    def feed_schedules(self) -> list[FeedSchedule]: ...
+
+
+class _MergedWakeups(AsyncIOScheduler):  # type: ignore[misc]
+    """APScheduler's asyncio scheduler with the wake-ups that job changes ask for merged.
+
+    Every poll moves its job to the feed's next check, and each move asks for a pass over
+    the due jobs (a loop turn, a new timer): a thousand passes a minute for a thousand
+    feeds. Here the moves made before the next loop turn share one pass, which sees them
+    all (a move is stored before it asks)."""
+
+    _wake_pending = False
+
+    def start(self, paused: bool = False) -> None:
+        self._wake_pending = False  # a pass asked for on a loop that is gone never comes
+        super().start(paused)
+
+    def wakeup(self) -> None:
+        if self._wake_pending:
+            return
+        self._wake_pending = True
+        self._eventloop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        self._wake_pending = False  # before the pass: a move during it asks for the next
+        if not self.running:
+            return
+        self._stop_timer()
+        self._start_timer(self._process_jobs())
 
 
 class FeedScheduler:
@@ -71,7 +99,7 @@ class FeedScheduler:
         self._running: set[asyncio.Task[Any]] = set()
         self._not_feeds = {SYNC_JOB_ID}  # ids of the jobs that poll no feed
         self._stopping = False
-        self.scheduler = AsyncIOScheduler(
+        self.scheduler: AsyncIOScheduler = _MergedWakeups(
             timezone="UTC",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
@@ -145,7 +173,7 @@ class FeedScheduler:
     def sync(self, *, spread: bool = False) -> None:
         """Add jobs for new (or resumed) feeds, drop jobs of removed (or paused) feeds,
         follow interval changes."""
-        stored = self._store.feeds()
+        stored = self._store.feed_schedules()
         feeds = {f.url: f for f in stored if not f.paused}
         paused = {f.url for f in stored if f.paused}
         jobs = {job.id: job for job in self.scheduler.get_jobs() if job.id not in self._not_feeds}
@@ -159,8 +187,8 @@ class FeedScheduler:
             feed = feeds[url]
             # A failing feed keeps its backoff across restarts; a healthy one is polled
             # soon after start (a conditional GET, so cheap for both sides).
-            first = feed.state.next_check_at
-            if not feed.state.consecutive_failures:
+            first = feed.next_check_at
+            if not feed.consecutive_failures:
                 first = None
             if first is None or first < now:
                 # Spread first runs over a minute so a restart does not hit every site at once.
@@ -230,5 +258,5 @@ class FeedScheduler:
         stamp = when.timestamp()
         return datetime.fromtimestamp(math.ceil(stamp / self._group) * self._group, when.tzinfo)
 
-    def _interval(self, feed: Feed) -> int:
+    def _interval(self, feed: FeedSchedule) -> int:
         return int(feed.interval_minutes or self._default_interval)

@@ -393,7 +393,7 @@ def test_a_crash_mid_pass_leaves_a_consistent_database(tmp_path: Path) -> None:
 
 
 class Source:
-    def feeds(self) -> list[Any]:
+    def feed_schedules(self) -> list[Any]:
         return []
 
 

@@ -2,9 +2,10 @@
 and one transaction, instead of a thread hop and a commit each.
 
 Each job runs in its own savepoint: a job that raises is rolled back alone, and its caller
-gets the exception; the others commit together. Jobs run in the order they were submitted,
-one batch at a time, so callers need no lock of their own. A batch holds at most
-`max_jobs` jobs, so the store is never held for long (chat commands read it too).
+gets the exception; the others commit together. A read (`read`) gets no savepoint, which
+would cost as much as the read itself. Jobs run in the order they were submitted, one
+batch at a time, so callers need no lock of their own. A batch holds at most `max_jobs`
+jobs, so the store is never held for long (chat commands read it too).
 """
 
 from __future__ import annotations
@@ -25,13 +26,21 @@ class BatchWriter:
     def __init__(self, store: Store, max_jobs: int = 32) -> None:
         self._store = store
         self._max_jobs = max_jobs
-        self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        # (job, writes?, its caller's future)
+        self._pending: list[tuple[Callable[[], Any], bool, asyncio.Future[Any]]] = []
         self._draining: asyncio.Task[None] | None = None
 
     async def run(self, job: Callable[[], T]) -> T:
         """Run `job` (a function of the store) in the next batch; returns its result."""
+        return await self._submit(job, writes=True)
+
+    async def read(self, job: Callable[[], T]) -> T:
+        """Run `job`, which only reads the store, in the next batch; returns its result."""
+        return await self._submit(job, writes=False)
+
+    async def _submit(self, job: Callable[[], T], *, writes: bool) -> T:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((job, future))
+        self._pending.append((job, writes, future))
         if self._draining is None or self._draining.done():
             self._draining = asyncio.create_task(self._drain())
         return await future
@@ -41,13 +50,14 @@ class BatchWriter:
             batch = self._pending[: self._max_jobs]
             del self._pending[: self._max_jobs]
             try:
-                outcomes = await asyncio.to_thread(self._run_batch, [job for job, _ in batch])
+                jobs = [(job, writes) for job, writes, _ in batch]
+                outcomes = await asyncio.to_thread(self._run_batch, jobs)
             except BaseException as exc:  # the batch itself failed (e.g. database gone)
-                for _, future in batch:
+                for _, _, future in batch:
                     if not future.done():
                         future.set_exception(exc)
                 continue
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
                 if future.done():  # the caller was cancelled
                     continue
                 if ok:
@@ -55,12 +65,15 @@ class BatchWriter:
                 else:
                     future.set_exception(value)
 
-    def _run_batch(self, jobs: list[Callable[[], Any]]) -> list[tuple[bool, Any]]:
+    def _run_batch(self, jobs: list[tuple[Callable[[], Any], bool]]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
         try:
             with self._store.transaction():
-                for job in jobs:
+                for job, writes in jobs:
                     try:
+                        if not writes:
+                            outcomes.append((True, job()))
+                            continue
                         with self._store.transaction():  # a savepoint per job
                             outcomes.append((True, job()))
                     except Exception as exc:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.models import Feed, FeedState
+from bot.models import Feed, FeedSchedule, FeedState
 from bot.store.base import StoreBase
 from bot.timeutil import iso, parse_iso, utc_now
 
@@ -80,6 +80,19 @@ class FeedsMixin(StoreBase):
     def feeds(self) -> list[Feed]:
         with self._lock:
             return [feed_from_row(r) for r in self.db["feeds"].rows_where(order_by="url")]
+
+    def feed_schedules(self) -> list[FeedSchedule]:
+        """Every feed's URL, interval, pause and next check: what the scheduler's sync
+        reads every minute, without building whole Feeds."""
+        with self._lock:
+            rows = self.db.conn.execute(
+                "SELECT url, interval_minutes, paused, next_check_at, consecutive_failures"
+                " FROM feeds ORDER BY url"
+            ).fetchall()
+        return [
+            FeedSchedule(url, interval or None, bool(paused), parse_iso(due), int(failures or 0))
+            for url, interval, paused, due, failures in rows
+        ]
 
     def get_feed(self, url: str) -> Feed | None:
         with self._lock:

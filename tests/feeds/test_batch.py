@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -41,3 +42,36 @@ async def test_results_come_back_in_order_across_batches(store: Store) -> None:
     assert values == [i * i for i in range(50)]
     with pytest.raises(ZeroDivisionError):
         await writer.run(lambda: 1 // 0)
+
+
+async def test_reads_share_the_batch_and_see_earlier_writes(store: Store) -> None:
+    writer = BatchWriter(store)
+    added, seen, failed, count = await asyncio.gather(
+        writer.run(lambda: store.add_feed("https://c.example/feed", now=NOW)),
+        writer.read(lambda: store.get_feed("https://c.example/feed")),
+        writer.read(lambda: 1 // 0),
+        writer.read(lambda: len(store.feeds())),
+        return_exceptions=True,
+    )
+    assert added is True
+    assert seen is not None and seen.url == "https://c.example/feed"  # the write before it
+    assert isinstance(failed, ZeroDivisionError) and count == 1  # a failed read stays its own
+
+
+async def test_a_read_gets_no_savepoint_of_its_own(store: Store) -> None:
+    writer = BatchWriter(store)
+    store.add_feed("https://d.example/feed", now=NOW)
+
+    async def savepoints(submit: Callable[[Callable[[], object]], Awaitable[object]]) -> int:
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            await asyncio.gather(
+                *(submit(lambda: store.get_feed("https://d.example/feed")) for _ in range(5))
+            )
+        finally:
+            store.db.conn.set_trace_callback(None)
+        return sum(1 for s in statements if s.upper().startswith("SAVEPOINT"))
+
+    assert await savepoints(writer.read) == 0
+    assert await savepoints(writer.run) == 5  # one a job

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.models import Feed
+from bot.models import FeedSchedule
 from bot.scheduler import SYNC_JOB_ID, FeedScheduler
 from bot.store import Store
 from tests.waiting import wait_for
@@ -252,11 +252,11 @@ class SlowFeeds:
         self._store = store
         self.reads = 0
 
-    def feeds(self) -> list[Feed]:
+    def feed_schedules(self) -> list[FeedSchedule]:
         self.reads += 1
         if self.reads > 1:  # the start's own read is quick
             time.sleep(0.5)
-        return self._store.feeds()
+        return self._store.feed_schedules()
 
 
 async def test_a_feed_sync_running_at_stop_ends_quietly(
@@ -275,3 +275,75 @@ async def test_a_feed_sync_running_at_stop_ends_quietly(
         await asyncio.sleep(0.7)  # the read ends after the stop
     noisy = [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]
     assert noisy == [], [r.getMessage()[:200] for r in noisy]
+
+
+async def test_job_moves_in_one_loop_turn_share_one_pass_and_all_run(store: Store) -> None:
+    """Every poll moves its job (a wake-up each); the moves made before the loop's next
+    turn are seen by one pass over the due jobs, and none of them is lost."""
+    urls = [f"https://m{i}.example/feed" for i in range(30)]
+    for url in urls:
+        store.add_feed(url, now=NOW)
+    poller = Poller(None)
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    later = _clock() + timedelta(hours=1)
+    for url in urls:  # nothing due for now
+        sched.scheduler.modify_job(url, next_run_time=later)
+    await asyncio.sleep(0.05)
+    passes = 0
+    process = sched.scheduler._process_jobs
+
+    def counted() -> float | None:
+        nonlocal passes
+        passes += 1
+        wait: float | None = process()
+        return wait
+
+    sched.scheduler._process_jobs = counted
+    try:
+        for url in urls:  # due now, all in one loop turn
+            sched.scheduler.modify_job(url, next_run_time=_clock())
+        await wait_for(lambda: len(poller.calls) == len(urls))
+        assert sorted(poller.calls) == sorted(urls)
+        assert passes <= 3  # one a move would be 30
+    finally:
+        await sched.stop()
+
+
+async def test_a_job_moved_earlier_after_a_pass_still_runs(store: Store) -> None:
+    """A move asked for while no pass is pending gets its own pass (the merge loses none)."""
+    store.add_feed("https://n.example/feed", now=NOW)
+    poller = Poller(None)
+    sched = FeedScheduler(store, poller, _clock, default_interval_minutes=30, jitter_seconds=0)
+    sched.start()
+    try:
+        sched.scheduler.modify_job(
+            "https://n.example/feed", next_run_time=_clock() + timedelta(hours=1)
+        )
+        await asyncio.sleep(0.05)
+        assert poller.calls == []
+        sched.scheduler.modify_job("https://n.example/feed", next_run_time=_clock())
+        await wait_for(lambda: poller.calls == ["https://n.example/feed"])
+    finally:
+        await sched.stop()
+
+
+def test_feed_schedules_agree_with_the_feeds(store: Store) -> None:
+    """The scheduler's light read gives what it needs exactly as the whole feeds have it."""
+    later = NOW + timedelta(hours=3)
+    store.add_feed("https://p.example/feed", now=NOW, interval_minutes=15)
+    store.add_feed("https://q.example/feed", now=NOW)
+    store.update_feed(
+        "https://q.example/feed",
+        {"next_check_at": later.isoformat(), "consecutive_failures": 4, "paused": 1},
+    )
+    light = store.feed_schedules()
+    assert [s.url for s in light] == [f.url for f in store.feeds()]
+    for schedule, feed in zip(light, store.feeds(), strict=True):
+        assert schedule.interval_minutes == feed.interval_minutes
+        assert schedule.paused == feed.paused
+        assert schedule.next_check_at == feed.state.next_check_at
+        assert schedule.consecutive_failures == feed.state.consecutive_failures
+    q = light[1]
+    assert (q.paused, q.next_check_at, q.consecutive_failures) == (True, later, 4)
+    assert light[0].interval_minutes == 15 and not light[0].paused
