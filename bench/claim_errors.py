@@ -11,8 +11,11 @@ sentence was never made a claim), `false new` (label known, emitted new), `false
 (label new, emitted known), `wrong provenance` (rightly known, but `seen_in` is not the
 labelled first source). Each error line shows the label, the emitted claim, its similarity
 to its closest known claim, the names and numbers the known claims lack, and the closest
-known claim. Prints the counts per stream as one JSON line at the end; `--all` also lists
-agreeing claims.
+known claim; then how it was judged: against how many known claims (after the other
+stories' claims were left out), the adjusted similarity, the share of new words, and
+whether any of those known claims came from the labelled first source (`source retrieved`:
+when not, no rule on similarity could have called it known). Prints the counts per stream
+as one JSON line at the end; `--all` also lists agreeing claims.
 """
 
 from __future__ import annotations
@@ -140,6 +143,30 @@ def classify(
     return rows
 
 
+def explain(rows: list[dict[str, Any]], calls: Calls) -> None:
+    """Adds to each aligned row how its emitted claim was judged (its last judgement, on the
+    candidates it was judged against): the same pure function, run again."""
+    from bot.analysis.novelty import NgramCache, NoveltySettings, assess_claim
+
+    grams, settings = NgramCache(), NoveltySettings()
+    for row in rows:
+        call = calls.get((row["id"], row.get("emitted", "")))
+        if call is None:
+            continue
+        claim, candidates, terms = call
+        judged = assess_claim(claim, candidates, settings, grams, terms)
+        src = row["known_from"]
+        row.update(
+            candidates=len(candidates),
+            adjusted=round(judged.adjusted, 3),
+            new_word_share=round(judged.new_word_share, 2),
+            new_items=list(judged.new_items),
+            source_retrieved=None
+            if src is None
+            else any(c.source_id == src or (SEEDISH.search(src) and c.is_seed) for c in candidates),
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--fold", default="all")
@@ -153,9 +180,14 @@ def main() -> int:
     for name in names:
         test = next(s for s in streams if s.name == name)
         model = fit(examples_from([s for s in streams if s.name != name], seeds))
-        verdicts = run(test, model, seeds)
+        calls: Calls = {}
+        verdicts = run(test, model, seeds, calls)
         rows = classify(test.labels, verdicts)
+        explain(rows, calls)
         summary[name] = dict(Counter(r["kind"] for r in rows))
+        summary[name]["false new, source not retrieved"] = sum(
+            r["kind"] == "false new" and r.get("source_retrieved") is False for r in rows
+        )
         for row in rows:
             if row["kind"] == "agree" and not args.all:
                 continue
@@ -170,6 +202,12 @@ def main() -> int:
                     f"sim={row['similarity']}, seen_in={row['seen_in']}): {row['emitted']}"
                 )
                 print(f"    closest known: {row['closest']}")
+            if "candidates" in row:
+                print(
+                    f"    judged against {row['candidates']} known claims, adjusted "
+                    f"{row['adjusted']}, new words {row['new_word_share']}, new items "
+                    f"{row['new_items']}, source retrieved {row['source_retrieved']}"
+                )
     print(json.dumps(summary))
     return 0
 
