@@ -348,6 +348,17 @@ def build_migrations() -> Migrations:
             not_null={"fitted_at", "model"},
         )
 
+    # ----------------------------------------------- Japanese search (bot/store/search_ja.py)
+
+    @migrations()
+    def m046_search_ja_compounds(db: Database) -> None:
+        # The Japanese index gains the character bigrams of titles and bodies, so that a part
+        # of a word the dictionary keeps whole is found (読売 of 読売新聞社). FTS5 cannot add a
+        # column: the index is made again from its own rows.
+        from bot.store.search_ja import add_grams_to_index
+
+        add_grams_to_index(db.conn)
+
     return migrations
 
 
