@@ -398,6 +398,17 @@ def build_migrations() -> Migrations:
         db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
         db.execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES('rebuild')")
 
+    # ----------------------------------------------- Japanese search (bot/store/search_ja.py)
+
+    @migrations()
+    def m049_search_ja_compounds(db: Database) -> None:
+        # The Japanese index gains the character bigrams of titles and bodies, so that a part
+        # of a word the dictionary keeps whole is found (読売 of 読売新聞社). FTS5 cannot add a
+        # column: the index is made again from its own rows.
+        from bot.store.search_ja import add_grams_to_index
+
+        add_grams_to_index(db.conn)
+
     return migrations
 
 
