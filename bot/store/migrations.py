@@ -284,8 +284,6 @@ def build_migrations() -> Migrations:
             "title, body, names, article_id UNINDEXED, tokenize = 'unicode61')"
         )
 
-    # ------------------------------------------------------- search (bot/store/search.py)
-
     # ------------------------------------------------------------ search (bot/store/search.py)
 
     @migrations()
@@ -315,8 +313,6 @@ def build_migrations() -> Migrations:
             db.execute(trigger + "END;")  # one by one: executescript would commit
         db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
         db.execute("INSERT INTO articles_title_fts(articles_title_fts) VALUES('rebuild')")
-
-    # ------------------------------------------------------- feedback (bot/feedback/)
 
     # ------------------------------------------------------- feedback (bot/store/feedback.py)
 
