@@ -95,6 +95,8 @@ class Retrainer:
                 self.current = _model_from_json(text)
             except ModelError as exc:
                 log.warning("ignoring the installation's relevance model: %s", exc)
+            else:
+                self._last_fitted_on = _fitted_on(self._store.installation_model_report())
         if self._use is not None and self.current is not self.shipped:
             self._use(self.current)
         return self.current
@@ -140,8 +142,9 @@ class Retrainer:
             seconds=result.seconds,
             stopped_early=result.stopped_early,
         )
+        kept = {**report.as_dict(), "fitted_on": list(fitted_on)}
         self._store.save_installation_model(
-            model_to_json(result.model), json.dumps(report.as_dict()), self._clock()
+            model_to_json(result.model), json.dumps(kept), self._clock()
         )
         self.current = result.model
         self._last_fitted_on = fitted_on
@@ -149,6 +152,18 @@ class Retrainer:
             self._use(result.model)
         log.info("relevance model %s", report.line())
         return report
+
+
+def _fitted_on(report_json: str | None) -> tuple[int, ...] | None:
+    """The feedback ids a kept refit was fitted on (None when its report does not say:
+    a model kept before the ids were recorded, so the first scheduled refit runs)."""
+    try:
+        ids = json.loads(report_json or "{}").get("fitted_on")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+        return None
+    return tuple(ids)
 
 
 def _on_topic(model: RelevanceModel, examples: list[Labelled]) -> int:

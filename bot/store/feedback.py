@@ -209,3 +209,11 @@ class FeedbackMixin(StoreBase):
                 "SELECT model FROM installation_models ORDER BY id DESC LIMIT 1"
             ).fetchone()
         return str(row[0]) if row else None
+
+    def installation_model_report(self) -> str | None:
+        """The newest refit's report JSON (what it was fitted on), None when never refitted."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT report FROM installation_models ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return str(row[0]) if row and row[0] is not None else None

@@ -83,6 +83,9 @@ def test_a_refit_is_kept_used_and_logged_and_the_shipped_file_stays(
     restarted = Retrainer(store, load_model(), lambda: NOW, use=again.append)
     restarted.load_installed()
     assert again and again[0].weights == pytest.approx(retrainer.current.weights, abs=1e-4)
+    # ... and the restarted bot knows what it was fitted on: no feedback changed, so its
+    # first scheduled refit is skipped rather than run again
+    assert restarted.retrain(only_if_changed=True).skipped == "no new feedback since the last refit"
 
     # nothing changed since: a scheduled refit skips; revoked feedback is really gone
     assert retrainer.retrain(only_if_changed=True).skipped
