@@ -79,6 +79,9 @@ class FeedItem:
     published: datetime
     published_is_fallback: bool = False  # True when the feed gave no date and fetch time was used
     author: str | None = None
+    # canonical_url(link), worked out where the feed was parsed (bot/feeds/parse_pool.py) so
+    # that the poll's own process does not; None: not worked out, the reader does it.
+    canonical_link: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

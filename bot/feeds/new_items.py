@@ -8,6 +8,7 @@ wait for a later one.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,19 +48,19 @@ def fresh_items(
     url = feed.url
     guid_counts = Counter(item.guid for item in items if item.guid)
     keyed = [
-        (article_id(item, url, use_guid=guid_counts[item.guid or ""] == 1), item) for item in items
+        (article_id(item, url, use_guid=guid_counts[item.guid or ""] == 1), item, item_link(item))
+        for item in items
     ]
     known_ids, known_urls, known_guids = known_items(
         url,
-        [aid for aid, _ in keyed],
-        [canonical_url(i.link) for _, i in keyed if i.link],
-        [i.guid for _, i in keyed if i.guid],
+        [aid for aid, _, _ in keyed],
+        [link for _, _, link in keyed if link],
+        [i.guid for _, i, _ in keyed if i.guid],
     )
     fresh: dict[str, FeedItem] = {}
     seen_urls: set[str] = set()
-    for aid, item in keyed:
-        link = canonical_url(item.link) if item.link else None
-        if aid in known_ids or aid in fresh or (link and link in known_urls | seen_urls):
+    for aid, item, link in keyed:
+        if aid in known_ids or aid in fresh or (link and (link in known_urls or link in seen_urls)):
             continue
         if item.guid and guid_counts[item.guid] == 1 and item.guid in known_guids:
             continue
@@ -68,6 +69,20 @@ def fresh_items(
             seen_urls.add(link)
     # Newest first, so a backfill analyses the newest N.
     return sorted(fresh.items(), key=lambda pair: pair[1].published, reverse=True)
+
+
+def item_link(item: FeedItem) -> str | None:
+    """The item's canonical link: as its parse worked it out, else worked out here."""
+    if item.canonical_link is not None:
+        return item.canonical_link
+    return canonical_url(item.link) if item.link else None
+
+
+def with_links(items: Sequence[FeedItem]) -> tuple[FeedItem, ...]:
+    """The items with their canonical links filled in (run where the feed is parsed)."""
+    return tuple(
+        dataclasses.replace(i, canonical_link=canonical_url(i.link)) if i.link else i for i in items
+    )
 
 
 def split_new(
@@ -89,7 +104,7 @@ def article_of(aid: str, item: FeedItem, feed: Feed) -> Article:
     return Article(
         id=aid,
         title=item.title,
-        url=canonical_url(item.link) if item.link else None,
+        url=item_link(item),
         source=feed.name or feed.title or feed.url,
         published=item.published,
         text=text,

@@ -2,19 +2,31 @@
 
 feedparser is pure Python and holds the GIL for 50-200 ms per typical feed, so a first poll
 of many feeds is bound by parsing. With `processes` > 0 parsing runs in that many worker
-processes (started fresh with "spawn", never forked from a threaded bot).
+processes (started fresh with "spawn", never forked from a threaded bot). The canonical
+links of the items are worked out there too (bot/feeds/new_items.py reads them): that is
+per-item work the poll's own process, busy with fetching and the store, need not do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import multiprocessing
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import partial
 
+from bot.feeds.new_items import with_links
 from bot.feeds.parse import ParsedFeed, parse_feed
+
+
+def parse_with_links(
+    body: bytes, *, url: str, headers: Mapping[str, str], fetched_at: datetime
+) -> ParsedFeed:
+    """parse_feed, with each item's canonical link filled in."""
+    parsed = parse_feed(body, url=url, headers=headers, fetched_at=fetched_at)
+    return dataclasses.replace(parsed, items=with_links(parsed.items))
 
 
 def _warm_up() -> None:
@@ -44,7 +56,9 @@ class FeedParser:
         self, body: bytes, *, url: str, headers: Mapping[str, str], fetched_at: datetime
     ) -> ParsedFeed:
         """Parse in the pool (or a thread); FeedError comes back as raised."""
-        call = partial(parse_feed, body, url=url, headers=dict(headers), fetched_at=fetched_at)
+        call = partial(
+            parse_with_links, body, url=url, headers=dict(headers), fetched_at=fetched_at
+        )
         if self._pool is None:
             return await asyncio.to_thread(call)
         return await asyncio.get_running_loop().run_in_executor(self._pool, call)

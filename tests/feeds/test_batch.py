@@ -75,3 +75,26 @@ async def test_a_read_gets_no_savepoint_of_its_own(store: Store) -> None:
 
     assert await savepoints(writer.read) == 0
     assert await savepoints(writer.run) == 5  # one a job
+
+
+async def test_jobs_arriving_within_the_linger_share_one_commit(store: Store) -> None:
+    async def commits(writer: BatchWriter) -> int:
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+
+            async def later(url: str) -> None:
+                await asyncio.sleep(0.01)  # a poll finishing a moment after the first
+                await writer.run(lambda: store.add_feed(url, now=NOW))
+
+            await asyncio.gather(
+                writer.run(lambda: store.add_feed(f"https://e.example/{id(writer)}", now=NOW)),
+                later(f"https://f.example/{id(writer)}"),
+            )
+        finally:
+            store.db.conn.set_trace_callback(None)
+        return sum(1 for s in statements if s.upper().startswith("COMMIT"))
+
+    assert await commits(BatchWriter(store, linger=0.5)) == 1
+    assert await commits(BatchWriter(store, linger=0)) == 2  # each batch started at once
+    assert len(store.feeds()) == 4

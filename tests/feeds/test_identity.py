@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from bot.feeds.identity import article_id, canonical_url
-from bot.models import FeedItem
+from bot.feeds.new_items import fresh_items, item_link, with_links
+from bot.feeds.parse_pool import parse_with_links
+from bot.models import Feed, FeedItem, FeedState
 from tests.feeds.conftest import Rig
 from tests.feedserver import rss
 
@@ -47,6 +50,50 @@ def test_canonical_url_drops_tracking_and_normalises() -> None:
     )
     assert canonical_url("http://news.example:8080") == "http://news.example:8080/"
     assert canonical_url("https://x.example:notaport/a") == "https://x.example:notaport/a"
+
+
+def test_the_parse_works_out_canonical_links_the_same_as_the_poll_would() -> None:
+    body = rss(
+        ("One", "https://NEWS.example:443/a?utm_source=x&amp;b=2&amp;a=1#top", "About one."),
+        ("Two", "https://news.example/b?fbclid=1", "About two."),
+    ).encode()
+    parsed = parse_with_links(body, url="https://feed.example/rss", headers={}, fetched_at=WHEN)
+    links = [i.canonical_link for i in parsed.items]
+    assert links == ["https://news.example/a?a=1&b=2", "https://news.example/b"]
+    assert links == [canonical_url(i.link or "") for i in parsed.items]
+    # An item built elsewhere (no link worked out) gets the same link from the poll.
+    assert item_link(_item(link="https://news.example/b?fbclid=1")) == links[1]
+    assert item_link(_item(link=None)) is None
+
+
+def test_fresh_items_are_the_same_with_and_without_links_worked_out() -> None:
+    feed = Feed(
+        url="https://feed.example/rss",
+        name="",
+        title="",
+        interval_minutes=None,
+        backfill=0,
+        origin="config",
+        added_at=WHEN,
+        paused=False,
+        state=FeedState(first_poll_done=True),
+    )
+    items = [
+        _item(guid=None, link="https://news.example/a?utm_source=1"),
+        _item(guid=None, link="https://NEWS.example/a", title="Again"),  # the same article
+        _item(guid="g-2", link="https://news.example/known?ref=x"),
+        _item(guid="g-3", link="https://news.example/c"),
+    ]
+
+    def known(
+        _feed: str, _ids: Sequence[str], urls: Sequence[str], _guids: Sequence[str]
+    ) -> tuple[set[str], set[str], set[str]]:
+        return set(), {u for u in urls if u.endswith("/known")}, set()
+
+    plain = fresh_items(feed, items, known)
+    linked = fresh_items(feed, with_links(items), known)
+    assert [a for a, _ in plain] == [a for a, _ in linked] and len(linked) == 2
+    assert [i.link for _, i in linked] == ["https://news.example/a?utm_source=1", items[3].link]
 
 
 async def test_edited_title_and_date_never_alert_twice(rig: Rig) -> None:
