@@ -422,7 +422,7 @@ def build_migrations() -> Migrations:
         for trigger in ("articles_ai", "articles_ad", "articles_au"):
             db.execute(f"DROP TRIGGER {trigger}")
         db.execute("DROP TABLE articles_fts")
-        db.execute("UPDATE articles SET body = body_pack(body) WHERE typeof(body) = 'text'")
+        _pack_stored_bodies(db)
         db.execute(
             "CREATE VIEW articles_text AS SELECT rowid AS rowid, id, title,"
             " body_text(body) AS body, url, source, published, seen_at, status FROM articles"
@@ -463,6 +463,39 @@ WHEN old.title IS NOT new.title BEGIN
   INSERT INTO articles_title_fts (rowid, title) VALUES (new.rowid, new.title);
 END;
 """
+
+
+def _pack_stored_bodies(db: Database) -> None:
+    """m050: every stored body packed, 500 rows at a time deleted and inserted again (same
+    rowid, every other column as it was), as the retention pass rewrites rows: an UPDATE
+    would leave the space it frees inside each page, where nothing reuses it; this way the
+    rows fill fewer pages and the rest go to the free list (`newsbot storage --vacuum`
+    gives them back to the disk). Foreign keys are checked at the commit."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    columns = [r[1] for r in db.execute("PRAGMA table_info(articles)").fetchall()]
+    names = ", ".join(f'"{c}"' for c in columns)
+    packed = ", ".join("body_pack(body)" if c == "body" else f'"{c}"' for c in columns)
+    db.execute(f"CREATE TEMP TABLE m050_rows AS SELECT rowid AS r, {names} FROM articles LIMIT 0")
+    last = None
+    while True:
+        row = db.execute(
+            "SELECT max(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ?"
+            " ORDER BY rowid LIMIT 500)",
+            [-(2**63) if last is None else last],
+        ).fetchone()
+        if row[0] is None:
+            break
+        bounds = [-(2**63) if last is None else last, row[0]]
+        db.execute(
+            f"INSERT INTO m050_rows SELECT rowid, {packed} FROM articles"
+            " WHERE rowid > ? AND rowid <= ?",
+            bounds,
+        )
+        db.execute("DELETE FROM articles WHERE rowid > ? AND rowid <= ?", bounds)
+        db.execute(f"INSERT INTO articles (rowid, {names}) SELECT r, {names} FROM m050_rows")
+        db.execute("DELETE FROM m050_rows")
+        last = row[0]
+    db.execute("DROP TABLE m050_rows")
 
 
 # m050: as m044 and m047 wrote them, reading the text of a packed body.
