@@ -55,12 +55,13 @@ CLASSES = ("one_word", "two_words", "phrase", "rare_name", "common_word")
 
 
 def schema_key() -> str:
-    """What a cached store depends on: the schema's source and how the corpus is made."""
+    """What a cached store depends on: the schema's source, how rows are encoded and how
+    the corpus is made."""
     import hashlib
 
-    source = (REPO / "bot" / "store" / "migrations.py").read_bytes()
-    store = (REPO / "bot" / "store" / "store.py").read_bytes()
-    return hashlib.sha256(source + store + CORPUS_VERSION.encode()).hexdigest()[:12]
+    files = ("migrations.py", "store.py", "rows.py", "bodies.py")
+    source = b"".join((REPO / "bot" / "store" / name).read_bytes() for name in files)
+    return hashlib.sha256(source + CORPUS_VERSION.encode()).hexdigest()[:12]
 
 
 def tantivy_schema() -> Any:

@@ -276,9 +276,11 @@ def article_key(i: int) -> str:
 
 
 def row(i: int, title: str, body: str) -> tuple[Any, ...]:
-    """Article i's row as a cold poll writes a not-relevant item (the bot's verdict JSON)."""
+    """Article i's row as a cold poll writes a not-relevant item (the bot's verdict JSON
+    and packed body, as bot/store/rows.py's verdict_row writes them)."""
     from bot.models import Verdict
-    from bot.store.rows import verdict_json
+    from bot.store.bodies import pack
+    from bot.store.rows import VERDICT_COLUMNS, verdict_json
 
     aid = article_key(i)
     when = (datetime(2025, 1, 1, tzinfo=UTC) + timedelta(seconds=30 * i)).isoformat()
@@ -294,12 +296,12 @@ def row(i: int, title: str, body: str) -> tuple[Any, ...]:
         when,
         when,
         f"https://site{site}.example/feed.xml",
-        body,
+        pack(body),
         "not_relevant",
         reason,
         0,
         0.03,
-        verdict_json(verdict),
+        verdict_json(verdict, frozenset(VERDICT_COLUMNS)),
         f"site{site}-story-{i}",
         "feed",
         "en",

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.errors import NewsbotError
 from bot.health import check_health, read_only
+from bot.store.bodies import register as register_bodies
 from bot.store.lock import running_bot
 
 
@@ -135,6 +136,8 @@ def restore_database(
 
 
 def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    # SQLite 3.44+ checks FTS5 indexes too, whose content view unpacks bodies (m050)
+    register_bodies(conn)
     rows = conn.execute("PRAGMA integrity_check").fetchall()
     if [r[0] for r in rows] != ["ok"]:
         problems = "; ".join(str(r[0]) for r in rows[:3])

@@ -24,6 +24,7 @@ RUN groupadd --system --gid ${UID} newsbot \
         --shell /usr/sbin/nologin newsbot
 COPY --from=build /opt/datasette /opt/datasette
 COPY docker/archive-metadata.yml /etc/newsbot-archive/metadata.yml
+COPY docker/archive-plugins/ /etc/newsbot-archive/plugins/
 USER ${UID}:${UID}
 EXPOSE 8001
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
@@ -32,6 +33,7 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 # the compose file mounts the volume read-only as well.
 ENTRYPOINT ["datasette", "serve", "--host", "0.0.0.0", "--port", "8001", \
     "--metadata", "/etc/newsbot-archive/metadata.yml", \
+    "--plugins-dir", "/etc/newsbot-archive/plugins", \
     "--setting", "sql_time_limit_ms", "3000", \
     "--setting", "truncate_cells_html", "400", \
     "--setting", "default_page_size", "50"]

@@ -94,13 +94,14 @@ def test_archive_metadata_names_real_tables_and_its_queries_run(tmp_path: Path) 
     database = metadata["databases"]["newsbot"]
     store = Store.open(tmp_path / "newsbot.db")  # Datasette names the database after the file
     try:
-        tables = set(store.db.table_names())
+        tables = set(store.db.table_names()) | set(store.db.view_names())
         assert set(database["tables"]) <= tables, set(database["tables"]) - tables
         for table, settings in database["tables"].items():
             columns = set(store.db[table].columns_dict)
             named = [*settings.get("facets", []), settings.get("sort_desc")]
             named.append(settings.get("label_column"))
             assert {c for c in named if c} <= columns, (table, named)
+            assert settings.get("fts_table", "articles_fts") in tables
         for name, query in database["queries"].items():
             store.db.execute(query["sql"]).fetchall()  # valid SQL against the real schema
             assert query["title"], name

@@ -207,6 +207,23 @@ def test_verdict_json_matches_the_dataclass_form() -> None:
     assert " " not in verdict_json(verdict).replace("ai-term: OpenAI", "")
 
 
+def test_a_stored_verdict_reads_back_whole_though_its_columns_are_left_out() -> None:
+    """verdict_row leaves out of the JSON what the row keeps in columns; verdict_of_row
+    (what `why` and `article` read) puts it back."""
+    import json
+    from datetime import UTC, datetime
+
+    from bot.models import Article, Verdict
+    from bot.store.rows import verdict_json, verdict_of_row, verdict_row
+
+    article = Article("a1", "t", "https://x.example/a", "s", None, "body")
+    verdict = Verdict("a1", False, 0.03, None, (), None, None, False, (), "", "off topic")
+    row = verdict_row(article, verdict, datetime(2026, 1, 1, tzinfo=UTC))
+    assert json.loads(row["verdict"]) == {"novel": False}
+    assert verdict_of_row(row) == json.loads(verdict_json(verdict))
+    assert verdict_of_row({"verdict": None, "reason": "recorded"}) == {}
+
+
 @pytest.mark.parametrize("guids", [True, False])
 async def test_a_story_another_new_feed_only_recorded_still_alerts_later(
     store: Store, server: FeedServer, guids: bool

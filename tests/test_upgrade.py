@@ -34,6 +34,8 @@ from bot.chat.slack.client import make_web_client
 from bot.chat.slack.destination import SlackDestination
 from bot.errors import StoreError
 from bot.store import Store
+from bot.store.bodies import register as register_bodies
+from bot.store.bodies import unpack
 from bot.store.migrations import build_migrations
 from bot.store.upgrade import upgrade_backups, upgrade_plan
 from tests.conftest import REPO
@@ -49,9 +51,11 @@ REWRITTEN: frozenset[tuple[str, str]] = frozenset()
 
 
 def snapshot(path: Path) -> dict[str, dict[int, dict[str, Any]]]:
-    """Every row of every table (virtual tables included, their shadow tables not), by rowid."""
+    """Every row of every table (virtual tables included, their shadow tables not), by rowid;
+    article bodies as their text, stored packed or not (m050, bot/store/bodies.py)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
+    register_bodies(conn)  # the search index reads its text through body_text()
     try:
         tables = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
@@ -64,6 +68,8 @@ def snapshot(path: Path) -> dict[str, dict[int, dict[str, Any]]]:
                 continue  # an FTS index's own storage: rebuilt freely
             found = conn.execute(f'SELECT rowid AS "__rowid", * FROM "{name}"').fetchall()
             rows[name] = {r["__rowid"]: dict(r) for r in found}
+            for row in rows[name].values() if name == "articles" else ():
+                row["body"] = unpack(row["body"])
         return rows
     finally:
         conn.close()
@@ -135,6 +141,13 @@ def test_every_old_feed_is_still_polled_after_the_upgrade(upgraded: Store) -> No
     assert feeds and not any(f.paused for f in feeds)
     facts = dict(Commands(upgraded, lambda: NOW).status().facts)
     assert "paused" not in facts["Feeds"]
+
+
+def test_the_old_bodies_are_stored_packed_and_read_as_they_were(upgraded: Store) -> None:
+    old = {r["id"]: r["body"] for r in old_rows("articles")}
+    kinds = dict(upgraded.db.execute("SELECT id, typeof(body) FROM articles").fetchall())
+    assert {kinds[i] for i, body in old.items() if body and len(body) >= 200} == {"blob"}
+    assert all((upgraded.get_article(i) or {}).get("body") == body for i, body in old.items())
 
 
 def test_search_finds_the_old_articles(upgraded: Store) -> None:

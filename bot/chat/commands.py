@@ -8,7 +8,6 @@ run these methods in a worker thread (`asyncio.to_thread`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -24,6 +23,7 @@ from bot.feeds.identity import canonical_url
 from bot.feeds.manage import FeedManager
 from bot.route_book import RouteBook
 from bot.store import Store
+from bot.store.rows import verdict_of_row
 from bot.timeutil import iso
 
 PAGE_SIZE = 5
@@ -351,11 +351,7 @@ def _meta(source: str | None, published: str | None, article_id: str) -> str:
 
 
 def _verdict(row: dict[str, Any]) -> dict[str, Any]:
-    try:
-        value = json.loads(row.get("verdict") or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return verdict_of_row(row)
 
 
 def _first_new_claim(row: dict[str, Any]) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.store.base import StoreBase
+from bot.store.bodies import unpack
 from bot.store.search_ja import japanese_index_rows, write_japanese_index
 from bot.store.search_writes import insert_indexed, shapes, split_fresh
 
@@ -77,25 +78,26 @@ class ArticlesMixin(StoreBase):
 
     def get_article(self, article_id: str) -> dict[str, Any] | None:
         with self._lock:
-            rows = list(self.db["articles"].rows_where("id = ?", [article_id]))
+            rows = _texts(self.db["articles"].rows_where("id = ?", [article_id]))
         return rows[0] if rows else None
 
     def find_article_by_url(self, url: str) -> dict[str, Any] | None:
         with self._lock:
-            rows = list(self.db["articles"].rows_where("url = ?", [url], limit=1))
+            rows = _texts(self.db["articles"].rows_where("url = ?", [url], limit=1))
         return rows[0] if rows else None
 
     def articles(self, kind: str | None = None) -> list[dict[str, Any]]:
         where, args = ("kind = ?", [kind]) if kind else (None, [])
         with self._lock:
-            return list(self.db["articles"].rows_where(where, args, order_by="id"))
+            return _texts(self.db["articles"].rows_where(where, args, order_by="id"))
 
     def recent_articles(
         self, limit: int = 10, *, relevant_only: bool = True
     ) -> list[dict[str, Any]]:
         where = "kind = 'feed'" + (" AND relevant = 1" if relevant_only else "")
         with self._lock:
-            return list(self.db["articles"].rows_where(where, order_by="seen_at DESC", limit=limit))
+            rows = self.db["articles"].rows_where(where, order_by="seen_at DESC", limit=limit)
+            return _texts(rows)
 
     # -------------------------------------------------------------- claims
 
@@ -183,7 +185,7 @@ class ArticlesMixin(StoreBase):
     def recent_alerted(self, limit: int = 5) -> list[dict[str, Any]]:
         """The latest articles that were posted, newest first."""
         with self._lock:
-            return list(
+            return _texts(
                 self.db["articles"].rows_where(
                     "status = 'alerted'", order_by="seen_at DESC, rowid DESC", limit=limit
                 )
@@ -234,6 +236,16 @@ class ArticlesMixin(StoreBase):
                 [_like_prefix(prefix), limit],
             ).fetchall()
         return [r[0] for r in rows if r[0]]
+
+
+def _texts(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Article rows as callers read them: the body as text (bot/store/bodies.py)."""
+    out = []
+    for row in rows:
+        if isinstance(row.get("body"), bytes):
+            row["body"] = unpack(row["body"])
+        out.append(row)
+    return out
 
 
 def _like_prefix(prefix: str) -> str:

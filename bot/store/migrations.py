@@ -405,6 +405,37 @@ def build_migrations() -> Migrations:
 
         add_grams_to_index(db.conn)
 
+    # ------------------------------------------------------- packed bodies (bot/store/bodies.py)
+
+    @migrations()
+    def m050_packed_bodies(db: Database) -> None:
+        """Bodies are stored zlib-compressed (bot/store/bodies.py: half the size; about 1 KB
+        an article of the 3.4 KB it took). The search index reads them through the view
+        `articles_text` (body_text(body), a function each store connection registers), so
+        FTS5's rebuild, integrity check and snippets see the text; its triggers unpack the
+        same way. The titles' index reads only titles and stays as it is. Datasette finds
+        the index for the view (content="articles_text", the way it looks) and for the table
+        from the archive's metadata (docker/archive-metadata.yml)."""
+        from bot.store.bodies import register
+
+        register(db.conn)  # Store.open has; a bare connection running the migrations may not
+        for trigger in ("articles_ai", "articles_ad", "articles_au"):
+            db.execute(f"DROP TRIGGER {trigger}")
+        db.execute("DROP TABLE articles_fts")
+        _pack_stored_bodies(db)
+        db.execute(
+            "CREATE VIEW articles_text AS SELECT rowid AS rowid, id, title,"
+            " body_text(body) AS body, url, source, published, seen_at, status FROM articles"
+        )
+        db.execute(
+            'CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content="articles_text",'
+            " content_rowid='rowid', tokenize='porter', detail=none)"
+        )
+        db.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES('rank', 'bm25(10.0, 1.0)')")
+        for trigger in _PACKED_TRIGGERS.split("END;")[:-1]:
+            db.execute(trigger + "END;")
+        db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
+
     return migrations
 
 
@@ -430,5 +461,60 @@ WHEN old.title IS NOT new.title BEGIN
   INSERT INTO articles_title_fts (articles_title_fts, rowid, title)
     VALUES ('delete', old.rowid, old.title);
   INSERT INTO articles_title_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+"""
+
+
+def _pack_stored_bodies(db: Database) -> None:
+    """m050: every stored body packed, 500 rows at a time deleted and inserted again (same
+    rowid, every other column as it was), as the retention pass rewrites rows: an UPDATE
+    would leave the space it frees inside each page, where nothing reuses it; this way the
+    rows fill fewer pages and the rest go to the free list (`newsbot storage --vacuum`
+    gives them back to the disk). Foreign keys are checked at the commit."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    columns = [r[1] for r in db.execute("PRAGMA table_info(articles)").fetchall()]
+    names = ", ".join(f'"{c}"' for c in columns)
+    packed = ", ".join("body_pack(body)" if c == "body" else f'"{c}"' for c in columns)
+    db.execute(f"CREATE TEMP TABLE m050_rows AS SELECT rowid AS r, {names} FROM articles LIMIT 0")
+    last = None
+    while True:
+        row = db.execute(
+            "SELECT max(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ?"
+            " ORDER BY rowid LIMIT 500)",
+            [-(2**63) if last is None else last],
+        ).fetchone()
+        if row[0] is None:
+            break
+        bounds = [-(2**63) if last is None else last, row[0]]
+        db.execute(
+            f"INSERT INTO m050_rows SELECT rowid, {packed} FROM articles"
+            " WHERE rowid > ? AND rowid <= ?",
+            bounds,
+        )
+        db.execute("DELETE FROM articles WHERE rowid > ? AND rowid <= ?", bounds)
+        db.execute(f"INSERT INTO articles (rowid, {names}) SELECT r, {names} FROM m050_rows")
+        db.execute("DELETE FROM m050_rows")
+        last = row[0]
+    db.execute("DROP TABLE m050_rows")
+
+
+# m050: as m044 and m047 wrote them, reading the text of a packed body.
+_PACKED_TRIGGERS = """
+CREATE TRIGGER articles_ai AFTER INSERT ON articles
+WHEN NOT EXISTS (SELECT 1 FROM search_index_deferred) BEGIN
+  INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, body_text(new.body));
+  INSERT INTO articles_title_fts (rowid, title) VALUES (new.rowid, new.title);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, body_text(old.body));
+  INSERT INTO articles_title_fts (articles_title_fts, rowid, title)
+    VALUES ('delete', old.rowid, old.title);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles
+WHEN old.title IS NOT new.title OR old.body IS NOT new.body BEGIN
+  INSERT INTO articles_fts (articles_fts, rowid, title, body)
+    VALUES ('delete', old.rowid, old.title, body_text(old.body));
+  INSERT INTO articles_fts (rowid, title, body) VALUES (new.rowid, new.title, body_text(new.body));
 END;
 """

@@ -16,6 +16,7 @@ from bot.alerts import build_alert, deserves_alert
 from bot.analysis.assess import Assessment
 from bot.models import Article, Claim, Verdict, alert_to_payload
 from bot.routes import AlertFacts, Route, plan
+from bot.store.bodies import pack
 from bot.store.polls import ArticleWrite, Message
 from bot.timeutil import iso
 
@@ -38,15 +39,49 @@ def alert_facts(article: Article, verdict: Verdict, payload: dict[str, Any]) -> 
     )
 
 
-def verdict_json(verdict: Verdict) -> str:
+def verdict_json(verdict: Verdict, in_columns: frozenset[str] = frozenset()) -> str:
     """The whole Verdict as compact JSON (the keys of dataclasses.asdict, built without its
     deep copies: a cold poll serialises thousands of verdicts). A top-level key whose value
     is None, "" or empty is left out (a reader's .get gives the same None or default): most
-    stored verdicts are of articles off the topic, and those keys were a third of them."""
-    data = {name: getattr(verdict, name) for name in _VERDICT_FIELDS}
+    stored verdicts are of articles off the topic, and those keys were a third of them.
+    So are the keys named in `in_columns`, which the row holds in columns of their own
+    (VERDICT_COLUMNS; `verdict_of_row` puts them back)."""
+    data = {name: getattr(verdict, name) for name in _VERDICT_FIELDS if name not in in_columns}
     data["claims"] = [{name: getattr(c, name) for name in _CLAIM_FIELDS} for c in verdict.claims]
     kept = {k: v for k, v in data.items() if v is not None and v != "" and v != [] and v != ()}
     return json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+
+
+# Verdict keys an analysed article's row also keeps as columns (verdict_row writes both),
+# and the column of each: the verdict JSON leaves them out (120 of its 152 bytes for an
+# article off the topic).
+VERDICT_COLUMNS = {
+    "article_id": "id",
+    "relevant": "relevant",
+    "relevance": "relevance",
+    "reason": "reason",
+    "category": "category",
+    "story": "story_id",
+    "duplicate_of": "duplicate_of",
+    "language": "language",
+}
+_IN_COLUMNS = frozenset(VERDICT_COLUMNS)
+_NOT_ID = _IN_COLUMNS - {"article_id"}
+
+
+def verdict_of_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The stored verdict of an article row as a dict, the keys kept in columns put back
+    ({} for a row without one, or unreadable)."""
+    try:
+        value = json.loads(row.get("verdict") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(value, dict) or not value:
+        return {}
+    for key, column in VERDICT_COLUMNS.items():
+        if key not in value and row.get(column) is not None:
+            value[key] = bool(row[column]) if key == "relevant" else row[column]
+    return value
 
 
 # The field names, read once (dataclasses.fields builds a tuple on every call).
@@ -65,7 +100,7 @@ def article_row(article: Article, now: datetime, kind: str = "feed") -> dict[str
         "published": iso(article.published),
         "seen_at": iso(now),
         "feed_url": article.feed_url,
-        "body": article.text,
+        "body": pack(article.text),
     }
 
 
@@ -122,7 +157,9 @@ def verdict_row(
         "category": verdict.category,
         "story_id": verdict.story,
         "duplicate_of": verdict.duplicate_of,
-        "verdict": verdict_json(verdict),
+        "verdict": verdict_json(
+            verdict, _IN_COLUMNS if verdict.article_id == article.id else _NOT_ID
+        ),
         "language": verdict.language,
     }
 
@@ -170,7 +207,7 @@ def seed_row(seed: SeedLike, verdict: Verdict, now: datetime) -> dict[str, Any]:
         "source": seed.publisher or "seed corpus",
         "published": iso(seed.published),
         "seen_at": iso(now),
-        "body": seed.text,
+        "body": pack(seed.text),
         "status": "seed",
         "reason": "part of the seed corpus",
         "relevant": 1,

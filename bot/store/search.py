@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from bot.errors import SearchQueryError
 from bot.store.base import StoreBase
+from bot.store.bodies import unpack
 
 # A word is what the index's tokenizer (unicode61 under porter) takes as one token: letters
 # and digits. "\w" would keep "_" inside a word, and two tokens quoted together are a
@@ -148,7 +149,7 @@ def rank(
         for rowid, title, body in conn.execute(
             f"SELECT rowid, title, body FROM articles WHERE rowid IN ({marks})", chunk
         ):
-            texts[rowid] = (title or "", body or "")
+            texts[rowid] = (title or "", unpack(body) or "")
         for rowid, size in conn.execute(
             f"SELECT id, sz FROM articles_fts_docsize WHERE id IN ({marks})", chunk
         ):
@@ -185,7 +186,7 @@ def _hit(
         url=row[3],
         source=row[4],
         published=row[5],
-        snippet=snippet(row[6] or "", words) or snippet(row[2] or "", words),
+        snippet=snippet(unpack(row[6]) or "", words) or snippet(row[2] or "", words),
         rank=-score,  # lower is better, as FTS5's rank
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.analysis.aliases import canonicalize
 from bot.analysis.japanese import english_terms, is_japanese, spaced
+from bot.store.bodies import unpack
 from bot.store.search import SearchHit
 
 JAPANESE = "ja"
@@ -78,7 +79,7 @@ def japanese_index_rows(rows: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]
     for row in rows:
         if row.get("language") != JAPANESE:
             continue
-        title, body = row.get("title") or "", row.get("body") or ""
+        title, body = row.get("title") or "", unpack(row.get("body")) or ""
         names = english_terms(f"{title}\n{body[:4000]}").names
         out.append(
             (row["id"], spaced(title), spaced(body), ", ".join(names), grams(title), grams(body))

@@ -67,12 +67,12 @@ def insert_indexed(conn: sqlite3.Connection, rows: Sequence[dict[str, Any]]) -> 
     for chunk in _chunks([r["id"] for r in rows]):
         marks = ", ".join("?" * len(chunk))
         # Ascending rowids: FTS5 flushes its pending terms whenever a rowid goes back.
-        for target, indexed in (
-            ("articles_fts", "rowid, title, body"),
-            ("articles_title_fts", "rowid, title"),
+        for target, indexed, read in (
+            ("articles_fts", "rowid, title, body", "rowid, title, body_text(body)"),
+            ("articles_title_fts", "rowid, title", "rowid, title"),
         ):
             conn.execute(
-                f"INSERT INTO {target} ({indexed}) SELECT {indexed} FROM articles"
+                f"INSERT INTO {target} ({indexed}) SELECT {read} FROM articles"
                 f" WHERE id IN ({marks}) ORDER BY rowid",
                 chunk,
             )

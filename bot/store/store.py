@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from bot.errors import StoreError
 from bot.store.analysis_index import AnalysisIndexMixin
 from bot.store.articles import ArticlesMixin
+from bot.store.bodies import register as register_bodies
 from bot.store.faults import describe
 from bot.store.feedback import FeedbackMixin
 from bot.store.feeds import FeedsMixin
@@ -60,6 +61,7 @@ class Store(
             prepare_upgrade(Path(target), migrations, utc_now(), keep=keep_backups)
         try:
             conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+            register_bodies(conn)  # body_text(): the search index reads packed bodies
             db = Database(conn)
             if target != ":memory:":
                 # 16 KB pages hold six article rows where 4 KB pages held one (a row of
