@@ -82,6 +82,11 @@ class FeedItem:
     # canonical_url(link), worked out where the feed was parsed (bot/feeds/parse_pool.py) so
     # that the poll's own process does not; None: not worked out, the reader does it.
     canonical_link: str | None = field(default=None, compare=False, repr=False)
+    # (the longer of content and summary, that text as the store keeps it: bot/store/bodies),
+    # packed where the feed was parsed for the same reason; None: the store packs it.
+    stored_text: tuple[str, str | bytes | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class Article:
     published: datetime | None
     text: str
     feed_url: str | None = None
+    # (a text, as the store keeps it), from the feed item; used only while it is `text`
+    stored_text: tuple[str, str | bytes | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)

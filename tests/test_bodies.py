@@ -76,3 +76,30 @@ def test_rebuilding_the_index_reads_the_text_of_packed_bodies(store: Store) -> N
     store.db.execute("INSERT INTO articles_fts(articles_fts) VALUES('rebuild')")
     assert [h.article_id for h in store.search("dingo")] == ["a"]
     _index_agrees(store)
+
+
+def test_a_feed_items_body_is_packed_where_it_is_parsed_and_stored_as_packed_there() -> None:
+    import dataclasses
+
+    from bot.feeds.new_items import article_of
+    from bot.feeds.parse_pool import parse_with_links
+    from bot.models import Feed
+    from bot.store.rows import article_row
+
+    item_xml = (
+        "<item><title>One</title><link>https://news.example/a</link>"
+        f"<description>{LONG}</description></item>"
+    )
+    body = f'<rss version="2.0"><channel><title>T</title>{item_xml}</channel></rss>'
+    when = datetime(2025, 11, 5, 12, 0, tzinfo=UTC)
+    (item,) = parse_with_links(
+        body.encode(), url="https://feed.example/rss", headers={}, fetched_at=when
+    ).items
+    assert item.stored_text is not None
+    text, packed = item.stored_text
+    article = article_of("a1", item, Feed(url="https://feed.example/rss"))
+    assert article.text == text and isinstance(packed, bytes) and unpack(packed) == text
+    assert article_row(article, when)["body"] is packed  # not packed a second time
+    # a full page read replaces the text: that text is what is stored, never the feed's
+    page = dataclasses.replace(article, text=LONG + " The full page says more.")
+    assert unpack(article_row(page, when)["body"]) == page.text

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.feeds.identity import article_id, canonical_url
 from bot.models import Article, Feed, FeedItem
+from bot.store.bodies import pack
 
 # (feed url, ids, canonical urls, guids) -> the known ids, urls and guids among them
 KnownItems = Callable[
@@ -79,10 +80,24 @@ def item_link(item: FeedItem) -> str | None:
 
 
 def with_links(items: Sequence[FeedItem]) -> tuple[FeedItem, ...]:
-    """The items with their canonical links filled in (run where the feed is parsed)."""
-    return tuple(
-        dataclasses.replace(i, canonical_link=canonical_url(i.link)) if i.link else i for i in items
-    )
+    """The items with their canonical links and stored texts filled in (run where the feed
+    is parsed: both are per-item work the poll's own process then need not do)."""
+    out = []
+    for item in items:
+        text = longer_text(item)
+        out.append(
+            dataclasses.replace(
+                item,
+                canonical_link=canonical_url(item.link) if item.link else None,
+                stored_text=(text, pack(text)),
+            )
+        )
+    return tuple(out)
+
+
+def longer_text(item: FeedItem) -> str:
+    """The text an item's article is analysed on: the longer of content and summary."""
+    return item.content if len(item.content) > len(item.summary) else item.summary
 
 
 def split_new(
@@ -100,7 +115,7 @@ def split_new(
 
 def article_of(aid: str, item: FeedItem, feed: Feed) -> Article:
     """The Article an item of this feed becomes (its longer text: content or summary)."""
-    text = item.content if len(item.content) > len(item.summary) else item.summary
+    text = longer_text(item)
     return Article(
         id=aid,
         title=item.title,
@@ -109,4 +124,5 @@ def article_of(aid: str, item: FeedItem, feed: Feed) -> Article:
         published=item.published,
         text=text,
         feed_url=feed.url,
+        stored_text=item.stored_text,
     )

@@ -100,8 +100,17 @@ def article_row(article: Article, now: datetime, kind: str = "feed") -> dict[str
         "published": iso(article.published),
         "seen_at": iso(now),
         "feed_url": article.feed_url,
-        "body": pack(article.text),
+        "body": stored_body(article),
     }
+
+
+def stored_body(article: Article) -> str | bytes | None:
+    """The article's text as the articles table keeps it: packed where the feed was parsed
+    when that was this very text (a full page read since replaces it), else packed here."""
+    kept = article.stored_text
+    if kept is not None and kept[0] == article.text:
+        return kept[1]
+    return pack(article.text)
 
 
 def recorded_row(article: Article, now: datetime, guid: str | None) -> dict[str, Any]:
