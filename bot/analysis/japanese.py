@@ -158,6 +158,11 @@ def english_numbers(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def full_date_years(text: str) -> set[str]:
+    """The years written as part of a full date (2025年10月27日 -> {"2025"})."""
+    return {m.group(1) for m in _DATE.finditer(text) if m.group(1)}
+
+
 def _romanised(name: str) -> str:
     return "".join(part["hepburn"] for part in _romaniser().convert(name)).strip().capitalize()
 
