@@ -56,7 +56,7 @@ def main() -> None:
     morphemes(texts[0][:50] + "。")
     words_load = time.perf_counter() - t0
     t0 = time.perf_counter()
-    english_terms("山田太郎氏が語った。")  # the romaniser's tables load on first use
+    english_terms("山田太郎氏が語った。")  # the first personal name: its reading, romanised
     romaniser_load = time.perf_counter() - t0
     figures = {
         "texts": len(texts),

@@ -27,6 +27,7 @@ from bot.analysis.japanese_claims import (
     assess_japanese,
     extract_japanese_claims,
     japanese_query,
+    reassess_across_stories_ja,
 )
 from bot.analysis.language import ENGLISH, JAPANESE, check_text
 from bot.analysis.memory import KnownClaim, Memory, MemoryRecord, StoredClaim
@@ -304,13 +305,15 @@ class Analyzer:
         head_terms = index_terms(head, head_entities)[:HEAD_TERMS]
         key = key_entities(head_entities_of(head_title, ""), head_entities, extracted)
         parties = article_parties(key, head_title, lead if japanese is None else head_lead)
+        # a Japanese claim that could not be compared is no evidence for or against a story
+        weighed = [k for k, ok in enumerate(compared) if ok]
         story = find_story(
             article_id,
             head_terms,
             parties,
             published,
-            extracted,
-            assessments,
+            [extracted[k] for k in weighed],
+            [assessments[k] for k in weighed],
             memory,
             grams,
             self.settings.stories,
@@ -330,6 +333,16 @@ class Analyzer:
                 grams,
                 ns,
             )
+        else:
+            again = reassess_across_stories_ja(
+                japanese,
+                candidates_of,
+                list(zip(assessments, compared, strict=True)),
+                story.story_id,
+                parties,
+                memory,
+            )
+            assessments, compared = [j for j, _ in again], [ok for _, ok in again]
 
         claims = tuple(
             Claim(

@@ -3,9 +3,10 @@
 Words come from Lindera with the IPADIC dictionary (the `lindera-python-ipadic` package ships
 both). Names are mapped to the canonical English names of the alias tables
 (data/aliases_ja.toml for Japanese spellings, data/aliases.toml for Latin ones), and personal
-names missing from the tables are romanised with pykakasi; dates and amounts are written as
-English copy writes them (10月27日 -> "October 27", 21億7000万円 -> "2.17 billion yen"), so a
-Japanese claim and an English one can be compared on parties, numbers and events.
+names missing from the tables are romanised from the dictionary's own reading of them
+(romaji.py: 山田太郎 -> "Taro Yamada"); dates and amounts are written as English copy writes
+them (10月27日 -> "October 27", 21億7000万円 -> "2.17 billion yen"), so a Japanese claim and an
+English one can be compared on parties, numbers and events.
 Everything here is a pure function of its arguments; the tokenizer and tables load on first use.
 """
 
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+
+from bot.analysis.romaji import romanise
 
 JA_ALIAS_TABLE = Path(__file__).with_name("data") / "aliases_ja.toml"
 
@@ -45,6 +48,7 @@ class Morpheme:
     pos: str  # part of speech, e.g. "名詞"
     detail: str  # its first subcategory, e.g. "固有名詞"
     kind: str  # its second, e.g. "人名" (a person's name)
+    reading: str = ""  # its pronunciation in katakana (タロー), "" when the dictionary has none
 
 
 @dataclass(frozen=True)
@@ -74,13 +78,6 @@ def _tokenizer() -> Any:
     return Tokenizer(load_dictionary("embedded://ipadic"), mode="normal")
 
 
-@cache
-def _romaniser() -> Any:
-    import pykakasi
-
-    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
-
-
 def is_japanese(text: str) -> bool:
     return _JAPANESE_CHAR.search(text) is not None
 
@@ -92,7 +89,8 @@ def morphemes(text: str) -> tuple[Morpheme, ...]:
     for token in _tokenizer().tokenize(text):
         d = [*token.details, "*", "*", "*"]
         if token.surface.strip():
-            out.append(Morpheme(token.surface, d[0], d[1], d[2]))
+            reading = d[8] if len(d) > 8 and d[8] != "*" else ""
+            out.append(Morpheme(token.surface, d[0], d[1], d[2], reading))
     return tuple(out)
 
 
@@ -158,8 +156,13 @@ def english_numbers(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _romanised(name: str) -> str:
-    return "".join(part["hepburn"] for part in _romaniser().convert(name)).strip().capitalize()
+def full_date_years(text: str) -> set[str]:
+    """The years written as part of a full date (2025年10月27日 -> {"2025"})."""
+    return {m.group(1) for m in _DATE.finditer(text) if m.group(1)}
+
+
+def _romanised(name: Morpheme) -> str:
+    return romanise(name.reading).capitalize()
 
 
 @dataclass(frozen=True)
@@ -192,10 +195,10 @@ def english_terms(text: str) -> EnglishTerms:
     events = [event for word, event in tables.events if word in text]
     latin: list[str] = []
     people: list[str] = []
-    run: list[str] = []
+    run: list[Morpheme] = []
     for m in morphemes(masked):
-        if m.detail == "固有名詞" and m.kind == "人名" and is_japanese(m.surface):
-            run.append(m.surface)
+        if m.detail == "固有名詞" and m.kind == "人名" and is_japanese(m.surface) and m.reading:
+            run.append(m)
             continue
         if run:
             people.append(" ".join(_romanised(p) for p in reversed(run)))  # given name first

@@ -87,8 +87,9 @@ def test_parties_map_to_their_english_names_across_scripts() -> None:
         terms.names
     )
     assert "statement" in terms.events
-    # a personal name missing from the table is romanised, given name first
-    assert "Tarou Yamada" in english_terms("山田太郎氏が語った。").names
+    # a personal name missing from the table is romanised as English copy spells it (no long
+    # vowels), given name first
+    assert "Taro Yamada" in english_terms("山田太郎氏が語った。").names
 
 
 def test_claims_are_sentences_that_name_a_party_or_carry_a_number() -> None:
@@ -164,3 +165,26 @@ def test_route_words_find_a_japanese_alert_by_a_japanese_word_or_a_party_s_engli
 
 
 NOW_JA = datetime(2025, 8, 8, 9, 0, tzinfo=UTC)
+
+
+def test_subheads_and_sentences_the_text_cuts_off_are_no_claims() -> None:
+    text = (
+        "読売新聞は8月7日、Perplexityを東京地裁に提訴した。\n"
+        "robots.txt無視問題 - Cloudflareが指摘する「ステルスクローリング」\n"
+        "・読売新聞はPerplexityに損害賠償21億7000万円を求める\n"
+        "・読売新聞の記事を無断で複製した(著作権法違反)\n"
+        "1. 読売新聞の記事を許諾なく学習に使わないこと\n"
+        "Cloudflareによると、Perplexityは「指定を回避した形跡があ"
+    )
+    got = [c.claim.text for c in extract_japanese_claims(text)]
+    assert got[0].startswith("読売新聞は8月7日")
+    assert not any(t.startswith("robots.txt無視問題") for t in got)  # a subhead ends in a noun
+    assert not any(t.startswith("Cloudflareによると") for t in got)  # cut off in a quote
+    # list items end in a predicate: a verb, one before a note in brackets, or こと after one
+    assert any(t.startswith("・読売新聞はPerplexityに") for t in got)
+    assert any(t.startswith("・読売新聞の記事を無断で") for t in got)
+    assert any(t.startswith("1. 読売新聞の記事を") for t in got)
+
+
+def test_without_permission_is_an_event_in_either_language() -> None:
+    assert "permission" in english_terms("記事を無断で利用した。").events
