@@ -160,8 +160,8 @@ _JOINED_NAMES = re.compile(r"\s+and\s+|(?<=\w)['’]s\s+(?=[A-Z])")
 
 
 def name_parts(entity: str) -> list[str]:
-    """The names a capitalised span runs together: "Helene Fischer and Herbert Grönemeyer"
-    names two people, "France's Le Monde" a country and a paper; each is looked up alone."""
+    """The names a capitalised span runs together: "Ana Lind and Bo Varga"
+    names two people, "Acme's Daily Courier" a firm and its paper; each is looked up alone."""
     return [p for p in (q.strip() for q in _JOINED_NAMES.split(entity)) if p] or [entity]
 
 
