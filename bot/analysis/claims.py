@@ -33,11 +33,12 @@ from bot.analysis.claim_quality import (
     starts_as_fragment,
     wordset,
 )
+from bot.analysis.clauses import CLOSED as _CLOSED
+from bot.analysis.clauses import MIN_WORDS, split_clauses
 from bot.analysis.entities import entities
 from bot.analysis.tokens import clean, numbers, words
 from bot.analysis.wordlists import role_nouns
 
-MIN_WORDS = 6
 MIN_CUT_WORDS = 8  # what is left of a sentence the text stops in, to be worth a claim
 MAX_CLAIM_CHARS = 400
 MAX_SENTENCES = 80
@@ -95,7 +96,6 @@ class ExtractedClaim:
     sentence: str = ""  # the whole sentence, the supporting quote
 
 
-_CLOSED = re.compile(r"[.!?…][\"')\]”’»]*$|[\"”»]$")
 _ASIDE = re.compile(r"^\([^()]*\)$")  # "(June 2, 2025, 5:46 PM EDT)": a piece of its own
 # Capitalised words that open sentences: after one of them an abbreviation did end a sentence.
 SENTENCE_OPENERS: frozenset[str] = wordset(
@@ -373,49 +373,6 @@ def names_by_role(claim: str) -> bool:
         return False
     roles = role_nouns()
     return any(w in roles for w in m.group("np").lower().split())
-
-
-# "X, which/who <clause>, <rest>": a non-restrictive relative clause states its own fact
-_RELATIVE = re.compile(
-    r"^(?P<head>[^,;:\"]{2,60}?), (?:which|who) (?P<rel>[^,;\"]{12,200}), (?P<rest>[a-z].{12,})$"
-)
-
-
-def split_clauses(sentence: str) -> list[str]:
-    """A sentence as one or more single-fact clauses: a non-restrictive relative clause
-    ("OpenAI, which faces suits in the U.S., said ...") and the halves of a sentence joined by
-    a semicolon become claims of their own. Anything else stays whole."""
-    parts: list[str] = []
-    pieces = sentence.split("; ") if _splits_at_semicolons(sentence) else [sentence]
-    for piece in pieces:
-        m = _RELATIVE.match(piece.strip())
-        if m and len(m.group("head").split()) <= 8:
-            head = m.group("head").strip()
-            rest = m.group("rest").rstrip()
-            rel = m.group("rel").strip()
-            parts.append(f"{head} {rest}")
-            parts.append(f"{head} {rel}".rstrip(".") + ".")
-        else:
-            parts.append(piece.strip())
-    if len(pieces) > 1:  # the halves of a sentence, each closed and capitalised
-        parts = [p[:1].upper() + p[1:] for p in parts]
-        parts = [p if _CLOSED.search(p) else p.rstrip(",;: ") + "." for p in parts]
-    good = [p for p in parts if len(words(p)) >= MIN_WORDS]
-    return good if len(good) == len(parts) else [sentence]
-
-
-def _splits_at_semicolons(sentence: str) -> bool:
-    """A semicolon joins two statements only outside quotes and brackets, with a verb on
-    each side; "including A LLC; B Inc.; and C" is one list."""
-    if sentence.count('"') % 2 or "; " not in sentence:
-        return False
-    pieces = sentence.split("; ")
-    depth = 0
-    for piece in pieces[:-1]:
-        depth += piece.count("(") - piece.count(")")
-        if depth:
-            return False
-    return all(has_verb(p) for p in pieces)
 
 
 def _shorten(s: str) -> str:

@@ -156,6 +156,15 @@ def attribution(entity: str, text: str) -> bool:
     )
 
 
+_JOINED_NAMES = re.compile(r"\s+and\s+|(?<=\w)['’]s\s+(?=[A-Z])")
+
+
+def name_parts(entity: str) -> list[str]:
+    """The names a capitalised span runs together: "Ana Lind and Bo Varga"
+    names two people, "Acme's Daily Courier" a firm and its paper; each is looked up alone."""
+    return [p for p in (q.strip() for q in _JOINED_NAMES.split(entity)) if p] or [entity]
+
+
 _COURT_WORDS = frozenset({"court", "district", "circuit", "tribunal"})
 
 
@@ -207,12 +216,13 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     ref_numbers = {n for r in references for n in r.numbers}
     ref_words = set(words(ref_text))
     out = [
-        e
+        part
         for e in claim.entities
-        if is_news_item(e)
-        and not attribution(e, claim.text)
-        and e not in ref_entities
-        and not words_known(e, ref_words)
+        for part in name_parts(e)
+        if is_news_item(part)
+        and not attribution(part, claim.text)
+        and part not in ref_entities
+        and not words_known(part, ref_words)
     ]
     fresh_numbers = [
         n

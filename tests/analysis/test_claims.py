@@ -78,6 +78,20 @@ def test_empty_and_huge_input() -> None:
                 "The company denies every allegation made.",
             ],
         ),
+        (
+            "The guild said the court set a trial date, adding that Acme AI will appeal the "
+            "ruling.",
+            ["The guild said the court set a trial date.", "Acme AI will appeal the ruling."],
+        ),
+        (
+            "Free accounts can stream the songs they make, while paid accounts can download "
+            "them monthly.",
+            [
+                "Free accounts can stream the songs they make.",
+                "Paid accounts can download them monthly.",
+            ],
+        ),
+        ('The guild said "we will appeal, adding that it lost" before the hearing today.', None),
         ("The company, which declined to comment, is based in London.", None),
         ('She said "we sued; we won" after the hearing in Paris today.', None),
     ],

@@ -11,6 +11,7 @@ from bot.analysis.novelty import (
     attribution,
     claim_query,
     is_news_item,
+    name_parts,
 )
 from bot.analysis.tokens import numbers
 
@@ -154,3 +155,19 @@ def test_a_new_day_amount_or_court_is_news_however_close_the_wording() -> None:
     assert _assess(base + " on December 5.", memory).novel
     assert _assess(base + ", seeking $3 billion.", memory).novel
     assert _assess(base + " in the Southern District Court.", memory).novel
+
+
+def test_names_run_together_are_looked_up_one_by_one() -> None:
+    assert name_parts("Ana Lind and Bo Varga") == ["Ana Lind", "Bo Varga"]
+    assert name_parts("Acme's Daily Courier") == ["Acme", "Daily Courier"]
+    assert name_parts("Simon & Schuster") == ["Simon & Schuster"]
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_deals.md",
+        title="Acme AI deals",
+        claims=("Acme AI signed a licensing deal with the Daily Courier.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    # one name of the two is known, the other is the news
+    j = _assess("Acme AI signed licensing deals with Daily Courier and Evening Gazette.", memory)
+    assert j.new_items == ("Evening Gazette",)
