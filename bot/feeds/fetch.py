@@ -65,7 +65,7 @@ class FetchSettings:
     read_timeout: float = 20.0
     total_timeout: float = 20.0
     max_body_bytes: int = 5_000_000
-    max_connections: int = 50
+    max_connections: int = 100
     max_connections_per_host: int = 4
     allow_private_addresses: bool = False
     user_agent: str = USER_AGENT
