@@ -28,6 +28,7 @@ from aiohttp.resolver import ThreadedResolver
 
 from bot.errors import AddressRefused, HostNotFound
 
+URLS_KEPT = 50_000  # addresses a transport remembers parsed
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding")  # ours, as given
 # IPv6 ranges whose embedded IPv4 address is where a packet really goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
@@ -177,6 +178,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         # the same few timeouts for every request, built once
         self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
+        # Text -> the address aiohttp parsed from it (a response's `url`), handed back on
+        # the next request for the same text: a poll cycle asks every feed again.
+        self._urls: dict[str, Any] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -232,13 +236,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """A GET sent with exactly `headers`, its reply read up to the body; for the
         Fetcher, without building httpx's request and response models. Raises httpx's
         errors, as a request through the client would."""
-        response = await self._send("GET", url, host, headers, connect, read)
+        parsed = self._urls.get(url)
+        response = await self._send("GET", parsed or url, host, headers, connect, read)
+        if parsed is None:
+            if len(self._urls) >= URLS_KEPT:
+                self._urls.clear()
+            self._urls[url] = response.url
         return TransportReply(response, url)
 
     async def _send(
         self,
         method: str,
-        url: str,
+        url: Any,  # text, or the yarl URL aiohttp made of it for an earlier request
         host: str,
         headers: Mapping[str, str] | list[tuple[str, str]],
         connect: float | None,
