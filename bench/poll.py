@@ -340,7 +340,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.02, help="seconds added per response")
     parser.add_argument("--processes", type=int, default=1, help="newsbot parse processes")
-    parser.add_argument("--connections", type=int, default=50, help="newsbot max_connections")
+    parser.add_argument(
+        "--connections", type=int, default=100, help="newsbot max_connections (its default)"
+    )
     parser.add_argument("--reader-python", default="", help="a python with reader installed")
     parser.add_argument("--reader-workers", type=int, default=20)
     parser.add_argument("--skip-reader", action="store_true")

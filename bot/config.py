@@ -65,7 +65,7 @@ class FetchConfig:
 
     connect_timeout_seconds: float = 10.0
     read_timeout_seconds: float = 20.0
-    max_connections: int = 50
+    max_connections: int = 100
     max_connections_per_host: int = 4
     allow_private_addresses: bool = False
     user_agent_contact: str = ""

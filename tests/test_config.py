@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import (
     Config,
+    FetchConfig,
     Secret,
     config_keys,
     load_config,
@@ -17,6 +18,7 @@ from bot.config import (
     parse_config,
 )
 from bot.errors import ConfigError
+from bot.feeds.fetch import FetchSettings
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,15 @@ def test_example_config_loads_and_paths_resolve_against_its_folder() -> None:
     )
     assert len(config.feeds) >= 5
     assert all(f.url.startswith("https://") for f in config.feeds)
+
+
+def test_example_fetch_limits_are_the_defaults() -> None:
+    # The example shows the shipped limits, and the Fetcher's own defaults are the same.
+    example = load_config(REPO / "config.example.toml").fetch
+    assert example.max_connections == FetchConfig().max_connections == 100
+    assert example.max_connections_per_host == FetchConfig().max_connections_per_host == 4
+    assert FetchSettings().max_connections == FetchConfig().max_connections
+    assert FetchSettings().max_connections_per_host == FetchConfig().max_connections_per_host
 
 
 def _documented_keys(text: str) -> set[str]:

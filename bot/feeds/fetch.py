@@ -35,6 +35,7 @@ from aiohttp.abc import AbstractResolver
 from bot import PROJECT_URL, __version__
 from bot.errors import AddressRefused, HostNotFound
 from bot.feeds.decode import BodyTooLarge, BoundedDecoder, CorruptEncoding, UnsupportedEncoding
+from bot.feeds.exchange import Reply, Sender
 from bot.feeds.transport import AiohttpTransport
 
 MAX_REDIRECTS = 5
@@ -64,7 +65,7 @@ class FetchSettings:
     read_timeout: float = 20.0
     total_timeout: float = 20.0
     max_body_bytes: int = 5_000_000
-    max_connections: int = 50
+    max_connections: int = 100
     max_connections_per_host: int = 4
     allow_private_addresses: bool = False
     user_agent: str = USER_AGENT
@@ -113,7 +114,10 @@ class _NoCookies(httpx.Cookies):
 
 class CookielessClient(httpx.AsyncClient):
     """An httpx client that neither stores nor sends cookies (httpx's jar wraps every
-    response in urllib's cookie machinery, cookies or not)."""
+    response in urllib's cookie machinery, cookies or not). `direct_transport` is its
+    aiohttp transport, which a Fetcher sends to directly (exchange.py)."""
+
+    direct_transport: AiohttpTransport | None = None
 
     @property
     def cookies(self) -> httpx.Cookies:
@@ -136,7 +140,7 @@ def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) ->
         allow_private_addresses=settings.allow_private_addresses,
         dns=dns,
     )
-    return CookielessClient(
+    client = CookielessClient(
         transport=transport,
         timeout=httpx.Timeout(
             settings.read_timeout,
@@ -147,6 +151,8 @@ def make_client(settings: FetchSettings, dns: AbstractResolver | None = None) ->
         follow_redirects=False,
         trust_env=False,
     )
+    client.direct_transport = transport
+    return client
 
 
 class _HostLimits:
@@ -191,11 +197,8 @@ class Fetcher:
         self.settings = settings or FetchSettings()
         self._global = asyncio.Semaphore(self.settings.max_connections)
         self._hosts = _HostLimits(self.settings.max_connections_per_host)
-        # What the client would add to every request, taken once: each request is built
-        # here and sent as it is (client.send), skipping the client's per-request merging.
-        self._headers = {k.decode("ascii"): v.decode("latin-1") for k, v in client.headers.raw}
-        self._timeout = client.timeout.as_dict()
-        self._parsed: dict[str, httpx.URL] = {}
+        self._sender = Sender(client)
+        self._parsed: dict[str, tuple[httpx.URL, str]] = {}
 
     async def fetch(
         self,
@@ -241,7 +244,7 @@ class Fetcher:
     async def _follow(
         self, state: FetchState, cap: int, accept: str, budget: _Budget
     ) -> FetchResult:
-        headers = {**self._headers, "Accept": accept}
+        headers = {**self._sender.headers, "Accept": accept}
         if state.etag:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
@@ -251,23 +254,24 @@ class Fetcher:
         permanent: str | None = None
         all_permanent = True
         while True:
-            request, problem = self._request(url, headers)
-            if request is None:
+            parsed, problem = self._parse(url)
+            if parsed is None:
                 where = "redirected to an invalid address" if len(chain) > 1 else "invalid URL"
                 return _error(state.url, f"refused: {where} ({url[:200]!r}: {problem})")
-            if request.url.scheme not in ("http", "https"):
+            address, text = parsed
+            if address.scheme not in ("http", "https"):
                 return _error(state.url, f"refused: redirected to a non-HTTP address ({url})")
             async with (
-                self._hosts.hold(request.url),
+                self._hosts.hold(address),
                 budget.spend(),
-                _sent(self._client, request) as response,
+                _sent(self._sender, address, text, headers) as response,
             ):
                 location = response.headers.get("location")
-                if response.status_code in REDIRECT_CODES or response.status_code == 304:
-                    await _drain(response)  # so the connection can be reused
-                if response.status_code in REDIRECT_CODES and location:
+                if response.status in REDIRECT_CODES or response.status == 304:
+                    await response.drain()  # so the connection can be reused
+                if response.status in REDIRECT_CODES and location:
                     try:
-                        target = urljoin(str(response.url), location.strip())
+                        target = urljoin(response.url, location.strip())
                     except ValueError as exc:  # e.g. "http://[oops/"
                         where = f"({location[:200]!r}: {exc})"
                         return _error(
@@ -282,7 +286,7 @@ class Fetcher:
                         return _error(
                             state.url, f"too many redirects (more than {MAX_REDIRECTS})", response
                         )
-                    if response.status_code in PERMANENT_REDIRECT_CODES and all_permanent:
+                    if response.status in PERMANENT_REDIRECT_CODES and all_permanent:
                         permanent = target
                     else:
                         all_permanent = False
@@ -291,33 +295,28 @@ class Fetcher:
                     continue
                 return await self._finish(state, response, cap, permanent)
 
-    def _request(
-        self, url: str, headers: dict[str, str]
-    ) -> tuple[httpx.Request, None] | tuple[None, str]:
-        """A GET for `url` as the client would build it, or None and why `url` cannot be
-        requested (a port out of range, no host, bad IPv6 brackets)."""
+    def _parse(self, url: str) -> tuple[tuple[httpx.URL, str], None] | tuple[None, str]:
+        """`url` parsed as httpx would (and its normalised text), or None and why it cannot
+        be requested (a port out of range, no host, bad IPv6 brackets)."""
         parsed = self._parsed.get(url)
         if parsed is None:
             try:
-                parsed = httpx.URL(url)
+                address = httpx.URL(url)
                 _ = urlsplit(url).port  # raises for "http://a:99999/"
             except (ValueError, httpx.InvalidURL) as exc:
                 return None, str(exc)
-            if parsed.scheme in ("http", "https") and not parsed.host:
+            if address.scheme in ("http", "https") and not address.host:
                 return None, "no host name"
             if len(self._parsed) >= PARSED_URLS_KEPT:
                 self._parsed.clear()
-            self._parsed[url] = parsed
-        request = httpx.Request(
-            "GET", parsed, headers=headers, extensions={"timeout": self._timeout}
-        )
-        return request, None
+            parsed = self._parsed[url] = (address, str(address))
+        return parsed, None
 
     async def _finish(
-        self, state: FetchState, response: httpx.Response, cap: int, permanent: str | None
+        self, state: FetchState, response: Reply, cap: int, permanent: str | None
     ) -> FetchResult:
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        status = response.status_code
+        headers = response.headers
+        status = response.status
         common: dict[str, Any] = {
             "headers": headers,
             "http_status": status,
@@ -326,15 +325,15 @@ class Fetcher:
         }
         if status == 304:
             return FetchResult(
-                str(response.url),
+                response.url,
                 "not_modified",
                 etag=headers.get("etag") or state.etag,
                 last_modified=headers.get("last-modified") or state.last_modified,
                 **common,
             )
         if status >= 400 or status < 200:
-            await _drain(response)
-            reason = response.reason_phrase or ""
+            await response.drain()
+            reason = response.reason
             return FetchResult(
                 state.url, "error", error=f"HTTP {status} {reason}".strip(), **common
             )
@@ -352,7 +351,7 @@ class Fetcher:
                 state.url, "error", error=f"could not decode the response: {exc}", **common
             )
         return FetchResult(
-            str(response.url),
+            response.url,
             "ok",
             body=bytes(body),
             etag=headers.get("etag"),
@@ -362,16 +361,19 @@ class Fetcher:
 
 
 @asynccontextmanager
-async def _sent(client: httpx.AsyncClient, request: httpx.Request) -> AsyncIterator[httpx.Response]:
-    """`request` sent as it is, its response streamed; closed on the way out."""
-    response = await client.send(request, stream=True)
+async def _sent(
+    sender: Sender, url: httpx.URL, text: str, headers: dict[str, str]
+) -> AsyncIterator[Reply]:
+    """A GET for `url` sent with exactly `headers`, its response streamed; closed on the
+    way out."""
+    response = await sender.get(url, text, headers)
     try:
         yield response
     finally:
         await response.aclose()
 
 
-async def _read_capped(response: httpx.Response, content_encoding: str, cap: int) -> bytes:
+async def _read_capped(response: Reply, content_encoding: str, cap: int) -> bytes:
     """The body, decoded, or BodyTooLarge once it (or any layer of its encoding) passes
     `cap`. Decoding goes in bounded steps, yielding to the event loop after each chunk."""
     decoder = BoundedDecoder(content_encoding, cap)
@@ -385,25 +387,15 @@ async def _read_capped(response: httpx.Response, content_encoding: str, cap: int
     return bytes(body)
 
 
-async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
-    """Read a short body we do not need, so the connection goes back to the pool; a long
-    one is left unread and the connection is closed instead."""
-    read = 0
-    async for chunk in response.aiter_raw():
-        read += len(chunk)
-        if read > limit:
-            break
-
-
 def _too_big(cap: int, declared: int | None = None) -> str:
     size = f" ({declared:,} bytes announced)" if declared else ""
     return f"response larger than the {cap:,}-byte limit{size}"
 
 
-def _error(url: str, message: str, response: httpx.Response | None = None) -> FetchResult:
+def _error(url: str, message: str, response: Reply | None = None) -> FetchResult:
     if response is None:
         return FetchResult(url, "error", error=message)
-    return FetchResult(url, "error", error=message, http_status=response.status_code)
+    return FetchResult(url, "error", error=message, http_status=response.status)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

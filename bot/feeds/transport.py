@@ -17,7 +17,7 @@ import asyncio
 import ipaddress
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -28,6 +28,8 @@ from aiohttp.resolver import ThreadedResolver
 
 from bot.errors import AddressRefused, HostNotFound
 
+URLS_KEPT = 50_000  # addresses a transport remembers parsed
+_SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding")  # ours, as given
 # IPv6 ranges whose embedded IPv4 address is where a packet really goes.
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
 # Never global, whatever the running Python's `is_global` says (3.11 calls fec0::/10 global).
@@ -116,6 +118,48 @@ class _Body(httpx.AsyncByteStream):
         self._response.release()
 
 
+class TransportReply:
+    """An aiohttp response as the Fetcher reads it (exchange.Reply): status, headers as a
+    dict of lower-case names (repeated ones joined by ", ", as httpx does), the body."""
+
+    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+        self._response = response
+        self.status = response.status
+        self.reason = response.reason or ""
+        self.url = url
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in response.raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            value = _header_text(raw_value)
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        self.headers = headers
+
+    def aiter_raw(self) -> AsyncIterator[bytes]:
+        return _Body(self._response).__aiter__()
+
+    async def drain(self, limit: int = 65_536) -> None:
+        """Read a short body we do not need, so the connection goes back to the pool; a
+        long one is left unread and the connection is closed instead."""
+        if self._response.content.at_eof():  # a 304 or an empty body: nothing to read
+            return
+        read = 0
+        async for chunk in self.aiter_raw():
+            read += len(chunk)
+            if read > limit:
+                break
+
+    async def aclose(self) -> None:
+        # A body read to the end returns the connection to the pool; otherwise it is closed.
+        self._response.release()
+
+
+def _header_text(value: bytes) -> str:
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with one aiohttp session (created on first use, in the loop)."""
 
@@ -134,6 +178,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._session: aiohttp.ClientSession | None = None
         # the same few timeouts for every request, built once
         self._timeouts: dict[tuple[Any, Any], aiohttp.ClientTimeout] = {}
+        # Text -> the address aiohttp parsed from it (a response's `url`), handed back on
+        # the next request for the same text: a poll cycle asks every feed again.
+        self._urls: dict[str, Any] = {}
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -154,27 +201,78 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return self._session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
+        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
+        data = None if request.method in ("GET", "HEAD") else await request.aread()
+        response = await self._send(
+            request.method,
+            str(request.url),
+            request.url.host,
+            headers,
+            timeouts.get("connect"),
+            timeouts.get("read"),
+            data=data,
+            request=request,
+        )
+        return httpx.Response(
+            response.status,
+            headers=list(response.raw_headers),
+            stream=_Body(response),
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (response.reason or "").encode("ascii", "replace"),
+            },
+            request=request,
+        )
+
+    async def get(
+        self,
+        url: str,
+        host: str,
+        headers: Mapping[str, str],
+        connect: float | None,
+        read: float | None,
+    ) -> TransportReply:
+        """A GET sent with exactly `headers`, its reply read up to the body; for the
+        Fetcher, without building httpx's request and response models. Raises httpx's
+        errors, as a request through the client would."""
+        parsed = self._urls.get(url)
+        response = await self._send("GET", parsed or url, host, headers, connect, read)
+        if parsed is None:
+            if len(self._urls) >= URLS_KEPT:
+                self._urls.clear()
+            self._urls[url] = response.url
+        return TransportReply(response, url)
+
+    async def _send(
+        self,
+        method: str,
+        url: Any,  # text, or the yarl URL aiohttp made of it for an earlier request
+        host: str,
+        headers: Mapping[str, str] | list[tuple[str, str]],
+        connect: float | None,
+        read: float | None,
+        *,
+        data: bytes | None = None,
+        request: httpx.Request | None = None,
+    ) -> aiohttp.ClientResponse:
         if self._guard and _is_ip(host) and not is_public_address(host.strip("[]")):
             refused = AddressRefused(refusal(host, [host]))
             raise httpx.ConnectError(str(refused), request=request) from refused
-        timeouts: dict[str, Any] = request.extensions.get("timeout", {})
-        key = (timeouts.get("connect"), timeouts.get("read"))
+        key = (connect, read)
         timeout = self._timeouts.get(key)
         if timeout is None:
-            timeout = aiohttp.ClientTimeout(total=None, sock_connect=key[0], sock_read=key[1])
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read)
             self._timeouts[key] = timeout
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw]
-        data = None if request.method in ("GET", "HEAD") else await request.aread()
         try:
-            response = await self._get_session().request(
-                request.method,
-                str(request.url),
+            return await self._get_session().request(
+                method,
+                url,
                 headers=headers,
                 data=data,
                 allow_redirects=False,
                 timeout=timeout,
-                skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding"),
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
             )
         except aiohttp.ConnectionTimeoutError as exc:
             raise httpx.ConnectTimeout(str(exc) or "connect timed out", request=request) from None
@@ -193,16 +291,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raise httpx.RemoteProtocolError(str(exc), request=request) from None
         except aiohttp.ClientError as exc:
             raise httpx.TransportError(f"{type(exc).__name__}: {exc}", request=request) from None
-        return httpx.Response(
-            response.status,
-            headers=list(response.raw_headers),
-            stream=_Body(response),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (response.reason or "").encode("ascii", "replace"),
-            },
-            request=request,
-        )
 
     async def aclose(self) -> None:
         if self._session is not None:
