@@ -36,6 +36,9 @@ LEAD_CHARS = 500
 SATURATION = 3.0  # weighted mentions for a family score of 1 - 1/e
 
 TERMS_FILE = Path(__file__).with_name("data") / "relevance_terms.toml"
+# the conjunctions that make an article on topic, each one enough; their maximum is a signal
+SCOPE_PRODUCTS = ("ai×training×dispute", "ai×owners×dispute", "ai×owners×deal", "ai×training×rules")
+ANY_SCOPE, HEAD_ANY_SCOPE = "s:any scope", "s:head any scope"
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,12 @@ class HandSignals:
         # keeps the look-alike suits down).
         f["s:ai×dispute"] = (ai * dp) ** 0.5 * pen
         f.update(self._head_features(power))
+        # The scope is a disjunction of the conjunctions above (a suit, a demand, a rule or a
+        # deal over the use of works), so any one of them is also evidence on its own: what
+        # the fit learns from the kinds of story its streams have many of carries over to
+        # the kinds it saw few of (deals, for a fit without the licensing stream).
+        f[ANY_SCOPE] = max(f["s:" + p] for p in SCOPE_PRODUCTS)
+        f[HEAD_ANY_SCOPE] = max(f["s:head " + p] for p in SCOPE_PRODUCTS)
         return f
 
     def _head_features(self, power: float) -> dict[str, float]:

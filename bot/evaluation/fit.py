@@ -28,7 +28,7 @@ from typing import Any
 from bot.analysis.assess import seed_document
 from bot.analysis.japanese import spaced
 from bot.analysis.language import JAPANESE, check_text
-from bot.analysis.relevance import HandSignals, hand_signals
+from bot.analysis.relevance import ANY_SCOPE, HEAD_ANY_SCOPE, HandSignals, hand_signals
 from bot.analysis.relevance_model import (
     SIGNAL_PREFIX,
     RelevanceModel,
@@ -50,9 +50,11 @@ POWER_GRID = (1.0, 2.0, 3.0, 4.0)  # how hard a look-alike topic counts (HandSig
 JAPANESE_WEIGHT_GRID = (1.0, 0.3, 0.1, 0.0)
 SIGNAL_SCALE = 3.0  # signals are few and dense: scaled up, the penalty bears on them less
 # Which signals the model may use, chosen with C and the power by the inner folds: the
-# whole-text signals only, or also the title-and-lead ones (relevance.py, `_head_features`).
-FEATURE_SETS = ("whole text", "with title and lead")
+# whole-text signals only, also the title-and-lead ones (relevance.py, `_head_features`),
+# or also whether any one of the scope's conjunctions holds (relevance.py, ANY_SCOPE).
+FEATURE_SETS = ("whole text", "with title and lead", "with any scope")
 SCOPE_SIGNALS = ("s:head ", "s:ai×dispute")
+ANY_SCOPE_SIGNALS = (ANY_SCOPE, HEAD_ANY_SCOPE)
 MIN_DF = 2  # a word seen in one training article only says nothing general
 MIN_WEIGHT = 0.001  # smaller weights move no score by a visible amount; left out of the file
 
@@ -69,6 +71,8 @@ class Example:
         self, penalty_power: float, feature_set: str = FEATURE_SETS[-1]
     ) -> dict[str, float]:
         signals = self.signals.features(penalty_power)
+        if feature_set != FEATURE_SETS[2]:
+            signals = {k: v for k, v in signals.items() if k not in ANY_SCOPE_SIGNALS}
         if feature_set == FEATURE_SETS[0]:
             signals = {k: v for k, v in signals.items() if not k.startswith(SCOPE_SIGNALS)}
         return {**self.words, **signals}

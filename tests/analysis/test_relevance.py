@@ -3,7 +3,14 @@ judged by the shipped fitted model."""
 
 import pytest
 
-from bot.analysis.relevance import Relevance, hand_signals, score_relevance
+from bot.analysis.relevance import (
+    ANY_SCOPE,
+    HEAD_ANY_SCOPE,
+    SCOPE_PRODUCTS,
+    Relevance,
+    hand_signals,
+    score_relevance,
+)
 from bot.analysis.relevance_model import load_model
 
 MODEL = load_model()
@@ -181,3 +188,18 @@ def test_a_look_alike_word_inside_an_on_topic_term_is_that_term() -> None:
     )
     assert inside["earnings or funding"] == 0 and inside["output copyrightability"] == 0
     assert alone["earnings or funding"] > 0 and alone["output copyrightability"] > 0
+
+
+def test_any_scope_signal_is_the_strongest_conjunction() -> None:
+    """A deal with the owners of works counts as one of the scope's conjunctions, as a suit
+    does: `s:any scope` is the largest of them, in the whole text and in the title and lead."""
+    deal = hand_signals(
+        "Magazine publisher signs licensing deal with AI company",
+        "The publisher agreed a multiyear licensing deal that lets the AI company's chatbot "
+        "show its journalism, and will be paid for access to its archive.",
+    ).features(2.0)
+    products = [deal["s:" + p] for p in SCOPE_PRODUCTS]
+    assert deal[ANY_SCOPE] == max(products) == deal["s:ai×owners×deal"] > 0.5
+    assert deal[HEAD_ANY_SCOPE] == max(deal["s:head " + p] for p in SCOPE_PRODUCTS) > 0.5
+    launch = hand_signals("Phone maker launches a new handset", "It has a bigger screen.")
+    assert launch.features(2.0)[ANY_SCOPE] == 0.0
