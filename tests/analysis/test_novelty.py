@@ -171,3 +171,22 @@ def test_names_run_together_are_looked_up_one_by_one() -> None:
     # one name of the two is known, the other is the news
     j = _assess("Acme AI signed licensing deals with Daily Courier and Evening Gazette.", memory)
     assert j.new_items == ("Evening Gazette",)
+
+
+def test_attribution_without_a_pattern_per_name_decides_as_the_pattern_does() -> None:
+    import random
+
+    from bot.analysis.novelty import _attribution_by_pattern, attribution
+
+    pieces = ["according", "to", "told", "the", "The", "Reuters", "reuters", "reports",
+              "reported", "first", "said", "says", "in", "by", "Guardian", "A.P.", "untold",
+              "Reutersian", "’s", ",", "  ", "\n", "Ana", "Lind", "Co.", "İstanbul"]  # fmt: skip
+    names = ["Reuters", "The Guardian", "A.P.", "Guardian", "Co.", "Ana Lind", "İstanbul"]
+    rng = random.Random(7)
+    for _ in range(5000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 10)))
+        name = rng.choice(names)
+        assert attribution(name, text) == _attribution_by_pattern(name, text), (name, text)
+    assert attribution("Reuters", "The deal was signed, Reuters reports.")
+    assert attribution("The Guardian", "Authors sued, according to the Guardian.")
+    assert not attribution("Reuters", "Reutersian rules apply to the deal.")
