@@ -27,7 +27,7 @@ RUN python3 -m venv /opt/venv \
 FROM ${BASE_IMAGE}
 # The release this image is: bot/__init__.py's __version__ (a test keeps them equal).
 # A release build also names its commit: --build-arg REVISION=$(git rev-parse HEAD)
-ARG VERSION=0.3.0
+ARG VERSION=0.4.0
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="newsbot" \
       org.opencontainers.image.description="Reports only the new claims in news about AI training-data disputes" \
