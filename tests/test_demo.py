@@ -63,7 +63,7 @@ def test_demo_prints_a_new_story_a_follow_up_and_nothing_for_a_retelling(
     assert "Judge Miriam Okafor" in follow_up
     assert "The guild sued Lumen Forge earlier this month" not in follow_up
     assert "Earlier coverage:" in follow_up
-    assert "posted as a follow-up: 4 new claim(s) shown; 1 already known" in out
+    assert "posted as a follow-up: 4 new claim(s) shown; 2 already known" in out
     # the retelling and the item off the topic are judged, and not posted
     assert "Freelance artists take AI start-up" not in "".join(alerts)
     assert "Harbour ferry" not in "".join(alerts)
