@@ -110,7 +110,7 @@ class Commands(FeedCommands, RouteCommands, FeedbackCommands):
         row = self._find_article(ref)
         if row is None:
             return error("No article with that id or URL. Try /news search.")
-        verdict = _verdict(row)
+        verdict = verdict_of_row(row)
         items = []
         not_compared = {
             c.get("text") for c in verdict.get("claims") or [] if c.get("compared") is False
@@ -190,7 +190,7 @@ class Commands(FeedCommands, RouteCommands, FeedbackCommands):
                     "(see /news feeds list), or it has not been polled since it appeared."
                 ),
             )
-        verdict = _verdict(row)
+        verdict = verdict_of_row(row)
         status = row["status"]
         facts: list[tuple[str, str]] = [("Decision", _status_label(status))]
         if row["kind"] != "seed" and status not in ("recorded", "pending"):
@@ -350,12 +350,8 @@ def _meta(source: str | None, published: str | None, article_id: str) -> str:
     return " · ".join(x for x in (source or "", (published or "")[:10], article_id) if x)
 
 
-def _verdict(row: dict[str, Any]) -> dict[str, Any]:
-    return verdict_of_row(row)
-
-
 def _first_new_claim(row: dict[str, Any]) -> str:
-    for claim in _verdict(row).get("claims") or []:
+    for claim in verdict_of_row(row).get("claims") or []:
         if isinstance(claim, dict) and claim.get("novel"):
             return str(claim.get("text") or "")
     return ""

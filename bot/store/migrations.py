@@ -476,16 +476,16 @@ def _pack_stored_bodies(db: Database) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
     packed = ", ".join("body_pack(body)" if c == "body" else f'"{c}"' for c in columns)
     db.execute(f"CREATE TEMP TABLE m050_rows AS SELECT rowid AS r, {names} FROM articles LIMIT 0")
-    last = None
+    last = -(2**63)  # below every rowid
     while True:
         row = db.execute(
             "SELECT max(rowid) FROM (SELECT rowid FROM articles WHERE rowid > ?"
             " ORDER BY rowid LIMIT 500)",
-            [-(2**63) if last is None else last],
+            [last],
         ).fetchone()
         if row[0] is None:
             break
-        bounds = [-(2**63) if last is None else last, row[0]]
+        bounds = [last, row[0]]
         db.execute(
             f"INSERT INTO m050_rows SELECT rowid, {packed} FROM articles"
             " WHERE rowid > ? AND rowid <= ?",
