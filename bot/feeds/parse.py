@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
@@ -179,6 +179,9 @@ def parse_date(value: str) -> datetime | None:
     written in the wild (no zone: UTC; no space after the comma)."""
     from feedparser.datetimes import _parse_date
 
+    common = _common_rfc822(value) if value else None
+    if common is not None:
+        return common
     parsed = _parse_date(value) if value else None
     if parsed:
         try:
@@ -186,6 +189,35 @@ def parse_date(value: str) -> datetime | None:
         except (OverflowError, ValueError, OSError):
             return None
     return _lenient_date(value)
+
+
+# The date most RSS feeds write, "Mon, 03 Nov 2025 10:00:00 GMT" (or a +hhmm offset): read
+# here as feedparser reads it (its W3C-DTF handler, tried first, takes none of these; its
+# RFC 822 handler gives the same instant), in about half the time. Anything else, and a
+# date that does not exist (31 Feb), goes through feedparser as before.
+_COMMON_RFC822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct"
+    r"|Nov|Dec) ((?:19|20)\d\d) (\d{2}):(\d{2}):(\d{2}) (?:GMT|([+-])(\d{2})(\d{2}))"
+)
+_MONTHS = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "May": 5, "Jun": 6}
+_MONTHS |= {"Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10, "Nov": 11, "Dec": 12}
+
+
+def _common_rfc822(value: str) -> datetime | None:
+    match = _COMMON_RFC822.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_h, zone_m = match.groups()
+    try:
+        when = datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+        if sign:
+            offset = timedelta(hours=int(zone_h), minutes=int(zone_m))
+            when = when - offset if sign == "+" else when + offset
+    except (ValueError, OverflowError):
+        return None
+    return when
 
 
 def _lenient_date(value: object) -> datetime | None:

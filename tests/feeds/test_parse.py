@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
+import random
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from bot.errors import FeedError
 from bot.feeds import markup as markup_module
 from bot.feeds.discover import discover_feed_links
-from bot.feeds.parse import ParsedFeed, clean_text, parse_feed
+from bot.feeds.parse import ParsedFeed, clean_text, parse_date, parse_feed
 from bot.feeds.parse_pool import FeedParser
 from tests.conftest import REPO, shared_dir
 
@@ -507,6 +509,36 @@ def test_rfc822_dates_without_zone_or_space_are_read_on_both_paths() -> None:
         ]
         # an unclosed <object>: its fallback text and everything after it survive
         assert parsed.items[0].summary == "Intro.\nThe chart shows growth."
+
+
+def test_common_rfc822_dates_read_as_feedparser_reads_them() -> None:
+    """parse_date reads "Mon, 03 Nov 2025 10:00:00 GMT" (or +hhmm) itself: the same instant
+    as feedparser's handlers give, for real dates, offsets and dates that do not exist."""
+    from feedparser.datetimes import _parse_date
+
+    def feedparser_date(value: str) -> datetime | None:
+        parsed = _parse_date(value)
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
+
+    rng = random.Random(13)
+    start = datetime(1970, 1, 1, tzinfo=UTC)
+    values = [
+        "Mon, 31 Feb 2025 10:00:00 GMT",
+        "Tue, 30 Apr 2025 24:00:00 GMT",
+        "1 Jan 2000 00:00:00 +0000",
+    ]
+    for _ in range(3000):
+        when = start + timedelta(seconds=rng.randrange(0, 130 * 365 * 86400))
+        text = when.strftime("%a, %d %b %Y %H:%M:%S")
+        zone = rng.choice(
+            ["GMT", f"{rng.choice('+-')}{rng.randrange(0, 15):02d}{rng.choice([0, 30, 45]):02d}"]
+        )
+        day = rng.choice([text, text[5:], text.replace(f" {when.day:02d} ", f" {when.day} ")])
+        values.append(f"{day} {zone}")
+    for value in values:
+        ours = parse_date(value)
+        assert ours == feedparser_date(value), value
+        assert ours is None or ours.tzinfo == UTC
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le-bom", "utf-16-be-bom"])
