@@ -9,9 +9,12 @@ from bot.analysis.novelty import (
     NoveltySettings,
     assess_claim,
     attribution,
+    citations,
     claim_query,
+    count_value,
     is_news_item,
     name_parts,
+    word_figures,
 )
 from bot.analysis.tokens import numbers
 
@@ -190,3 +193,102 @@ def test_attribution_without_a_pattern_per_name_decides_as_the_pattern_does() ->
     assert attribution("Reuters", "The deal was signed, Reuters reports.")
     assert attribution("The Guardian", "Authors sued, according to the Guardian.")
     assert not attribution("Reuters", "Reutersian rules apply to the deal.")
+
+
+def _memory_of(seed_id: str, *claims: str) -> InMemoryMemory:
+    memory = InMemoryMemory()
+    seed = SeedDocument(seed_id=seed_id, title="Acme AI", claims=claims)
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    return memory
+
+
+def test_figures_written_in_words_are_facts() -> None:
+    assert word_figures("A three-judge panel ruled for the first time") == ["3", "1st"]
+    assert word_figures("It could earn tens of millions, maybe billions") == [
+        "tens of millions",
+        "billions",
+    ]
+    assert word_figures("a third-party firm") == []  # a kind of firm, not a third of anything
+    memory = _memory_of(
+        "000_panel.md", "A three-judge panel heard Acme AI's appeal in Philadelphia."
+    )
+    # a claim repeating the figure, in words or in digits, adds none
+    assert _assess("Three judges heard Acme AI's appeal in Philadelphia.", memory).new_items == ()
+    assert (
+        _assess("A panel of 3 judges heard Acme AI's appeal in Philadelphia.", memory).new_items
+        == ()
+    )
+    # a claim adding one says something new
+    assert not _assess("Acme AI's appeal in Philadelphia was heard.", memory).novel
+    again = _assess("Acme AI's appeal was heard by the court for the second time.", memory)
+    assert again.new_items == ("2nd",)
+    assert again.novel
+    assert _assess("Acme AI could owe the guild billions.", _memory()).new_items == ("billions",)
+
+
+def test_a_count_of_the_names_listed_beside_it_adds_no_figure() -> None:
+    assert word_figures("Two newspapers, the Daily Courier and the Evening Gazette, sued.") == []
+    assert word_figures("Ana Lind, Bo Varga and Cy Tam, three authors, sued Acme AI.") == []
+    # a count of something else is still a figure
+    assert word_figures("Two years after Ana Lind and Bo Varga sued, a judge ruled.") == ["2"]
+
+
+def test_a_rounded_count_is_the_same_count() -> None:
+    memory = _memory()  # "... copied about 7,000 novels without permission."
+    rounded = _assess("The guild says the company copied 7,200 novels without permission.", memory)
+    assert rounded.new_items == ()
+    assert not rounded.novel
+    other = _assess("The guild says the company copied 9,000 novels without permission.", memory)
+    assert other.new_items == ("9000",)
+    # a year is a date, never about two thousand of anything
+    assert count_value("2025") is None
+    assert count_value("120000") == 120_000
+    assert count_value("7 million") == 7_000_000
+    assert count_value("999") is None
+
+
+def test_a_product_names_its_maker() -> None:
+    memory = _memory_of(
+        "000_product.md", "ChatGPT reproduced the Daily Courier's articles word for word."
+    )
+    j = _assess("OpenAI reproduced the Daily Courier's articles word for word, it says.", memory)
+    assert "OpenAI" not in j.new_items
+    assert not j.novel
+    # another developer is still a new name
+    other = _assess("Anthropic reproduced the Daily Courier's articles word for word.", memory)
+    assert "Anthropic" in other.new_items
+
+
+def test_a_law_report_citation_is_no_party_and_no_figure() -> None:
+    assert citations("It relied on 17 U.S.C. § 107 and 123 F.3d 456.") == [
+        "17 U.S.C. § 107",
+        "123 F.3d 456",
+    ]
+    assert citations("Acme v Gazette (Re Costs) [2025] EWHC 3343 (Ch) was cited.") == [
+        "(Re Costs)",
+        "[2025] EWHC 3343 (Ch)",
+    ]
+    memory = _memory_of(
+        "000_ruling.md", "A judge ruled that Acme AI's copying of novels was fair use."
+    )
+    j = _assess(
+        "Under 17 U.S.C. § 107, a judge ruled that Acme AI's copying of novels was fair use.",
+        memory,
+    )
+    assert j.new_items == ()
+    assert not j.novel
+
+
+def test_a_known_claim_cut_short_matches_only_a_claim_adding_few_words() -> None:
+    memory = _memory_of(
+        "000_cut.md", "The Daily Courier said it had been in licensing talks with Acme AI…"
+    )
+    fuller = _assess(
+        "The Daily Courier said it had been in licensing talks with Acme AI for months, "
+        "but none had resulted in a deal.",
+        memory,
+    )
+    assert fuller.novel
+    same = _assess("The Daily Courier said it had been in licensing talks with Acme AI.", memory)
+    assert not same.novel
+    assert same.seen_in == "000_cut.md"
