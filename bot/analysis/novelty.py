@@ -261,6 +261,8 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
         and part not in ref_entities
         and not words_known(part, ref_words)
         and not _in_citation(part, cited)
+        and not same_person(part, ref_entities)
+        and not _MODEL_VERSION.fullmatch(part)
     ]
     fresh_numbers = [
         n
@@ -272,7 +274,10 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     ]
     # the year of a date whose day the known claims state ("June 11, 2026" after "June 11")
     known_day = any(_DAY.fullmatch(n) for n in claim.numbers if n not in fresh_numbers)
-    out += [n for n in fresh_numbers if not (known_day and _YEAR.fullmatch(n))]
+    # ... or the year the known claims were published in: "in November 2025, the court
+    # ruled" after a November 2025 report that "the court ruled"
+    years = {str(r.published.year) for r in references if r.published is not None}
+    out += [n for n in fresh_numbers if not (_YEAR.fullmatch(n) and (known_day or n in years))]
     ref_figures = set(word_figures(ref_text))
     out += [
         f
@@ -281,6 +286,40 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     ]
     out += [f'"{q}"' for q in quotes(claim.text) if not _quote_known(q, ref_words)]
     return tuple(out)
+
+
+# A model and its version ("GPT-4", "GPT-4o"): a thing a party makes, not a party.
+_MODEL_VERSION = re.compile(r"[A-Z]{2,}[A-Za-z]*-?\d+(?:\.\d+)?[a-z]?")
+
+# Titles before a person's name ("Rep. Joseph Morelle"), beside the generic name words.
+_TITLES = frozenset(
+    {"rep", "sen", "gov", "representative", "senator", "congressman", "congresswoman",
+     "lord", "baroness", "baron", "sir", "dame", "prof", "professor"}
+)  # fmt: skip
+
+
+def _person_words(name: str) -> list[str]:
+    generic = generic_name_words()
+    return [t for t in words(name) if t not in _TITLES and t not in generic]
+
+
+def same_person(name: str, reference_names: set[str]) -> bool:
+    """Whether `name` is a person the references name with another form of the given name:
+    the same surname after a given name of the same initial ("Rep. Joseph Morelle" after
+    "Representative Joe Morelle", "J. Morelle"); "Financial Times" is no "New York Times"."""
+    mine = _person_words(name)
+    if len(mine) < 2 or len(mine[-1]) < 3 or not mine[-1].isalpha():
+        return False
+    for ref in reference_names:
+        theirs = _person_words(ref)
+        if (
+            len(theirs) >= 2
+            and theirs[-1] == mine[-1]
+            and theirs[0][0] == mine[0][0]
+            and theirs != mine
+        ):
+            return True
+    return False
 
 
 # Who makes a product, for novelty: a claim naming OpenAI after known claims about ChatGPT

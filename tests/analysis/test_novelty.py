@@ -1,5 +1,7 @@
 """Novelty judgements against a small in-memory history."""
 
+from datetime import UTC, datetime
+
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.entities import entities
@@ -14,6 +16,7 @@ from bot.analysis.novelty import (
     count_value,
     is_news_item,
     name_parts,
+    same_person,
     word_figures,
 )
 from bot.analysis.tokens import numbers
@@ -292,3 +295,48 @@ def test_a_known_claim_cut_short_matches_only_a_claim_adding_few_words() -> None
     same = _assess("The Daily Courier said it had been in licensing talks with Acme AI.", memory)
     assert not same.novel
     assert same.seen_in == "000_cut.md"
+
+
+def test_another_form_of_a_known_persons_given_name_is_no_new_name() -> None:
+    assert same_person("Rep. Joseph Morelle", {"Representative Joe Morelle"})
+    assert same_person("J. Morelle", {"Joseph Morelle"})
+    assert not same_person("Mary Adams", {"John Adams"})  # another initial: another person
+    assert not same_person("Financial Times", {"New York Times"})  # "times" is no surname
+    memory = _memory_of(
+        "000_person.md",
+        "Representative Joe Morelle said the dismissal of the register was political.",
+    )
+    j = _assess("Rep. Joseph Morelle said the register's dismissal was political.", memory)
+    assert j.new_items == ()
+    assert not j.novel
+
+
+def test_the_year_a_known_claim_was_published_in_is_no_new_date() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_ruling.md",
+        title="Court rules for the guild",
+        published=datetime(2025, 11, 11, tzinfo=UTC),
+        claims=("The Munich court ruled that Acme AI infringed the guild's lyrics.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    same = _assess("In November 2025, the Munich court ruled Acme AI infringed the lyrics.", memory)
+    assert same.new_items == ()
+    # another year is still a new date
+    other = _assess(
+        "In November 2024, the Munich court ruled Acme AI infringed the lyrics.", memory
+    )
+    assert other.new_items == ("2024",)
+
+
+def test_a_model_and_its_version_is_no_new_party() -> None:
+    memory = _memory_of(
+        "000_model.md", "Acme AI will train its chatbot on the Daily Courier's archive."
+    )
+    j = _assess("Acme AI will train its chatbot, ACME-4o, on the Daily Courier's archive.", memory)
+    assert j.new_items == ()
+    assert not j.novel
+    # a new party is still a new name
+    assert _assess(
+        "Acme AI will train its chatbot on the Evening Gazette's archive.", memory
+    ).new_items == ("Evening Gazette",)
