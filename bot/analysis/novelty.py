@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.analysis.aliases import JURISDICTIONS, PLACES
+from bot.analysis.aliases import JURISDICTIONS, PLACES, PRODUCT_MAKERS
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.entities import number_known, words_known
 from bot.analysis.memory import ClaimQuery, KnownClaim
@@ -244,11 +244,14 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[str, ...]:
     """Names and numbers of `claim` that none of `references` mentions (names that say no
-    new fact left out: see `is_news_item`)."""
+    new fact left out: see `is_news_item`; a law report's citation is neither a party nor
+    a figure; the maker of a product the references name is no new name)."""
     ref_text = " ".join(r.text for r in references)
     ref_entities = {e for r in references for e in r.entities}
+    ref_entities |= {m for e in ref_entities for m in MAKERS_OF.get(e, ())}
     ref_numbers = {n for r in references for n in r.numbers}
     ref_words = set(words(ref_text))
+    cited = citations(claim.text)
     out = [
         part
         for e in claim.entities
@@ -257,17 +260,197 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
         and not attribution(part, claim.text)
         and part not in ref_entities
         and not words_known(part, ref_words)
+        and not _in_citation(part, cited)
+        and not same_person(part, ref_entities)
+        and not _MODEL_VERSION.fullmatch(part)
     ]
     fresh_numbers = [
         n
         for n in claim.numbers
-        if not number_known(n, ref_numbers, ref_text) and not _amount_known(n, ref_numbers)
+        if not number_known(n, ref_numbers, ref_text)
+        and not _amount_known(n, ref_numbers)
+        and not _count_known(n, ref_numbers)
+        and not _in_citation(n, cited)
     ]
     # the year of a date whose day the known claims state ("June 11, 2026" after "June 11")
     known_day = any(_DAY.fullmatch(n) for n in claim.numbers if n not in fresh_numbers)
-    out += [n for n in fresh_numbers if not (known_day and _YEAR.fullmatch(n))]
+    # ... or the year the known claims were published in: "in November 2025, the court
+    # ruled" after a November 2025 report that "the court ruled"
+    years = {str(r.published.year) for r in references if r.published is not None}
+    out += [n for n in fresh_numbers if not (_YEAR.fullmatch(n) and (known_day or n in years))]
+    ref_figures = set(word_figures(ref_text))
+    out += [
+        f
+        for f in word_figures(claim.text)
+        if f not in ref_figures and not _figure_in_digits(f, ref_text)
+    ]
     out += [f'"{q}"' for q in quotes(claim.text) if not _quote_known(q, ref_words)]
     return tuple(out)
+
+
+# A model and its version ("GPT-4", "GPT-4o"): a thing a party makes, not a party.
+_MODEL_VERSION = re.compile(r"[A-Z]{2,}[A-Za-z]*-?\d+(?:\.\d+)?[a-z]?")
+
+# Titles before a person's name ("Rep. Joseph Morelle"), beside the generic name words.
+_TITLES = frozenset(
+    {"rep", "sen", "gov", "representative", "senator", "congressman", "congresswoman",
+     "lord", "baroness", "baron", "sir", "dame", "prof", "professor"}
+)  # fmt: skip
+
+
+def _person_words(name: str) -> list[str]:
+    generic = generic_name_words()
+    return [t for t in words(name) if t not in _TITLES and t not in generic]
+
+
+def same_person(name: str, reference_names: set[str]) -> bool:
+    """Whether `name` is a person the references name with another form of the given name:
+    the same surname after a given name of the same initial ("Rep. Joseph Morelle" after
+    "Representative Joe Morelle", "J. Morelle"); "Financial Times" is no "New York Times"."""
+    mine = _person_words(name)
+    if len(mine) < 2 or len(mine[-1]) < 3 or not mine[-1].isalpha():
+        return False
+    for ref in reference_names:
+        theirs = _person_words(ref)
+        if (
+            len(theirs) >= 2
+            and theirs[-1] == mine[-1]
+            and theirs[0][0] == mine[0][0]
+            and theirs != mine
+        ):
+            return True
+    return False
+
+
+# Who makes a product, for novelty: a claim naming OpenAI after known claims about ChatGPT
+# names no new party (GitHub ships Copilot too).
+MAKERS_OF: dict[str, tuple[str, ...]] = {
+    **{product: (maker,) for product, maker in PRODUCT_MAKERS.items()},
+    "Copilot": ("Microsoft", "GitHub"),
+}
+
+# Figures written in words: a vague amount ("billions", "tens of millions"), a count of at
+# least two ("three-judge panel", "six months"), an ordinal ("the first such lawsuit",
+# "passed for the second time"). Each is a fact: a claim adding one says something new.
+_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
+}  # fmt: skip
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}  # fmt: skip
+_VAGUE = r"(?:dozens|hundreds|thousands|millions|billions|trillions)"
+_WORD_FIGURE = re.compile(
+    rf"\b(?:(?:tens|hundreds)\s+of\s+(?:thousands|millions|billions)|{_VAGUE}"
+    rf"|{'|'.join(_COUNT_WORDS)}|{'|'.join(_ORDINAL_WORDS)})\b"
+    r"(?![\s-]+part(?:y|ies)\b)",  # a "third-party firm" is no third of anything
+    re.IGNORECASE,
+)
+_ORDINAL_DIGITS = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def word_figures(text: str) -> list[str]:
+    """The figures `text` writes in words, normalised: "3" for "three", "3rd" for "third",
+    the words themselves for a vague amount ("tens of millions")."""
+    out: list[str] = []
+    for m in _WORD_FIGURE.finditer(text):
+        w = re.sub(r"\s+", " ", m.group(0).lower())
+        if w in _COUNT_WORDS:
+            if _counts_names_listed(text, m.start(), m.end(), _COUNT_WORDS[w]):
+                continue
+            out.append(str(_COUNT_WORDS[w]))
+        elif w in _ORDINAL_WORDS:
+            n = _ORDINAL_WORDS[w]
+            out.append(_ORDINAL_DIGITS.get(n, f"{n}th"))
+        else:
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+_NAME = r"(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*)*"
+_NAME_LIST = re.compile(rf"{_NAME}(?:,\s+{_NAME})*,?\s+and\s+{_NAME}")
+LISTED_WITHIN = 80  # characters of the noun a count counts ("of the largest groups in Japan")
+_APPOSED_AFTER = re.compile(rf"[^,.;:]{{0,{LISTED_WITHIN}}},\s+\Z")
+
+
+def _counts_names_listed(text: str, start: int, end: int, count: int) -> bool:
+    """Whether a count only counts the names set beside it ("Two Japanese giants, Nikkei
+    and Asahi, are suing"; "Ana Lind and Bo Varga, two authors, sued"): the names are the
+    fact, the count adds none."""
+    for m in _NAME_LIST.finditer(text):
+        if len(re.split(r",\s+|,?\s+and\s+", m.group(0))) != count:
+            continue
+        after = end <= m.start() and _APPOSED_AFTER.match(text, end, m.start()) is not None
+        before = m.end() <= start and re.fullmatch(r",\s+", text[m.end() : start]) is not None
+        if after or before:
+            return True
+    return False
+
+
+def _figure_in_digits(figure: str, reference_text: str) -> bool:
+    """A count or an ordinal the reference writes in digits ("3 judges", "3rd")."""
+    if not figure[0].isdigit():
+        return False
+    return re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d])", reference_text) is not None
+
+
+# Law-report citations: "123 F.3d 456", "17 U.S.C. § 107", "[2025] EWHC 3343 (Ch)". They
+# say where a rule is written, not who is a party or what figure is at stake.
+_CITATION = re.compile(
+    r"\b\d+\s+(?:F\.\s?(?:2d|3d|4th)|F\.\s?Supp\.(?:\s?[23]d)?|U\.S\.C\.?|U\.S\.|S\.\s?Ct\.)"
+    r"(?:\s*§+\s*\d+[\w()]*)?(?:\s+\d+)?"
+    r"|§+\s*\d+[\w()]*"
+    r"|\[\d{4}\]\s+(?:EWHC|EWCA\s+Civ|UKSC|UKPC|EWHC\s+\w+)\s+\d+(?:\s*\(\w+\))?"
+    r"|\b(?:EWHC|EWCA\s+Civ|UKSC)\s+\d+"
+    r"|\(Re\s[^()]{1,60}\)"  # the matter of an English report ("(Re Form of Order)")
+)
+
+
+def citations(text: str) -> list[str]:
+    """The law-report citations of `text`."""
+    return [m.group(0) for m in _CITATION.finditer(text)]
+
+
+def _in_citation(item: str, cited: Sequence[str]) -> bool:
+    """Whether a name or a number of a claim is (part of) one of its citations."""
+    if not cited:
+        return False
+    for c in cited:
+        if item in c:
+            return True
+        digits = re.sub(r"[^\d.]", "", item)
+        if digits and item == digits and re.search(rf"(?<!\d){re.escape(digits)}(?!\d)", c):
+            return True
+    return False
+
+
+COUNT_TOLERANCE = 0.05  # "about 120,000 articles" and "119,000 articles": one count
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def count_value(number: str) -> float | None:
+    """The value of a count of at least 1,000 ("120000", "7 million"), else None; never a
+    year ("2025" is a date, not about two thousand of anything)."""
+    scaled = amount(number)
+    if scaled is not None:
+        return scaled
+    if not _PLAIN.fullmatch(number) or _YEAR.fullmatch(number):
+        return None
+    value = float(number)
+    return value if value >= 1000 else None
+
+
+def _count_known(number: str, reference_numbers: set[str]) -> bool:
+    mine = count_value(number)
+    if mine is None:
+        return False
+    for ref in reference_numbers:
+        theirs = count_value(ref)
+        if theirs is not None and abs(mine - theirs) <= COUNT_TOLERANCE * max(mine, theirs):
+            return True
+    return False
 
 
 _QUOTE = re.compile(r'"([^"]{12,300})"')
@@ -328,6 +511,18 @@ def _reader_known(
     )
 
 
+_CUT_SHORT = re.compile(r"(?:…|\.\.\.)\s*$")
+
+
+def _cut_short_of(mine_terms: Sequence[str], known: KnownClaim, settings: NoveltySettings) -> bool:
+    """A known claim cut short ("... in licensing discussions with Microsoft and OpenAI…")
+    whose text the claim goes on past: what the cut left out may be the claim's news, so it
+    matches only a claim that adds few words to it."""
+    if _CUT_SHORT.search(known.text) is None:
+        return False
+    return new_word_share(mine_terms, [known]) > settings.few_new_words
+
+
 def _assess(
     claim: ExtractedClaim,
     candidates: Sequence[KnownClaim],
@@ -343,9 +538,12 @@ def _assess(
         (
             (set_cosine(mine, grams(c.terms or index_terms(c.text, c.entities))), c)
             for c in candidates
+            if not _cut_short_of(mine_terms, c, settings)
         ),
         key=lambda sc: (-sc[0], sc[1].seq),
     )
+    if not scored:  # only known claims cut short that the claim goes on past
+        return ClaimAssessment(True, 0.0, 0.0, None, None, new_items(claim, candidates))
     best_sim, best = scored[0]
     if best_sim < min(settings.known_if_words_known_at, settings.known_at):
         # too far from everything to be known, whatever names or words it adds
@@ -353,7 +551,7 @@ def _assess(
     top = [c for _, c in scored[: settings.compare_top]]
     # names and numbers are looked up in every candidate (retrieval used them as query terms,
     # so a name known anywhere comes back); new words only against the closest few
-    missing = new_items(claim, [c for _, c in scored])
+    missing = new_items(claim, candidates)
     fresh = new_word_share(mine_terms, top)
     adjusted = best_sim - settings.new_item_penalty * len(missing)
     # a day, an amount or a court the known claims lack is news however close the wording

@@ -1,5 +1,7 @@
 """Novelty judgements against a small in-memory history."""
 
+from datetime import UTC, datetime
+
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
 from bot.analysis.entities import entities
@@ -9,9 +11,13 @@ from bot.analysis.novelty import (
     NoveltySettings,
     assess_claim,
     attribution,
+    citations,
     claim_query,
+    count_value,
     is_news_item,
     name_parts,
+    same_person,
+    word_figures,
 )
 from bot.analysis.tokens import numbers
 
@@ -190,3 +196,147 @@ def test_attribution_without_a_pattern_per_name_decides_as_the_pattern_does() ->
     assert attribution("Reuters", "The deal was signed, Reuters reports.")
     assert attribution("The Guardian", "Authors sued, according to the Guardian.")
     assert not attribution("Reuters", "Reutersian rules apply to the deal.")
+
+
+def _memory_of(seed_id: str, *claims: str) -> InMemoryMemory:
+    memory = InMemoryMemory()
+    seed = SeedDocument(seed_id=seed_id, title="Acme AI", claims=claims)
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    return memory
+
+
+def test_figures_written_in_words_are_facts() -> None:
+    assert word_figures("A three-judge panel ruled for the first time") == ["3", "1st"]
+    assert word_figures("It could earn tens of millions, maybe billions") == [
+        "tens of millions",
+        "billions",
+    ]
+    assert word_figures("a third-party firm") == []  # a kind of firm, not a third of anything
+    memory = _memory_of(
+        "000_panel.md", "A three-judge panel heard Acme AI's appeal in Philadelphia."
+    )
+    # a claim repeating the figure, in words or in digits, adds none
+    assert _assess("Three judges heard Acme AI's appeal in Philadelphia.", memory).new_items == ()
+    assert (
+        _assess("A panel of 3 judges heard Acme AI's appeal in Philadelphia.", memory).new_items
+        == ()
+    )
+    # a claim adding one says something new
+    assert not _assess("Acme AI's appeal in Philadelphia was heard.", memory).novel
+    again = _assess("Acme AI's appeal was heard by the court for the second time.", memory)
+    assert again.new_items == ("2nd",)
+    assert again.novel
+    assert _assess("Acme AI could owe the guild billions.", _memory()).new_items == ("billions",)
+
+
+def test_a_count_of_the_names_listed_beside_it_adds_no_figure() -> None:
+    assert word_figures("Two newspapers, the Daily Courier and the Evening Gazette, sued.") == []
+    assert word_figures("Ana Lind, Bo Varga and Cy Tam, three authors, sued Acme AI.") == []
+    # a count of something else is still a figure
+    assert word_figures("Two years after Ana Lind and Bo Varga sued, a judge ruled.") == ["2"]
+
+
+def test_a_rounded_count_is_the_same_count() -> None:
+    memory = _memory()  # "... copied about 7,000 novels without permission."
+    rounded = _assess("The guild says the company copied 7,200 novels without permission.", memory)
+    assert rounded.new_items == ()
+    assert not rounded.novel
+    other = _assess("The guild says the company copied 9,000 novels without permission.", memory)
+    assert other.new_items == ("9000",)
+    # a year is a date, never about two thousand of anything
+    assert count_value("2025") is None
+    assert count_value("120000") == 120_000
+    assert count_value("7 million") == 7_000_000
+    assert count_value("999") is None
+
+
+def test_a_product_names_its_maker() -> None:
+    memory = _memory_of(
+        "000_product.md", "ChatGPT reproduced the Daily Courier's articles word for word."
+    )
+    j = _assess("OpenAI reproduced the Daily Courier's articles word for word, it says.", memory)
+    assert "OpenAI" not in j.new_items
+    assert not j.novel
+    # another developer is still a new name
+    other = _assess("Anthropic reproduced the Daily Courier's articles word for word.", memory)
+    assert "Anthropic" in other.new_items
+
+
+def test_a_law_report_citation_is_no_party_and_no_figure() -> None:
+    assert citations("It relied on 17 U.S.C. § 107 and 123 F.3d 456.") == [
+        "17 U.S.C. § 107",
+        "123 F.3d 456",
+    ]
+    assert citations("Acme v Gazette (Re Costs) [2025] EWHC 3343 (Ch) was cited.") == [
+        "(Re Costs)",
+        "[2025] EWHC 3343 (Ch)",
+    ]
+    memory = _memory_of(
+        "000_ruling.md", "A judge ruled that Acme AI's copying of novels was fair use."
+    )
+    j = _assess(
+        "Under 17 U.S.C. § 107, a judge ruled that Acme AI's copying of novels was fair use.",
+        memory,
+    )
+    assert j.new_items == ()
+    assert not j.novel
+
+
+def test_a_known_claim_cut_short_matches_only_a_claim_adding_few_words() -> None:
+    memory = _memory_of(
+        "000_cut.md", "The Daily Courier said it had been in licensing talks with Acme AI…"
+    )
+    fuller = _assess(
+        "The Daily Courier said it had been in licensing talks with Acme AI for months, "
+        "but none had resulted in a deal.",
+        memory,
+    )
+    assert fuller.novel
+    same = _assess("The Daily Courier said it had been in licensing talks with Acme AI.", memory)
+    assert not same.novel
+    assert same.seen_in == "000_cut.md"
+
+
+def test_another_form_of_a_known_persons_given_name_is_no_new_name() -> None:
+    assert same_person("Rep. Joseph Morelle", {"Representative Joe Morelle"})
+    assert same_person("J. Morelle", {"Joseph Morelle"})
+    assert not same_person("Mary Adams", {"John Adams"})  # another initial: another person
+    assert not same_person("Financial Times", {"New York Times"})  # "times" is no surname
+    memory = _memory_of(
+        "000_person.md",
+        "Representative Joe Morelle said the dismissal of the register was political.",
+    )
+    j = _assess("Rep. Joseph Morelle said the register's dismissal was political.", memory)
+    assert j.new_items == ()
+    assert not j.novel
+
+
+def test_the_year_a_known_claim_was_published_in_is_no_new_date() -> None:
+    memory = InMemoryMemory()
+    seed = SeedDocument(
+        seed_id="000_ruling.md",
+        title="Court rules for the guild",
+        published=datetime(2025, 11, 11, tzinfo=UTC),
+        claims=("The Munich court ruled that Acme AI infringed the guild's lyrics.",),
+    )
+    memory.remember(Analyzer().analyze_seed(seed, memory).record)
+    same = _assess("In November 2025, the Munich court ruled Acme AI infringed the lyrics.", memory)
+    assert same.new_items == ()
+    # another year is still a new date
+    other = _assess(
+        "In November 2024, the Munich court ruled Acme AI infringed the lyrics.", memory
+    )
+    assert other.new_items == ("2024",)
+
+
+def test_a_model_and_its_version_is_no_new_party() -> None:
+    memory = _memory_of(
+        "000_model.md", "Acme AI will train its chatbot on the Daily Courier's archive."
+    )
+    j = _assess("Acme AI will train its chatbot, ACME-4o, on the Daily Courier's archive.", memory)
+    assert j.new_items == ()
+    assert not j.novel
+    # a new party is still a new name
+    assert _assess(
+        "Acme AI will train its chatbot on the Evening Gazette's archive.", memory
+    ).new_items == ("Evening Gazette",)
