@@ -213,7 +213,7 @@ def is_specific(item: str) -> bool:
 
 
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-AMOUNT_TOLERANCE = 0.05  # "about ¥2.1 billion" and "2,168 million yen" are one amount
+AMOUNT_TOLERANCE = 0.05  # "about ¥2.1 billion" and "2,168 million yen" are one amount (or count)
 
 
 def amount(number: str) -> float | None:
@@ -228,14 +228,32 @@ def amount(number: str) -> float | None:
 
 
 def _amount_known(number: str, reference_numbers: set[str]) -> bool:
-    mine = amount(number)
+    """An amount or a count of at least 1,000 the references state, within the tolerance
+    ("about 120,000 articles" after "119,467 articles"; see `count_value`)."""
+    mine = count_value(number)
     if mine is None:
         return False
     for ref in reference_numbers:
-        theirs = amount(ref)
+        theirs = count_value(ref)
         if theirs is not None and abs(mine - theirs) <= AMOUNT_TOLERANCE * max(mine, theirs):
             return True
     return False
+
+
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def count_value(number: str) -> float | None:
+    """The value of an amount ("7 million") or of a plain count of at least 1,000
+    ("120000"), else None; never a year ("2025" is a date, not about two thousand of
+    anything)."""
+    scaled = amount(number)
+    if scaled is not None:
+        return scaled
+    if not _PLAIN.fullmatch(number) or _YEAR.fullmatch(number):
+        return None
+    value = float(number)
+    return value if value >= 1000 else None
 
 
 _DAY = re.compile(r"[a-z]{3} \d{1,2}")  # a normalised day of a month ("jun 11")
@@ -269,7 +287,6 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
         for n in claim.numbers
         if not number_known(n, ref_numbers, ref_text)
         and not _amount_known(n, ref_numbers)
-        and not _count_known(n, ref_numbers)
         and not _in_citation(n, cited)
     ]
     # the year of a date whose day the known claims state ("June 11, 2026" after "June 11")
@@ -422,33 +439,6 @@ def _in_citation(item: str, cited: Sequence[str]) -> bool:
             return True
         digits = re.sub(r"[^\d.]", "", item)
         if digits and item == digits and re.search(rf"(?<!\d){re.escape(digits)}(?!\d)", c):
-            return True
-    return False
-
-
-COUNT_TOLERANCE = 0.05  # "about 120,000 articles" and "119,000 articles": one count
-_PLAIN = re.compile(r"\d+(?:\.\d+)?")
-
-
-def count_value(number: str) -> float | None:
-    """The value of a count of at least 1,000 ("120000", "7 million"), else None; never a
-    year ("2025" is a date, not about two thousand of anything)."""
-    scaled = amount(number)
-    if scaled is not None:
-        return scaled
-    if not _PLAIN.fullmatch(number) or _YEAR.fullmatch(number):
-        return None
-    value = float(number)
-    return value if value >= 1000 else None
-
-
-def _count_known(number: str, reference_numbers: set[str]) -> bool:
-    mine = count_value(number)
-    if mine is None:
-        return False
-    for ref in reference_numbers:
-        theirs = count_value(ref)
-        if theirs is not None and abs(mine - theirs) <= COUNT_TOLERANCE * max(mine, theirs):
             return True
     return False
 
