@@ -295,12 +295,10 @@ def new_items(claim: ExtractedClaim, references: Sequence[KnownClaim]) -> tuple[
     # ruled" after a November 2025 report that "the court ruled"
     years = {str(r.published.year) for r in references if r.published is not None}
     out += [n for n in fresh_numbers if not (_YEAR.fullmatch(n) and (known_day or n in years))]
-    ref_figures = set(word_figures(ref_text))
-    out += [
-        f
-        for f in word_figures(claim.text)
-        if f not in ref_figures and not _figure_in_digits(f, ref_text)
-    ]
+    figures = word_figures(claim.text)
+    if figures:  # the references' text is long: read it only when there is something to find
+        ref_figures = set(word_figures(ref_text))
+        out += [f for f in figures if f not in ref_figures and not _figure_in_digits(f, ref_text)]
     out += [f'"{q}"' for q in quotes(claim.text) if not _quote_known(q, ref_words)]
     return tuple(out)
 
