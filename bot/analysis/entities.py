@@ -72,7 +72,19 @@ def number_known(number: str, reference_numbers: set[str], reference_text: str) 
     if number in reference_numbers:
         return True
     digits = re.sub(r"[^\d.]", "", number)
-    return (
-        bool(digits)
-        and re.search(rf"(?<![\d.]){re.escape(digits)}(?![\d])", reference_text) is not None
-    )
+    return bool(digits) and _digits_in(digits, reference_text)
+
+
+def _digits_in(digits: str, text: str) -> bool:
+    """Whether `text` writes `digits` as a whole figure: no digit or point just before, no
+    digit just after ("45" is in "$45 million", not in "1.45" or "450"). A plain search,
+    not a pattern made per number, which would fill re's cache and push others out."""
+    start = text.find(digits)
+    while start != -1:
+        end = start + len(digits)
+        before = text[start - 1] if start else ""
+        after = text[end] if end < len(text) else ""
+        if not (before.isdecimal() or before == ".") and not after.isdecimal():
+            return True
+        start = text.find(digits, start + 1)
+    return False
