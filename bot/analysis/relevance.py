@@ -80,7 +80,6 @@ class Relevance:
 
 
 @cache
-@cache  # a few dozen families: compiled once, not looked up in re's cache each article
 def _family(terms: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from bot.analysis.analyzer import Analyzer, SeedDocument
 from bot.analysis.claims import ExtractedClaim
-from bot.analysis.entities import entities
+from bot.analysis.entities import entities, number_known
 from bot.analysis.memory import InMemoryMemory
 from bot.analysis.novelty import (
     NgramCache,
@@ -340,3 +340,16 @@ def test_a_model_and_its_version_is_no_new_party() -> None:
     assert _assess(
         "Acme AI will train its chatbot on the Evening Gazette's archive.", memory
     ).new_items == ("Evening Gazette",)
+
+
+def test_a_figure_is_known_only_where_the_text_writes_it_whole() -> None:
+    """number_known's search: no digit or point just before the figure, no digit after."""
+    assert number_known("$45 million", set(), "a claim of $45 million in damages")
+    assert number_known("45", set(), "45 authors sued")
+    assert not number_known("45", set(), "a rate of 1.45 per work")
+    assert not number_known("45", set(), "450 authors sued")
+    assert not number_known("45", set(), "3,450 authors sued, then 145")
+    assert number_known("45", set(), "1.45 at first, later 45")  # a later whole occurrence
+    assert number_known("2.5", set(), "a 2.5% fee")
+    assert not number_known("٣", set(), "١٣ works")  # Unicode digits count as digits
+    assert not number_known("million", set(), "a million works")  # no digits: never known
